@@ -1,0 +1,1 @@
+export const GAUGE_PLACEHOLDER = 2;

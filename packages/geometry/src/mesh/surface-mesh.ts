@@ -1,0 +1,426 @@
+import { MeshError, type MeshProblem } from "./errors.js";
+
+/**
+ * Immutable halfedge connectivity of an oriented, manifold triangle mesh (with or without
+ * boundary). Knows only who is next to whom; positions live in `MeshGeometry`.
+ *
+ * Numbering (see docs/conventions.md): interior halfedge `3f + k` runs from `triangles[3f + k]`
+ * to `triangles[3f + (k + 1) % 3]` with face `f` on its left; boundary halfedges follow from `3F`
+ * and have face `-1`, forming loops with the exterior on their left.
+ */
+export class SurfaceMesh {
+  readonly nVertices: number;
+  readonly nFaces: number;
+  readonly nEdges: number;
+  /** Interior plus boundary halfedges. */
+  readonly nHalfedges: number;
+  /** Face corners, three per face, counter-clockwise seen from outside. */
+  readonly triangles: Uint32Array;
+  readonly halfedgeTwin: Int32Array;
+  readonly halfedgeNext: Int32Array;
+  readonly halfedgePrev: Int32Array;
+  /** Vertex the halfedge leaves. */
+  readonly halfedgeTail: Uint32Array;
+  /** Face on the left of the halfedge, `-1` for boundary halfedges. */
+  readonly halfedgeFace: Int32Array;
+  readonly halfedgeEdge: Uint32Array;
+  /** One halfedge of each edge (the interior one when the edge is on the boundary). */
+  readonly edgeHalfedge: Uint32Array;
+  /**
+   * First outgoing halfedge of each vertex in its counter-clockwise enumeration: at a boundary
+   * vertex the one just after the boundary, so the outgoing boundary halfedge comes last.
+   */
+  readonly vertexHalfedge: Int32Array;
+  /** Number of outgoing halfedges (the degree) of each vertex. */
+  readonly vertexDegree: Uint32Array;
+  /** Whether each vertex lies on the boundary. */
+  readonly vertexOnBoundary: Uint8Array;
+
+  /** @internal Use `SurfaceMesh.fromTriangles`; the arrays are trusted as they are. */
+  constructor(fields: SurfaceMeshArrays) {
+    this.nVertices = fields.nVertices;
+    this.triangles = fields.triangles;
+    this.nFaces = fields.triangles.length / 3;
+    this.halfedgeTwin = fields.halfedgeTwin;
+    this.halfedgeNext = fields.halfedgeNext;
+    this.halfedgePrev = fields.halfedgePrev;
+    this.halfedgeTail = fields.halfedgeTail;
+    this.halfedgeFace = fields.halfedgeFace;
+    this.halfedgeEdge = fields.halfedgeEdge;
+    this.edgeHalfedge = fields.edgeHalfedge;
+    this.vertexHalfedge = fields.vertexHalfedge;
+    this.vertexDegree = fields.vertexDegree;
+    this.vertexOnBoundary = fields.vertexOnBoundary;
+    this.nHalfedges = fields.halfedgeTwin.length;
+    this.nEdges = fields.edgeHalfedge.length;
+  }
+
+  /**
+   * Builds the connectivity of `triangles` (three vertex indices per face) over `nVertices`
+   * vertices. Throws a `MeshError` listing every problem that makes the mesh unrepresentable:
+   * indices out of range, repeated corners, non-manifold edges or vertices, inconsistent
+   * orientation, unreferenced vertices. `validateMesh` reports the same without throwing.
+   */
+  static fromTriangles(nVertices: number, triangles: ArrayLike<number>, source?: string): SurfaceMesh {
+    const result = buildConnectivity(nVertices, triangles);
+    if (result.problems.length > 0) throw new MeshError(result.problems, source);
+    return result.mesh!;
+  }
+
+  /** Head (target vertex) of a halfedge. */
+  head(h: number): number {
+    return this.halfedgeTail[this.halfedgeNext[h]];
+  }
+
+  tail(h: number): number {
+    return this.halfedgeTail[h];
+  }
+
+  twin(h: number): number {
+    return this.halfedgeTwin[h];
+  }
+
+  next(h: number): number {
+    return this.halfedgeNext[h];
+  }
+
+  prev(h: number): number {
+    return this.halfedgePrev[h];
+  }
+
+  face(h: number): number {
+    return this.halfedgeFace[h];
+  }
+
+  isBoundaryHalfedge(h: number): boolean {
+    return this.halfedgeFace[h] < 0;
+  }
+
+  /** The next outgoing halfedge of the same vertex, counter-clockwise. */
+  nextOutgoing(h: number): number {
+    return this.halfedgeTwin[this.halfedgePrev[h]];
+  }
+
+  /** Outgoing halfedges of `v` in counter-clockwise order (boundary halfedge last, if any). */
+  outgoingHalfedges(v: number): number[] {
+    const out: number[] = [];
+    const start = this.vertexHalfedge[v];
+    if (start < 0) return out;
+    let h = start;
+    do {
+      out.push(h);
+      h = this.nextOutgoing(h);
+    } while (h !== start);
+    return out;
+  }
+
+  /** Neighbouring vertices of `v` in counter-clockwise order. */
+  vertexNeighbours(v: number): number[] {
+    return this.outgoingHalfedges(v).map((h) => this.head(h));
+  }
+
+  /** V − E + F. */
+  get eulerCharacteristic(): number {
+    return this.nVertices - this.nEdges + this.nFaces;
+  }
+
+  get hasBoundary(): boolean {
+    return this.nHalfedges > 3 * this.nFaces;
+  }
+
+  /** The boundary loops, each as its boundary halfedges in order. */
+  boundaryLoops(): number[][] {
+    const loops: number[][] = [];
+    const seen = new Uint8Array(this.nHalfedges);
+    for (let h = 3 * this.nFaces; h < this.nHalfedges; h++) {
+      if (seen[h]) continue;
+      const loop: number[] = [];
+      let b = h;
+      do {
+        seen[b] = 1;
+        loop.push(b);
+        b = this.halfedgeNext[b];
+      } while (b !== h);
+      loops.push(loop);
+    }
+    return loops;
+  }
+
+  /** Connected component of every vertex (0-based, in order of first vertex) and their count. */
+  connectedComponents(): { count: number; vertexComponent: Int32Array } {
+    const vertexComponent = new Int32Array(this.nVertices).fill(-1);
+    const stack: number[] = [];
+    let count = 0;
+    for (let s = 0; s < this.nVertices; s++) {
+      if (vertexComponent[s] >= 0) continue;
+      vertexComponent[s] = count;
+      stack.push(s);
+      while (stack.length > 0) {
+        const v = stack.pop()!;
+        const start = this.vertexHalfedge[v];
+        if (start < 0) continue;
+        let h = start;
+        do {
+          const w = this.head(h);
+          if (vertexComponent[w] < 0) {
+            vertexComponent[w] = count;
+            stack.push(w);
+          }
+          h = this.nextOutgoing(h);
+        } while (h !== start);
+      }
+      count++;
+    }
+    return { count, vertexComponent };
+  }
+
+  /**
+   * Genus of a connected, orientable mesh from χ = 2 − 2g − b (b boundary loops); for several
+   * components, the sum of their genera.
+   */
+  get genus(): number {
+    const components = this.connectedComponents().count;
+    return (2 * components - this.eulerCharacteristic - this.boundaryLoops().length) / 2;
+  }
+}
+
+/** The arrays a `SurfaceMesh` is made of (see the field docs of `SurfaceMesh`). */
+export interface SurfaceMeshArrays {
+  nVertices: number;
+  triangles: Uint32Array;
+  halfedgeTwin: Int32Array;
+  halfedgeNext: Int32Array;
+  halfedgePrev: Int32Array;
+  halfedgeTail: Uint32Array;
+  halfedgeFace: Int32Array;
+  halfedgeEdge: Uint32Array;
+  edgeHalfedge: Uint32Array;
+  vertexHalfedge: Int32Array;
+  vertexDegree: Uint32Array;
+  vertexOnBoundary: Uint8Array;
+}
+
+interface BuildResult {
+  mesh?: SurfaceMesh;
+  problems: MeshProblem[];
+}
+
+const MAX_PROBLEMS = 100;
+
+/** Connectivity from triangles, or the list of problems that prevent it. */
+export function buildConnectivity(nVertices: number, triangles: ArrayLike<number>): BuildResult {
+  const problems: MeshProblem[] = [];
+  const report = (p: MeshProblem) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
+  if (!Number.isInteger(nVertices) || nVertices <= 0) {
+    return { problems: [{ kind: "empty-mesh", message: "the mesh has no vertices" }] };
+  }
+  if (triangles.length === 0) {
+    return { problems: [{ kind: "empty-mesh", message: "the mesh has no faces" }] };
+  }
+  if (triangles.length % 3 !== 0) {
+    return {
+      problems: [
+        {
+          kind: "malformed-array",
+          message: `the triangle index array has length ${triangles.length}, not a multiple of 3`,
+        },
+      ],
+    };
+  }
+  const nFaces = triangles.length / 3;
+  const tris = new Uint32Array(triangles.length);
+  for (let f = 0; f < nFaces; f++) {
+    for (let k = 0; k < 3; k++) {
+      const v = triangles[3 * f + k];
+      if (!Number.isInteger(v) || v < 0 || v >= nVertices) {
+        report({
+          kind: "index-out-of-range",
+          element: { type: "face", index: f },
+          message: `face ${f} refers to vertex ${v}, but vertices are numbered 0 to ${nVertices - 1}`,
+        });
+      } else {
+        tris[3 * f + k] = v;
+      }
+    }
+    const a = tris[3 * f];
+    const b = tris[3 * f + 1];
+    const c = tris[3 * f + 2];
+    if (a === b || b === c || c === a) {
+      report({
+        kind: "degenerate-face",
+        element: { type: "face", index: f },
+        message: `face ${f} repeats a vertex (${a}, ${b}, ${c})`,
+      });
+    }
+  }
+  if (problems.length > 0) return { problems };
+
+  const nInterior = 3 * nFaces;
+  // Outgoing interior halfedges grouped by tail (counting sort), to find twins by scanning the
+  // handful of halfedges that leave each head vertex instead of hashing every directed edge.
+  const outStart = new Uint32Array(nVertices + 1);
+  for (let h = 0; h < nInterior; h++) outStart[tris[h] + 1]++;
+  for (let v = 0; v < nVertices; v++) outStart[v + 1] += outStart[v];
+  const outList = new Uint32Array(nInterior);
+  const fill = outStart.slice(0, nVertices);
+  for (let h = 0; h < nInterior; h++) outList[fill[tris[h]]++] = h;
+
+  const headOf = (h: number) => tris[h - (h % 3) + (((h % 3) + 1) % 3)];
+  const twin = new Int32Array(nInterior).fill(-1);
+  for (let v = 0; v < nVertices; v++) {
+    if (outStart[v] === outStart[v + 1]) {
+      report({
+        kind: "unreferenced-vertex",
+        element: { type: "vertex", index: v },
+        message: `vertex ${v} belongs to no face`,
+      });
+    }
+  }
+  for (let h = 0; h < nInterior; h++) {
+    const u = tris[h];
+    const w = headOf(h);
+    let sameDirection = 0;
+    let duplicate = -1;
+    let opposite = 0;
+    let match = -1;
+    // Same-direction duplicates leave u; opposite halfedges leave w.
+    for (let i = outStart[u]; i < outStart[u + 1]; i++) {
+      const o = outList[i];
+      if (o !== h && headOf(o) === w) {
+        sameDirection++;
+        duplicate = o;
+      }
+    }
+    for (let i = outStart[w]; i < outStart[w + 1]; i++) {
+      const o = outList[i];
+      if (headOf(o) === u) {
+        opposite++;
+        match = o;
+      }
+    }
+    if (sameDirection + opposite + 1 > 2) {
+      if (u < w) {
+        report({
+          kind: "non-manifold-edge",
+          element: { type: "edge", vertices: [u, w] },
+          message: `edge (${u}, ${w}) is shared by ${sameDirection + opposite + 1} faces`,
+        });
+      }
+    } else if (sameDirection === 1) {
+      if (h < duplicate) {
+        report({
+          kind: "inconsistent-orientation",
+          element: { type: "edge", vertices: [Math.min(u, w), Math.max(u, w)] },
+          message: `faces ${Math.floor(h / 3)} and ${Math.floor(duplicate / 3)} both traverse edge (${u}, ${w}) from ${u} to ${w}: their orientations disagree`,
+        });
+      }
+    } else if (opposite === 1) {
+      twin[h] = match;
+    }
+  }
+  if (problems.length > 0) return { problems };
+
+  // Boundary halfedges: one per interior halfedge without a twin, reversed.
+  let nBoundary = 0;
+  for (let h = 0; h < nInterior; h++) if (twin[h] < 0) nBoundary++;
+  const nHalfedges = nInterior + nBoundary;
+  const halfedgeTwin = new Int32Array(nHalfedges);
+  const halfedgeNext = new Int32Array(nHalfedges);
+  const halfedgePrev = new Int32Array(nHalfedges);
+  const halfedgeTail = new Uint32Array(nHalfedges);
+  const halfedgeFace = new Int32Array(nHalfedges);
+  const boundaryOut = new Int32Array(nVertices).fill(-1);
+  const boundaryIn = new Int32Array(nVertices).fill(-1);
+  for (let h = 0; h < nInterior; h++) {
+    const k = h % 3;
+    halfedgeNext[h] = h - k + ((k + 1) % 3);
+    halfedgePrev[h] = h - k + ((k + 2) % 3);
+    halfedgeTail[h] = tris[h];
+    halfedgeFace[h] = (h - k) / 3;
+    halfedgeTwin[h] = twin[h];
+  }
+  let b = nInterior;
+  for (let h = 0; h < nInterior; h++) {
+    if (twin[h] >= 0) continue;
+    const tail = headOf(h);
+    const head = tris[h];
+    halfedgeTwin[h] = b;
+    halfedgeTwin[b] = h;
+    halfedgeTail[b] = tail;
+    halfedgeFace[b] = -1;
+    if (boundaryOut[tail] >= 0) {
+      report({
+        kind: "non-manifold-vertex",
+        element: { type: "vertex", index: tail },
+        message: `vertex ${tail} lies on more than one boundary loop (two fans meet there)`,
+      });
+    }
+    boundaryOut[tail] = b;
+    boundaryIn[head] = b;
+    b++;
+  }
+  if (problems.length > 0) return { problems };
+  for (let h = nInterior; h < nHalfedges; h++) {
+    const headVertex = halfedgeTail[halfedgeTwin[h]];
+    const following = boundaryOut[headVertex];
+    halfedgeNext[h] = following;
+    halfedgePrev[following] = h;
+  }
+
+  const vertexHalfedge = new Int32Array(nVertices);
+  const vertexDegree = new Uint32Array(nVertices);
+  const vertexOnBoundary = new Uint8Array(nVertices);
+  for (let v = 0; v < nVertices; v++) {
+    const start = boundaryIn[v] >= 0 ? halfedgeTwin[boundaryIn[v]] : outList[outStart[v]];
+    vertexHalfedge[v] = start;
+    vertexOnBoundary[v] = boundaryOut[v] >= 0 ? 1 : 0;
+    const expected = outStart[v + 1] - outStart[v] + (boundaryOut[v] >= 0 ? 1 : 0);
+    let count = 0;
+    let h = start;
+    do {
+      count++;
+      h = halfedgeTwin[halfedgePrev[h]];
+    } while (h !== start && count <= expected);
+    vertexDegree[v] = count;
+    if (count !== expected) {
+      report({
+        kind: "non-manifold-vertex",
+        element: { type: "vertex", index: v },
+        message: `vertex ${v} joins several fans of faces that share only this vertex`,
+      });
+    }
+  }
+  if (problems.length > 0) return { problems };
+
+  const halfedgeEdge = new Uint32Array(nHalfedges);
+  const nEdges = (nInterior + nBoundary) / 2;
+  const edgeHalfedge = new Uint32Array(nEdges);
+  let e = 0;
+  for (let h = 0; h < nInterior; h++) {
+    const t = halfedgeTwin[h];
+    if (t >= nInterior || h < t) {
+      halfedgeEdge[h] = e;
+      halfedgeEdge[t] = e;
+      edgeHalfedge[e] = h;
+      e++;
+    }
+  }
+
+  const mesh = new SurfaceMesh({
+    nVertices,
+    triangles: tris,
+    halfedgeTwin,
+    halfedgeNext,
+    halfedgePrev,
+    halfedgeTail,
+    halfedgeFace,
+    halfedgeEdge,
+    edgeHalfedge,
+    vertexHalfedge,
+    vertexDegree,
+    vertexOnBoundary,
+  });
+  return { mesh, problems };
+}
