@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import {
   kRing,
   logMap,
@@ -29,6 +31,10 @@ const frequencies = (argument("--sizes") ?? "32,100,316").split(",").map(Number)
 const comparisonFrequency = 26;
 const withPython = !process.argv.includes("--no-python");
 
+// A full garbage collection before each timed run, so that no stage pays for another's garbage.
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
+
 /** Median wall time in ms of `run` over repeats (after one warm-up), at least 3 and up to ~2 s. */
 function median(run: () => unknown, setup: () => void = () => {}): number {
   setup();
@@ -37,6 +43,7 @@ function median(run: () => unknown, setup: () => void = () => {}): number {
   let total = 0;
   while (times.length < 3 || (times.length < 25 && total < 2000)) {
     setup();
+    collectGarbage();
     const start = performance.now();
     run();
     const time = performance.now() - start;
