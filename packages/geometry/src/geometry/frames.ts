@@ -1,7 +1,7 @@
+import { mulberry32 } from "../random.js";
 import { TWO_PI } from "./angles.js";
 import { GeometryError } from "./errors.js";
 import type { MeshGeometry } from "./mesh-geometry.js";
-import { seededRandom } from "./random.js";
 
 /**
  * One tangent frame (gauge) per vertex: right-handed orthonormal `(e1, e2, n)` with
@@ -92,7 +92,7 @@ export function tangentFrames(geometry: MeshGeometry, options: TangentFrameOptio
       }
       const base = new Float64Array(3 * nVertices);
       referenceNeighbourDirections(geometry, n, base);
-      const random = seededRandom(seed);
+      const random = mulberry32(seed);
       for (let v = 0; v < 3 * nVertices; v += 3) {
         const angle = TWO_PI * random();
         const c = Math.cos(angle);

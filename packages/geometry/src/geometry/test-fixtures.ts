@@ -1,14 +1,17 @@
 // Small meshes for the tests of this folder (not exported from the package).
-import { icosphere, type TriangleMeshData } from "../generate/icosphere.js";
+import { bunny } from "../generate/bunny.js";
+import { icosphere } from "../generate/icosphere.js";
+import { torus } from "../generate/torus.js";
+import type { TriangleMeshData } from "../mesh/mesh-data.js";
+import { mulberry32 } from "../random.js";
 import { MeshGeometry } from "./mesh-geometry.js";
-import { seededRandom } from "./random.js";
 
 /**
  * A flat `nx × ny`-vertex grid in the plane z = 0 (triangles counter-clockwise seen from +z),
  * each vertex moved in the plane by up to `jitter` of the spacing.
  */
 export function flatGrid(nx: number, ny: number, jitter = 0, seed = 1): MeshGeometry {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const positions = new Float64Array(3 * nx * ny);
   for (let j = 0; j < ny; j++) {
     for (let i = 0; i < nx; i++) {
@@ -32,7 +35,7 @@ export function flatGrid(nx: number, ny: number, jitter = 0, seed = 1): MeshGeom
 /** The icosphere of `level` with each vertex moved radially by a random factor in [1 − a, 1 + a]. */
 export function bumpyIcosphere(level: number, amplitude: number, seed = 2): MeshGeometry {
   const { positions, triangles } = icosphere(level);
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const moved = positions.slice();
   for (let v = 0; v < moved.length; v += 3) {
     const s = 1 + amplitude * (2 * random() - 1);
@@ -48,7 +51,7 @@ export function bumpyIcosphere(level: number, amplitude: number, seed = 2): Mesh
  * plane z = 0, which form the boundary. The apex is the only interior vertex.
  */
 export function coneFan(n: number, height: number, seed = 3): MeshGeometry {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const positions = new Float64Array(3 * (n + 1));
   positions[2] = height;
   for (let i = 0; i < n; i++) {
@@ -62,15 +65,22 @@ export function coneFan(n: number, height: number, seed = 3): MeshGeometry {
   return MeshGeometry.fromData({ positions, triangles: Uint32Array.from(triangles) });
 }
 
-/** The meshes most tests run on: closed, bumpy, with boundary, flat and a cone. */
+/**
+ * The meshes most tests run on: closed (genus 0 and 1, smooth, rough and scanned), flat with
+ * boundary, and a cone. Built once; do not modify.
+ */
 export function testMeshes(): { name: string; geometry: MeshGeometry }[] {
-  return [
+  cached ??= [
     { name: "icosphere level 2", geometry: MeshGeometry.fromData(icosphere(2)) },
     { name: "bumpy icosphere level 3", geometry: bumpyIcosphere(3, 0.1) },
+    { name: "torus", geometry: MeshGeometry.fromData(torus({ majorSegments: 14, minorSegments: 9 })) },
+    { name: "bunny", geometry: MeshGeometry.fromData(bunny(), { source: "bunny" }) },
     { name: "jittered flat grid", geometry: flatGrid(9, 7, 0.25) },
     { name: "cone fan", geometry: coneFan(7, 0.8) },
   ];
+  return cached;
 }
+let cached: { name: string; geometry: MeshGeometry }[] | undefined;
 
 export function toData(geometry: MeshGeometry): TriangleMeshData {
   return { positions: geometry.positions, triangles: geometry.mesh.triangles };
