@@ -3,6 +3,21 @@ export { bunny } from "./generate/bunny.js";
 export { type GridOptions, grid } from "./generate/grid.js";
 export { icosphere } from "./generate/icosphere.js";
 export { type TorusOptions, torus } from "./generate/torus.js";
+export {
+  type MeshFormat,
+  meshFormatOf,
+  parseMesh,
+  readMesh,
+  readMeshSync,
+  serializeMesh,
+  writeFileAtomic,
+  writeMeshFile,
+} from "./io/files.js";
+export { MeshParseError } from "./io/mesh-parse-error.js";
+export { parseObj, type WriteObjOptions, writeObj } from "./io/obj.js";
+export { parseOff, writeOff } from "./io/off.js";
+export { type PlyFormat, parsePly, writePly } from "./io/ply.js";
+export type { MeshInput } from "./io/text.js";
 export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } from "./mesh/errors.js";
 export type { TriangleMeshData } from "./mesh/mesh-data.js";
 export {
