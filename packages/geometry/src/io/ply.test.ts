@@ -140,6 +140,30 @@ describe("parsePly", () => {
     expect(Array.from(parsePly(file.buffer as ArrayBuffer).triangles)).toEqual(RICH_TRIANGLES);
   });
 
+  it("is not confused by property names that exist on every JavaScript object", () => {
+    const text = [
+      "ply",
+      "format ascii 1.0",
+      "element vertex 3",
+      "property float __proto__",
+      "property float x",
+      "property float y",
+      "property float z",
+      "property float constructor",
+      "element face 1",
+      "property list uchar int vertex_indices",
+      "property uchar toString",
+      "end_header",
+      "9 0 0 0 8",
+      "9 1 0 0 8",
+      "9 0 1 0 8",
+      "3 0 1 2 7",
+    ];
+    const data = parsePly(asciiPly(text));
+    expect(Array.from(data.positions)).toEqual([0, 0, 0, 1, 0, 0, 0, 1, 0]);
+    expect(Array.from(data.triangles)).toEqual([0, 1, 2]);
+  });
+
   it("triangulates faces with more than four corners, which three's loader drops, in file order", () => {
     const header = [
       "ply",
