@@ -290,12 +290,20 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
   const fill = outStart.slice(0, nVertices);
   for (let h = 0; h < nInterior; h++) if (faceUsable[(h - (h % 3)) / 3]) outList[fill[tris[h]]++] = h;
 
-  const headOf = (h: number) => tris[h - (h % 3) + (((h % 3) + 1) % 3)];
+  const heads = new Uint32Array(nInterior);
+  for (let h = 0; h < nInterior; h += 3) {
+    heads[h] = tris[h + 1];
+    heads[h + 1] = tris[h + 2];
+    heads[h + 2] = tris[h];
+  }
   const twin = new Int32Array(nInterior).fill(-1);
   for (let h = 0; h < nInterior; h++) {
-    if (!faceUsable[(h - (h % 3)) / 3]) continue;
+    // Already matched from its twin, whose checks found exactly one opposite halfedge (this one)
+    // and no duplicate: the same checks from this side would find the same.
+    if (twin[h] >= 0) continue;
+    if (!faceUsable[(h / 3) | 0]) continue;
     const u = tris[h];
-    const w = headOf(h);
+    const w = heads[h];
     let sameDirection = 0;
     let duplicate = -1;
     let opposite = 0;
@@ -304,7 +312,7 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
     // Same-direction duplicates leave u; opposite halfedges leave w.
     for (let i = outStart[u]; i < outStart[u + 1]; i++) {
       const o = outList[i];
-      if (o !== h && headOf(o) === w) {
+      if (o !== h && heads[o] === w) {
         sameDirection++;
         duplicate = o;
         lowestOther = Math.min(lowestOther, o);
@@ -312,7 +320,7 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
     }
     for (let i = outStart[w]; i < outStart[w + 1]; i++) {
       const o = outList[i];
-      if (headOf(o) === u) {
+      if (heads[o] === u) {
         opposite++;
         match = o;
         lowestOther = Math.min(lowestOther, o);
@@ -337,6 +345,7 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
       }
     } else if (opposite === 1) {
       twin[h] = match;
+      twin[match] = h;
     }
   }
   // Vertex fans can only be checked once every edge has a well-defined twin.
@@ -364,7 +373,7 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
   let b = nInterior;
   for (let h = 0; h < nInterior; h++) {
     if (twin[h] >= 0) continue;
-    const tail = headOf(h);
+    const tail = heads[h];
     const head = tris[h];
     halfedgeTwin[h] = b;
     halfedgeTwin[b] = h;
