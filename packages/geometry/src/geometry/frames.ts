@@ -10,6 +10,7 @@ import type { MeshGeometry } from "./mesh-geometry.js";
 export interface TangentFrames {
   readonly e1: Float64Array;
   readonly e2: Float64Array;
+  /** Unit normals; from `tangentFrames`, the geometry's cached `vertexNormals` array itself. */
   readonly n: Float64Array;
   /**
    * Present only while `e1` of every vertex points along the tangent-plane projection of one of its
