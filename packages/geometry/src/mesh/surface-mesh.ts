@@ -148,25 +148,28 @@ export class SurfaceMesh {
 
   /** Connected component of every vertex (0-based, in order of first vertex) and their count. */
   connectedComponents(): { count: number; vertexComponent: Int32Array } {
-    const vertexComponent = new Int32Array(this.nVertices).fill(-1);
-    const stack: number[] = [];
+    const { nVertices, vertexHalfedge, halfedgeTail, halfedgeNext, halfedgeTwin, halfedgePrev } = this;
+    const vertexComponent = new Int32Array(nVertices).fill(-1);
+    // Each vertex is pushed once, so a typed stack of nVertices entries is enough.
+    const stack = new Int32Array(nVertices);
     let count = 0;
-    for (let s = 0; s < this.nVertices; s++) {
+    for (let s = 0; s < nVertices; s++) {
       if (vertexComponent[s] >= 0) continue;
       vertexComponent[s] = count;
-      stack.push(s);
-      while (stack.length > 0) {
-        const v = stack.pop()!;
-        const start = this.vertexHalfedge[v];
+      let size = 0;
+      stack[size++] = s;
+      while (size > 0) {
+        const v = stack[--size];
+        const start = vertexHalfedge[v];
         if (start < 0) continue;
         let h = start;
         do {
-          const w = this.head(h);
+          const w = halfedgeTail[halfedgeNext[h]];
           if (vertexComponent[w] < 0) {
             vertexComponent[w] = count;
-            stack.push(w);
+            stack[size++] = w;
           }
-          h = this.nextOutgoing(h);
+          h = halfedgeTwin[halfedgePrev[h]];
         } while (h !== start);
       }
       count++;
