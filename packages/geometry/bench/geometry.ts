@@ -8,6 +8,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  geodesicSphere,
   kRing,
   logMap,
   MeshGeometry,
@@ -21,7 +22,6 @@ import {
   validateMesh,
   writeObj,
 } from "../src/index.js";
-import { geodesicSphere } from "./geodesic-sphere.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const referenceScript = resolve(here, "../../../../shared/bench/gemconv_ref.py");

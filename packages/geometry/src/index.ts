@@ -1,5 +1,6 @@
 export { type BumpySphereOptions, bumpySphere } from "./generate/bumpy-sphere.js";
 export { bunny } from "./generate/bunny.js";
+export { geodesicSphere } from "./generate/geodesic-sphere.js";
 export { type GridOptions, grid } from "./generate/grid.js";
 export { icosphere } from "./generate/icosphere.js";
 export { type TorusOptions, torus } from "./generate/torus.js";

@@ -3,6 +3,7 @@ import type { TriangleMeshData } from "../mesh/mesh-data.js";
 import { validateMesh } from "../mesh/validate.js";
 import { bumpySphere } from "./bumpy-sphere.js";
 import { bunny } from "./bunny.js";
+import { geodesicSphere } from "./geodesic-sphere.js";
 import { grid } from "./grid.js";
 import { icosphere } from "./icosphere.js";
 import { torus } from "./torus.js";
@@ -48,6 +49,24 @@ function signedVolume(data: TriangleMeshData): number {
 const origin = () => [0, 0, 0];
 
 describe("generators", () => {
+  it("geodesicSphere: valid, 10·f² + 2 unit vertices, every face outward", () => {
+    for (const f of [1, 2, 5]) {
+      const data = geodesicSphere(f);
+      const report = validateMesh(data);
+      expect(report.ok).toBe(true);
+      expect(report.counts.vertices).toBe(10 * f * f + 2);
+      expect(report.counts.faces).toBe(20 * f * f);
+      expect(inwardFaces(data, origin)).toBe(0);
+      for (let i = 0; i < data.positions.length; i += 3) {
+        expect(Math.hypot(data.positions[i], data.positions[i + 1], data.positions[i + 2])).toBeCloseTo(
+          1,
+          14,
+        );
+      }
+    }
+    expect(() => geodesicSphere(0)).toThrow(RangeError);
+  });
+
   it("icosphere: valid, 10·4^l + 2 vertices, every face outward", () => {
     for (const level of [0, 1, 3]) {
       const data = icosphere(level, 2);

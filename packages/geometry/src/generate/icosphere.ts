@@ -3,7 +3,8 @@ import type { TriangleMeshData } from "../mesh/mesh-data.js";
 export type { TriangleMeshData } from "../mesh/mesh-data.js";
 
 const PHI = (1 + Math.sqrt(5)) / 2;
-const ICOSAHEDRON_VERTICES = [
+/** Corners of the icosahedron (not normalised) and its 20 faces, counter-clockwise from outside. */
+export const ICOSAHEDRON_VERTICES: readonly (readonly number[])[] = [
   [-1, PHI, 0],
   [1, PHI, 0],
   [-1, -PHI, 0],
@@ -17,7 +18,7 @@ const ICOSAHEDRON_VERTICES = [
   [-PHI, 0, -1],
   [-PHI, 0, 1],
 ];
-const ICOSAHEDRON_FACES = [
+export const ICOSAHEDRON_FACES: readonly (readonly number[])[] = [
   [0, 11, 5],
   [0, 5, 1],
   [0, 1, 7],

@@ -1,42 +1,5 @@
-import type { TriangleMeshData } from "../src/index.js";
-
-const PHI = (1 + Math.sqrt(5)) / 2;
-const CORNERS = [
-  [-1, PHI, 0],
-  [1, PHI, 0],
-  [-1, -PHI, 0],
-  [1, -PHI, 0],
-  [0, -1, PHI],
-  [0, 1, PHI],
-  [0, -1, -PHI],
-  [0, 1, -PHI],
-  [PHI, 0, -1],
-  [PHI, 0, 1],
-  [-PHI, 0, -1],
-  [-PHI, 0, 1],
-];
-const FACES = [
-  [0, 11, 5],
-  [0, 5, 1],
-  [0, 1, 7],
-  [0, 7, 10],
-  [0, 10, 11],
-  [1, 5, 9],
-  [5, 11, 4],
-  [11, 10, 2],
-  [10, 7, 6],
-  [7, 1, 8],
-  [3, 9, 4],
-  [3, 4, 2],
-  [3, 2, 6],
-  [3, 6, 8],
-  [3, 8, 9],
-  [4, 9, 5],
-  [2, 4, 11],
-  [6, 2, 10],
-  [8, 6, 7],
-  [9, 8, 1],
-];
+import type { TriangleMeshData } from "../mesh/mesh-data.js";
+import { ICOSAHEDRON_FACES, ICOSAHEDRON_VERTICES } from "./icosphere.js";
 
 /**
  * Unit geodesic sphere of frequency `f` (class I): every icosahedron face divided into f² triangles
@@ -45,6 +8,9 @@ const FACES = [
  * used here because icosphere levels cannot hit the vertex counts the benchmark compares at.
  */
 export function geodesicSphere(f: number): TriangleMeshData {
+  if (!Number.isInteger(f) || f < 1 || f > 1000) {
+    throw new RangeError(`geodesicSphere frequency must be an integer from 1 to 1000, got ${f}`);
+  }
   const nVertices = 10 * f * f + 2;
   const positions = new Float64Array(3 * nVertices);
   let count = 0;
@@ -55,7 +21,7 @@ export function geodesicSphere(f: number): TriangleMeshData {
     positions[3 * count + 2] = z * s;
     return count++;
   };
-  for (const [x, y, z] of CORNERS) add(x, y, z);
+  for (const [x, y, z] of ICOSAHEDRON_VERTICES) add(x, y, z);
   // Vertices inside each icosahedron edge, created once, stored from the lower corner index up.
   const edgeStart = new Map<number, number>();
   const edgeVertex = (a: number, b: number, steps: number): number => {
@@ -64,7 +30,7 @@ export function geodesicSphere(f: number): TriangleMeshData {
     let start = edgeStart.get(key);
     if (start === undefined) {
       start = count;
-      const [p, q] = [CORNERS[lo], CORNERS[hi]];
+      const [p, q] = [ICOSAHEDRON_VERTICES[lo], ICOSAHEDRON_VERTICES[hi]];
       for (let t = 1; t < f; t++)
         add(p[0] + ((q[0] - p[0]) * t) / f, p[1] + ((q[1] - p[1]) * t) / f, p[2] + ((q[2] - p[2]) * t) / f);
       edgeStart.set(key, start);
@@ -74,8 +40,8 @@ export function geodesicSphere(f: number): TriangleMeshData {
   const triangles = new Uint32Array(3 * 20 * f * f);
   let t = 0;
   const grid = new Int32Array((f + 1) * (f + 1));
-  for (const [a, b, c] of FACES) {
-    const [A, B, C] = [CORNERS[a], CORNERS[b], CORNERS[c]];
+  for (const [a, b, c] of ICOSAHEDRON_FACES) {
+    const [A, B, C] = [ICOSAHEDRON_VERTICES[a], ICOSAHEDRON_VERTICES[b], ICOSAHEDRON_VERTICES[c]];
     // Grid point (i, j) is A + i/f (B − A) + j/f (C − A).
     for (let i = 0; i <= f; i++) {
       for (let j = 0; i + j <= f; j++) {
@@ -113,6 +79,7 @@ export function geodesicSphere(f: number): TriangleMeshData {
       }
     }
   }
-  if (count !== nVertices || t !== triangles.length) throw new Error("geodesicSphere: counting error");
+  if (count !== nVertices || t !== triangles.length)
+    throw new Error("geodesicSphere: internal counting error");
   return { positions, triangles };
 }
