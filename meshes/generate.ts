@@ -2,15 +2,8 @@
 // that the committed files are exactly what this script writes now, and that they are valid.
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import {
-  bumpySphere,
-  grid,
-  icosphere,
-  type TriangleMeshData,
-  torus,
-  writeFileAtomic,
-  writeObj,
-} from "@gemcnn/geometry";
+import { bumpySphere, grid, icosphere, type TriangleMeshData, torus, writeObj } from "@gemcnn/geometry";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
 
 /**
  * Decimals of the written coordinates (the meshes are about 1 across). Rounding keeps the files

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readMeshSync, validateMesh } from "@gemcnn/geometry";
+import { validateMesh } from "@gemcnn/geometry";
+import { readMeshSync } from "@gemcnn/geometry/node";
 import { describe, expect, it } from "vitest";
 import { FRACTION_DIGITS, MESHES_DIR, meshFiles, meshFileText } from "../meshes/generate.js";
 

@@ -15,13 +15,13 @@ import {
   oneRing,
   parallelTransport,
   precomputeNeighbourhoodGeometry,
-  readMeshSync,
   type SurfaceMesh,
   type TriangleMeshData,
   tangentFrames,
   validateMesh,
   writeObj,
 } from "../src/index.js";
+import { readMeshSync } from "../src/node.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const referenceScript = resolve(here, "../../../../shared/bench/gemconv_ref.py");

@@ -1,7 +1,8 @@
 // Reads a mesh file, says what it is and what is wrong with it, and repairs it if asked:
 //   pnpm exec tsx --conditions=source packages/geometry/examples/inspect-mesh.ts meshes/torus.obj
 //   pnpm exec tsx --conditions=source packages/geometry/examples/inspect-mesh.ts broken.off --repair fixed.obj
-import { MeshParseError, readMesh, repairMesh, validateMesh, writeMeshFile } from "@gemcnn/geometry";
+import { MeshParseError, repairMesh, validateMesh } from "@gemcnn/geometry";
+import { readMesh, writeMeshFile } from "@gemcnn/geometry/node";
 
 const [path, flag, output] = process.argv.slice(2);
 if (!path || (flag !== undefined && (flag !== "--repair" || !output))) {

@@ -35,16 +35,7 @@ export {
   precomputeNeighbourhoodGeometry,
 } from "./geometry/precompute.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
-export {
-  type MeshFormat,
-  meshFormatOf,
-  parseMesh,
-  readMesh,
-  readMeshSync,
-  serializeMesh,
-  writeFileAtomic,
-  writeMeshFile,
-} from "./io/files.js";
+export { type MeshFormat, meshFormatOf, parseMesh, serializeMesh } from "./io/formats.js";
 export { MeshParseError } from "./io/mesh-parse-error.js";
 export { parseObj, type WriteObjOptions, writeObj } from "./io/obj.js";
 export { parseOff, writeOff } from "./io/off.js";

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { torus } from "../generate/torus.js";
 import { MeshError } from "../mesh/errors.js";
-import { meshFormatOf, readMesh, readMeshSync, writeFileAtomic, writeMeshFile } from "./files.js";
+import { readMesh, readMeshSync, writeFileAtomic, writeMeshFile } from "./files.js";
+import { meshFormatOf } from "./formats.js";
 import { MeshParseError } from "./mesh-parse-error.js";
 
 let dir: string;

@@ -1,41 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
+import { meshFormatOf, parseMesh, serializeMesh } from "./formats.js";
 import { MeshParseError } from "./mesh-parse-error.js";
-import { parseObj, type WriteObjOptions, writeObj } from "./obj.js";
-import { parseOff, writeOff } from "./off.js";
-import { parsePly, writePly } from "./ply.js";
-import type { MeshInput } from "./text.js";
+import type { WriteObjOptions } from "./obj.js";
 
-/** The file formats the readers know, named by their usual extension. */
-export type MeshFormat = "obj" | "off" | "ply";
-
-/** The format of `path` from its extension (case-insensitive); throws a `MeshParseError` for any other. */
-export function meshFormatOf(path: string): MeshFormat {
-  const extension = extname(path).toLowerCase();
-  if (extension === ".obj" || extension === ".off" || extension === ".ply") {
-    return extension.slice(1) as MeshFormat;
-  }
-  throw new MeshParseError(
-    path,
-    {},
-    `unsupported mesh file extension '${extension || "(none)"}': expected .obj, .off or .ply`,
-  );
-}
-
-/** Parses `input` as `format`; errors name `source`. */
-export function parseMesh(input: MeshInput, format: MeshFormat, source?: string): TriangleMeshData {
-  switch (format) {
-    case "obj":
-      return parseObj(input, source);
-    case "off":
-      return parseOff(input, source);
-    case "ply":
-      return parsePly(input, source);
-  }
-}
+// Node-only: exported from `@gemcnn/geometry/node`, so that the main entry stays browser-safe.
 
 function unreadable(path: string, error: unknown): MeshParseError {
   const code = (error as NodeJS.ErrnoException).code;
@@ -76,22 +48,6 @@ export function readMeshSync(path: string): TriangleMeshData {
     throw unreadable(path, error);
   }
   return parseMesh(bytes, format, path);
-}
-
-/** The bytes of `data` written as `format` (PLY binary little-endian). */
-export function serializeMesh(
-  data: TriangleMeshData,
-  format: MeshFormat,
-  options: WriteObjOptions = {},
-): Uint8Array {
-  switch (format) {
-    case "obj":
-      return new TextEncoder().encode(writeObj(data, options));
-    case "off":
-      return new TextEncoder().encode(writeOff(data));
-    case "ply":
-      return writePly(data);
-  }
 }
 
 /**
