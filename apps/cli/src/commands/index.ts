@@ -1,0 +1,5 @@
+import type { Command } from "../cli/command.js";
+import { dataCommand } from "./data.js";
+
+/** Every subcommand, in the order `gemcnn --help` lists them. */
+export const commands: readonly Command[] = [dataCommand];
