@@ -1,6 +1,13 @@
 import type { TriangleMeshData } from "@gemcnn/geometry";
 import { Vector3 } from "three";
-import { gaussian, type Random, radialSurface, randomRotation, randomSphereTriangulation, randomTorus } from "./shapes.js";
+import {
+  gaussian,
+  type Random,
+  radialSurface,
+  randomRotation,
+  randomSphereTriangulation,
+  randomTorus,
+} from "./shapes.js";
 
 /** A class of the synthetic dataset: a family of surfaces with a shared intrinsic character. */
 export interface SyntheticClass {
@@ -24,7 +31,12 @@ function separatedDirections(random: Random, count: number, minAngle: number): V
   return out;
 }
 
-function bumpyClass(name: string, bumps: number, height: [number, number], width: [number, number]): SyntheticClass {
+function bumpyClass(
+  name: string,
+  bumps: number,
+  height: [number, number],
+  width: [number, number],
+): SyntheticClass {
   return {
     name,
     description: `sphere with ${bumps} smooth bumps at random places`,
@@ -54,7 +66,11 @@ export const SYNTHETIC_CLASSES: readonly SyntheticClass[] = [
     name: "sphere",
     description: "near-round sphere (axes within 5%)",
     make(random, vertexCount) {
-      const [a, b, c] = [uniform(random, 0.95, 1.05), uniform(random, 0.95, 1.05), uniform(random, 0.95, 1.05)];
+      const [a, b, c] = [
+        uniform(random, 0.95, 1.05),
+        uniform(random, 0.95, 1.05),
+        uniform(random, 0.95, 1.05),
+      ];
       return radialSurface(randomSphereTriangulation(vertexCount, 0.35, random), (x, y, z) =>
         ellipsoidRadius(x, y, z, a, b, c),
       );
@@ -86,7 +102,11 @@ export const SYNTHETIC_CLASSES: readonly SyntheticClass[] = [
     description: "superellipsoid |x|^p + |y|^p + |z|^p = 1, p from 6 to 10 (flat faces, sharp-ish edges)",
     make(random, vertexCount) {
       const p = uniform(random, 6, 10);
-      const [a, b, c] = [uniform(random, 0.95, 1.05), uniform(random, 0.95, 1.05), uniform(random, 0.95, 1.05)];
+      const [a, b, c] = [
+        uniform(random, 0.95, 1.05),
+        uniform(random, 0.95, 1.05),
+        uniform(random, 0.95, 1.05),
+      ];
       return radialSurface(
         randomSphereTriangulation(vertexCount, 0.35, random),
         (x, y, z) => (Math.abs(x / a) ** p + Math.abs(y / b) ** p + Math.abs(z / c) ** p) ** (-1 / p),
@@ -99,7 +119,10 @@ export const SYNTHETIC_CLASSES: readonly SyntheticClass[] = [
     make(random, vertexCount) {
       const waist = uniform(random, 0.5, 0.6);
       const lobes = uniform(random, 0.7, 0.9);
-      return radialSurface(randomSphereTriangulation(vertexCount, 0.35, random), (_x, _y, z) => waist + lobes * z * z);
+      return radialSurface(
+        randomSphereTriangulation(vertexCount, 0.35, random),
+        (_x, _y, z) => waist + lobes * z * z,
+      );
     },
   },
   bumpyClass("bumps-3", 3, [0.35, 0.5], [0.28, 0.36]),
@@ -169,7 +192,9 @@ export interface SyntheticDataset {
 export function generateSyntheticDataset(options: SyntheticOptions): SyntheticDataset {
   const classes = options.classes ?? SYNTHETIC_CLASSES;
   if (options.minVertices < 50 || options.maxVertices < options.minVertices) {
-    throw new RangeError(`vertex range must satisfy 50 ≤ min ≤ max, got ${options.minVertices}..${options.maxVertices}`);
+    throw new RangeError(
+      `vertex range must satisfy 50 ≤ min ≤ max, got ${options.minVertices}..${options.maxVertices}`,
+    );
   }
   const train: SyntheticSample[] = [];
   const test: SyntheticSample[] = [];

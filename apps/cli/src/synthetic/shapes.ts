@@ -13,7 +13,8 @@ export type Random = () => number;
  * three.js's `ConvexHull` builds the hull, so no hull code is written here.
  */
 export function randomSphereTriangulation(count: number, jitter: number, random: Random): TriangleMeshData {
-  if (!Number.isInteger(count) || count < 12) throw new RangeError(`a sphere needs at least 12 vertices, got ${count}`);
+  if (!Number.isInteger(count) || count < 12)
+    throw new RangeError(`a sphere needs at least 12 vertices, got ${count}`);
   const rotation = randomRotation(random);
   const spacing = Math.sqrt((4 * Math.PI) / count);
   const golden = Math.PI * (3 - Math.sqrt(5));
@@ -47,7 +48,7 @@ export function randomSphereTriangulation(count: number, jitter: number, random:
     throw new Error(`sphere triangulation lost ${count - used.size} of ${count} points (degenerate lattice)`);
   }
   const positions = new Float64Array(3 * count);
-  points.forEach((p, i) => positions.set([p.x, p.y, p.z], 3 * i));
+  for (const [i, p] of points.entries()) positions.set([p.x, p.y, p.z], 3 * i);
   return { positions, triangles: Uint32Array.from(triangles) };
 }
 
@@ -55,7 +56,10 @@ export function randomSphereTriangulation(count: number, jitter: number, random:
  * Moves every vertex of a unit-sphere mesh `u` to `radius(u) · u`: the star-shaped surface with
  * that radial function, keeping the triangulation.
  */
-export function radialSurface(sphere: TriangleMeshData, radius: (x: number, y: number, z: number) => number): TriangleMeshData {
+export function radialSurface(
+  sphere: TriangleMeshData,
+  radius: (x: number, y: number, z: number) => number,
+): TriangleMeshData {
   const positions = new Float64Array(sphere.positions.length);
   for (let i = 0; i < positions.length; i += 3) {
     const [x, y, z] = [sphere.positions[i], sphere.positions[i + 1], sphere.positions[i + 2]];
@@ -80,7 +84,8 @@ export function randomTorus(
   jitter: number,
   random: Random,
 ): TriangleMeshData {
-  if (!(major > minor && minor > 0)) throw new RangeError(`a torus needs major > minor > 0, got ${major}, ${minor}`);
+  if (!(major > minor && minor > 0))
+    throw new RangeError(`a torus needs major > minor > 0, got ${major}, ${minor}`);
   if (nu < 3 || nv < 3) throw new RangeError(`a torus needs at least 3×3 cells, got ${nu}×${nv}`);
   const positions = new Float64Array(3 * nu * nv);
   for (let i = 0; i < nu; i++) {
