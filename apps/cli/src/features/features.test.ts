@@ -1,9 +1,9 @@
 import {
   icosphere,
   MeshGeometry,
+  mulberry32,
   randomGauge,
   rotateFrames,
-  seededRandom,
   type TriangleMeshData,
 } from "@gemcnn/geometry";
 import { describe, expect, it } from "vitest";
@@ -19,7 +19,7 @@ import { randomRigidMotion, transformPositions } from "./testing.js";
 
 /** An irregular, asymmetric closed surface: a randomly triangulated sphere with two bumps. */
 function lumpyMesh(seed: number, vertices = 150): TriangleMeshData {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return radialSurface(
     randomSphereTriangulation(vertices, 0.4, random),
     (x, y, z) => 1 + 0.4 * Math.exp(-(1 - x) / 0.1) + 0.25 * Math.exp(-(1 - (0.6 * y + 0.8 * z)) / 0.15),

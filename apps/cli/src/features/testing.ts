@@ -1,3 +1,6 @@
+import { mulberry32 } from "@gemcnn/geometry";
+import { gaussian } from "../synthetic/shapes.js";
+
 /** A rigid motion `x ↦ R x + t` with `R` a rotation, plus a uniform scale `s` (`x ↦ s (R x + t)`). */
 export interface SimilarityTransform {
   /** Row-major 3×3 rotation. */
@@ -11,17 +14,8 @@ export interface SimilarityTransform {
  * scale `scale` (1 unless given). For invariance tests; deterministic per seed.
  */
 export function randomRigidMotion(seed: number, scale = 1): SimilarityTransform {
-  let state = seed >>> 0 || 1;
-  const rand = () => {
-    // xorshift32: a few lines suffice for test inputs.
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const rand = mulberry32(seed);
+  const gauss = () => gaussian(rand);
   let [w, x, y, z] = [gauss(), gauss(), gauss(), gauss()];
   const norm = Math.hypot(w, x, y, z);
   [w, x, y, z] = [w / norm, x / norm, y / norm, z / norm];

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { seededRandom } from "@gemcnn/geometry";
+import { mulberry32 } from "@gemcnn/geometry";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_FEATURE_OPTIONS } from "../features/features.js";
 import { radialSurface, randomSphereTriangulation } from "../synthetic/shapes.js";
@@ -26,10 +26,7 @@ function sources(count: number): MeshSource[] {
   return memorySources(
     Array.from({ length: count }, (_, i) => ({
       name: `mesh-${i}`,
-      mesh: radialSurface(
-        randomSphereTriangulation(60 + 10 * i, 0.3, seededRandom(i)),
-        (x) => 1 + 0.3 * x * x,
-      ),
+      mesh: radialSurface(randomSphereTriangulation(60 + 10 * i, 0.3, mulberry32(i)), (x) => 1 + 0.3 * x * x),
     })),
   );
 }
@@ -109,8 +106,8 @@ describe("preprocessAll", () => {
   });
 
   it("keeps the largest component of a mesh with several, with a note", async () => {
-    const a = randomSphereTriangulation(40, 0.3, seededRandom(1));
-    const b = randomSphereTriangulation(20, 0.3, seededRandom(2));
+    const a = randomSphereTriangulation(40, 0.3, mulberry32(1));
+    const b = randomSphereTriangulation(20, 0.3, mulberry32(2));
     const positions = new Float64Array(a.positions.length + b.positions.length);
     positions.set(a.positions);
     positions.set(

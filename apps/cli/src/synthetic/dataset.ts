@@ -1,4 +1,4 @@
-import type { TriangleMeshData } from "@gemcnn/geometry";
+import { mulberry32, type TriangleMeshData } from "@gemcnn/geometry";
 import { Vector3 } from "three";
 import {
   gaussian,
@@ -155,11 +155,9 @@ export interface SyntheticOptions {
   readonly maxScale: number;
   /** Classes to use (default: all). */
   readonly classes?: readonly SyntheticClass[];
-  /** Seeded uniform generator factory (the geometry package's `mulberry32` in practice). */
-  readonly rng: (seed: number) => Random;
 }
 
-export const DEFAULT_SYNTHETIC_OPTIONS: Omit<SyntheticOptions, "rng"> = {
+export const DEFAULT_SYNTHETIC_OPTIONS: SyntheticOptions = {
   seed: 0,
   trainPerClass: 30,
   testPerClass: 10,
@@ -201,7 +199,7 @@ export function generateSyntheticDataset(options: SyntheticOptions): SyntheticDa
   for (const [label, cls] of classes.entries()) {
     const total = options.trainPerClass + options.testPerClass;
     for (let index = 0; index < total; index++) {
-      const random = options.rng(mixSeed(options.seed, label, index));
+      const random = mulberry32(mixSeed(options.seed, label, index));
       const vertexCount =
         options.minVertices + Math.floor(random() * (options.maxVertices - options.minVertices + 1));
       const shape = cls.make(random, vertexCount);

@@ -1,4 +1,4 @@
-import { seededRandom } from "@gemcnn/geometry";
+import { mulberry32 } from "@gemcnn/geometry";
 import type { CheckpointState, CheckpointStore } from "./checkpoints.js";
 import type { InterruptRequest } from "./interrupt.js";
 import type { EpochMetrics, MetricsLog } from "./metrics.js";
@@ -51,7 +51,7 @@ export interface TrainingOutcome {
 
 /** The order of the training samples in `epoch`: a Fisher-Yates shuffle seeded by (seed, epoch). */
 export function epochOrder(train: readonly number[], seed: number, epoch: number): number[] {
-  const random = seededRandom(Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch, 0x85ebca6b));
+  const random = mulberry32(Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch, 0x85ebca6b));
   const order = [...train];
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
