@@ -1,5 +1,6 @@
 import type { Command } from "../cli/command.js";
 import { dataCommand } from "./data.js";
+import { infoCommand } from "./info.js";
 
 /** Every subcommand, in the order `gemcnn --help` lists them. */
-export const commands: readonly Command[] = [dataCommand];
+export const commands: readonly Command[] = [infoCommand, dataCommand];
