@@ -2,6 +2,7 @@ import type { Command } from "../cli/command.js";
 import { dataCommand } from "./data.js";
 import { infoCommand } from "./info.js";
 import { preprocessCommand } from "./preprocess.js";
+import { trainCommand } from "./train.js";
 
 /** Every subcommand, in the order `gemcnn --help` lists them. */
-export const commands: readonly Command[] = [infoCommand, dataCommand, preprocessCommand];
+export const commands: readonly Command[] = [trainCommand, infoCommand, dataCommand, preprocessCommand];

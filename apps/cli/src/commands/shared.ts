@@ -233,7 +233,7 @@ export async function preprocessDataset(
       if (mesh && mesh.notes.length > 0 && verbose)
         for (const note of mesh.notes) stream.write(`${mesh.name}: ${note}\n`);
     });
-    const repaired = run.meshes.filter((m) => m && m.notes.some((n) => n.startsWith("repaired:"))).length;
+    const repaired = run.meshes.filter((m) => m?.notes.some((n) => n.startsWith("repaired:"))).length;
     stream.write(
       `preprocessed ${all.length} meshes in ${run.seconds.toFixed(1)} s: ${run.cached} from the cache, ${run.computed} computed (${setup.workers} worker${setup.workers === 1 ? "" : "s"}), ${run.skipped.length} skipped${repaired ? `, ${repaired} repaired` : ""}\n`,
     );
