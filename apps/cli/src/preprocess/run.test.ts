@@ -13,6 +13,7 @@ import {
   memorySources,
   type PreprocessTask,
   preprocessAll,
+  rotatedSources,
   runPreprocessTask,
 } from "./run.js";
 
@@ -74,6 +75,26 @@ describe("preprocessAll", () => {
       runner: third.runner,
     });
     expect(third.counter.calls).toBe(3);
+  });
+
+  it("treats rotated inputs as new cache entries whose features equal the originals'", async () => {
+    const cache = new PreprocessCache(dir);
+    const plain = await preprocessAll(sources(2), { options, cache, runner: countingRunner().runner });
+    const counted = countingRunner();
+    const rotated = await preprocessAll(rotatedSources(sources(2), 4), {
+      options,
+      cache,
+      runner: counted.runner,
+    });
+    expect(counted.counter.calls).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      const [a, b] = [plain.meshes[i]!.features, rotated.meshes[i]!.features];
+      let max = 0;
+      for (let k = 0; k < a.length; k++) max = Math.max(max, Math.abs(a[k] - b[k]));
+      expect(max).toBeLessThan(1e-9);
+      // The positions really were turned (centred and scaled alike, so compare directly).
+      expect(rotated.meshes[i]!.positions[0]).not.toBeCloseTo(plain.meshes[i]!.positions[0], 3);
+    }
   });
 
   it("skips a bad mesh with its reason and carries on", async () => {

@@ -1,4 +1,5 @@
-import type { TriangleMeshData } from "@gemcnn/geometry";
+import { mulberry32, type TriangleMeshData } from "@gemcnn/geometry";
+import { randomRotation } from "../synthetic/shapes.js";
 import { PreprocessCache } from "./cache.js";
 import {
   fromRecord,
@@ -11,9 +12,13 @@ import type { TaskRunner } from "./pool.js";
 import { decodeRecord, encodeRecord } from "./record.js";
 
 /** The raw input of one mesh: a file's bytes (format from its name) or mesh arrays in memory. */
-export type MeshInput =
+export type MeshInput = (
   | { readonly kind: "file"; readonly fileName: string; readonly bytes: Uint8Array }
-  | { readonly kind: "mesh"; readonly positions: Float64Array; readonly triangles: Uint32Array };
+  | { readonly kind: "mesh"; readonly positions: Float64Array; readonly triangles: Uint32Array }
+) & {
+  /** A rotation (row-major 3×3) applied to the mesh before anything else, for invariance checks. */
+  readonly rotation?: readonly number[];
+};
 
 /** One mesh to preprocess: a display name and how to get its input. */
 export interface MeshSource {
@@ -48,10 +53,11 @@ export type MeshFileLoader = (
 export function runPreprocessTask(task: PreprocessTask, loadFile: MeshFileLoader): PreprocessTaskResult {
   try {
     const notes: string[] = [];
-    const data =
+    const loaded =
       task.input.kind === "file"
         ? loadFile(task.input.bytes, task.input.fileName, task.options, notes)
         : { positions: task.input.positions, triangles: task.input.triangles };
+    const data = task.input.rotation ? rotateMesh(loaded, task.input.rotation) : loaded;
     const mesh = preprocessMeshData(data, task.name, task.options, notes);
     return { ok: true, record: encodeRecord(toRecord(mesh)) };
   } catch (error) {
@@ -121,7 +127,11 @@ export async function preprocessAll(
         continue;
       }
       const key = run.cache
-        ? PreprocessCache.key(inputBytes(input), { input: input.kind, ...run.options })
+        ? PreprocessCache.key(inputBytes(input), {
+            input: input.kind,
+            rotation: input.rotation ?? null,
+            ...run.options,
+          })
         : "";
       const hit = run.cache ? await run.cache.get(key) : undefined;
       if (hit) {
@@ -158,6 +168,37 @@ function inputBytes(input: MeshInput): Uint8Array {
     input.positions.byteLength,
   );
   return out;
+}
+
+/** The mesh turned by a row-major 3×3 rotation. */
+export function rotateMesh(mesh: TriangleMeshData, rotation: readonly number[]): TriangleMeshData {
+  const p = mesh.positions;
+  const r = rotation;
+  const positions = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i += 3) {
+    positions[i] = r[0] * p[i] + r[1] * p[i + 1] + r[2] * p[i + 2];
+    positions[i + 1] = r[3] * p[i] + r[4] * p[i + 1] + r[5] * p[i + 2];
+    positions[i + 2] = r[6] * p[i] + r[7] * p[i + 1] + r[8] * p[i + 2];
+  }
+  return { positions, triangles: mesh.triangles };
+}
+
+/** Sources that give each input of `sources` turned by its own seeded random rotation. */
+export function rotatedSources(sources: readonly MeshSource[], seed: number): MeshSource[] {
+  return sources.map((source, i) => ({
+    name: source.name,
+    read: async () => ({
+      ...(await source.read()),
+      rotation: randomRotationMatrix(mulberry32(seed * 7919 + i)),
+    }),
+  }));
+}
+
+/** A uniformly random rotation as a row-major 3×3 array. */
+export function randomRotationMatrix(random: () => number): number[] {
+  // three's Matrix3 stores column-major; transpose into row-major.
+  const e = randomRotation(random).elements;
+  return [e[0], e[3], e[6], e[1], e[4], e[7], e[2], e[5], e[8]];
 }
 
 /** Sources for meshes held in memory (the synthetic dataset). */
