@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { niceTicks, renderLineChartSvg, writeTrainingCurves } from "./curves.js";
+import { logTicks, niceTicks, renderLineChartSvg, writeTrainingCurves } from "./curves.js";
 
 describe("renderLineChartSvg", () => {
   it("draws one path per series through the data's screen positions", () => {
@@ -68,6 +68,13 @@ describe("niceTicks", () => {
   it("uses 1-2-5 steps inside the range", () => {
     expect(niceTicks(0, 100, 5)).toEqual([0, 20, 40, 60, 80, 100]);
     expect(niceTicks(0.03, 0.97, 5)).toEqual([0.2, 0.4, 0.6, 0.8]);
+  });
+});
+
+describe("logTicks", () => {
+  it("puts ticks at 1, 2 and 5 times powers of ten", () => {
+    const ticks = logTicks(Math.log10(0.015), Math.log10(3)).map((t) => Number((10 ** t).toPrecision(6)));
+    expect(ticks).toEqual([0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
   });
 });
 

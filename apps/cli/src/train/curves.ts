@@ -20,7 +20,7 @@ export interface LineChart {
 
 const WIDTH = 640;
 const HEIGHT = 400;
-const MARGIN = { left: 64, right: 150, top: 36, bottom: 48 };
+const MARGIN = { left: 72, right: 150, top: 36, bottom: 48 };
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
 
 /**
@@ -56,7 +56,7 @@ export function renderLineChartSvg(chart: LineChart): string {
     parts.push(`<line x1="${x}" y1="${MARGIN.top}" x2="${x}" y2="${MARGIN.top + plotH}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${x}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${formatTick(t)}</text>`);
   }
-  for (const t of niceTicks(y0, y1, 6)) {
+  for (const t of chart.logY ? logTicks(y0, y1) : niceTicks(y0, y1, 6)) {
     const y = fmt(sy(t));
     const label = chart.logY ? formatTick(10 ** t) : formatTick(t);
     parts.push(
@@ -103,6 +103,19 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
   const ticks: number[] = [];
   for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + 1e-9 * step; t += step) {
     ticks.push(Math.abs(t) < 1e-12 * step ? 0 : Number(t.toPrecision(12)));
+  }
+  return ticks;
+}
+
+/** Ticks of a log10 axis (given as exponents): 1, 2, 5 times powers of ten, or powers alone when many. */
+export function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  const mantissas = hi - lo > 3 ? [1] : [1, 2, 5];
+  for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) {
+    for (const m of mantissas) {
+      const t = Math.log10(m) + k;
+      if (t >= lo - 1e-9 && t <= hi + 1e-9) ticks.push(t);
+    }
   }
   return ticks;
 }

@@ -36,14 +36,19 @@ describe("TrainingProgress", () => {
   it("writes plain lines without control characters when the stream is not a terminal", () => {
     let clock = 0;
     const { chunks, stream } = recorder(false);
-    const progress = new TrainingProgress(stream, { totalEpochs: 1, batchesPerEpoch: 8, now: () => clock });
+    const progress = new TrainingProgress(stream, {
+      totalEpochs: 1,
+      batchesPerEpoch: 8,
+      plainIntervalMs: 25,
+      now: () => clock,
+    });
     progress.startEpoch(1);
     for (let b = 1; b <= 8; b++) {
       clock += 10;
       progress.batch({ done: b, loss: 0.5, accuracy: 0.5 });
     }
     progress.endEpoch("done");
-    expect(chunks).toHaveLength(4); // quarters 1-3, then the summary
+    expect(chunks).toHaveLength(3); // after 30 and 60 ms, then the summary
     for (const c of chunks) {
       expect(c.includes("\r") || c.includes("\u001b")).toBe(false);
       expect(c.endsWith("\n")).toBe(true);

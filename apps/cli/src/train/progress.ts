@@ -13,6 +13,8 @@ export interface ProgressOptions {
   readonly firstEpoch?: number;
   /** Milliseconds between redraws of the terminal line. */
   readonly redrawIntervalMs?: number;
+  /** Without a terminal, a line inside an epoch at most this often (long epochs only). */
+  readonly plainIntervalMs?: number;
   /** Clock in milliseconds, injectable for tests. */
   readonly now?: () => number;
 }
@@ -29,8 +31,8 @@ export interface BatchFigures {
 
 /**
  * Training progress: on a terminal, a single line redrawn in place with a bar, loss, accuracy and
- * the time left for the whole run; elsewhere (a log file, CI), one plain line per quarter epoch
- * so logs stay readable. The time left extrapolates from this session's own pace: mean epoch
+ * the time left for the whole run; elsewhere (a log file, CI), plain lines: one per epoch, plus
+ * one every `plainIntervalMs` inside long epochs, so logs stay readable. The time left extrapolates from this session's own pace: mean epoch
  * time once an epoch has finished (it includes evaluation), batch pace before that.
  */
 export class TrainingProgress {
@@ -42,7 +44,7 @@ export class TrainingProgress {
   private finishedEpochs = 0;
   private finishedEpochsTime = 0;
   private lastDraw = Number.NEGATIVE_INFINITY;
-  private lastQuarter = 0;
+  private lastPlain = 0;
   private lineOpen = false;
 
   constructor(stream: ProgressStream, options: ProgressOptions) {
@@ -55,6 +57,7 @@ export class TrainingProgress {
       batchesPerEpoch: options.batchesPerEpoch,
       firstEpoch: options.firstEpoch ?? 1,
       redrawIntervalMs: options.redrawIntervalMs ?? 100,
+      plainIntervalMs: options.plainIntervalMs ?? 10_000,
       now: options.now ?? (() => performance.now()),
     };
     this.startedAt = this.options.now();
@@ -63,7 +66,7 @@ export class TrainingProgress {
   startEpoch(epoch: number): void {
     this.epoch = epoch;
     this.epochStartedAt = this.options.now();
-    this.lastQuarter = 0;
+    this.lastPlain = this.epochStartedAt;
     this.lastDraw = Number.NEGATIVE_INFINITY;
   }
 
@@ -79,12 +82,12 @@ export class TrainingProgress {
       }
       this.lastDraw = now;
       this.drawLine(this.formatBatchLine(figures, now, this.stream.columns ?? 100));
-    } else {
-      const quarter = Math.floor((4 * figures.done) / this.options.batchesPerEpoch);
-      if (quarter > this.lastQuarter && quarter < 4) {
-        this.lastQuarter = quarter;
-        this.stream.write(`${this.formatBatchLine(figures, now, Number.POSITIVE_INFINITY)}\n`);
-      }
+    } else if (
+      figures.done < this.options.batchesPerEpoch &&
+      now - this.lastPlain >= this.options.plainIntervalMs
+    ) {
+      this.lastPlain = now;
+      this.stream.write(`${this.formatBatchLine(figures, now, Number.POSITIVE_INFINITY)}\n`);
     }
   }
 
