@@ -1,4 +1,5 @@
 import type { Command } from "../cli/command.js";
+import { benchCommand } from "./bench.js";
 import { dataCommand } from "./data.js";
 import { evalCommand, predictCommand } from "./evaluate.js";
 import { experimentCommand } from "./experiment.js";
@@ -15,4 +16,5 @@ export const commands: readonly Command[] = [
   infoCommand,
   dataCommand,
   preprocessCommand,
+  benchCommand,
 ];
