@@ -1,5 +1,6 @@
 import type { Command } from "../cli/command.js";
 import { benchCommand } from "./bench.js";
+import { checkCommand } from "./check.js";
 import { dataCommand } from "./data.js";
 import { evalCommand, predictCommand } from "./evaluate.js";
 import { experimentCommand } from "./experiment.js";
@@ -13,6 +14,7 @@ export const commands: readonly Command[] = [
   trainCommand,
   evalCommand,
   predictCommand,
+  checkCommand,
   infoCommand,
   dataCommand,
   preprocessCommand,

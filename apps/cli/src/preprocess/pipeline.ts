@@ -1,4 +1,4 @@
-import { SurfaceMesh, type TriangleMeshData } from "@gemcnn/geometry";
+import { rotateFrames, SurfaceMesh, type TriangleMeshData } from "@gemcnn/geometry";
 import { computeFeatures, type FeatureOptions, prepareMesh } from "../features/features.js";
 import type { BinaryRecord } from "./record.js";
 
@@ -33,7 +33,8 @@ export interface PreprocessedMesh {
 
 /**
  * From raw mesh data to a `PreprocessedMesh`: drops all but the largest component when asked
- * (logged in `notes`), normalises, builds frames and features. Throws (a `MeshError`, a
+ * (logged in `notes`), normalises, builds frames (optionally changed by `gaugeChange`, angles per
+ * vertex) and features. Throws (a `MeshError`, a
  * `FeatureSizeError`, …) when the mesh cannot be used; callers skip it with that reason.
  */
 export function preprocessMeshData(
@@ -41,9 +42,14 @@ export function preprocessMeshData(
   name: string,
   options: PreprocessOptions,
   notes: string[] = [],
+  gaugeChange?: (nVertices: number) => Float64Array,
 ): PreprocessedMesh {
   const cleaned = options.largestComponentOnly ? largestComponent(data, name, notes) : data;
-  const prepared = prepareMesh(cleaned, name);
+  const standard = prepareMesh(cleaned, name);
+  // `gaugeChange` (for equivariance checks): every frame turned by its angle, features recomputed.
+  const prepared = gaugeChange
+    ? { ...standard, frames: rotateFrames(standard.frames, gaugeChange(standard.geometry.nVertices)) }
+    : standard;
   const features = computeFeatures(prepared, options.features);
   const boundaryLoops = prepared.geometry.mesh.boundaryLoops().length;
   if (boundaryLoops > 0) notes.push(`has ${boundaryLoops} boundary loop(s) (holes); kept as boundary`);
