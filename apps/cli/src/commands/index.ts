@@ -4,6 +4,7 @@ import { checkCommand } from "./check.js";
 import { dataCommand } from "./data.js";
 import { evalCommand, predictCommand } from "./evaluate.js";
 import { experimentCommand } from "./experiment.js";
+import { generateCommand } from "./generate.js";
 import { infoCommand } from "./info.js";
 import { preprocessCommand } from "./preprocess.js";
 import { trainCommand } from "./train.js";
@@ -18,5 +19,6 @@ export const commands: readonly Command[] = [
   infoCommand,
   dataCommand,
   preprocessCommand,
+  generateCommand,
   benchCommand,
 ];
