@@ -36,14 +36,6 @@ export class InputFileError extends CliError {
   }
 }
 
-/** A feature of the command that needs a package not merged into this build yet. */
-export class NotAvailableError extends CliError {
-  constructor(what: string) {
-    super(`${what} is not available in this build yet`, EXIT.failure);
-    this.name = "NotAvailableError";
-  }
-}
-
 /** Exit statuses of `gemcnn`: 0 success, 1 failure, 2 bad usage, 130 stopped by Ctrl-C (after saving). */
 export const EXIT = {
   success: 0,
