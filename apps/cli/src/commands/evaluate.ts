@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
   booleanOption,
@@ -10,6 +11,7 @@ import {
   stringOption,
 } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
+import { fileSources } from "../data/sources.js";
 import { type Classifier, createClassifier, type ModelSpec, readModelSpec } from "../models/classifier.js";
 import { argmax } from "../models/linear-probe.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
@@ -35,7 +37,7 @@ function runtimeSetup(args: ParsedArgs, io: CliIO, spec: ModelSpec) {
   const cacheDir = resolve(io.cwd, stringOption(args, "cache") ?? DEFAULT_CACHE_DIR);
   return {
     options: spec.preprocess,
-    workers: integerOption(args, "workers", 2, { min: 0, max: 64 }),
+    workers: integerOption(args, "workers", availableParallelism(), { min: 0, max: 64 }),
     cache: booleanOption(args, "no-cache") ? undefined : new PreprocessCache(cacheDir),
   };
 }
@@ -199,7 +201,6 @@ export const predictCommand: Command = {
     const modelDir = resolve(io.cwd, args.positionals.model as string);
     const spec = await readModelSpec(modelDir);
     const paths = (args.positionals.mesh as string[]).map((p) => resolve(io.cwd, p));
-    const { fileSources } = await import("../data/sources.js");
     const samples = paths.map((path) => ({ path, name: path, className: "", label: 0 }));
     const items = fileSources(samples).map((source) => ({ source, label: 0 }));
     const data = await preprocessDataset(
