@@ -1,0 +1,239 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { UsageError } from "./errors.js";
+
+/** One `--option` of a subcommand; `type` and `short` are handed to `util.parseArgs` as they are. */
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** Shown in help after the option, e.g. `<dir>`; string options only. */
+  readonly valueName?: string;
+  readonly description: string;
+  /** Shown in help as "(default: …)"; applied by the command, not by the parser. */
+  readonly defaultText?: string;
+}
+
+export interface PositionalSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly required?: boolean;
+  /** Takes all remaining positionals (one or more when required). */
+  readonly variadic?: boolean;
+}
+
+export interface Example {
+  readonly command: string;
+  readonly description: string;
+}
+
+/** Where a command writes, reads its environment and learns whether it talks to a terminal. */
+export interface CliIO {
+  readonly stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  readonly stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /** Directory relative paths on the command line are resolved against. */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A parsed command line: option values by long name, positionals by their spec name. */
+export interface ParsedArgs {
+  readonly options: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+  readonly positionals: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface Command {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Paragraphs shown under the usage line of `--help`. */
+  readonly description: string;
+  readonly positionals: readonly PositionalSpec[];
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly examples: readonly Example[];
+  /** Runs the command; resolves to the exit status. */
+  run(args: ParsedArgs, io: CliIO): Promise<number>;
+}
+
+const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "show this help" };
+
+/**
+ * Parses `argv` (the words after the subcommand name) against the command's spec with
+ * `util.parseArgs` in strict mode. Returns `undefined` when `--help` was asked for.
+ */
+export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedArgs | undefined {
+  const options: NonNullable<ParseArgsConfig["options"]> = {};
+  for (const [name, spec] of Object.entries({ ...command.options, help: HELP_OPTION })) {
+    options[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (error) {
+    // parseArgs explains what is wrong ("Unknown option '--foo'"); keep its words, add the command.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(message, command.name);
+  }
+  if (parsed.values.help) return undefined;
+  return { options: parsed.values, positionals: bindPositionals(command, parsed.positionals) };
+}
+
+function bindPositionals(command: Command, words: string[]): Record<string, string | string[] | undefined> {
+  const bound: Record<string, string | string[] | undefined> = {};
+  let i = 0;
+  for (const spec of command.positionals) {
+    if (spec.variadic) {
+      const rest = words.slice(i);
+      i = words.length;
+      if (spec.required && rest.length === 0) {
+        throw new UsageError(`missing argument <${spec.name}…>`, command.name);
+      }
+      bound[spec.name] = rest;
+    } else {
+      const word = words[i++];
+      if (word === undefined && spec.required) {
+        throw new UsageError(`missing argument <${spec.name}>`, command.name);
+      }
+      bound[spec.name] = word;
+    }
+  }
+  if (i < words.length) {
+    throw new UsageError(`unexpected argument '${words[i]}'`, command.name);
+  }
+  return bound;
+}
+
+/** The `--help` text of a command: usage line, description, arguments, options, examples. */
+export function formatCommandHelp(command: Command, program = "gemcnn"): string {
+  const positionalUsage = command.positionals
+    .map((p) => {
+      const word = p.variadic ? `<${p.name}…>` : `<${p.name}>`;
+      return p.required ? word : `[${word}]`;
+    })
+    .join(" ");
+  const lines = [
+    `Usage: ${program} ${command.name}${positionalUsage ? ` ${positionalUsage}` : ""} [options]`,
+    "",
+    command.summary,
+  ];
+  if (command.description) lines.push("", command.description);
+  if (command.positionals.length > 0) {
+    lines.push("", "Arguments:");
+    const width = Math.max(...command.positionals.map((p) => p.name.length + 2));
+    for (const p of command.positionals) lines.push(`  ${`<${p.name}>`.padEnd(width)}  ${p.description}`);
+  }
+  lines.push("", "Options:");
+  const entries = Object.entries({ ...command.options, help: HELP_OPTION }).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${
+      spec.type === "string" ? ` ${spec.valueName ?? "<value>"}` : ""
+    }`;
+    const text = `${spec.description}${spec.defaultText ? ` (default: ${spec.defaultText})` : ""}`;
+    return [flag, text] as const;
+  });
+  const width = Math.max(...entries.map(([flag]) => flag.length));
+  for (const [flag, text] of entries) lines.push(`  ${flag.padEnd(width)}  ${text}`);
+  if (command.examples.length > 0) {
+    lines.push("", "Examples:");
+    for (const example of command.examples) {
+      lines.push(`  ${example.command}`, `      ${example.description}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The value of a string option, or `undefined` when absent. */
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const value = args.options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new Error(`option --${name} is not a string option`);
+  return value;
+}
+
+export function booleanOption(args: ParsedArgs, name: string): boolean {
+  return args.options[name] === true;
+}
+
+/** The values of a repeatable string option (empty when absent). */
+export function stringListOption(args: ParsedArgs, name: string): string[] {
+  const value = args.options[name];
+  if (value === undefined) return [];
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value as string[];
+  throw new Error(`option --${name} is not a string option`);
+}
+
+/** An integer option within `[min, max]`; a malformed value is a `UsageError` naming the option. */
+export function integerOption(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  range: { min?: number; max?: number } = {},
+): number {
+  const text = stringOption(args, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`option --${name} expects an integer, got '${text}'`);
+  }
+  checkRange(name, value, range);
+  return value;
+}
+
+/** A finite number option within `[min, max]`; a malformed value is a `UsageError` naming the option. */
+export function numberOption(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  range: { min?: number; max?: number } = {},
+): number {
+  const text = stringOption(args, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value)) {
+    throw new UsageError(`option --${name} expects a number, got '${text}'`);
+  }
+  checkRange(name, value, range);
+  return value;
+}
+
+/** A comma-separated list of positive numbers, e.g. `--hks-times 0.01,0.1,1`. */
+export function numberListOption(args: ParsedArgs, name: string, fallback: readonly number[]): number[] {
+  const text = stringOption(args, name);
+  if (text === undefined) return [...fallback];
+  const parts = text.split(",").map((s) => s.trim());
+  const values = parts.map(Number);
+  if (parts.some((p) => p === "") || values.some((v) => !Number.isFinite(v))) {
+    throw new UsageError(`option --${name} expects comma-separated numbers, got '${text}'`);
+  }
+  return values;
+}
+
+/** One of a fixed set of words. */
+export function choiceOption<T extends string>(
+  args: ParsedArgs,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const text = stringOption(args, name);
+  if (text === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UsageError(`option --${name} expects one of ${choices.join(", ")}, got '${text}'`);
+  }
+  return text as T;
+}
+
+function checkRange(name: string, value: number, { min, max }: { min?: number; max?: number }): void {
+  if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+    const bounds =
+      min !== undefined && max !== undefined
+        ? `from ${min} to ${max}`
+        : min !== undefined
+          ? `at least ${min}`
+          : `at most ${max}`;
+    throw new UsageError(`option --${name} must be ${bounds}, got ${value}`);
+  }
+}

@@ -1,0 +1,233 @@
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  MeshGeometry,
+  type MeshValidationReport,
+  meshFormatOf,
+  parseMesh,
+  repairMesh,
+  type TriangleMeshData,
+  validateMesh,
+} from "@gemcnn/geometry";
+import { booleanOption, type Command } from "../cli/command.js";
+import { CliError, EXIT, InputFileError } from "../cli/errors.js";
+import { describeFsError } from "../data/dataset.js";
+import { gaussianCurvature, meanCurvature } from "../features/curvature.js";
+import { computeFeatures, DEFAULT_FEATURE_OPTIONS, prepareMesh } from "../features/features.js";
+import { cotanLaplacian } from "../features/laplacian.js";
+
+/** Five-number summary of a distribution. */
+export interface Summary {
+  readonly min: number;
+  readonly p5: number;
+  readonly median: number;
+  readonly p95: number;
+  readonly max: number;
+}
+
+export interface MeshInfo {
+  readonly file: string;
+  readonly format: string;
+  readonly bytes: number;
+  readonly validation: Pick<MeshValidationReport, "ok" | "counts"> & {
+    readonly problems: readonly { kind: string; message: string }[];
+  };
+  /** Present when the mesh had problems: what `repairMesh` changes and whether that suffices. */
+  readonly repair?: { readonly summary: readonly string[]; readonly ok: boolean };
+  /** Computed on the mesh as read, or on its repaired version when it needed repair. */
+  readonly geometry?: {
+    readonly repaired: boolean;
+    readonly area: number;
+    readonly boundingBox: readonly [number, number, number];
+    readonly edgeLength: Summary;
+    /** Angle defect per barycentric area (1/length²). */
+    readonly gaussianCurvature: Summary;
+    /** Σ angle defects; 2πχ by discrete Gauss-Bonnet. */
+    readonly totalAngleDefect: number;
+    /** From the cotangent Laplacian, positive where convex (1/length). */
+    readonly meanCurvature: Summary;
+  };
+  /** With `--features`: the input features' field type and each channel's mean and spread. */
+  readonly features?: {
+    readonly fieldType: string;
+    readonly channels: readonly { name: string; mean: number; std: number }[];
+  };
+  /** Why the geometry or features could not be computed. */
+  readonly geometryError?: string;
+}
+
+/** Everything `gemcnn info` reports about one mesh file. */
+export async function meshInfo(path: string, withFeatures: boolean): Promise<MeshInfo> {
+  let bytes: Uint8Array;
+  try {
+    if (!(await stat(path)).isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new InputFileError(path, describeFsError(error, "mesh file"));
+  }
+  let data: TriangleMeshData;
+  let format: string;
+  try {
+    format = meshFormatOf(path);
+    data = parseMesh(bytes, meshFormatOf(path), path);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const report = validateMesh(data, { source: path });
+  let usable: TriangleMeshData | undefined = report.ok ? data : undefined;
+  let repair: MeshInfo["repair"];
+  if (!report.ok) {
+    const repaired = repairMesh(data, { source: path });
+    repair = { summary: repaired.report.summary, ok: repaired.report.validation.ok };
+    if (repaired.report.validation.ok) usable = repaired.data;
+  }
+  const info: MeshInfo = {
+    file: path,
+    format,
+    bytes: bytes.length,
+    validation: {
+      ok: report.ok,
+      counts: report.counts,
+      problems: report.problems.map((p) => ({ kind: p.kind, message: p.message })),
+    },
+    ...(repair ? { repair } : {}),
+  };
+  if (!usable) return { ...info, geometryError: "the mesh has problems that repair cannot fix" };
+  try {
+    const geometry = MeshGeometry.fromData(usable, { source: path });
+    const laplacian = cotanLaplacian({ positions: geometry.positions, triangles: geometry.mesh.triangles });
+    const defects = geometry.vertexAngleDefects;
+    const p = geometry.positions;
+    const extent = [0, 1, 2].map((d) => {
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let i = d; i < p.length; i += 3) {
+        lo = Math.min(lo, p[i]);
+        hi = Math.max(hi, p[i]);
+      }
+      return hi - lo;
+    }) as [number, number, number];
+    const withGeometry: MeshInfo = {
+      ...info,
+      geometry: {
+        repaired: !report.ok,
+        area: geometry.faceAreas.reduce((a, b) => a + b, 0),
+        boundingBox: extent,
+        edgeLength: summarise(geometry.edgeLengths),
+        gaussianCurvature: summarise(gaussianCurvature(defects, laplacian.mass)),
+        totalAngleDefect: defects.reduce((a, b) => a + b, 0),
+        meanCurvature: summarise(meanCurvature(laplacian, geometry.positions, geometry.vertexNormals)),
+      },
+    };
+    if (!withFeatures) return withGeometry;
+    const features = computeFeatures(prepareMesh(usable, path), DEFAULT_FEATURE_OPTIONS);
+    const channels = features.channels.map((name, c) => {
+      let sum = 0;
+      let squares = 0;
+      const V = features.values.length / features.dim;
+      for (let v = 0; v < V; v++) {
+        const x = features.values[v * features.dim + c];
+        sum += x;
+        squares += x * x;
+      }
+      const mean = sum / V;
+      return { name, mean, std: Math.sqrt(Math.max(0, squares / V - mean * mean)) };
+    });
+    return { ...withGeometry, features: { fieldType: features.fieldType, channels } };
+  } catch (error) {
+    return { ...info, geometryError: (error as Error).message };
+  }
+}
+
+/** Min, 5th percentile, median, 95th percentile, max (nearest-rank). */
+export function summarise(values: ArrayLike<number>): Summary {
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+  return { min: at(0), p5: at(0.05), median: at(0.5), p95: at(0.95), max: at(1) };
+}
+
+/** The human-readable report. */
+export function formatMeshInfo(info: MeshInfo): string {
+  const c = info.validation.counts;
+  const g = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
+  const summary = (s: Summary) =>
+    `min ${g(s.min)}, 5% ${g(s.p5)}, median ${g(s.median)}, 95% ${g(s.p95)}, max ${g(s.max)}`;
+  const lines = [
+    `file        ${info.file} (${info.format.toUpperCase()}, ${info.bytes} bytes)`,
+    `counts      ${c.vertices} vertices, ${c.faces} faces, ${c.edges} edges`,
+    `topology    ${c.components} component(s), Euler characteristic ${c.eulerCharacteristic}, genus ${
+      c.genus ?? "undefined (not a manifold)"
+    }, ${c.boundaryLoops ?? "?"} boundary loop(s) (${c.boundaryEdges} boundary edges)`,
+  ];
+  if (info.validation.ok) {
+    lines.push("validation  ok");
+  } else {
+    const byKind = new Map<string, number>();
+    for (const p of info.validation.problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
+    lines.push(
+      `validation  ${info.validation.problems.length} problem(s): ${[...byKind].map(([k, n]) => `${n} ${k}`).join(", ")}`,
+    );
+    for (const p of info.validation.problems.slice(0, 8)) lines.push(`  - ${p.message}`);
+    if (info.validation.problems.length > 8) lines.push(`  - … ${info.validation.problems.length - 8} more`);
+  }
+  if (info.repair) {
+    lines.push(`repair      ${info.repair.ok ? "fixes every problem" : "cannot fix everything"}:`);
+    for (const s of info.repair.summary) lines.push(`  - ${s}`);
+  }
+  if (info.geometry) {
+    const m = info.geometry;
+    if (m.repaired) lines.push("(geometry below is of the repaired mesh)");
+    lines.push(
+      `area        ${g(m.area)}; bounding box ${m.boundingBox.map(g).join(" × ")}`,
+      `edge length ${summary(m.edgeLength)}`,
+      `Gaussian K  ${summary(m.gaussianCurvature)} (angle defect per area)`,
+      `            total angle defect ${g(m.totalAngleDefect)} = ${g(m.totalAngleDefect / (2 * Math.PI))} × 2π`,
+      `mean H      ${summary(m.meanCurvature)} (cotangent Laplacian)`,
+    );
+  }
+  if (info.features) {
+    lines.push(`features    ${info.features.fieldType} (unit-area mesh; mean ± std over vertices)`);
+    const width = Math.max(...info.features.channels.map((ch) => ch.name.length));
+    for (const ch of info.features.channels)
+      lines.push(`  ${ch.name.padEnd(width)}  ${g(ch.mean)} ± ${g(ch.std)}`);
+  }
+  if (info.geometryError) lines.push(`geometry    not computed: ${info.geometryError}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export const infoCommand: Command = {
+  name: "info",
+  summary: "report on a mesh file: validation, counts, genus, boundary, curvature",
+  description:
+    "Reads an OBJ, OFF or PLY file and prints its counts and topology (components, Euler\n" +
+    "characteristic, genus, boundary loops), every validation problem, what repair would change,\n" +
+    "and summaries of edge lengths and curvature. Exit status 0 when a report was printed (also for\n" +
+    "a broken mesh), 1 when the file cannot be read or parsed.",
+  positionals: [{ name: "mesh", description: "mesh file (.obj, .off, .ply)", required: true }],
+  options: {
+    features: {
+      type: "boolean",
+      description: "also summarise the input features (moments, curvature, heat kernel)",
+    },
+    json: { type: "boolean", description: "print the report as JSON" },
+  },
+  examples: [
+    { command: "gemcnn info meshes/torus.obj", description: "counts, genus 1, curvature of the torus" },
+    {
+      command: "gemcnn info ../shared/datasets/shrec_16/alien/train/T220.obj --features",
+      description: "a SHREC mesh with its input features",
+    },
+    { command: "gemcnn info broken.off --json", description: "machine-readable report" },
+  ],
+  async run(args, io) {
+    const info = await meshInfo(
+      resolve(io.cwd, args.positionals.mesh as string),
+      booleanOption(args, "features"),
+    );
+    io.stdout.write(
+      booleanOption(args, "json") ? `${JSON.stringify(info, null, 1)}\n` : formatMeshInfo(info),
+    );
+    return EXIT.success;
+  },
+};

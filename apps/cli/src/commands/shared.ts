@@ -1,0 +1,257 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import {
+  booleanOption,
+  type CliIO,
+  integerOption,
+  numberListOption,
+  type OptionSpec,
+  type ParsedArgs,
+  stringOption,
+} from "../cli/command.js";
+import { UsageError } from "../cli/errors.js";
+import { type Dataset, openDataset } from "../data/dataset.js";
+import { fileSources } from "../data/sources.js";
+import { DEFAULT_FEATURE_OPTIONS, FEATURE_KINDS, type FeatureKind } from "../features/features.js";
+import { DEFAULT_HKS_MAX_VERTICES } from "../features/heat-kernel.js";
+import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
+import type { PreprocessedMesh, PreprocessOptions } from "../preprocess/pipeline.js";
+import { type MeshSource, memorySources, preprocessAll } from "../preprocess/run.js";
+import { preprocessRunner } from "../preprocess/runner.js";
+import { DEFAULT_SYNTHETIC_OPTIONS, generateSyntheticDataset } from "../synthetic/dataset.js";
+
+/** Options that choose the dataset: `--data` and `--split`, or `--synthetic`. */
+export const DATA_OPTIONS: Record<string, OptionSpec> = {
+  data: {
+    type: "string",
+    valueName: "<dir>",
+    description: "dataset root in MeshCNN layout <dir>/<class>/{train,test}/*.obj",
+  },
+  split: {
+    type: "string",
+    valueName: "<file>",
+    description: 'split file {"<class>": {"train": [...], "test": [...]}} (paths relative to <dir>/<class>/)',
+  },
+  synthetic: { type: "boolean", description: "use the generated synthetic dataset instead of --data" },
+  "synthetic-seed": {
+    type: "string",
+    valueName: "<n>",
+    description: "seed of the synthetic dataset",
+    defaultText: "0",
+  },
+  "synthetic-train": {
+    type: "string",
+    valueName: "<n>",
+    description: "synthetic training meshes per class",
+    defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.trainPerClass),
+  },
+  "synthetic-test": {
+    type: "string",
+    valueName: "<n>",
+    description: "synthetic test meshes per class",
+    defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.testPerClass),
+  },
+};
+
+/** Options of the preprocessing: features, repair, workers, cache. */
+export const PREPROCESS_OPTIONS: Record<string, OptionSpec> = {
+  features: {
+    type: "string",
+    valueName: "<list>",
+    description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")}`,
+    defaultText: DEFAULT_FEATURE_OPTIONS.kinds.join(","),
+  },
+  "hks-times": {
+    type: "string",
+    valueName: "<list>",
+    description: "heat-kernel times (unit-area mesh)",
+    defaultText: DEFAULT_FEATURE_OPTIONS.hksTimes.join(","),
+  },
+  "hks-max-vertices": {
+    type: "string",
+    valueName: "<n>",
+    description: "largest mesh for the dense heat-kernel eigen-decomposition",
+    defaultText: String(DEFAULT_HKS_MAX_VERTICES),
+  },
+  "no-repair": { type: "boolean", description: "skip broken meshes instead of repairing them" },
+  "all-components": {
+    type: "boolean",
+    description: "keep every connected component (default: the largest only)",
+  },
+  workers: {
+    type: "string",
+    valueName: "<n>",
+    description: "preprocessing worker threads (0: this thread)",
+    defaultText: "number of cores",
+  },
+  cache: {
+    type: "string",
+    valueName: "<dir>",
+    description: "preprocessing cache directory",
+    defaultText: DEFAULT_CACHE_DIR,
+  },
+  "no-cache": { type: "boolean", description: "recompute everything and write no cache" },
+};
+
+/** One dataset ready for preprocessing: its classes and a source per mesh, with labels. */
+export interface DatasetSources {
+  readonly description: string;
+  readonly classes: readonly string[];
+  readonly train: readonly { source: MeshSource; label: number }[];
+  readonly test: readonly { source: MeshSource; label: number }[];
+  /** The files' dataset, when it came from disk. */
+  readonly dataset?: Dataset;
+}
+
+/** The dataset chosen by `--data/--split` or `--synthetic` (or `fallback` when neither is given). */
+export async function datasetFromArgs(
+  args: ParsedArgs,
+  io: CliIO,
+  fallback?: "synthetic",
+): Promise<DatasetSources> {
+  const data = stringOption(args, "data");
+  const split = stringOption(args, "split");
+  const synthetic = booleanOption(args, "synthetic") || (data === undefined && fallback === "synthetic");
+  if (data !== undefined && booleanOption(args, "synthetic"))
+    throw new UsageError("give either --data or --synthetic, not both");
+  if (split !== undefined && data === undefined)
+    throw new UsageError("--split needs --data <dir> (the root its paths refer to)");
+  if (synthetic) {
+    const options = {
+      ...DEFAULT_SYNTHETIC_OPTIONS,
+      seed: integerOption(args, "synthetic-seed", DEFAULT_SYNTHETIC_OPTIONS.seed, { min: 0 }),
+      trainPerClass: integerOption(args, "synthetic-train", DEFAULT_SYNTHETIC_OPTIONS.trainPerClass, {
+        min: 1,
+      }),
+      testPerClass: integerOption(args, "synthetic-test", DEFAULT_SYNTHETIC_OPTIONS.testPerClass, { min: 0 }),
+    };
+    const generated = generateSyntheticDataset(options);
+    const wrap = (items: typeof generated.train) =>
+      memorySources(items).map((source, i) => ({ source, label: items[i].label }));
+    return {
+      description: `synthetic (seed ${options.seed}, ${options.trainPerClass}+${options.testPerClass} per class, ${options.minVertices}-${options.maxVertices} vertices)`,
+      classes: generated.classes,
+      train: wrap(generated.train),
+      test: wrap(generated.test),
+    };
+  }
+  if (data === undefined)
+    throw new UsageError("say which dataset: --data <dir> [--split <file>], or --synthetic");
+  const dataset = await openDataset(
+    resolve(io.cwd, data),
+    split === undefined ? undefined : resolve(io.cwd, split),
+  );
+  const wrap = (samples: Dataset["train"]) =>
+    fileSources(samples).map((source, i) => ({ source, label: samples[i].label }));
+  return {
+    description: `${dataset.root} (${dataset.split === "layout" ? "train/test folders" : `split ${dataset.split}`})`,
+    classes: dataset.classes,
+    train: wrap(dataset.train),
+    test: wrap(dataset.test),
+    dataset,
+  };
+}
+
+/** Preprocessing options, worker count and cache from the command line. */
+export function preprocessingFromArgs(
+  args: ParsedArgs,
+  io: CliIO,
+): { options: PreprocessOptions; workers: number; cache: PreprocessCache | undefined } {
+  const kindsText = stringOption(args, "features");
+  const kinds =
+    kindsText === undefined ? [...DEFAULT_FEATURE_OPTIONS.kinds] : kindsText.split(",").map((s) => s.trim());
+  for (const k of kinds) {
+    if (!FEATURE_KINDS.includes(k as FeatureKind)) {
+      throw new UsageError(
+        `option --features: unknown feature group '${k}' (choose from ${FEATURE_KINDS.join(", ")})`,
+      );
+    }
+  }
+  if (kinds.length === 0) throw new UsageError("option --features: name at least one feature group");
+  const hksTimes = numberListOption(args, "hks-times", DEFAULT_FEATURE_OPTIONS.hksTimes);
+  if (hksTimes.some((t) => !(t > 0))) throw new UsageError("option --hks-times: times must be positive");
+  const options: PreprocessOptions = {
+    features: {
+      // Canonical order, so that the cache key does not depend on how the list was written.
+      kinds: FEATURE_KINDS.filter((k) => kinds.includes(k)),
+      hksTimes,
+      hksMaxVertices: integerOption(args, "hks-max-vertices", DEFAULT_HKS_MAX_VERTICES, { min: 3 }),
+    },
+    repair: !booleanOption(args, "no-repair"),
+    largestComponentOnly: !booleanOption(args, "all-components"),
+  };
+  const workers = integerOption(args, "workers", availableParallelism(), { min: 0, max: 64 });
+  const cacheDir = resolve(io.cwd, stringOption(args, "cache") ?? DEFAULT_CACHE_DIR);
+  const cache = booleanOption(args, "no-cache") ? undefined : new PreprocessCache(cacheDir);
+  return { options, workers, cache };
+}
+
+export interface PreprocessedDataset {
+  readonly classes: readonly string[];
+  readonly train: readonly { mesh: PreprocessedMesh; label: number }[];
+  readonly test: readonly { mesh: PreprocessedMesh; label: number }[];
+  readonly skipped: readonly { name: string; reason: string }[];
+  readonly cached: number;
+  readonly computed: number;
+  readonly seconds: number;
+}
+
+/**
+ * Preprocesses a dataset's meshes (cache, then workers), printing progress on `io.stderr` and
+ * one line per skipped mesh with its reason; repairs are listed with `verbose`.
+ */
+export async function preprocessDataset(
+  sources: DatasetSources,
+  setup: ReturnType<typeof preprocessingFromArgs>,
+  io: CliIO,
+  verbose = false,
+): Promise<PreprocessedDataset> {
+  const all = [...sources.train, ...sources.test];
+  const runner = preprocessRunner(setup.workers);
+  const stream = io.stderr;
+  let lastDraw = 0;
+  try {
+    const run = await preprocessAll(
+      all.map((s) => s.source),
+      {
+        options: setup.options,
+        cache: setup.cache,
+        runner,
+        onItem: ({ done, total, name, status }) => {
+          if (status === "skipped") return;
+          const now = performance.now();
+          if (stream.isTTY && (now - lastDraw > 100 || done === total)) {
+            lastDraw = now;
+            stream.write(`\rpreprocessing ${done}/${total} ${name}\x1b[K`);
+          }
+        },
+      },
+    );
+    if (stream.isTTY) stream.write("\r\x1b[K");
+    for (const s of run.skipped) stream.write(`skipped ${s.name}: ${s.reason}\n`);
+    run.meshes.forEach((mesh) => {
+      if (mesh && mesh.notes.length > 0 && verbose)
+        for (const note of mesh.notes) stream.write(`${mesh.name}: ${note}\n`);
+    });
+    const repaired = run.meshes.filter((m) => m?.notes.some((n) => n.startsWith("repaired:"))).length;
+    stream.write(
+      `preprocessed ${all.length} meshes in ${run.seconds.toFixed(1)} s: ${run.cached} from the cache, ${run.computed} computed (${setup.workers} worker${setup.workers === 1 ? "" : "s"}), ${run.skipped.length} skipped${repaired ? `, ${repaired} repaired` : ""}\n`,
+    );
+    const pick = (part: typeof sources.train, offset: number) =>
+      part.flatMap((s, i) => {
+        const mesh = run.meshes[offset + i];
+        return mesh ? [{ mesh, label: s.label }] : [];
+      });
+    return {
+      classes: sources.classes,
+      train: pick(sources.train, 0),
+      test: pick(sources.test, sources.train.length),
+      skipped: run.skipped,
+      cached: run.cached,
+      computed: run.computed,
+      seconds: run.seconds,
+    };
+  } finally {
+    await runner.close();
+  }
+}

@@ -1,0 +1,116 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureIO } from "../cli/testing.js";
+import { runCli } from "../main.js";
+
+const DATA = ["--synthetic", "--synthetic-train", "3", "--synthetic-test", "1", "--workers", "0"];
+const SMALL = [...DATA, "--features", "moments,curvature"];
+
+describe("gemcnn train, eval and the run directory", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gemcnn-train-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("trains, writes every artefact, refuses to clobber the run, resumes to more epochs and evaluates", async () => {
+    const args = [
+      ...SMALL,
+      "--cache",
+      join(dir, "cache"),
+      "--run-dir",
+      join(dir, "run"),
+      "--batch-size",
+      "4",
+    ];
+    const io = captureIO(dir);
+    expect(await runCli(["train", ...args, "--epochs", "3"], io)).toBe(0);
+    expect(io.out()).toMatch(/test accuracy \d+\.\d\d% \(\d+\/8\)/);
+    expect(io.out()).toContain("confusion matrix:");
+    const files = await readdir(join(dir, "run"));
+    for (const f of [
+      "config.json",
+      "metrics.json",
+      "metrics.csv",
+      "curves",
+      "checkpoints",
+      "model",
+      "report.json",
+      "confusion.csv",
+    ]) {
+      expect(files).toContain(f);
+    }
+    expect((await readdir(join(dir, "run", "curves"))).sort()).toEqual(["accuracy.svg", "loss.svg"]);
+    expect((await readFile(join(dir, "run", "metrics.csv"), "utf8")).trim().split("\n")).toHaveLength(4);
+
+    const again = captureIO(dir);
+    expect(await runCli(["train", ...args, "--epochs", "3"], again)).toBe(1);
+    expect(again.err()).toContain("already holds a run");
+
+    const more = captureIO(dir);
+    expect(await runCli(["train", ...args, "--epochs", "5", "--resume"], more)).toBe(0);
+    const metrics = JSON.parse(await readFile(join(dir, "run", "metrics.json"), "utf8"));
+    expect(metrics.epochs.map((r: { epoch: number }) => r.epoch)).toEqual([1, 2, 3, 4, 5]);
+
+    const changed = captureIO(dir);
+    expect(await runCli(["train", ...args, "--epochs", "6", "--resume", "--seed", "9"], changed)).toBe(2);
+    expect(changed.err()).toContain("seed: 0 then, 9 now");
+
+    const evaluated = captureIO(dir);
+    expect(
+      await runCli(
+        ["eval", join(dir, "run", "model"), ...DATA, "--cache", join(dir, "cache"), "--rotate"],
+        evaluated,
+      ),
+    ).toBe(0);
+    expect(evaluated.out()).toMatch(/test accuracy .*randomly rotated meshes/);
+  });
+
+  it("saves a checkpoint and exits with 130 on Ctrl-C, and --resume finishes the run", async () => {
+    const launcher = fileURLToPath(new URL("../../bin/gemcnn.js", import.meta.url));
+    const runDir = join(dir, "interrupted");
+    const args = [
+      "train",
+      ...SMALL,
+      "--cache",
+      join(dir, "cache"),
+      "--run-dir",
+      runDir,
+      "--batch-size",
+      "1",
+      "--schedule",
+      "constant",
+    ];
+    const child = spawn(process.execPath, [launcher, ...args, "--epochs", "100000"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    let signalled = false;
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      if (!signalled && /epoch +3\/100000 /.test(stderr)) {
+        signalled = true;
+        child.kill("SIGINT");
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stderr).toContain("Ctrl-C: stopping after this batch");
+    expect(stderr).toContain("continue with the same command and --resume");
+    const pointer = JSON.parse(await readFile(join(runDir, "checkpoints", "latest.json"), "utf8"));
+    const state = JSON.parse(
+      await readFile(join(runDir, "checkpoints", pointer.checkpoint, "state.json"), "utf8"),
+    );
+    expect(state.epoch).toBeGreaterThanOrEqual(2);
+    const io = captureIO(dir);
+    expect(await runCli([...args, "--epochs", String(state.epoch + 2), "--resume"], io)).toBe(0);
+    const metrics = JSON.parse(await readFile(join(runDir, "metrics.json"), "utf8"));
+    expect(metrics.epochs.at(-1).epoch).toBe(state.epoch + 2);
+  }, 60_000);
+});

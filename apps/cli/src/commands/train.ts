@@ -1,0 +1,349 @@
+import { join, relative, resolve } from "node:path";
+import {
+  booleanOption,
+  type CliIO,
+  type Command,
+  choiceOption,
+  integerOption,
+  numberOption,
+  type OptionSpec,
+  type ParsedArgs,
+  stringOption,
+} from "../cli/command.js";
+import { CliError, EXIT, UsageError } from "../cli/errors.js";
+import { writeFileAtomic } from "../io/atomic.js";
+import {
+  type Classifier,
+  createClassifier,
+  MODEL_KINDS,
+  type ModelKind,
+  type ModelSpec,
+  saveClassifier,
+} from "../models/classifier.js";
+import { argmax } from "../models/linear-probe.js";
+import { confusionMatrix, formatConfusion } from "../train/confusion.js";
+import { writeTrainingCurves } from "../train/curves.js";
+import { InterruptRequest } from "../train/interrupt.js";
+import { runTrainingLoop } from "../train/loop.js";
+import { formatDuration, TrainingProgress } from "../train/progress.js";
+import { RunDirectory } from "../train/run-dir.js";
+import { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "../train/schedule.js";
+import {
+  DATA_OPTIONS,
+  type DatasetSources,
+  datasetFromArgs,
+  PREPROCESS_OPTIONS,
+  preprocessDataset,
+  preprocessingFromArgs,
+} from "./shared.js";
+
+/** Options of the training itself (model, optimisation, run directory). */
+export const TRAINING_OPTIONS: Record<string, OptionSpec> = {
+  model: {
+    type: "string",
+    valueName: "<kind>",
+    description: `classifier: ${MODEL_KINDS.join(" or ")}`,
+    defaultText: "linear-probe until nn is merged",
+  },
+  epochs: {
+    type: "string",
+    valueName: "<n>",
+    description: "epochs to train (in total, also with --resume)",
+    defaultText: "60",
+  },
+  "batch-size": { type: "string", valueName: "<n>", description: "meshes per batch", defaultText: "16" },
+  lr: { type: "string", valueName: "<x>", description: "peak learning rate of Adam", defaultText: "0.01" },
+  schedule: {
+    type: "string",
+    valueName: "<kind>",
+    description: "learning-rate schedule: cosine, step or constant",
+    defaultText: "cosine",
+  },
+  "weight-decay": {
+    type: "string",
+    valueName: "<x>",
+    description: "decoupled weight decay (AdamW)",
+    defaultText: "1e-4",
+  },
+  seed: {
+    type: "string",
+    valueName: "<n>",
+    description: "seed of initial weights and batch order",
+    defaultText: "0",
+  },
+  "eval-every": {
+    type: "string",
+    valueName: "<n>",
+    description: "evaluate on the test set every n epochs",
+    defaultText: "1",
+  },
+  name: {
+    type: "string",
+    valueName: "<name>",
+    description: "run name: writes runs/<name>/",
+    defaultText: "derived from the dataset",
+  },
+  "run-dir": { type: "string", valueName: "<dir>", description: "run directory (instead of runs/<name>)" },
+  resume: { type: "boolean", description: "continue the run in the run directory from its last checkpoint" },
+  force: { type: "boolean", description: "replace an existing run directory" },
+};
+
+export interface TrainSettings {
+  readonly model: ModelKind;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly schedule: LearningRateSchedule;
+  readonly weightDecay: number;
+  readonly seed: number;
+  readonly evalEvery: number;
+  readonly runDir: string;
+  readonly resume: boolean;
+  readonly force: boolean;
+}
+
+/** Training settings from the command line; `defaults` let `experiment` pick its own. */
+export function trainSettingsFromArgs(
+  args: ParsedArgs,
+  io: CliIO,
+  defaults: { name: string; epochs: number; model?: ModelKind; lr?: number },
+): TrainSettings {
+  const name = stringOption(args, "name") ?? defaults.name;
+  if (!/^[\w.-]+$/.test(name))
+    throw new UsageError(`option --name: use letters, digits, '.', '-' and '_' only, got '${name}'`);
+  const runDirOption = stringOption(args, "run-dir");
+  if (booleanOption(args, "resume") && booleanOption(args, "force"))
+    throw new UsageError("--resume and --force exclude each other");
+  return {
+    model: choiceOption(args, "model", MODEL_KINDS, defaults.model ?? "linear-probe"),
+    epochs: integerOption(args, "epochs", defaults.epochs, { min: 1, max: 100_000 }),
+    batchSize: integerOption(args, "batch-size", 16, { min: 1 }),
+    schedule: {
+      ...DEFAULT_SCHEDULE,
+      base: numberOption(args, "lr", defaults.lr ?? 0.01, { min: 0 }),
+      kind: choiceOption(args, "schedule", ["cosine", "step", "constant"] as const, "cosine"),
+    },
+    weightDecay: numberOption(args, "weight-decay", 1e-4, { min: 0 }),
+    seed: integerOption(args, "seed", 0, { min: 0 }),
+    evalEvery: integerOption(args, "eval-every", 1, { min: 1 }),
+    runDir: resolve(io.cwd, runDirOption ?? join("runs", name)),
+    resume: booleanOption(args, "resume"),
+    force: booleanOption(args, "force"),
+  };
+}
+
+/** What a finished training reports (also written to `report.json`). */
+export interface TrainReport {
+  readonly dataset: string;
+  readonly classes: readonly string[];
+  readonly model: ModelKind;
+  readonly epochs: number;
+  readonly testAccuracy: number;
+  readonly testCorrect: number;
+  readonly testCount: number;
+  readonly confusion: number[][];
+  readonly skipped: readonly { name: string; reason: string }[];
+  readonly trainSeconds: number;
+  readonly preprocessSeconds: number;
+  readonly paths: Readonly<Record<string, string>>;
+}
+
+/**
+ * Preprocesses the dataset, trains (or resumes) in the run directory with progress, metrics,
+ * curves and a checkpoint every epoch, then saves the model and reports test accuracy and the
+ * confusion matrix. Resolves to the exit status (130 after a Ctrl-C, once the checkpoint is saved).
+ */
+export async function trainClassifier(
+  sources: DatasetSources,
+  setup: ReturnType<typeof preprocessingFromArgs>,
+  settings: TrainSettings,
+  io: CliIO,
+): Promise<number> {
+  const spec: ModelSpec = {
+    kind: settings.model,
+    classes: sources.classes,
+    preprocess: setup.options,
+    weightDecay: settings.weightDecay,
+    seed: settings.seed,
+  };
+  // Fail on an unavailable model before any work is done.
+  if (settings.model === "gemcnn") createClassifier(spec, [], [], []);
+  const run = await RunDirectory.open(
+    settings.runDir,
+    {
+      identity: {
+        dataset: sources.description,
+        classes: sources.classes,
+        preprocess: setup.options,
+        model: settings.model,
+        batchSize: settings.batchSize,
+        schedule: settings.schedule,
+        weightDecay: settings.weightDecay,
+        seed: settings.seed,
+      },
+      adjustable: { epochs: settings.epochs, evalEvery: settings.evalEvery, workers: setup.workers },
+    },
+    { resume: settings.resume, overwrite: settings.force },
+  );
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  log(`${run.resumed ? "resuming" : "run"}: ${run.path}`);
+  log(`dataset: ${sources.description}, ${sources.classes.length} classes`);
+  const data = await preprocessDataset(sources, setup, io);
+  if (data.train.length === 0)
+    throw new CliError("no training mesh could be preprocessed (see the skipped meshes above)");
+  const meshes = [...data.train, ...data.test].map((s) => s.mesh);
+  const labels = [...data.train, ...data.test].map((s) => s.label);
+  const train = data.train.map((_, i) => i);
+  const test = data.test.map((_, i) => data.train.length + i);
+  const model = createClassifier(spec, meshes, labels, train);
+
+  const progress = new TrainingProgress(io.stderr, {
+    totalEpochs: settings.epochs,
+    batchesPerEpoch: Math.ceil(train.length / settings.batchSize),
+  });
+  const interrupt = new InterruptRequest({
+    onFirst: () =>
+      progress.log("Ctrl-C: stopping after this batch and saving a checkpoint (press again to quit at once)"),
+  }).install();
+  const started = performance.now();
+  let outcome: Awaited<ReturnType<typeof runTrainingLoop>>;
+  try {
+    outcome = await runTrainingLoop(model, {
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      seed: settings.seed,
+      train,
+      test,
+      learningRate: (epoch) => learningRateAt(settings.schedule, epoch, settings.epochs),
+      checkpoints: run.checkpoints,
+      metrics: run.metrics,
+      progress,
+      interrupt,
+      evalEvery: settings.evalEvery,
+      afterEpoch: async () => {
+        await writeTrainingCurves(run.curvesDir, run.metrics.epochs);
+      },
+    });
+  } finally {
+    interrupt.dispose();
+    progress.finish();
+  }
+  if (outcome.status === "interrupted") {
+    log(`stopped; continue with the same command and --resume (run directory ${run.path})`);
+    return EXIT.interrupted;
+  }
+  const trainSeconds = (performance.now() - started) / 1000;
+  await saveClassifier(run.modelDir, spec, model);
+  const report = await evaluateAndReport(model, test, labels, sources, data, settings, run, trainSeconds);
+  io.stdout.write(formatTrainReport(report, io.cwd));
+  return EXIT.success;
+}
+
+async function evaluateAndReport(
+  model: Classifier,
+  test: readonly number[],
+  labels: readonly number[],
+  sources: DatasetSources,
+  data: Awaited<ReturnType<typeof preprocessDataset>>,
+  settings: TrainSettings,
+  run: RunDirectory,
+  trainSeconds: number,
+): Promise<TrainReport> {
+  const probabilities = await model.predict(test);
+  const predicted = probabilities.map(argmax);
+  const truth = test.map((i) => labels[i]);
+  const confusion = confusionMatrix(truth, predicted, sources.classes.length);
+  const correct = predicted.filter((p, k) => p === truth[k]).length;
+  const paths = {
+    run: run.path,
+    model: run.modelDir,
+    curves: run.curvesDir,
+    metrics: join(run.path, "metrics.json"),
+    report: run.reportPath,
+    confusion: join(run.path, "confusion.csv"),
+  };
+  const report: TrainReport = {
+    dataset: sources.description,
+    classes: sources.classes,
+    model: settings.model,
+    epochs: settings.epochs,
+    testAccuracy: test.length > 0 ? correct / test.length : Number.NaN,
+    testCorrect: correct,
+    testCount: test.length,
+    confusion,
+    skipped: data.skipped,
+    trainSeconds,
+    preprocessSeconds: data.seconds,
+    paths,
+  };
+  await writeFileAtomic(run.reportPath, `${JSON.stringify(report, null, 1)}\n`);
+  const csv = [
+    ["true\\predicted", ...sources.classes].join(","),
+    ...confusion.map((row, i) => [sources.classes[i], ...row].join(",")),
+  ];
+  await writeFileAtomic(paths.confusion, `${csv.join("\n")}\n`);
+  return report;
+}
+
+/** The closing report: accuracy, confusion matrix, and where everything was written. */
+export function formatTrainReport(report: TrainReport, cwd: string): string {
+  const show = (p: string) => relative(cwd, p) || ".";
+  const lines = [
+    "",
+    `test accuracy ${(100 * report.testAccuracy).toFixed(2)}% (${report.testCorrect}/${report.testCount}) — ${report.model}, ${report.epochs} epochs, trained in ${formatDuration(report.trainSeconds)} (preprocessing ${formatDuration(report.preprocessSeconds)})`,
+    "",
+    "confusion matrix:",
+    formatConfusion(report.confusion, report.classes).trimEnd(),
+    "",
+    `model     ${show(report.paths.model)}/`,
+    `curves    ${show(join(report.paths.curves, "loss.svg"))}, ${show(join(report.paths.curves, "accuracy.svg"))}`,
+    `metrics   ${show(report.paths.metrics)} (and .csv)`,
+    `report    ${show(report.paths.report)}, ${show(report.paths.confusion)}`,
+  ];
+  if (report.skipped.length > 0)
+    lines.push(`skipped   ${report.skipped.length} mesh(es), listed above and in the report`);
+  return `${lines.join("\n")}\n`;
+}
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "train a classifier on a dataset (progress, metrics, curves, checkpoints, --resume)",
+  description:
+    "Preprocesses the dataset (cached), trains with Adam, a learning-rate schedule and weight decay,\n" +
+    "and writes runs/<name>/: config.json, metrics.json/.csv per epoch, curves/*.svg, checkpoints/\n" +
+    "after every epoch, model/ and report.json at the end. Ctrl-C saves a checkpoint and exits with\n" +
+    "status 130; the same command with --resume continues exactly where it stopped.",
+  positionals: [],
+  options: { ...DATA_OPTIONS, ...PREPROCESS_OPTIONS, ...TRAINING_OPTIONS },
+  examples: [
+    {
+      command: "gemcnn train --data ../shared/datasets/shrec_16 --name shrec16",
+      description: "SHREC-11 split 16",
+    },
+    {
+      command:
+        "gemcnn train --data ../shared/datasets/shrec_16 --split ../shared/datasets/shrec_16_split10/split10_seed0.json --name split10-s0",
+      description: "SHREC-11 split 10, seed 0",
+    },
+    { command: "gemcnn train --synthetic --epochs 20 --name synth", description: "the generated dataset" },
+    {
+      command: "gemcnn train --synthetic --name synth --epochs 40 --resume",
+      description: "continue that run to 40 epochs",
+    },
+  ],
+  async run(args, io) {
+    const sources = await datasetFromArgs(args, io);
+    const setup = preprocessingFromArgs(args, io);
+    const defaultName = sources.dataset
+      ? `${sources.dataset.root.split(/[\\/]/).at(-1)}${
+          sources.dataset.split === "layout"
+            ? ""
+            : `-${sources.dataset.split
+                .split(/[\\/]/)
+                .at(-1)
+                ?.replace(/\.json$/, "")}`
+        }`
+      : "synthetic";
+    const settings = trainSettingsFromArgs(args, io, { name: defaultName, epochs: 60 });
+    return trainClassifier(sources, setup, settings, io);
+  },
+};

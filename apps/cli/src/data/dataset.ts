@@ -1,0 +1,242 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { extname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
+import { CliError, EXIT } from "../cli/errors.js";
+
+/** Mesh file extensions a dataset may hold (matched case-insensitively). */
+export const MESH_EXTENSIONS: readonly string[] = [".obj", ".off", ".ply"];
+
+/** A dataset's layout or split file is unusable; the message names the file or directory. */
+export class DatasetError extends CliError {
+  readonly path: string;
+
+  constructor(path: string, problem: string) {
+    super(`${path}: ${problem}`, EXIT.failure);
+    this.name = "DatasetError";
+    this.path = path;
+  }
+}
+
+export interface DatasetSample {
+  /** Absolute path of the mesh file. */
+  readonly path: string;
+  /** Path relative to the dataset root, for reports. */
+  readonly name: string;
+  readonly className: string;
+  /** Index of the class in `Dataset.classes`. */
+  readonly label: number;
+}
+
+/** A classification dataset split into training and test meshes. */
+export interface Dataset {
+  /** Absolute path of the root holding `<class>/…` directories. */
+  readonly root: string;
+  /** Class names, sorted; a sample's label is its class's index here. */
+  readonly classes: readonly string[];
+  readonly train: readonly DatasetSample[];
+  readonly test: readonly DatasetSample[];
+  /** Where the split came from: "layout" (the train/test folders) or the split file's path. */
+  readonly split: string;
+}
+
+/**
+ * Reads MeshCNN's layout, `<root>/<class>/{train,test}/*.{obj,off,ply}`: every non-hidden
+ * directory of the root is a class, and each class needs a `train` or a `test` directory.
+ * Files sort by name with numbers compared numerically (T2 before T10).
+ */
+export async function readMeshCnnLayout(rootPath: string): Promise<Dataset> {
+  const root = resolve(rootPath);
+  const classes = await classDirectories(root);
+  const train: DatasetSample[] = [];
+  const test: DatasetSample[] = [];
+  for (const [label, className] of classes.entries()) {
+    const found = { train: false, test: false };
+    for (const part of ["train", "test"] as const) {
+      const dir = join(root, className, part);
+      const files = await meshFilesIn(dir);
+      if (files === undefined) continue;
+      found[part] = true;
+      const target = part === "train" ? train : test;
+      for (const file of files) {
+        const path = join(dir, file);
+        target.push({ path, name: relative(root, path), className, label });
+      }
+    }
+    if (!found.train && !found.test) {
+      throw new DatasetError(
+        join(root, className),
+        "a class directory needs a 'train' or 'test' subdirectory (MeshCNN layout <root>/<class>/{train,test}/*.obj)",
+      );
+    }
+  }
+  if (train.length + test.length === 0) {
+    throw new DatasetError(
+      root,
+      `no mesh files (${MESH_EXTENSIONS.join(", ")}) in any <class>/{train,test}/`,
+    );
+  }
+  return { root, classes, train, test, split: "layout" };
+}
+
+/**
+ * Reads a split file, JSON `{ "<class>": { "train": [paths…], "test": [paths…] } }` with paths
+ * relative to `<root>/<class>/` (as in `shrec_16_split10/`), and checks that every file exists.
+ */
+export async function readSplitFile(rootPath: string, splitPath: string): Promise<Dataset> {
+  const root = resolve(rootPath);
+  const splitFile = resolve(splitPath);
+  await requireDirectory(root, "dataset root");
+  let text: string;
+  try {
+    text = await readFile(splitFile, "utf8");
+  } catch (error) {
+    throw new DatasetError(splitFile, describeFsError(error, "split file"));
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new DatasetError(splitFile, `not valid JSON (${(error as Error).message})`);
+  }
+  if (!isPlainObject(json)) {
+    throw new DatasetError(splitFile, 'expected an object {"<class>": {"train": [...], "test": [...]}}');
+  }
+  const classes = Object.keys(json).sort();
+  if (classes.length === 0) throw new DatasetError(splitFile, "the split lists no classes");
+  const train: DatasetSample[] = [];
+  const test: DatasetSample[] = [];
+  const missing: string[] = [];
+  for (const [label, className] of classes.entries()) {
+    const entry = json[className];
+    if (!isPlainObject(entry)) {
+      throw new DatasetError(splitFile, `class "${className}": expected {"train": [...], "test": [...]}`);
+    }
+    const unknownKeys = Object.keys(entry).filter((k) => k !== "train" && k !== "test");
+    if (unknownKeys.length > 0) {
+      throw new DatasetError(splitFile, `class "${className}": unexpected key "${unknownKeys[0]}"`);
+    }
+    const classDir = join(root, className);
+    await requireDirectory(classDir, `directory of class "${className}" (from ${splitFile})`);
+    const seen = new Map<string, string>();
+    for (const part of ["train", "test"] as const) {
+      const list = entry[part] ?? [];
+      if (!Array.isArray(list) || list.some((p) => typeof p !== "string")) {
+        throw new DatasetError(splitFile, `class "${className}": "${part}" must be an array of paths`);
+      }
+      for (const file of list as string[]) {
+        if (isAbsolute(file) || normalize(file).split(sep).includes("..")) {
+          throw new DatasetError(
+            splitFile,
+            `class "${className}": path "${file}" must stay inside the class directory`,
+          );
+        }
+        const earlier = seen.get(file);
+        if (earlier !== undefined) {
+          throw new DatasetError(
+            splitFile,
+            `class "${className}": "${file}" is listed twice (${earlier}, ${part})`,
+          );
+        }
+        seen.set(file, part);
+        if (!isMeshFile(file)) {
+          throw new DatasetError(
+            splitFile,
+            `class "${className}": "${file}" is not a mesh file (${MESH_EXTENSIONS.join(", ")})`,
+          );
+        }
+        const path = join(classDir, file);
+        if (!(await isFile(path))) missing.push(path);
+        (part === "train" ? train : test).push({ path, name: relative(root, path), className, label });
+      }
+    }
+  }
+  if (missing.length > 0) {
+    const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : "";
+    throw new DatasetError(splitFile, `lists files that do not exist: ${missing[0]}${more}`);
+  }
+  return { root, classes, train, test, split: splitFile };
+}
+
+/** The dataset of `--data <root>` with an optional `--split <file>`. */
+export function openDataset(root: string, splitFile?: string): Promise<Dataset> {
+  return splitFile ? readSplitFile(root, splitFile) : readMeshCnnLayout(root);
+}
+
+/** Counts per class and part, for `gemcnn data` and training reports. */
+export function datasetSummary(dataset: Dataset): { className: string; train: number; test: number }[] {
+  return dataset.classes.map((className, label) => ({
+    className,
+    train: dataset.train.filter((s) => s.label === label).length,
+    test: dataset.test.filter((s) => s.label === label).length,
+  }));
+}
+
+export function isMeshFile(name: string): boolean {
+  return MESH_EXTENSIONS.includes(extname(name).toLowerCase());
+}
+
+/** Orders names with embedded numbers numerically: T2 < T10. */
+export function compareNatural(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+async function classDirectories(root: string): Promise<string[]> {
+  await requireDirectory(root, "dataset root");
+  const entries = await readdir(root, { withFileTypes: true });
+  const classes = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .sort();
+  if (classes.length === 0) {
+    throw new DatasetError(
+      root,
+      "no class directories (expected MeshCNN layout <root>/<class>/{train,test}/*.obj)",
+    );
+  }
+  return classes;
+}
+
+async function meshFilesIn(dir: string): Promise<string[] | undefined> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new DatasetError(dir, describeFsError(error, "directory"));
+  }
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith(".") && isMeshFile(e.name))
+    .map((e) => e.name)
+    .sort(compareNatural);
+}
+
+async function requireDirectory(path: string, what: string): Promise<void> {
+  let info: import("node:fs").Stats;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new DatasetError(path, describeFsError(error, what));
+  }
+  if (!info.isDirectory()) throw new DatasetError(path, `the ${what} is not a directory`);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** "no such file" and friends in words, for messages that name the path. */
+export function describeFsError(error: unknown, what: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return `${what} does not exist`;
+  if (code === "EACCES" || code === "EPERM") return `${what} is not readable (permission denied)`;
+  if (code === "EISDIR") return `${what} is a directory, expected a file`;
+  if (code === "ENOTDIR") return `${what}: a part of the path is not a directory`;
+  return `${what} cannot be read (${(error as Error).message})`;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}

@@ -1,0 +1,34 @@
+import {
+  MeshError,
+  meshFormatOf,
+  parseMesh,
+  repairMesh,
+  type TriangleMeshData,
+  validateMesh,
+} from "@gemcnn/geometry";
+import type { PreprocessOptions } from "../preprocess/pipeline.js";
+
+/**
+ * Parses a mesh file's bytes (format from the name's extension) and checks it. A mesh with
+ * problems is repaired when `options.repair` (duplicate vertices welded, degenerate faces dropped,
+ * orientation made consistent, unused vertices removed), each change logged in `notes`; what the
+ * repair cannot fix (non-manifold edges or vertices, non-finite coordinates, non-orientable parts)
+ * throws a `MeshError` naming the file, and the caller skips the mesh with that reason.
+ * Holes and several components are not problems here: holes stay as boundary, and the pipeline
+ * keeps the largest component.
+ */
+export function loadMeshFile(
+  bytes: Uint8Array,
+  fileName: string,
+  options: Pick<PreprocessOptions, "repair">,
+  notes: string[],
+): TriangleMeshData {
+  const data = parseMesh(bytes, meshFormatOf(fileName), fileName);
+  const report = validateMesh(data, { source: fileName });
+  if (report.ok) return data;
+  if (!options.repair) throw new MeshError(report.problems, fileName);
+  const repaired = repairMesh(data, { source: fileName });
+  notes.push(...repaired.report.summary.map((line) => `repaired: ${line}`));
+  if (!repaired.report.validation.ok) throw new MeshError(repaired.report.validation.problems, fileName);
+  return repaired.data;
+}

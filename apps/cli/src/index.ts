@@ -1,0 +1,52 @@
+// Public names of @gemcnn/cli: the command line, and the pieces it is built from for scripts.
+export { type CliIO, type Command, formatCommandHelp, parseCommandArgs } from "./cli/command.js";
+export { CliError, EXIT, InputFileError, UsageError } from "./cli/errors.js";
+export { commands } from "./commands/index.js";
+export {
+  type Dataset,
+  DatasetError,
+  type DatasetSample,
+  datasetSummary,
+  openDataset,
+  readMeshCnnLayout,
+  readSplitFile,
+} from "./data/dataset.js";
+export { loadMeshFile } from "./data/load.js";
+export { gaussianCurvature, meanCurvature } from "./features/curvature.js";
+export {
+  computeFeatures,
+  DEFAULT_FEATURE_OPTIONS,
+  FEATURE_KINDS,
+  type FeatureKind,
+  type FeatureOptions,
+  type MeshFeatures,
+  type PreparedMesh,
+  prepareMesh,
+} from "./features/features.js";
+export { FeatureSizeError, heatKernelSignature, laplacianEigenpairs } from "./features/heat-kernel.js";
+export { type CotanLaplacian, cotanLaplacian } from "./features/laplacian.js";
+export { localMoments, MOMENT_CHANNELS, MOMENT_FIELD_TYPE } from "./features/moments.js";
+export { formatProgramHelp, runCli } from "./main.js";
+export { type Classifier, createClassifier, type ModelKind, type ModelSpec } from "./models/classifier.js";
+export { LinearProbe } from "./models/linear-probe.js";
+export { pooledStatistics } from "./models/pooled-statistics.js";
+export { DEFAULT_CACHE_DIR, PreprocessCache } from "./preprocess/cache.js";
+export { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "./preprocess/pipeline.js";
+export { InlineRunner, type TaskRunner, WorkerPool } from "./preprocess/pool.js";
+export { type MeshSource, memorySources, preprocessAll, rotatedSources } from "./preprocess/run.js";
+export { preprocessRunner } from "./preprocess/runner.js";
+export {
+  DEFAULT_SYNTHETIC_OPTIONS,
+  generateSyntheticDataset,
+  SYNTHETIC_CLASSES,
+  type SyntheticDataset,
+  type SyntheticOptions,
+} from "./synthetic/dataset.js";
+export { CheckpointStore } from "./train/checkpoints.js";
+export { renderLineChartSvg, writeTrainingCurves } from "./train/curves.js";
+export { InterruptRequest } from "./train/interrupt.js";
+export { epochOrder, runTrainingLoop, type Totals, type TrainableModel } from "./train/loop.js";
+export { MetricsLog } from "./train/metrics.js";
+export { TrainingProgress } from "./train/progress.js";
+export { RunDirectory } from "./train/run-dir.js";
+export { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "./train/schedule.js";

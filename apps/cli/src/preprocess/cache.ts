@@ -1,0 +1,78 @@
+import { createHash } from "node:crypto";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "../io/atomic.js";
+import { type BinaryRecord, decodeRecord, encodeRecord, RecordFormatError } from "./record.js";
+
+/** Default cache location, relative to the project (working) directory. */
+export const DEFAULT_CACHE_DIR = ".cache/gemcnn";
+
+/**
+ * Version of what the preprocessing computes; part of every key, so that changing the feature
+ * code (bump it then) never serves stale results.
+ */
+export const PREPROCESS_VERSION = 1;
+
+/**
+ * Preprocessed meshes on disk, one binary record per (file content, options) pair. The key is
+ * the SHA-256 of the version, the options as canonical JSON and the file's bytes, so renaming or
+ * copying a file still hits, while editing it or changing any option misses.
+ */
+export class PreprocessCache {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** The key of a file's bytes under `options`. */
+  static key(content: Uint8Array, options: unknown): string {
+    const hash = createHash("sha256");
+    hash.update(`gemcnn-preprocess-v${PREPROCESS_VERSION}\n`);
+    hash.update(canonicalJson(options));
+    hash.update("\n");
+    hash.update(content);
+    return hash.digest("hex");
+  }
+
+  /** Path of a key's file: two-level fan-out keeps directories small. */
+  pathOf(key: string): string {
+    return join(this.dir, key.slice(0, 2), `${key}.bin`);
+  }
+
+  /** The cached record, or `undefined` on a miss; a corrupt entry is removed and counts as a miss. */
+  async get(key: string): Promise<BinaryRecord | undefined> {
+    const path = this.pathOf(key);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    try {
+      return decodeRecord(bytes);
+    } catch (error) {
+      if (!(error instanceof RecordFormatError)) throw error;
+      await rm(path, { force: true });
+      return undefined;
+    }
+  }
+
+  async put(key: string, record: BinaryRecord): Promise<void> {
+    await writeFileAtomic(this.pathOf(key), encodeRecord(record));
+  }
+}
+
+/** JSON with object keys sorted at every level, so equal options always hash equally. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v as object)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
+      : v,
+  );
+}
