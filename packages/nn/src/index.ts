@@ -1,4 +1,4 @@
-import { GAUGE_PLACEHOLDER } from "@gemcnn/gauge";
+import { FieldType } from "@gemcnn/gauge";
 import { icosphere } from "@gemcnn/geometry";
 
-export const NN_PLACEHOLDER: number = icosphere(0).positions.length + GAUGE_PLACEHOLDER;
+export const NN_PLACEHOLDER: number = icosphere(0).positions.length + FieldType.scalars(2).dim;
