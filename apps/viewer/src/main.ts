@@ -1,17 +1,14 @@
-import { icosphere } from "@gemcnn/geometry";
-import { meshBufferGeometry, surfaceMesh } from "./scene/mesh-object.js";
-import { Stage } from "./scene/stage.js";
-import "./testing-hook.js";
+import { ViewerApp } from "./app.js";
+import { installTestHook } from "./testing-hook.js";
 
-const viewport = document.getElementById("viewport")!;
-const stage = new Stage(viewport);
-const data = icosphere(3);
-const geometry = meshBufferGeometry(data.positions, data.triangles);
-stage.scene.add(surfaceMesh(geometry));
-stage.frame(geometry.boundingSphere!);
-window.__gemcnnViewer = {
-  ready: true,
-  get framesRendered() {
-    return stage.framesRendered;
-  },
-};
+const app = new ViewerApp(
+  document.getElementById("sidebar")!,
+  document.getElementById("viewport")!,
+  document.getElementById("error-banner")!,
+  document.getElementById("drop-overlay")!,
+);
+const first = app.builtinMeshNames()[0];
+installTestHook(
+  app,
+  app.openBuiltin(first).then(() => (window.__gemcnnViewer ? window.__gemcnnViewer.nextFrame() : undefined)),
+);
