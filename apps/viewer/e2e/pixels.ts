@@ -52,3 +52,31 @@ export async function canvasPixelStats(
     { dataUrl, background },
   );
 }
+
+/** Number of pixels in a page region (CSS pixels) of a real screenshot that satisfy `predicate`. */
+export async function countPixels(
+  page: Page,
+  clip: { x: number; y: number; width: number; height: number },
+  predicate: (r: number, g: number, b: number) => boolean,
+): Promise<number> {
+  const png = await page.screenshot({ type: "png", clip });
+  const dataUrl = `data:image/png;base64,${png.toString("base64")}`;
+  return page.evaluate(
+    async ({ dataUrl, source }) => {
+      const test = new Function(`return (${source})`)() as (r: number, g: number, b: number) => boolean;
+      const image = new Image();
+      image.src = dataUrl;
+      await image.decode();
+      const canvas = document.createElement("canvas");
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const context = canvas.getContext("2d")!;
+      context.drawImage(image, 0, 0);
+      const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) if (test(data[i], data[i + 1], data[i + 2])) count++;
+      return count;
+    },
+    { dataUrl, source: predicate.toString() },
+  );
+}

@@ -1,9 +1,17 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, test } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test } from "vitest";
 import { launchChromium, openViewer } from "./browser.js";
-import { canvasPixelStats } from "./pixels.js";
+import { canvasPixelStats, countPixels } from "./pixels.js";
 
 const BACKGROUND: [number, number, number] = [0x15, 0x17, 0x1c];
+
+/**
+ * Glyph end points are float32 roundings of float64 positions that agree to about 1e-15 before and
+ * after a gauge change; coordinates here are below 2 in size, where one float32 step is 1.2e-7, so
+ * equal points differ by at most a step or two. 1e-6 allows eight steps; a glyph that moves at all
+ * moves by a good fraction of an edge length (about 0.1 on these meshes).
+ */
+const FLOAT32_TOLERANCE = 1e-6;
 
 let browser: Browser;
 let page: Page;
@@ -21,10 +29,204 @@ afterEach(async () => {
   await page?.close();
 });
 
+const hook = <T>(fn: (h: NonNullable<Window["__gemcnnViewer"]>) => T | Promise<T>): Promise<T> =>
+  page.evaluate(`(${fn.toString()})(window.__gemcnnViewer)`) as Promise<T>;
+
+async function segments(layer: "frames" | "picked-frame" | "order1" | "order2" | "transport") {
+  return page.evaluate((name) => window.__gemcnnViewer!.glyphs(name), layer);
+}
+
+async function nextFrame(): Promise<void> {
+  await page.evaluate(() => window.__gemcnnViewer!.nextFrame());
+}
+
+/** Largest distance between corresponding points of two segment lists (same length). */
+function maxPointDifference(a: number[], b: number[]): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+/**
+ * The same for segments whose two ends may have swapped: a cross's arm has no direction, so after
+ * a gauge change an arm may be drawn from the other end.
+ */
+function maxUnorderedSegmentDifference(a: number[], b: number[]): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let s = 0; s < a.length; s += 6) {
+    let same = 0;
+    let swapped = 0;
+    for (let k = 0; k < 3; k++) {
+      same = Math.max(same, Math.abs(a[s + k] - b[s + k]), Math.abs(a[s + 3 + k] - b[s + 3 + k]));
+      swapped = Math.max(swapped, Math.abs(a[s + k] - b[s + 3 + k]), Math.abs(a[s + 3 + k] - b[s + k]));
+    }
+    max = Math.max(max, Math.min(same, swapped));
+  }
+  return max;
+}
+
+/** A vertex that faces the camera, near the middle of the view. */
+async function visibleVertex(): Promise<{ v: number; x: number; y: number }> {
+  const found = await page.evaluate(() => {
+    const h = window.__gemcnnViewer!;
+    const canvas = document.getElementById("viewer-canvas")!.getBoundingClientRect();
+    const cx = canvas.left + canvas.width / 2;
+    const cy = canvas.top + canvas.height / 2;
+    let best: { v: number; x: number; y: number; d: number } | null = null;
+    for (let v = 0; v < h.state().nVertices; v++) {
+      const s = h.vertexOnScreen(v);
+      const d = Math.hypot(s.x - cx, s.y - cy);
+      if (s.facing && (!best || d < best.d)) best = { v, x: s.x, y: s.y, d };
+    }
+    return best;
+  });
+  expect(found).not.toBeNull();
+  return found!;
+}
+
 test("the page loads and draws the mesh on a non-blank canvas", async () => {
+  const state = await hook((h) => h.state());
+  expect(state.mesh).toBe("icosphere");
+  expect(state.error).toBeNull();
   const stats = await canvasPixelStats(page, BACKGROUND);
   expect(stats.width).toBeGreaterThan(300);
   // The mesh fills a good part of the view, and shading gives it many tones, not one flat colour.
   expect(stats.foregroundFraction).toBeGreaterThan(0.05);
   expect(stats.distinctColors).toBeGreaterThan(20);
+});
+
+describe("picking", () => {
+  test("clicking a vertex shows its frame, in 3D and on screen", async () => {
+    const { v, x, y } = await visibleVertex();
+    const box = { x: x - 70, y: y - 70, width: 140, height: 140 };
+    const isFrameRed = (r: number, g: number, b: number) => r > 200 && g < 130 && b < 130;
+    const redBefore = await countPixels(page, box, isFrameRed);
+    expect((await segments("picked-frame")).visible).toBe(false);
+
+    await page.mouse.click(x, y);
+    await nextFrame();
+
+    expect((await hook((h) => h.state())).picked).toBe(v);
+    const frame = await page.evaluate((vertex) => window.__gemcnnViewer!.frame(vertex), v);
+    const drawn = await segments("picked-frame");
+    expect(drawn.visible).toBe(true);
+    // Arrows e1, e2, n: each a shaft from the vertex plus two barbs (18 numbers per arrow).
+    const shaft = (arrow: number) => drawn.segments.slice(18 * arrow, 18 * arrow + 6);
+    const length = Math.hypot(
+      ...shaft(0)
+        .slice(3)
+        .map((c, k) => c - frame.position[k]),
+    );
+    expect(length).toBeGreaterThan(0);
+    [frame.e1, frame.e2, frame.n].forEach((axis, arrow) => {
+      const [x0, y0, z0, x1, y1, z1] = shaft(arrow);
+      expect(maxPointDifference([x0, y0, z0], frame.position)).toBeLessThan(FLOAT32_TOLERANCE);
+      const expectedTip = frame.position.map((p, k) => p + length * axis[k]);
+      expect(maxPointDifference([x1, y1, z1], expectedTip)).toBeLessThan(1e-5);
+    });
+    // A person sees it: the red e1 arrow appears around the vertex, and the panel names the vertex.
+    expect(await countPixels(page, box, isFrameRed)).toBeGreaterThan(redBefore + 20);
+    await expect.poll(() => page.textContent("#vertex-info")).toContain(`vertex ${v} `);
+    // The log map inset shows the picked vertex's neighbours.
+    const points = await hook((h) => h.logMapPoints());
+    expect(points.some((point) => point.ring === 2)).toBe(true);
+  });
+
+  test("the loop around a picked vertex reports its holonomy next to the enclosed curvature", async () => {
+    const { x, y } = await visibleVertex();
+    await page.mouse.click(x, y);
+    const result = await hook((h) => h.holonomy());
+    expect(result).not.toBeNull();
+    expect(result!.holonomy).toBeGreaterThan(0);
+    expect(Math.abs(result!.holonomy - result!.enclosedCurvature)).toBeLessThan(1e-9);
+    expect(await page.textContent("#transport-info")).toContain("holonomy");
+    expect((await segments("transport")).visible).toBe(true);
+  });
+});
+
+describe("scramble gauge", () => {
+  test("frames change but the drawn feature vectors stay where they were in 3D", async () => {
+    await page.check("#show-frames");
+    await page.check("#show-order2");
+    const before = {
+      frames: (await segments("frames")).segments,
+      order1: (await segments("order1")).segments,
+      order2: (await segments("order2")).segments,
+    };
+    await page.selectOption("#field-source", "layer");
+    const layerBefore = {
+      order1: (await segments("order1")).segments,
+      order2: (await segments("order2")).segments,
+    };
+    await page.selectOption("#field-source", "input");
+
+    await page.click("#scramble-gauge");
+    await nextFrame();
+    expect((await hook((h) => h.state())).gaugeVersion).toBe(1);
+
+    const framesAfter = (await segments("frames")).segments;
+    expect(maxPointDifference(before.frames, framesAfter)).toBeGreaterThan(0.05);
+    expect(maxPointDifference(before.order1, (await segments("order1")).segments)).toBeLessThan(
+      FLOAT32_TOLERANCE,
+    );
+    expect(maxUnorderedSegmentDifference(before.order2, (await segments("order2")).segments)).toBeLessThan(
+      FLOAT32_TOLERANCE,
+    );
+    // The transport-mean layer is recomputed in the new gauge and lands in the same place too.
+    await page.selectOption("#field-source", "layer");
+    expect(maxPointDifference(layerBefore.order1, (await segments("order1")).segments)).toBeLessThan(
+      FLOAT32_TOLERANCE,
+    );
+    expect(
+      maxUnorderedSegmentDifference(layerBefore.order2, (await segments("order2")).segments),
+    ).toBeLessThan(FLOAT32_TOLERANCE);
+  });
+
+  test("negative control: coefficients not transformed by the gauge law make the vectors move", async () => {
+    await page.check("#show-order2");
+    const order1 = (await segments("order1")).segments;
+    const order2 = (await segments("order2")).segments;
+    await hook((h) => h.scrambleGauge({ seed: 99, transformFields: false }));
+    expect(maxPointDifference(order1, (await segments("order1")).segments)).toBeGreaterThan(0.05);
+    expect(maxUnorderedSegmentDifference(order2, (await segments("order2")).segments)).toBeGreaterThan(0.05);
+  });
+});
+
+describe("bad files", () => {
+  async function drop(name: string, contents: string): Promise<void> {
+    const dataTransfer = await page.evaluateHandle(
+      ({ name, contents }) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([contents], name, { type: "application/octet-stream" }));
+        return transfer;
+      },
+      { name, contents },
+    );
+    await page.dispatchEvent("#viewport", "drop", { dataTransfer });
+  }
+
+  test("a malformed dropped file shows an error naming it, and the page keeps working", async () => {
+    await drop("broken.obj", "v 0 0 0\nv 1 0 0\nv 0 1 zero\nf 1 2 3\n");
+    await expect.poll(() => hook((h) => h.state().error)).toMatch(/broken\.obj/);
+    const message = await page.textContent("#error-banner");
+    expect(message).toContain("broken.obj");
+    expect(await page.isVisible("#error-banner")).toBe(true);
+    // The mesh on show is still the one before the bad file.
+    expect((await hook((h) => h.state())).mesh).toBe("icosphere");
+
+    const other = (await hook((h) => h.builtinMeshes())).find((name) => name !== "icosphere")!;
+    await page.selectOption("#mesh-select", other);
+    await expect.poll(() => hook((h) => h.state().mesh)).toBe(other);
+    expect((await hook((h) => h.state())).error).toBeNull();
+    await nextFrame();
+    const stats = await canvasPixelStats(page, BACKGROUND);
+    expect(stats.foregroundFraction).toBeGreaterThan(0.05);
+  });
+
+  test("a file of an unsupported type is refused with its name and the accepted types", async () => {
+    await drop("model.stl", "solid nothing\nendsolid\n");
+    await expect.poll(() => hook((h) => h.state().error)).toMatch(/model\.stl.*\.obj, \.off and \.ply/);
+  });
 });

@@ -1,8 +1,8 @@
+import { wrapAngle } from "@gemcnn/geometry";
 import { type BufferGeometry, Mesh, MeshBasicMaterial, SphereGeometry, Vector3 } from "three";
 import { type ColormapKind, colorize, colorRange } from "./fields/colormap.js";
 import { describeLoadError, readMeshFile } from "./load-mesh-file.js";
 import { builtinMeshes, findBuiltinMesh } from "./mesh-sources.js";
-import { inspectModelDirectory } from "./model-directory.js";
 import type { GaugeChangeOptions } from "./model/mesh-model.js";
 import { MeshModel } from "./model/mesh-model.js";
 import {
@@ -12,6 +12,7 @@ import {
   type TransportedVector,
   transportAlongPath,
 } from "./model/transport-demo.js";
+import { inspectModelDirectory } from "./model-directory.js";
 import { DEFAULT_DISPLAY, DisplayPanel, type DisplaySettings } from "./panels/display-panel.js";
 import { el } from "./panels/dom.js";
 import { ErrorBanner } from "./panels/error-banner.js";
@@ -39,7 +40,8 @@ export type GlyphLayerName = "frames" | "picked-frame" | "order1" | "order2" | "
 const CLICK_TOLERANCE = 5;
 
 const fmt = (x: number, digits = 4) => (Math.abs(x) < 1e-12 ? "0" : x.toFixed(digits));
-const vec = (a: ArrayLike<number>, i: number) => `(${fmt(a[3 * i], 3)}, ${fmt(a[3 * i + 1], 3)}, ${fmt(a[3 * i + 2], 3)})`;
+const vec = (a: ArrayLike<number>, i: number) =>
+  `(${fmt(a[3 * i], 3)}, ${fmt(a[3 * i + 1], 3)}, ${fmt(a[3 * i + 2], 3)})`;
 const degrees = (radians: number) => `${((radians * 180) / Math.PI).toFixed(2)}°`;
 
 /**
@@ -69,7 +71,12 @@ export class ViewerApp {
   private readonly modelPanel: ModelPanel;
   private gaugeSeed = 1;
 
-  constructor(sidebar: HTMLElement, viewport: HTMLElement, bannerElement: HTMLElement, dropOverlay: HTMLElement) {
+  constructor(
+    sidebar: HTMLElement,
+    viewport: HTMLElement,
+    bannerElement: HTMLElement,
+    dropOverlay: HTMLElement,
+  ) {
     this.stage = new Stage(viewport);
     this.banner = new ErrorBanner(bannerElement);
     this.layers = {
@@ -80,6 +87,8 @@ export class ViewerApp {
       transport: new GlyphLayer("transport"),
     };
     for (const layer of Object.values(this.layers)) this.stage.scene.add(layer.object);
+    // The picked frame is drawn last so that nothing at the vertex covers it.
+    this.layers["picked-frame"].object.renderOrder = 2;
     this.marker = new Mesh(new SphereGeometry(1, 16, 12), new MeshBasicMaterial({ color: 0xffffff }));
     this.marker.visible = false;
     this.stage.scene.add(this.marker);
@@ -129,7 +138,8 @@ export class ViewerApp {
     try {
       const data = await readMeshFile(file.name, await file.arrayBuffer());
       this.show(MeshModel.open(file.name, data));
-      if (files.length > 1) this.banner.show(`Opened ${file.name}; ${files.length - 1} more file(s) ignored.`);
+      if (files.length > 1)
+        this.banner.show(`Opened ${file.name}; ${files.length - 1} more file(s) ignored.`);
       return true;
     } catch (error) {
       this.banner.show(describeLoadError(file.name, error));
@@ -149,7 +159,7 @@ export class ViewerApp {
     const geometry = meshBufferGeometry(model.geometry.positions, model.geometry.mesh.triangles);
     this.surface = surfaceMesh(geometry);
     this.stage.scene.add(this.surface);
-    this.marker.scale.setScalar(0.25 * model.meanEdgeLength);
+    this.marker.scale.setScalar(0.12 * model.meanEdgeLength);
     this.banner.clear();
     const mesh = model.geometry.mesh;
     const boundaryLoops = mesh.boundaryLoops().length;
@@ -187,7 +197,10 @@ export class ViewerApp {
     const model = this.model;
     if (!model) return;
     try {
-      const phi = model.changeGauge({ seed: options.seed ?? this.gaugeSeed++, transformFields: options.transformFields });
+      const phi = model.changeGauge({
+        seed: options.seed ?? this.gaugeSeed++,
+        transformFields: options.transformFields,
+      });
       // The starting vector is a tangent vector too: its angle from e1 follows the gauge law θ' = θ − φ.
       if (this.picked !== null) {
         this.transport = { ...this.transport, startAngle: this.transport.startAngle - phi[this.picked] };
@@ -205,7 +218,10 @@ export class ViewerApp {
     const model = this.model;
     if (!model) return;
     if (this.picked !== null) {
-      this.transport = { ...this.transport, startAngle: this.transport.startAngle + model.gauge[this.picked] };
+      this.transport = {
+        ...this.transport,
+        startAngle: this.transport.startAngle + model.gauge[this.picked],
+      };
       this.transportPanel.show(this.transport);
     }
     model.resetGauge();
@@ -320,7 +336,7 @@ export class ViewerApp {
         `position ${vec(positions, p)}\n` +
         `angle defect ${fmt(defect)} rad, K = ${fmt(model.curvatureDensity[p])}\n` +
         `e1 ${vec(e1, p)}\ne2 ${vec(e2, p)}\nn  ${vec(n, p)}\n` +
-        `gauge angle from reference ${degrees(model.gauge[p])}`,
+        `gauge angle from reference ${degrees(wrapAngle(model.gauge[p]))}`,
       [...projected, ...intrinsic.map((entry) => ({ ...entry, exact: true }))],
     );
     this.refreshTransport();
@@ -330,7 +346,10 @@ export class ViewerApp {
     const model = this.model;
     const p = this.picked;
     if (!model || p === null) return;
-    const start: [number, number] = [Math.cos(this.transport.startAngle), Math.sin(this.transport.startAngle)];
+    const start: [number, number] = [
+      Math.cos(this.transport.startAngle),
+      Math.sin(this.transport.startAngle),
+    ];
     try {
       if (this.transport.route === "loop") {
         const result = holonomyAroundOneRing(model, p, start, this.transport.method);
@@ -338,9 +357,10 @@ export class ViewerApp {
         this.setLayer("transport", transportSegments(model, result));
         this.transportPanel.showResult(
           `around the 1-ring of vertex ${p} (${result.vertices.length - 3} edges)\n` +
-            `holonomy             ${fmt(result.holonomy)} rad (${degrees(result.holonomy)})\n` +
-            `enclosed angle defect ${fmt(result.enclosedAngleDefect)} rad (${degrees(result.enclosedAngleDefect)})\n` +
-            `difference           ${fmt(result.holonomy - result.enclosedAngleDefect)} rad`,
+            `holonomy            ${fmt(result.holonomy, 6)} rad (${degrees(result.holonomy)})\n` +
+            `enclosed curvature  ${fmt(result.enclosedCurvature, 6)} rad (${degrees(result.enclosedCurvature)})\n` +
+            `  of which vertex ${p}'s angle defect ${fmt(result.enclosedAngleDefect, 6)} rad,\n` +
+            "  the rest shares of the loop vertices' defects",
         );
       } else if (this.pathTarget === null) {
         this.lastTransport = null;
@@ -382,7 +402,9 @@ export class ViewerApp {
       let best = hit.face.a;
       let bestDistance = Number.POSITIVE_INFINITY;
       for (const v of [hit.face.a, hit.face.b, hit.face.c]) {
-        const d = hit.point.distanceTo(new Vector3(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]));
+        const d = hit.point.distanceTo(
+          new Vector3(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]),
+        );
         if (d < bestDistance) {
           bestDistance = d;
           best = v;

@@ -48,9 +48,12 @@ export async function inspectModelDirectory(files: readonly File[]): Promise<Mod
   const present = new Set(files.map(baseName));
   const missing = weightFiles.filter((path) => !present.has(path.split("/").pop() ?? path));
   if (missing.length > 0) {
-    throw new ModelDirectoryError(`${modelPath}: weight file(s) missing from the chosen directory: ${missing.join(", ")}`);
+    throw new ModelDirectoryError(
+      `${modelPath}: weight file(s) missing from the chosen directory: ${missing.join(", ")}`,
+    );
   }
-  const topology = (json as { modelTopology?: { config?: { name?: unknown }; class_name?: unknown } }).modelTopology;
+  const topology = (json as { modelTopology?: { config?: { name?: unknown }; class_name?: unknown } })
+    .modelTopology;
   const name = topology?.config?.name ?? topology?.class_name;
   return { modelPath, weightFiles, modelName: typeof name === "string" ? name : undefined };
 }

@@ -47,7 +47,7 @@ export interface ViewerTestHook {
   /** Scrambles the gauge; `transformFields: false` is the negative control that breaks the law. */
   scrambleGauge(options?: Partial<GaugeChangeOptions>): void;
   /** Holonomy and enclosed angle defect of the last loop shown, or null. */
-  holonomy(): { holonomy: number; enclosedAngleDefect: number } | null;
+  holonomy(): { holonomy: number; enclosedCurvature: number; enclosedAngleDefect: number } | null;
 }
 
 declare global {
@@ -109,7 +109,11 @@ export function installTestHook(app: ViewerApp, whenReady: Promise<unknown>): vo
     holonomy() {
       const last = app.lastTransport;
       return last && "holonomy" in last
-        ? { holonomy: last.holonomy, enclosedAngleDefect: last.enclosedAngleDefect }
+        ? {
+            holonomy: last.holonomy,
+            enclosedCurvature: last.enclosedCurvature,
+            enclosedAngleDefect: last.enclosedAngleDefect,
+          }
         : null;
     },
   };

@@ -1,5 +1,5 @@
-import type { NeighbourhoodGeometry, TangentFrames } from "@gemcnn/geometry";
 import { FieldType } from "@gemcnn/gauge";
+import type { NeighbourhoodGeometry, TangentFrames } from "@gemcnn/geometry";
 
 /**
  * Tangent fields of one order on every vertex, as coefficients in the current gauge: `[V × 2]`
@@ -84,7 +84,12 @@ export function transportMean(field: TangentField, ring: NeighbourhoodGeometry):
 }
 
 /** The 3D tangent vector `c1 e1 + c2 e2` of an order-1 coefficient pair at vertex `p`. */
-export function tangentVectorAt(frames: TangentFrames, p: number, c1: number, c2: number): [number, number, number] {
+export function tangentVectorAt(
+  frames: TangentFrames,
+  p: number,
+  c1: number,
+  c2: number,
+): [number, number, number] {
   const { e1, e2 } = frames;
   return [
     c1 * e1[3 * p] + c2 * e2[3 * p],

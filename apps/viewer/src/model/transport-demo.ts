@@ -19,8 +19,13 @@ export interface HolonomyResult extends TransportedVector {
    * the sum of `g` over the loop's steps. Gauge-invariant, since each step's `φ` terms cancel.
    */
   readonly holonomy: number;
-  /** Angle defect of the enclosed vertex: the Gaussian curvature the loop encloses. */
+  /** Angle defect of the vertex the loop goes around. */
   readonly enclosedAngleDefect: number;
+  /**
+   * Curvature of the faces inside the loop (see `starCurvature`): the centre's whole angle defect
+   * plus the shares of the loop vertices' defects that fall inside.
+   */
+  readonly enclosedCurvature: number;
 }
 
 /** Thrown when a transport demonstration cannot be done at the requested place (with a reason). */
@@ -51,7 +56,8 @@ export function transportAlongPath(
     const q = path[step - 1];
     const p = path[step];
     const pair = model.ringPairIndex(p, q);
-    if (pair < 0) throw new TransportDemoError(`transportAlongPath: vertices ${q} and ${p} are not joined by an edge`);
+    if (pair < 0)
+      throw new TransportDemoError(`transportAlongPath: vertices ${q} and ${p} are not joined by an edge`);
     const angle = g[pair];
     total += angle;
     const rho = irrepMatrix(1, angle);
@@ -64,8 +70,9 @@ export function transportAlongPath(
 /**
  * Carries a vector given at `centre` (coefficients `start`) out to its first neighbour, once
  * counter-clockwise around the 1-ring loop, and back. The turn it comes back with is the holonomy
- * of the loop; for a smooth surface it equals the enclosed Gaussian curvature, here compared with
- * the angle defect of `centre`.
+ * of the loop; on a smooth surface it is the Gaussian curvature enclosed. The loop runs through the
+ * neighbours, so it encloses all of the centre's angle defect and part of theirs: both numbers are
+ * returned. With Levi-Civita transport the holonomy equals `enclosedCurvature` up to rounding.
  */
 export function holonomyAroundOneRing(
   model: MeshModel,
@@ -83,7 +90,32 @@ export function holonomyAroundOneRing(
     ...result,
     holonomy: result.totalAngle,
     enclosedAngleDefect: model.geometry.vertexAngleDefects[centre],
+    enclosedCurvature: starCurvature(model, centre),
   };
+}
+
+/**
+ * Gaussian curvature of the faces around `centre` as the discrete Levi-Civita connection sees it:
+ * the angle defect of each interior vertex is spread over its faces in proportion to their corner
+ * angles there (the connection rescales a vertex's angles to a full turn, see the geometry
+ * package's `parallelTransport`), and the shares that fall on these faces are summed. Boundary
+ * vertices give no share (their angles are not rescaled).
+ */
+export function starCurvature(model: MeshModel, centre: number): number {
+  const { mesh } = model.geometry;
+  const angles = model.geometry.cornerAngles;
+  const sums = model.geometry.vertexAngleSums;
+  const defects = model.geometry.vertexAngleDefects;
+  let total = 0;
+  for (const h of mesh.outgoingHalfedges(centre)) {
+    const f = mesh.face(h);
+    if (f < 0) continue;
+    for (let k = 0; k < 3; k++) {
+      const v = mesh.triangles[3 * f + k];
+      if (!mesh.vertexOnBoundary[v]) total += (defects[v] * angles[3 * f + k]) / sums[v];
+    }
+  }
+  return total;
 }
 
 /**

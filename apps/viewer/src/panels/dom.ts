@@ -25,7 +25,11 @@ export function panel(title: string, id: string, children: (Node | string)[]): H
 }
 
 /** A labelled checkbox. */
-export function checkbox(id: string, label: string, checked: boolean): { label: HTMLLabelElement; input: HTMLInputElement } {
+export function checkbox(
+  id: string,
+  label: string,
+  checked: boolean,
+): { label: HTMLLabelElement; input: HTMLInputElement } {
   const input = el("input", { type: "checkbox", id, checked });
   return { label: el("label", { for: id }, [input, label]), input };
 }

@@ -11,7 +11,10 @@ export class MeshPanel {
   readonly fileInput: HTMLInputElement;
   private readonly info: HTMLElement;
 
-  constructor(meshes: readonly BuiltinMesh[], handlers: { builtin(name: string): void; files(files: File[]): void }) {
+  constructor(
+    meshes: readonly BuiltinMesh[],
+    handlers: { builtin(name: string): void; files(files: File[]): void },
+  ) {
     this.select = el(
       "select",
       { id: "mesh-select", "aria-label": "Built-in mesh" },

@@ -11,7 +11,12 @@ export interface TransportSettings {
   method: TransportMethod;
 }
 
-export const DEFAULT_TRANSPORT: TransportSettings = { startAngle: 0, route: "loop", method: "levi-civita" };
+/** The starting vector points between e1 and e2 by default, so that it does not hide the frame's e1 arrow. */
+export const DEFAULT_TRANSPORT: TransportSettings = {
+  startAngle: Math.PI / 4,
+  route: "loop",
+  method: "levi-civita",
+};
 
 /** Parallel transport of a tangent vector at the picked vertex, with the holonomy readout. */
 export class TransportPanel {

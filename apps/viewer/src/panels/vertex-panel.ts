@@ -8,8 +8,16 @@ export class VertexPanel {
   private readonly readout: HTMLElement;
 
   constructor() {
-    this.readout = el("div", { class: "readout", id: "vertex-info", text: "Click the mesh to pick a vertex." });
-    const canvas = el("canvas", { class: "inset", id: "log-map-inset", "aria-label": "Log map of the neighbourhood" });
+    this.readout = el("div", {
+      class: "readout",
+      id: "vertex-info",
+      text: "Click the mesh to pick a vertex.",
+    });
+    const canvas = el("canvas", {
+      class: "inset",
+      id: "log-map-inset",
+      "aria-label": "Log map of the neighbourhood",
+    });
     this.inset = new LogMapInset(canvas);
     this.element = panel("Picked vertex", "vertex-panel", [
       this.readout,

@@ -47,6 +47,6 @@ describe("crossSegments", () => {
     expect(dot(first, first)).toBeCloseTo(dot(second, second), 5);
     expect(dot(second, normal)).toBeCloseTo(0, 6);
     const mid = point(segments, 2).map((x, i) => (x + point(segments, 3)[i]) / 2);
-    mid.forEach((x, i) => expect(x).toBeCloseTo(origin[i], 6));
+    for (const [i, x] of mid.entries()) expect(x).toBeCloseTo(origin[i], 6);
   });
 });

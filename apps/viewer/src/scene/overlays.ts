@@ -47,7 +47,9 @@ function arrows(origins: Float64Array, vectors: Float64Array, normals: Float64Ar
 
 function gatherVertices(array: Float64Array, vertices: readonly number[]): Float64Array {
   const out = new Float64Array(3 * vertices.length);
-  vertices.forEach((v, i) => out.set(array.subarray(3 * v, 3 * v + 3), 3 * i));
+  vertices.forEach((v, i) => {
+    out.set(array.subarray(3 * v, 3 * v + 3), 3 * i);
+  });
   return out;
 }
 
@@ -84,7 +86,12 @@ export function pickedFrameSegments(model: MeshModel, vertex: number): Segments 
 /** An order-1 field as arrows, the longest `FIELD_ARROW_LENGTH` edge lengths long. */
 export function order1Segments(model: MeshModel, field: TangentField): Segments {
   const scale = (FIELD_ARROW_LENGTH * model.meanEdgeLength) / (maxMagnitude(field) || 1);
-  return arrows(model.geometry.positions, fieldGlyphVectors(field, model.frames, scale), model.frames.n, ORDER1_COLOR);
+  return arrows(
+    model.geometry.positions,
+    fieldGlyphVectors(field, model.frames, scale),
+    model.frames.n,
+    ORDER1_COLOR,
+  );
 }
 
 /** An order-2 field as crosses: orange arm along the stretching axis, violet across it. */
@@ -114,7 +121,12 @@ export function transportSegments(model: MeshModel, transported: TransportedVect
   for (let i = 0; i + 1 < vertices.length; i++) {
     path.set(origins.subarray(3 * i, 3 * i + 6), 6 * i);
   }
-  const start = arrows(origins.subarray(0, 3), vectors.subarray(0, 3), normals.subarray(0, 3), TRANSPORT_START_COLOR);
+  const start = arrows(
+    origins.subarray(0, 3),
+    vectors.subarray(0, 3),
+    normals.subarray(0, 3),
+    TRANSPORT_START_COLOR,
+  );
   const carried = arrows(origins.subarray(3), vectors.subarray(3), normals.subarray(3), TRANSPORT_COLOR);
   return concat([{ positions: path, colors: uniformColors(path.length / 3, PATH_COLOR) }, start, carried]);
 }
