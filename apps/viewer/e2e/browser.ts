@@ -28,7 +28,7 @@ export async function launchChromium(): Promise<Browser> {
 
 /** Opens the viewer in a fresh page and waits until it has drawn its first mesh. */
 export async function openViewer(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
+  const page = await browser.newPage({ viewport: { width: 960, height: 600 } });
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(error.message));
   await page.goto(url);
