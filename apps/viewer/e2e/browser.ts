@@ -27,8 +27,12 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** Opens the viewer in a fresh page and waits until it has drawn its first mesh. */
-export async function openViewer(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 960, height: 600 } });
+export async function openViewer(
+  browser: Browser,
+  url: string,
+  viewport = { width: 960, height: 600 },
+): Promise<Page> {
+  const page = await browser.newPage({ viewport });
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(error.message));
   await page.goto(url);

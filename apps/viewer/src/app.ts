@@ -71,14 +71,16 @@ export class ViewerApp {
   private readonly modelPanel: ModelPanel;
   private gaugeSeed = 1;
 
-  constructor(
-    sidebar: HTMLElement,
-    viewport: HTMLElement,
-    bannerElement: HTMLElement,
-    dropOverlay: HTMLElement,
-  ) {
+  constructor(elements: {
+    sidebar: HTMLElement;
+    viewport: HTMLElement;
+    inspector: HTMLElement;
+    banner: HTMLElement;
+    dropOverlay: HTMLElement;
+  }) {
+    const { sidebar, viewport, inspector, dropOverlay } = elements;
     this.stage = new Stage(viewport);
-    this.banner = new ErrorBanner(bannerElement);
+    this.banner = new ErrorBanner(elements.banner);
     this.layers = {
       frames: new GlyphLayer("frames"),
       "picked-frame": new GlyphLayer("picked-frame"),
@@ -111,10 +113,10 @@ export class ViewerApp {
       this.meshPanel.element,
       this.displayPanel.element,
       this.gaugePanel.element,
-      this.vertexPanel.element,
-      this.transportPanel.element,
       this.modelPanel.element,
     );
+    inspector.append(this.vertexPanel.element, this.transportPanel.element);
+    this.stage.setRightInset(inspector.offsetWidth + 8);
     this.installPicking();
     this.installDropZone(viewport, dropOverlay);
   }
@@ -356,11 +358,12 @@ export class ViewerApp {
         this.lastTransport = result;
         this.setLayer("transport", transportSegments(model, result));
         this.transportPanel.showResult(
-          `around the 1-ring of vertex ${p} (${result.vertices.length - 3} edges)\n` +
-            `holonomy            ${fmt(result.holonomy, 6)} rad (${degrees(result.holonomy)})\n` +
-            `enclosed curvature  ${fmt(result.enclosedCurvature, 6)} rad (${degrees(result.enclosedCurvature)})\n` +
-            `  of which vertex ${p}'s angle defect ${fmt(result.enclosedAngleDefect, 6)} rad,\n` +
-            "  the rest shares of the loop vertices' defects",
+          `loop: the 1-ring of vertex ${p}, ${result.vertices.length - 3} edges\n` +
+            `holonomy            ${fmt(result.holonomy, 5)} (${degrees(result.holonomy)})\n` +
+            `enclosed curvature  ${fmt(result.enclosedCurvature, 5)} (${degrees(result.enclosedCurvature)})\n` +
+            `= angle defect of ${p}: ${fmt(result.enclosedAngleDefect, 5)}\n` +
+            "+ shares of the loop vertices' defects\n" +
+            "(angles in radians)",
         );
       } else if (this.pathTarget === null) {
         this.lastTransport = null;

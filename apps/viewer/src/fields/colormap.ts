@@ -8,11 +8,11 @@ type Rgb = readonly [number, number, number];
 
 /** Diverging blue–white–red (stops after ColorBrewer's RdBu), for signed quantities such as curvature. */
 const DIVERGING: readonly Rgb[] = [
-  [0.02, 0.19, 0.38],
-  [0.26, 0.58, 0.76],
+  [0.13, 0.4, 0.67],
+  [0.57, 0.77, 0.87],
   [0.97, 0.97, 0.97],
-  [0.84, 0.38, 0.3],
-  [0.4, 0.0, 0.12],
+  [0.96, 0.65, 0.51],
+  [0.7, 0.09, 0.17],
 ];
 
 /** Sequential dark-to-bright (stops after viridis), for unsigned quantities. */

@@ -45,7 +45,7 @@ export class LogMapInset {
     context.clearRect(0, 0, size, size);
     const centre = size / 2;
     const maxR = Math.max(1e-12, ...points.map((p) => p.r));
-    const scale = (0.42 * size) / maxR;
+    const scale = (0.38 * size) / maxR;
     const at = (p: LogMapPoint): [number, number] => [
       centre + scale * p.r * Math.cos(p.theta),
       centre - scale * p.r * Math.sin(p.theta),
@@ -67,8 +67,8 @@ export class LogMapInset {
       context.stroke();
     }
 
-    this.axis(context, centre, size * 0.45, 0, E1_COLOUR, "e1");
-    this.axis(context, centre, size * 0.45, Math.PI / 2, E2_COLOUR, "e2");
+    this.axis(context, centre, size * 0.4, 0, E1_COLOUR, "e1");
+    this.axis(context, centre, size * 0.4, Math.PI / 2, E2_COLOUR, "e2");
 
     for (const p of points) {
       const [x, y] = at(p);
@@ -109,6 +109,9 @@ export class LogMapInset {
     context.lineTo(x, y);
     context.stroke();
     context.font = `${Math.round(length / 9)}px sans-serif`;
-    context.fillText(label, x - length * 0.12 * Math.sin(angle) + 4, y + length * 0.12 * Math.cos(angle) - 4);
+    // Labels sit just past the tip, outside the plot of the neighbours.
+    const labelX = angle === 0 ? x + 4 : x + 6;
+    const labelY = angle === 0 ? y + length * 0.05 : y + length * 0.06;
+    context.fillText(label, labelX, labelY);
   }
 }

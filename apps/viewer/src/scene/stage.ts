@@ -27,6 +27,10 @@ export class Stage {
   /** Number of frames drawn so far; tests wait for it to advance. */
   framesRendered = 0;
   private renderPending = false;
+  /** Width (CSS pixels) covered by a panel on the right; the view centres on what is left. */
+  private rightInset = 0;
+  /** Width over height of the part of the canvas that no panel covers. */
+  private uncoveredAspect = 1;
   private readonly raycaster = new Raycaster();
   private readonly container: HTMLElement;
 
@@ -71,7 +75,11 @@ export class Stage {
 
   /** Points the camera at a bounding sphere so that it fills the view. */
   frame(sphere: Sphere): void {
-    const distance = sphere.radius / Math.sin((this.camera.fov * Math.PI) / 360);
+    // Fit the sphere in the narrower of the two directions of the visible part of the canvas.
+    const halfVertical = (this.camera.fov * Math.PI) / 360;
+    const visibleAspect = this.uncoveredAspect;
+    const halfHorizontal = Math.atan(Math.tan(halfVertical) * visibleAspect);
+    const distance = sphere.radius / Math.sin(Math.min(halfVertical, halfHorizontal));
     const direction = new Vector3(0.35, 0.45, 1).normalize();
     this.camera.position.copy(sphere.center).addScaledVector(direction, distance * 1.05);
     this.camera.near = distance / 100;
@@ -100,11 +108,26 @@ export class Stage {
     return { x: rect.left + ((ndc.x + 1) / 2) * rect.width, y: rect.top + ((1 - ndc.y) / 2) * rect.height };
   }
 
+  /**
+   * Keeps the scene centred in the part of the canvas not covered by a panel `pixels` wide on the
+   * right: the camera renders the left part of a wider view (three's view offset), so picking and
+   * projection stay exact.
+   */
+  setRightInset(pixels: number): void {
+    this.rightInset = Math.max(0, pixels);
+    this.resize();
+  }
+
   private resize(): void {
     const width = Math.max(1, this.container.clientWidth);
     const height = Math.max(1, this.container.clientHeight);
     this.renderer.setSize(width, height);
-    this.camera.aspect = width / height;
+    // Only when the panel leaves most of the canvas free; on narrow screens it simply overlaps.
+    const inset = this.rightInset < width / 2 ? this.rightInset : 0;
+    this.camera.aspect = (width + inset) / height;
+    this.uncoveredAspect = (width - inset) / height;
+    if (inset > 0) this.camera.setViewOffset(width + inset, height, inset, 0, width, height);
+    else this.camera.clearViewOffset();
     this.camera.updateProjectionMatrix();
     this.renderNow();
   }
