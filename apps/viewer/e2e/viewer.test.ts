@@ -88,13 +88,23 @@ async function visibleVertex(): Promise<{ v: number; x: number; y: number }> {
 
 test("the page loads and draws the mesh on a non-blank canvas", async () => {
   const state = await hook((h) => h.state());
-  expect(state.mesh).toBe("icosphere");
+  expect(state.mesh).toBe((await hook((h) => h.builtinMeshes()))[0]);
   expect(state.error).toBeNull();
   const stats = await canvasPixelStats(page, BACKGROUND);
   expect(stats.width).toBeGreaterThan(300);
   // The mesh fills a good part of the view, and shading gives it many tones, not one flat colour.
   expect(stats.foregroundFraction).toBeGreaterThan(0.05);
   expect(stats.distinctColors).toBeGreaterThan(20);
+});
+
+test("every built-in mesh opens without an error", async () => {
+  for (const name of await hook((h) => h.builtinMeshes())) {
+    const opened = await page.evaluate((mesh) => window.__gemcnnViewer!.openBuiltin(mesh), name);
+    const state = await hook((h) => h.state());
+    expect({ name, opened, error: state.error }).toEqual({ name, opened: true, error: null });
+    expect(state.mesh).toBe(name);
+    expect(state.nVertices).toBeGreaterThan(100);
+  }
 });
 
 describe("picking", () => {
@@ -139,10 +149,32 @@ describe("picking", () => {
     await page.mouse.click(x, y);
     const result = await hook((h) => h.holonomy());
     expect(result).not.toBeNull();
-    expect(result!.holonomy).toBeGreaterThan(0);
+    expect(Math.abs(result!.holonomy)).toBeGreaterThan(1e-4);
     expect(Math.abs(result!.holonomy - result!.enclosedCurvature)).toBeLessThan(1e-9);
     expect(await page.textContent("#transport-info")).toContain("holonomy");
     expect((await segments("transport")).visible).toBe(true);
+
+    // Shift-click a second vertex: the vector is carried along a path to it instead.
+    const picked = (await hook((h) => h.state())).picked!;
+    const second = await page.evaluate((first) => {
+      const h = window.__gemcnnViewer!;
+      const a = h.vertexOnScreen(first);
+      let best: { v: number; x: number; y: number; d: number } | null = null;
+      for (let v = 0; v < h.state().nVertices; v++) {
+        const s = h.vertexOnScreen(v);
+        const d = Math.abs(Math.hypot(s.x - a.x, s.y - a.y) - 120);
+        if (s.facing && (!best || d < best.d)) best = { v, x: s.x, y: s.y, d };
+      }
+      return best!;
+    }, picked);
+    await page.keyboard.down("Shift");
+    await page.mouse.click(second.x, second.y);
+    await page.keyboard.up("Shift");
+    const state = await hook((h) => h.state());
+    expect(state.picked).toBe(picked);
+    expect(state.pathTarget).toBe(second.v);
+    expect(await page.textContent("#transport-info")).toContain(`to vertex ${second.v} along`);
+    expect(await hook((h) => h.holonomy())).toBeNull();
   });
 });
 
@@ -208,15 +240,16 @@ describe("bad files", () => {
   }
 
   test("a malformed dropped file shows an error naming it, and the page keeps working", async () => {
+    const opened = (await hook((h) => h.state())).mesh;
     await drop("broken.obj", "v 0 0 0\nv 1 0 0\nv 0 1 zero\nf 1 2 3\n");
     await expect.poll(() => hook((h) => h.state().error)).toMatch(/broken\.obj/);
     const message = await page.textContent("#error-banner");
     expect(message).toContain("broken.obj");
     expect(await page.isVisible("#error-banner")).toBe(true);
     // The mesh on show is still the one before the bad file.
-    expect((await hook((h) => h.state())).mesh).toBe("icosphere");
+    expect((await hook((h) => h.state())).mesh).toBe(opened);
 
-    const other = (await hook((h) => h.builtinMeshes())).find((name) => name !== "icosphere")!;
+    const other = (await hook((h) => h.builtinMeshes())).find((name) => name !== opened)!;
     await page.selectOption("#mesh-select", other);
     await expect.poll(() => hook((h) => h.state().mesh)).toBe(other);
     expect((await hook((h) => h.state())).error).toBeNull();

@@ -252,8 +252,9 @@ export class ViewerApp {
   }
 
   /**
-   * Where a vertex appears on screen (client CSS pixels), and whether it is visible there: the
-   * first surface point under that pixel lies within a tenth of an edge length of the vertex.
+   * Where a vertex appears on screen (client CSS pixels), and whether it is clearly visible there:
+   * the first surface point under that pixel lies within a tenth of an edge length of the vertex,
+   * and its normal is turned towards the camera (more than about 75° from the line of sight).
    */
   vertexOnScreen(vertex: number): { x: number; y: number; facing: boolean } {
     const model = this.model!;
@@ -261,7 +262,13 @@ export class ViewerApp {
     const point = new Vector3(positions[3 * vertex], positions[3 * vertex + 1], positions[3 * vertex + 2]);
     const { x, y } = this.stage.toClient(point);
     const hit = this.surface ? this.stage.raycast(x, y, this.surface) : undefined;
-    const facing = hit !== undefined && hit.point.distanceTo(point) < 0.1 * model.meanEdgeLength;
+    const n = model.frames.n;
+    const toCamera = this.stage.camera.position.clone().sub(point).normalize();
+    const cosine =
+      n[3 * vertex] * toCamera.x + n[3 * vertex + 1] * toCamera.y + n[3 * vertex + 2] * toCamera.z;
+    // Not too close to the silhouette, where a pixel's rounding could miss the surface.
+    const facing =
+      hit !== undefined && hit.point.distanceTo(point) < 0.1 * model.meanEdgeLength && cosine > 0.25;
     return { x, y, facing };
   }
 

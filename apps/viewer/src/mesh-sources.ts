@@ -1,4 +1,4 @@
-import { icosphere, type TriangleMeshData } from "@gemcnn/geometry";
+import { bumpySphere, bunny, grid, icosphere, type TriangleMeshData, torus } from "@gemcnn/geometry";
 
 /** A mesh the page can open without a file from the user. */
 export interface BuiltinMesh {
@@ -10,14 +10,29 @@ export interface BuiltinMesh {
 /** The meshes generated on the fly from the geometry package's generators. */
 const GENERATED: readonly BuiltinMesh[] = [
   {
+    name: "bumpy sphere",
+    description: "icosphere pushed in and out by smooth bumps: curvature of both signs (642 vertices)",
+    load: async () => bumpySphere(),
+  },
+  {
+    name: "bunny",
+    description: "the Stanford bunny, a scanned mesh (1839 vertices)",
+    load: async () => bunny(),
+  },
+  {
+    name: "torus",
+    description: "torus, genus 1: positive curvature outside, negative inside, total zero (512 vertices)",
+    load: async () => torus(),
+  },
+  {
     name: "icosphere",
     description: "subdivided icosahedron on the unit sphere (642 vertices)",
     load: async () => icosphere(3),
   },
   {
-    name: "icosphere (coarse)",
-    description: "subdivided icosahedron on the unit sphere (162 vertices)",
-    load: async () => icosphere(2),
+    name: "grid",
+    description: "flat square grid with a boundary (121 vertices)",
+    load: async () => grid(),
   },
 ];
 

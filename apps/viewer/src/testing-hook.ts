@@ -38,6 +38,8 @@ export interface ViewerTestHook {
   };
   /** Where a vertex is on screen (CSS pixels, page coordinates), and whether it faces the camera. */
   vertexOnScreen(vertex: number): { x: number; y: number; facing: boolean };
+  /** Angle defect (radians) and Gaussian curvature (angle defect over area) of a vertex. */
+  curvature(vertex: number): { angleDefect: number; density: number };
   /** The current frame of a vertex. */
   frame(vertex: number): FrameSnapshot;
   /** The drawn line segments of a glyph layer (pairs of 3D points, float32 as drawn). */
@@ -90,6 +92,13 @@ export function installTestHook(app: ViewerApp, whenReady: Promise<unknown>): vo
       gaugeVersion: app.model?.gaugeVersion ?? 0,
     }),
     vertexOnScreen: (vertex) => app.vertexOnScreen(vertex),
+    curvature(vertex) {
+      const model = app.model!;
+      return {
+        angleDefect: model.geometry.vertexAngleDefects[vertex],
+        density: model.curvatureDensity[vertex],
+      };
+    },
     frame(vertex) {
       const model = app.model!;
       return {

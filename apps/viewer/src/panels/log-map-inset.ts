@@ -37,18 +37,22 @@ export class LogMapInset {
 
   draw(points: readonly LogMapPoint[]): void {
     this.points = points;
-    const size = Math.max(1, Math.round(this.canvas.clientWidth * Math.min(window.devicePixelRatio, 2)));
-    this.canvas.width = size;
-    this.canvas.height = size;
+    const ratio = Math.min(window.devicePixelRatio, 2);
+    const width = Math.max(1, Math.round(this.canvas.clientWidth * ratio));
+    const height = Math.max(1, Math.round(this.canvas.clientHeight * ratio));
+    this.canvas.width = width;
+    this.canvas.height = height;
     const context = this.canvas.getContext("2d");
     if (!context) return;
-    context.clearRect(0, 0, size, size);
-    const centre = size / 2;
+    context.clearRect(0, 0, width, height);
+    const size = Math.min(width, height);
+    const cx = width / 2;
+    const cy = height / 2;
     const maxR = Math.max(1e-12, ...points.map((p) => p.r));
-    const scale = (0.38 * size) / maxR;
+    const scale = (0.42 * size) / maxR;
     const at = (p: LogMapPoint): [number, number] => [
-      centre + scale * p.r * Math.cos(p.theta),
-      centre - scale * p.r * Math.sin(p.theta),
+      cx + scale * p.r * Math.cos(p.theta),
+      cy - scale * p.r * Math.sin(p.theta),
     ];
 
     // Rings drawn as polygons in angular order, so a ring that folds over itself shows it.
@@ -67,8 +71,8 @@ export class LogMapInset {
       context.stroke();
     }
 
-    this.axis(context, centre, size * 0.4, 0, E1_COLOUR, "e1");
-    this.axis(context, centre, size * 0.4, Math.PI / 2, E2_COLOUR, "e2");
+    this.axis(context, cx, cy, size * 0.46, 0, E1_COLOUR, "e1");
+    this.axis(context, cx, cy, size * 0.46, Math.PI / 2, E2_COLOUR, "e2");
 
     for (const p of points) {
       const [x, y] = at(p);
@@ -87,25 +91,26 @@ export class LogMapInset {
     }
     context.fillStyle = "#ffffff";
     context.beginPath();
-    context.arc(centre, centre, Math.max(3, size / 60), 0, 2 * Math.PI);
+    context.arc(cx, cy, Math.max(3, size / 60), 0, 2 * Math.PI);
     context.fill();
   }
 
   private axis(
     context: CanvasRenderingContext2D,
-    centre: number,
+    cx: number,
+    cy: number,
     length: number,
     angle: number,
     colour: string,
     label: string,
   ): void {
-    const x = centre + length * Math.cos(angle);
-    const y = centre - length * Math.sin(angle);
+    const x = cx + length * Math.cos(angle);
+    const y = cy - length * Math.sin(angle);
     context.strokeStyle = colour;
     context.fillStyle = colour;
     context.lineWidth = Math.max(1, length / 120);
     context.beginPath();
-    context.moveTo(centre, centre);
+    context.moveTo(cx, cy);
     context.lineTo(x, y);
     context.stroke();
     context.font = `${Math.round(length / 9)}px sans-serif`;
