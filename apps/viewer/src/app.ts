@@ -1,7 +1,7 @@
-import { wrapAngle } from "@gemcnn/geometry";
+import { MeshError, repairMesh, type TriangleMeshData, validateMesh, wrapAngle } from "@gemcnn/geometry";
 import { type BufferGeometry, Mesh, MeshBasicMaterial, SphereGeometry, Vector3 } from "three";
 import { type ColormapKind, colorize, colorRange } from "./fields/colormap.js";
-import { describeLoadError, readMeshFile } from "./load-mesh-file.js";
+import { describeLoadError, parseMeshFile } from "./load-mesh-file.js";
 import { builtinMeshes, findBuiltinMesh } from "./mesh-sources.js";
 import type { GaugeChangeOptions } from "./model/mesh-model.js";
 import { MeshModel } from "./model/mesh-model.js";
@@ -121,12 +121,23 @@ export class ViewerApp {
     this.installDropZone(viewport, dropOverlay);
   }
 
+  /**
+   * Back to the state of a freshly loaded page: default display and transport settings, no message,
+   * and the first built-in mesh opened anew (reference gauge, nothing picked).
+   */
+  async reset(): Promise<boolean> {
+    this.display = { ...DEFAULT_DISPLAY };
+    this.transport = { ...DEFAULT_TRANSPORT };
+    this.displayPanel.show(this.display);
+    this.transportPanel.show(this.transport);
+    this.banner.clear();
+    return this.openBuiltin(this.builtinMeshNames()[0]);
+  }
+
   /** Opens a built-in mesh by name; failures go to the banner. */
   async openBuiltin(name: string): Promise<boolean> {
     try {
-      const data = await findBuiltinMesh(name).load();
-      this.show(MeshModel.open(name, data));
-      return true;
+      return this.openData(name, await findBuiltinMesh(name).load());
     } catch (error) {
       this.banner.show(describeLoadError(name, error));
       return false;
@@ -138,14 +149,53 @@ export class ViewerApp {
     const file = files[0];
     if (!file) return false;
     try {
-      const data = await readMeshFile(file.name, await file.arrayBuffer());
-      this.show(MeshModel.open(file.name, data));
-      if (files.length > 1)
-        this.banner.show(`Opened ${file.name}; ${files.length - 1} more file(s) ignored.`);
-      return true;
+      const opened = this.openData(file.name, parseMeshFile(file.name, await file.arrayBuffer()));
+      if (opened && files.length > 1) {
+        this.banner.notice(`Opened ${file.name}; ${files.length - 1} more file(s) ignored.`);
+      }
+      return opened;
     } catch (error) {
       this.banner.show(describeLoadError(file.name, error));
       return false;
+    }
+  }
+
+  /**
+   * Validates mesh data and opens it. A mesh with problems is not opened: the banner names the
+   * file and the first problem, and offers to repair it (the geometry package's `repairMesh`:
+   * weld duplicates, drop degenerate faces, remove unreferenced vertices, orient consistently).
+   */
+  openData(name: string, data: TriangleMeshData): boolean {
+    const report = validateMesh(data, { source: name });
+    if (!report.ok) {
+      const error = new MeshError(report.problems, name);
+      this.banner.show(error.message, {
+        label: "Repair and open",
+        run: () => this.repairAndOpen(name, data),
+      });
+      return false;
+    }
+    this.show(MeshModel.open(name, data));
+    return true;
+  }
+
+  private repairAndOpen(name: string, data: TriangleMeshData): void {
+    try {
+      const { data: repaired, report } = repairMesh(data);
+      const changes = [
+        [report.weldedVertices.length, "duplicate vertices welded"],
+        [report.droppedFaces.length, "faces dropped"],
+        [report.removedVertices.length, "unused vertices removed"],
+        [report.flippedFaces.length, "faces flipped"],
+      ]
+        .filter(([count]) => (count as number) > 0)
+        .map(([count, what]) => `${count} ${what}`);
+      const repairedName = `${name} (repaired)`;
+      if (this.openData(repairedName, repaired)) {
+        this.banner.notice(`${name}: repaired (${changes.join(", ") || "nothing to change"}) and opened.`);
+      }
+    } catch (error) {
+      this.banner.show(describeLoadError(name, error));
     }
   }
 

@@ -1,4 +1,4 @@
-import type { TriangleMeshData } from "@gemcnn/geometry";
+import { parseObj, parseOff, parsePly, type TriangleMeshData } from "@gemcnn/geometry";
 
 /** Thrown for a file the page cannot read as a mesh, naming the file and the problem. */
 export class MeshFileError extends Error {
@@ -11,10 +11,13 @@ export class MeshFileError extends Error {
 }
 
 /** Formats the page opens, by file name extension. */
-export type MeshFormat = "obj" | "off" | "ply";
+export type MeshFileFormat = "obj" | "off" | "ply";
 
-/** The format of a file from its name; throws `MeshFileError` for any other extension. */
-export function meshFormatOf(fileName: string): MeshFormat {
+/**
+ * The format of a file from its name; throws `MeshFileError` for any other extension. (The
+ * geometry package's `meshFormatOf` does the same with `node:path`, which a browser lacks.)
+ */
+export function meshFileFormatOf(fileName: string): MeshFileFormat {
   const extension = fileName.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
   if (extension === "obj" || extension === "off" || extension === "ply") return extension;
   throw new MeshFileError(
@@ -24,13 +27,15 @@ export function meshFormatOf(fileName: string): MeshFormat {
 }
 
 /**
- * Reads a mesh file's bytes with the geometry package's parser for its format. Parse errors keep
- * the parser's message (which names the line or byte offset); the file name is put in front when
- * the parser did not include it.
+ * Parses a mesh file's bytes with the geometry package's reader for its format. A parse error
+ * (`MeshParseError`) names the file and the line or byte offset of the problem.
  */
-export async function readMeshFile(fileName: string, bytes: ArrayBuffer): Promise<TriangleMeshData> {
-  const format = meshFormatOf(fileName);
-  throw new MeshFileError(fileName, `reading ${format} files needs the geometry package's parsers`);
+export function parseMeshFile(fileName: string, bytes: ArrayBuffer): TriangleMeshData {
+  const format = meshFileFormatOf(fileName);
+  const input = new Uint8Array(bytes);
+  if (format === "obj") return parseObj(input, fileName);
+  if (format === "off") return parseOff(input, fileName);
+  return parsePly(input, fileName);
 }
 
 /** A message for the page that names the file, whatever was thrown. */

@@ -1,4 +1,5 @@
 import { bumpySphere, bunny, grid, icosphere, type TriangleMeshData, torus } from "@gemcnn/geometry";
+import { parseMeshFile } from "./load-mesh-file.js";
 
 /** A mesh the page can open without a file from the user. */
 export interface BuiltinMesh {
@@ -11,7 +12,7 @@ export interface BuiltinMesh {
 const GENERATED: readonly BuiltinMesh[] = [
   {
     name: "bumpy sphere",
-    description: "icosphere pushed in and out by smooth bumps: curvature of both signs (642 vertices)",
+    description: "icosphere pushed in and out by smooth bumps (642 vertices)",
     load: async () => bumpySphere(),
   },
   {
@@ -36,12 +37,31 @@ const GENERATED: readonly BuiltinMesh[] = [
   },
 ];
 
-/**
- * All built-in meshes: the generated ones first, then the project's `meshes/` files. The files are
- * bundled as URLs and fetched only when opened.
- */
+// The project's own mesh files (meshes/*.obj|off|ply), bundled as URLs and fetched when opened.
+const MESH_FILE_URLS = import.meta.glob("../../../meshes/*.{obj,off,ply}", {
+  query: "?url",
+  import: "default",
+  eager: true,
+}) as Record<string, string>;
+
+const PROJECT_FILES: readonly BuiltinMesh[] = Object.entries(MESH_FILE_URLS)
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([path, url]) => {
+    const fileName = path.split("/").pop()!;
+    return {
+      name: `meshes/${fileName}`,
+      description: `the project's file meshes/${fileName}`,
+      async load() {
+        const response = await fetch(url);
+        if (!response.ok) throw new Error(`meshes/${fileName}: could not fetch it (HTTP ${response.status})`);
+        return parseMeshFile(`meshes/${fileName}`, await response.arrayBuffer());
+      },
+    };
+  });
+
+/** All built-in meshes: the generated ones first, then the project's `meshes/` files. */
 export function builtinMeshes(): readonly BuiltinMesh[] {
-  return GENERATED;
+  return [...GENERATED, ...PROJECT_FILES];
 }
 
 /** The built-in mesh called `name`; throws a `RangeError` listing the known names otherwise. */

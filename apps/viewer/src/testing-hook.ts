@@ -23,6 +23,8 @@ export interface ViewerTestHook {
   readonly framesRendered: number;
   /** Resolves after the next frame is drawn. */
   nextFrame(): Promise<void>;
+  /** Back to the state of a freshly loaded page (see `ViewerApp.reset`); resolves once drawn. */
+  reset(): Promise<void>;
   /** Names of the built-in meshes, in list order. */
   builtinMeshes(): string[];
   openBuiltin(name: string): Promise<boolean>;
@@ -33,7 +35,10 @@ export interface ViewerTestHook {
     nFaces: number;
     picked: number | null;
     pathTarget: number | null;
+    /** The error on show, or null. */
     error: string | null;
+    /** A notice on show (such as what a repair changed), or null. */
+    notice: string | null;
     gaugeVersion: number;
   };
   /** Where a vertex is on screen (CSS pixels, page coordinates), and whether it faces the camera. */
@@ -80,6 +85,10 @@ export function installTestHook(app: ViewerApp, whenReady: Promise<unknown>): vo
         requestAnimationFrame(check);
       });
     },
+    async reset() {
+      await app.reset();
+      await this.nextFrame();
+    },
     builtinMeshes: () => app.builtinMeshNames(),
     openBuiltin: (name) => app.openBuiltin(name),
     state: () => ({
@@ -88,7 +97,8 @@ export function installTestHook(app: ViewerApp, whenReady: Promise<unknown>): vo
       nFaces: app.model?.geometry.mesh.nFaces ?? 0,
       picked: app.picked,
       pathTarget: app.pathTarget,
-      error: app.banner.message,
+      error: app.banner.isNotice ? null : app.banner.message,
+      notice: app.banner.isNotice ? app.banner.message : null,
       gaugeVersion: app.model?.gaugeVersion ?? 0,
     }),
     vertexOnScreen: (vertex) => app.vertexOnScreen(vertex),

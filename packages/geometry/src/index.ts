@@ -35,6 +35,21 @@ export {
 } from "./geometry/precompute.js";
 export { seededRandom } from "./geometry/random.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
+export {
+  type MeshFormat,
+  meshFormatOf,
+  parseMesh,
+  readMesh,
+  readMeshSync,
+  serializeMesh,
+  writeFileAtomic,
+  writeMeshFile,
+} from "./io/files.js";
+export { MeshParseError } from "./io/mesh-parse-error.js";
+export { parseObj, type WriteObjOptions, writeObj } from "./io/obj.js";
+export { parseOff, writeOff } from "./io/off.js";
+export { type PlyFormat, parsePly, writePly } from "./io/ply.js";
+export type { MeshInput } from "./io/text.js";
 export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } from "./mesh/errors.js";
 export type { TriangleMeshData } from "./mesh/mesh-data.js";
 export {
