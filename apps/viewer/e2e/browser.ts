@@ -33,13 +33,21 @@ export async function openViewer(
   viewport = { width: 960, height: 600 },
 ): Promise<Page> {
   const page = await browser.newPage({ viewport });
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(url);
+  // An uncaught error while loading fails at once rather than after the timeout.
+  let failed: (error: Error) => void = () => {};
+  const uncaught = new Promise<never>((_, reject) => {
+    failed = reject;
+  });
+  const onError = (error: Error) => failed(new Error(`viewer did not become ready: ${error.message}`));
+  page.on("pageerror", onError);
   try {
-    await page.waitForFunction(() => window.__gemcnnViewer?.ready === true, undefined, { timeout: 20_000 });
-  } catch (error) {
-    throw new Error(`viewer did not become ready: ${problems.join("; ") || String(error)}`);
+    await page.goto(url);
+    await Promise.race([
+      page.waitForFunction(() => window.__gemcnnViewer?.ready === true, undefined, { timeout: 20_000 }),
+      uncaught,
+    ]);
+  } finally {
+    page.off("pageerror", onError);
   }
   return page;
 }
