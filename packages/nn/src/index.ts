@@ -1,4 +1,12 @@
-import { GAUGE_PLACEHOLDER } from "@gemcnn/gauge";
-import { icosphere } from "@gemcnn/geometry";
-
-export const NN_PLACEHOLDER: number = icosphere(0).positions.length + GAUGE_PLACEHOLDER;
+export {
+  BACKEND_ENV_VAR,
+  BACKEND_NAMES,
+  type BackendAttempt,
+  BackendError,
+  type BackendName,
+  type BackendReport,
+  backendReport,
+  type InitBackendOptions,
+  initBackend,
+  parseBackendName,
+} from "./backend.js";
