@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs";
 
 /** Names of the tfjs backends gemcnn knows how to set up (`tensorflow` is tfjs-node's native one). */
 export const BACKEND_NAMES = ["tensorflow", "wasm", "webgl", "cpu"] as const;
@@ -187,15 +187,10 @@ function defaultLoaders(options: InitBackendOptions): Record<BackendName, () => 
         wasmPathsSet = true;
       }
     },
+    // @tensorflow/tfjs registers webgl and cpu when it loads.
     webgl: async () => {
       if (isNode) throw new Error("webgl needs a browser");
-      // The webgl backend is an optional peer: the application imports @tensorflow/tfjs-backend-webgl.
-      if (tf.findBackend("webgl") === null) {
-        throw new Error("import @tensorflow/tfjs-backend-webgl before initBackend to use webgl");
-      }
     },
-    cpu: async () => {
-      await import("@tensorflow/tfjs-backend-cpu");
-    },
+    cpu: async () => {},
   };
 }

@@ -10,3 +10,15 @@ export {
   initBackend,
   parseBackendName,
 } from "./backend.js";
+export { type GemConvBases, GemConvError, type GemConvSpec, gemConv, gemConvBases } from "./conv.js";
+export {
+  type ConvGraph,
+  ConvGraphError,
+  type ConvGraphObject,
+  convGraphFromObject,
+  convGraphToObject,
+  edgeCount,
+  validateConvGraph,
+} from "./graph.js";
+export type { Aggregation } from "./kernels/aggregate.js";
+export { gemConvReference } from "./reference.js";
