@@ -1,0 +1,15 @@
+/**
+ * A seeded generator of uniform numbers in [0, 1) (mulberry32: 32-bit state, fast, and good
+ * enough for random gauges and test data; not for cryptography). Written out because the few lines
+ * do not justify a dependency, and `Math.random` cannot be seeded.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
