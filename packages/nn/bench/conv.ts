@@ -7,16 +7,23 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { FieldType, testing } from "@gemcnn/gauge";
+import { MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
-import { type GemConvSpec, gemConv, gemConvBases, initBackend } from "../src/index.js";
-import { sphereGraph } from "./sphere-graph.js";
+// The geometry package's benchmark generator of the peer's geodesic sphere.
+import { geodesicSphere } from "../../geometry/bench/geodesic-sphere.js";
+import { buildConvGraph, type GemConvSpec, gemConv, gemConvBases, initBackend } from "../src/index.js";
 
 const FREQUENCY = 26;
 const REPS = 20;
 const WARM_UPS = 3;
 
 const report = await initBackend();
-const graph = sphereGraph(FREQUENCY, 2);
+const t0 = performance.now();
+const graph = buildConvGraph(MeshGeometry.fromData(geodesicSphere(FREQUENCY)), {
+  rings: 2,
+  includeSelf: true,
+});
+const graphMs = performance.now() - t0;
 const type = FieldType.parse("16x0+16x1+16x2");
 const spec: GemConvSpec = { inType: type, outType: type, rings: 2, aggregation: "mean" };
 const { nWeights, nBias } = gemConvBases(spec);
@@ -61,7 +68,7 @@ console.log(
 console.log(`backend: ${report.reason}`);
 console.log(
   `mesh: geodesic sphere frequency ${FREQUENCY}, ${graph.nVertices} vertices, ${nEdges} directed pairs with self; ` +
-    `"${type}" → "${type}", ${spec.rings} rings, mean, ${nWeights} weights`,
+    `"${type}" → "${type}", ${spec.rings} rings, mean, ${nWeights} weights; graph built in ${graphMs.toFixed(0)} ms`,
 );
 const perSecond = (ms: number) => Math.round(graph.nVertices / (ms / 1000)).toLocaleString("en-US");
 console.log(`gemcnn  forward          ${forwardMs.toFixed(1)} ms  (${perSecond(forwardMs)} vertices/s)`);

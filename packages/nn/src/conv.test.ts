@@ -1,11 +1,11 @@
 import { FieldType, testing } from "@gemcnn/gauge";
+import { icosphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend.js";
 import { type GemConvSpec, gemConv, gemConvBases } from "./conv.js";
-import type { ConvGraph } from "./graph.js";
+import { buildConvGraph, type ConvGraph } from "./graph.js";
 import { gemConvReference } from "./reference.js";
-import { randomOneRingGraph } from "./test-graphs.js";
 
 const { SeededRandom, relativeError } = testing;
 
@@ -18,6 +18,8 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
+
+const sphere = MeshGeometry.fromData(icosphere(1));
 
 const cases: { name: string; spec: GemConvSpec; includesSelf: boolean }[] = [
   {
@@ -55,7 +57,7 @@ for (const backend of ["wasm", "cpu"] as const) {
 
     for (const { name, spec, includesSelf } of cases) {
       describe(name, () => {
-        const graph: ConvGraph = randomOneRingGraph(1, { rings: spec.rings, includesSelf, seed: 7 });
+        const graph: ConvGraph = buildConvGraph(sphere, { rings: spec.rings, includeSelf: includesSelf });
         const random = new SeededRandom(11);
         const { nWeights, nBias } = gemConvBases(spec);
         const x = randomArray(graph.nVertices * spec.inType.dim, random);

@@ -1,3 +1,11 @@
+import { type RingOptions, ringWeights } from "@gemcnn/gauge";
+import {
+  type MeshGeometry,
+  type NeighbourhoodGeometry,
+  type NeighbourhoodGeometryOptions,
+  precomputeNeighbourhoodGeometry,
+} from "@gemcnn/geometry";
+
 /**
  * The convolution graph: everything a GemConv needs to know about a mesh, as compact typed
  * arrays. Edges are directed pairs `p ← q` of distinct vertices, sorted by the receiving vertex
@@ -133,5 +141,99 @@ export function convGraphFromObject(object: ConvGraphObject, source = "ConvGraph
       includesSelf: object.includesSelf === true,
     },
     source,
+  );
+}
+
+/** How to build a `ConvGraph` from a mesh: the geometry package's options plus the rings. */
+export interface ConvGraphOptions extends NeighbourhoodGeometryOptions {
+  /** Number of radial rings `R` (default 2). */
+  readonly rings?: number;
+  /**
+   * Radius of the outermost ring (see the gauge package's `ringWeights`); default: the largest
+   * neighbour distance of the mesh, so that the rings span every neighbourhood (GEM-CNN's choice).
+   */
+  readonly maxRadius?: number;
+  /** Ring profile beyond `maxRadius`; default `"clamp"`. */
+  readonly falloff?: RingOptions["falloff"];
+}
+
+const graphCache = new WeakMap<MeshGeometry, Map<string, ConvGraph>>();
+
+/**
+ * The convolution graph of a mesh: neighbourhoods, log map and transport from the geometry
+ * package's `precomputeNeighbourhoodGeometry` (same options and defaults), the self pair split
+ * off into `includesSelf`, and the ring weights. Cached per geometry and options, except when
+ * `options.frames` is given (frames are compared by identity only, so those graphs are rebuilt).
+ */
+export function buildConvGraph(geometry: MeshGeometry, options: ConvGraphOptions = {}): ConvGraph {
+  const cacheable = options.frames === undefined;
+  const key = JSON.stringify({ ...options, frames: undefined });
+  if (cacheable) {
+    const cached = graphCache.get(geometry)?.get(key);
+    if (cached !== undefined) return cached;
+  }
+  const graph = convGraphFromNeighbourhoodGeometry(
+    precomputeNeighbourhoodGeometry(geometry, options),
+    options,
+  );
+  if (cacheable) {
+    let graphs = graphCache.get(geometry);
+    if (graphs === undefined) {
+      graphs = new Map();
+      graphCache.set(geometry, graphs);
+    }
+    graphs.set(key, graph);
+  }
+  return graph;
+}
+
+/** Turns the geometry package's per-pair arrays into a `ConvGraph` (self pairs become `includesSelf`). */
+export function convGraphFromNeighbourhoodGeometry(
+  precomputed: NeighbourhoodGeometry,
+  options: Pick<ConvGraphOptions, "rings" | "maxRadius" | "falloff"> = {},
+): ConvGraph {
+  const { neighbourhoods, r, theta, g } = precomputed;
+  const nVertices = neighbourhoods.offsets.length - 1;
+  const offsets = new Uint32Array(nVertices + 1);
+  let nEdges = 0;
+  for (let p = 0; p < nVertices; p++) {
+    for (let i = neighbourhoods.offsets[p]; i < neighbourhoods.offsets[p + 1]; i++) {
+      if (neighbourhoods.indices[i] !== p) nEdges++;
+    }
+    offsets[p + 1] = nEdges;
+  }
+  const sources = new Uint32Array(nEdges);
+  const radius = new Float64Array(nEdges);
+  const thetaOut = new Float64Array(nEdges);
+  const transport = new Float64Array(nEdges);
+  let e = 0;
+  let maxDistance = 0;
+  for (let p = 0; p < nVertices; p++) {
+    for (let i = neighbourhoods.offsets[p]; i < neighbourhoods.offsets[p + 1]; i++) {
+      const q = neighbourhoods.indices[i];
+      if (q === p) continue;
+      sources[e] = q;
+      radius[e] = r[i];
+      thetaOut[e] = theta[i];
+      transport[e] = g[i];
+      maxDistance = Math.max(maxDistance, r[i]);
+      e++;
+    }
+  }
+  const rings = options.rings ?? 2;
+  const maxRadius = options.maxRadius ?? (maxDistance > 0 ? maxDistance : 1);
+  return validateConvGraph(
+    {
+      nVertices,
+      offsets,
+      sources,
+      radius,
+      theta: thetaOut,
+      transport,
+      rings,
+      ringWeights: ringWeights(radius, { rings, maxRadius, falloff: options.falloff }),
+      includesSelf: neighbourhoods.includesSelf,
+    },
+    "convGraphFromNeighbourhoodGeometry",
   );
 }

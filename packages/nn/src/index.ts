@@ -12,9 +12,12 @@ export {
 } from "./backend.js";
 export { type GemConvBases, GemConvError, type GemConvSpec, gemConv, gemConvBases } from "./conv.js";
 export {
+  buildConvGraph,
   type ConvGraph,
   ConvGraphError,
   type ConvGraphObject,
+  type ConvGraphOptions,
+  convGraphFromNeighbourhoodGeometry,
   convGraphFromObject,
   convGraphToObject,
   edgeCount,
@@ -22,3 +25,10 @@ export {
 } from "./graph.js";
 export type { Aggregation } from "./kernels/aggregate.js";
 export { gemConvReference } from "./reference.js";
+export {
+  assertGaugeEquivariant,
+  checkGaugeEquivariance,
+  GAUGE_EQUIVARIANCE_TOLERANCE,
+  type GaugeEquivarianceOptions,
+  type GraphFieldMap,
+} from "./testing.js";
