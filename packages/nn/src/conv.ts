@@ -64,6 +64,23 @@ export function gemConvBases(spec: GemConvSpec): GemConvBases {
 const mixingCache = new Map<string, MixingPlan>();
 
 /**
+ * `a · m` with the gradients written as plain products of explicit transposes: the wasm
+ * backend's matMul with `transposeA` or `transposeB` set takes a slow path (6× and 3× slower
+ * than transposing first, measured on [6762 × 352] · [352 × 32]).
+ */
+const matMulExplicitTransposes = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, m, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([a, m]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, m as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sm] = saved as tf.Tensor2D[];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sm)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+    },
+  };
+}) as (a: tf.Tensor2D, m: tf.Tensor2D) => tf.Tensor2D;
+
+/**
  * One gauge-equivariant convolution (GEM-CNN) of the packed field `x` (`[V × inType.dim]`) over
  * `graph`:
  *
@@ -110,7 +127,7 @@ export function gemConv(
   return tf.tidy(() => {
     const blocks = aggregate(x, plan);
     const matrices = mixingMatrices(weights, mixing);
-    const outs: tf.Tensor2D[] = blocks.map((a, i) => tf.matMul(a, matrices[i]));
+    const outs: tf.Tensor2D[] = blocks.map((a, i) => matMulExplicitTransposes(a, matrices[i]));
     if (bias !== null && bases.nBias > 0) outs[0] = tf.add(outs[0], bias);
     return outs.length === 1 ? outs[0] : tf.concat2d(outs, 1);
   });
