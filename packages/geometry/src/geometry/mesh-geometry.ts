@@ -87,13 +87,13 @@ export class MeshGeometry {
    * counter-clockwise order, so it points outwards; the zero vector for a face of zero area.
    */
   get faceNormals(): Float64Array {
-    if (!this.#faceNormals) this.#computeFaceNormalsAndAreas();
+    if (!this.#faceNormals) this.#computeFaceQuantities();
     return this.#faceNormals!;
   }
 
   /** Area of each face. */
   get faceAreas(): Float64Array {
-    if (!this.#faceAreas) this.#computeFaceNormalsAndAreas();
+    if (!this.#faceAreas) this.#computeFaceQuantities();
     return this.#faceAreas!;
   }
 
@@ -103,8 +103,8 @@ export class MeshGeometry {
    * counter-clockwise angle from halfedge `3f + k` to the next outgoing halfedge of that vertex.
    */
   get cornerAngles(): Float64Array {
-    if (!this.#cornerAngles) this.#cornerAngles = this.#computeCornerAngles();
-    return this.#cornerAngles;
+    if (!this.#cornerAngles) this.#computeFaceQuantities();
+    return this.#cornerAngles!;
   }
 
   /** Euclidean length of each edge, indexed by edge (`mesh.halfedgeEdge`). */
@@ -118,14 +118,14 @@ export class MeshGeometry {
    * by the face's corner angle at the vertex, normalised; `(0, 0, 1)` where that sum vanishes.
    */
   get vertexNormals(): Float64Array {
-    if (!this.#vertexNormals) this.#vertexNormals = this.#computeVertexNormals();
-    return this.#vertexNormals;
+    if (!this.#vertexNormals) this.#computeVertexQuantities();
+    return this.#vertexNormals!;
   }
 
   /** Sum of the corner angles at each vertex (the cone angle; 2π at a flat interior vertex). */
   get vertexAngleSums(): Float64Array {
-    if (!this.#vertexAngleSums) this.#vertexAngleSums = this.#computeVertexAngleSums();
-    return this.#vertexAngleSums;
+    if (!this.#vertexAngleSums) this.#computeVertexQuantities();
+    return this.#vertexAngleSums!;
   }
 
   /**
@@ -269,48 +269,19 @@ export class MeshGeometry {
     return [uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx];
   }
 
-  #computeFaceNormalsAndAreas(): void {
+  // Normals, areas and corner angles share the cross product of each face: one pass for all three.
+  #computeFaceQuantities(): void {
     const nFaces = this.mesh.nFaces;
     const t = this.mesh.triangles;
     const p = this.positions;
     const normals = new Float64Array(3 * nFaces);
     const areas = new Float64Array(nFaces);
-    for (let f = 0; f < nFaces; f++) {
-      const a = 3 * t[3 * f];
-      const b = 3 * t[3 * f + 1];
-      const c = 3 * t[3 * f + 2];
-      const ux = p[b] - p[a];
-      const uy = p[b + 1] - p[a + 1];
-      const uz = p[b + 2] - p[a + 2];
-      const vx = p[c] - p[a];
-      const vy = p[c + 1] - p[a + 1];
-      const vz = p[c + 2] - p[a + 2];
-      const nx = uy * vz - uz * vy;
-      const ny = uz * vx - ux * vz;
-      const nz = ux * vy - uy * vx;
-      const length = Math.sqrt(nx * nx + ny * ny + nz * nz);
-      areas[f] = 0.5 * length;
-      if (length > 0) {
-        normals[3 * f] = nx / length;
-        normals[3 * f + 1] = ny / length;
-        normals[3 * f + 2] = nz / length;
-      }
-    }
-    this.#faceNormals = normals;
-    this.#faceAreas = areas;
-  }
-
-  #computeCornerAngles(): Float64Array {
-    const nFaces = this.mesh.nFaces;
-    const t = this.mesh.triangles;
-    const p = this.positions;
-    const areas = this.faceAreas;
     const angles = new Float64Array(3 * nFaces);
     for (let f = 0; f < nFaces; f++) {
       const a = 3 * t[3 * f];
       const b = 3 * t[3 * f + 1];
       const c = 3 * t[3 * f + 2];
-      // Edge vectors a→b, b→c, c→a; the angle at a is between a→b and a→c = −(c→a), and so on.
+      // Edge vectors a→b, b→c, c→a.
       const abx = p[b] - p[a];
       const aby = p[b + 1] - p[a + 1];
       const abz = p[b + 2] - p[a + 2];
@@ -320,14 +291,27 @@ export class MeshGeometry {
       const cax = p[a] - p[c];
       const cay = p[a + 1] - p[c + 1];
       const caz = p[a + 2] - p[c + 2];
-      // |u × v| is twice the area for every corner: atan2 then stays accurate near 0 and π,
-      // where acos of the normalised dot product loses half its digits.
-      const twiceArea = 2 * areas[f];
+      // (b − a) × (c − a) = (c→a) × (a→b).
+      const nx = cay * abz - caz * aby;
+      const ny = caz * abx - cax * abz;
+      const nz = cax * aby - cay * abx;
+      const twiceArea = Math.sqrt(nx * nx + ny * ny + nz * nz);
+      areas[f] = 0.5 * twiceArea;
+      if (twiceArea > 0) {
+        normals[3 * f] = nx / twiceArea;
+        normals[3 * f + 1] = ny / twiceArea;
+        normals[3 * f + 2] = nz / twiceArea;
+      }
+      // |u × v| is twice the area at every corner, so atan2 stays accurate near 0 and π, where
+      // acos of the normalised dot product loses half its digits. The angle at a is between a→b
+      // and a→c = −(c→a), and so on.
       angles[3 * f] = Math.atan2(twiceArea, -(abx * cax + aby * cay + abz * caz));
       angles[3 * f + 1] = Math.atan2(twiceArea, -(bcx * abx + bcy * aby + bcz * abz));
       angles[3 * f + 2] = Math.atan2(twiceArea, -(cax * bcx + cay * bcy + caz * bcz));
     }
-    return angles;
+    this.#faceNormals = normals;
+    this.#faceAreas = areas;
+    this.#cornerAngles = angles;
   }
 
   #computeEdgeLengths(): Float64Array {
@@ -346,40 +330,37 @@ export class MeshGeometry {
     return lengths;
   }
 
-  #computeVertexNormals(): Float64Array {
+  #computeVertexQuantities(): void {
     const { nVertices, triangles } = this.mesh;
     const angles = this.cornerAngles;
     const faceNormals = this.faceNormals;
     const normals = new Float64Array(3 * nVertices);
+    const sums = new Float64Array(nVertices);
     for (let h = 0; h < angles.length; h++) {
-      const v = 3 * triangles[h];
+      const vertex = triangles[h];
+      const v = 3 * vertex;
       const f = 3 * ((h / 3) | 0);
       const w = angles[h];
+      sums[vertex] += w;
       normals[v] += w * faceNormals[f];
       normals[v + 1] += w * faceNormals[f + 1];
       normals[v + 2] += w * faceNormals[f + 2];
     }
     for (let v = 0; v < 3 * nVertices; v += 3) {
-      const length = Math.sqrt(
-        normals[v] * normals[v] + normals[v + 1] * normals[v + 1] + normals[v + 2] * normals[v + 2],
-      );
+      const x = normals[v];
+      const y = normals[v + 1];
+      const z = normals[v + 2];
+      const length = Math.sqrt(x * x + y * y + z * z);
       if (length > 0) {
-        normals[v] /= length;
-        normals[v + 1] /= length;
-        normals[v + 2] /= length;
+        normals[v] = x / length;
+        normals[v + 1] = y / length;
+        normals[v + 2] = z / length;
       } else {
         normals[v + 2] = 1;
       }
     }
-    return normals;
-  }
-
-  #computeVertexAngleSums(): Float64Array {
-    const { nVertices, triangles } = this.mesh;
-    const angles = this.cornerAngles;
-    const sums = new Float64Array(nVertices);
-    for (let h = 0; h < angles.length; h++) sums[triangles[h]] += angles[h];
-    return sums;
+    this.#vertexNormals = normals;
+    this.#vertexAngleSums = sums;
   }
 
   #computeHalfedgeAngles(): Float64Array {

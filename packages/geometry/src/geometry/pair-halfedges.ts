@@ -11,22 +11,38 @@ export function pairHalfedges(mesh: SurfaceMesh, neighbourhoods: Neighbourhoods,
   const { nVertices, vertexHalfedge, halfedgeTail, halfedgeNext, halfedgeTwin, halfedgePrev } = mesh;
   const { offsets, indices } = neighbourhoods;
   const result = new Int32Array(indices.length);
-  // For the current p: markedBy[w] === p means halfedgeTo[w] is the halfedge p → w.
-  const markedBy = new Int32Array(nVertices).fill(-1);
-  const halfedgeTo = new Int32Array(nVertices);
+  // For the slow path, allocated on first use: markedBy[w] === p means halfedgeTo[w] is p → w.
+  let markedBy: Int32Array | undefined;
+  let halfedgeTo: Int32Array | undefined;
   for (let p = 0; p < nVertices; p++) {
     const begin = offsets[p];
     const end = offsets[p + 1];
     if (begin === end) continue;
+    // Fast path: the 1-ring in its own counter-clockwise order (what `oneRing` and `kRing` give),
+    // after an optional self pair, matched while walking around p.
+    let i = begin;
+    if (indices[i] === p) result[i++] = -1;
     const start = vertexHalfedge[p];
     let h = start;
+    do {
+      if (i === end || indices[i] !== halfedgeTail[halfedgeNext[h]]) break;
+      result[i++] = h;
+      h = halfedgeTwin[halfedgePrev[h]];
+    } while (h !== start);
+    if (i === end) continue;
+    // Slow path for any other order or subset.
+    if (!markedBy || !halfedgeTo) {
+      markedBy = new Int32Array(nVertices).fill(-1);
+      halfedgeTo = new Int32Array(nVertices);
+    }
+    h = start;
     do {
       const w = halfedgeTail[halfedgeNext[h]];
       markedBy[w] = p;
       halfedgeTo[w] = h;
       h = halfedgeTwin[halfedgePrev[h]];
     } while (h !== start);
-    for (let i = begin; i < end; i++) {
+    for (; i < end; i++) {
       const q = indices[i];
       if (q === p) {
         result[i] = -1;
