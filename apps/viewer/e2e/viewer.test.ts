@@ -227,6 +227,49 @@ describe("scramble gauge", () => {
   });
 });
 
+describe("network features", () => {
+  /**
+   * The network runs in float32 in the page on inputs rounded in two different gauges: its outputs
+   * agree to about 1e-6 of their size (see src/network/random-gem-conv.test.ts), i.e. 1e-7 on glyphs
+   * about 0.1 long, plus the float32 rounding of the drawn coordinates. 2e-5 leaves a wide margin;
+   * the negative control moves glyphs by 0.05 or more. Colours follow values through the colour
+   * map, whose steepest slope is below 2 per unit of the range: 1e-3 is generous.
+   */
+  const NETWORK_TOLERANCE = 2e-5;
+  const COLOUR_TOLERANCE = 1e-3;
+
+  async function showNetwork(): Promise<void> {
+    await page.check("#show-order2");
+    await page.selectOption("#field-source", "network");
+    await page.selectOption("#coloring", "network-1");
+    await expect.poll(() => hook((h) => h.state().network), { timeout: 15_000 }).toBe("ready");
+    await expect.poll(async () => (await segments("order2")).segments.length).toBeGreaterThan(0);
+  }
+
+  test("scrambling the gauge leaves the GemConv layer's vectors, crosses and scalar colours in place", async () => {
+    await showNetwork();
+    expect(await page.textContent("#network-status")).toContain("GemConv");
+    const order1 = (await segments("order1")).segments;
+    const order2 = (await segments("order2")).segments;
+    const colours = await hook((h) => h.surfaceColors());
+    await page.click("#scramble-gauge");
+    expect(maxPointDifference(order1, (await segments("order1")).segments)).toBeLessThan(NETWORK_TOLERANCE);
+    expect(maxUnorderedSegmentDifference(order2, (await segments("order2")).segments)).toBeLessThan(
+      NETWORK_TOLERANCE,
+    );
+    expect(maxPointDifference(colours, await hook((h) => h.surfaceColors()))).toBeLessThan(COLOUR_TOLERANCE);
+    // The colours are the network's own: not the plain surface, and not one flat colour.
+    expect(new Set(colours.map((c) => c.toFixed(2))).size).toBeGreaterThan(20);
+  });
+
+  test("negative control: network inputs left in the old gauge move its output", async () => {
+    await showNetwork();
+    const order1 = (await segments("order1")).segments;
+    await hook((h) => h.scrambleGauge({ seed: 5, transformFields: false }));
+    expect(maxPointDifference(order1, (await segments("order1")).segments)).toBeGreaterThan(0.05);
+  });
+});
+
 describe("files", () => {
   async function drop(name: string, contents: string): Promise<void> {
     const dataTransfer = await page.evaluateHandle(

@@ -3,6 +3,7 @@ import { type BufferGeometry, Mesh, MeshBasicMaterial, SphereGeometry, Vector3 }
 import { type ColormapKind, colorize, colorRange } from "./fields/colormap.js";
 import { describeLoadError, parseMeshFile } from "./load-mesh-file.js";
 import { builtinMeshes, findBuiltinMesh } from "./mesh-sources.js";
+import type { TangentField } from "./model/fields.js";
 import type { GaugeChangeOptions } from "./model/mesh-model.js";
 import { MeshModel } from "./model/mesh-model.js";
 import {
@@ -13,6 +14,7 @@ import {
   transportAlongPath,
 } from "./model/transport-demo.js";
 import { inspectModelDirectory } from "./model-directory.js";
+import type { NetworkFeatures, RandomGemConv } from "./network/random-gem-conv.js";
 import { DEFAULT_DISPLAY, DisplayPanel, type DisplaySettings } from "./panels/display-panel.js";
 import { el } from "./panels/dom.js";
 import { ErrorBanner } from "./panels/error-banner.js";
@@ -70,6 +72,13 @@ export class ViewerApp {
   private readonly transportPanel: TransportPanel;
   private readonly modelPanel: ModelPanel;
   private gaugeSeed = 1;
+  /** The network, loaded on first use (tfjs is a large download, kept out of the first page load). */
+  network:
+    | { status: "absent" }
+    | { status: "loading" }
+    | { status: "ready"; layer: RandomGemConv }
+    | { status: "failed"; message: string } = { status: "absent" };
+  private networkCache: { model: MeshModel; version: number; features: NetworkFeatures } | undefined;
 
   constructor(elements: {
     sidebar: HTMLElement;
@@ -258,6 +267,7 @@ export class ViewerApp {
         this.transport = { ...this.transport, startAngle: this.transport.startAngle - phi[this.picked] };
         this.transportPanel.show(this.transport);
       }
+      this.refreshColors();
       this.refreshGlyphs();
       this.refreshPicked();
       this.stage.requestRender();
@@ -277,6 +287,7 @@ export class ViewerApp {
       this.transportPanel.show(this.transport);
     }
     model.resetGauge();
+    this.refreshColors();
     this.refreshGlyphs();
     this.refreshPicked();
     this.stage.requestRender();
@@ -295,6 +306,12 @@ export class ViewerApp {
     this.transportPanel.show(this.transport);
     this.refreshTransport();
     this.stage.requestRender();
+  }
+
+  /** The surface's vertex colours as drawn (RGB per vertex). */
+  surfaceColors(): number[] {
+    const colors = this.surface?.geometry.getAttribute("color");
+    return colors ? Array.from(colors.array as Float32Array) : [];
   }
 
   builtinMeshNames(): string[] {
@@ -334,34 +351,96 @@ export class ViewerApp {
     const geometry = this.surface?.geometry as BufferGeometry | undefined;
     if (!model || !geometry) return;
     const coloring = this.display.coloring;
-    if (coloring === "plain") {
+    let values: Float64Array | undefined;
+    let unit = "";
+    if (coloring === "curvature") {
+      values = model.curvatureDensity;
+      unit = "K (1/length²)";
+    } else if (coloring === "angle-defect") {
+      values = model.geometry.vertexAngleDefects;
+      unit = "defect (rad)";
+    } else if (coloring.startsWith("network-")) {
+      const channel = Number(coloring.slice("network-".length));
+      values = this.networkFeatures()?.scalars[channel];
+      unit = `network scalar ${channel}`;
+    }
+    if (!values) {
       clearVertexColors(geometry);
       this.displayPanel.showLegend(undefined);
       return;
     }
-    const values = coloring === "curvature" ? model.curvatureDensity : model.geometry.vertexAngleDefects;
     const kind: ColormapKind = "diverging";
     const range = colorRange(values, kind);
     setVertexColors(geometry, colorize(values, kind, range));
-    this.displayPanel.showLegend({
-      kind,
-      ...range,
-      unit: coloring === "curvature" ? "K (1/length²)" : "defect (rad)",
-    });
+    this.displayPanel.showLegend({ kind, ...range, unit });
   }
 
   private refreshGlyphs(): void {
     const model = this.model;
     if (!model) return;
-    const fields = this.display.fieldSource === "layer" ? model.layerOutputs() : model.inputs;
+    const source = this.display.fieldSource;
+    let order1: TangentField | undefined;
+    let order2: TangentField | undefined;
+    if (source === "network") {
+      const features = this.networkFeatures();
+      order1 = features?.order1[this.display.channel];
+      order2 = features?.order2[this.display.channel];
+    } else {
+      const fields = source === "layer" ? model.layerOutputs() : model.inputs;
+      order1 = fields.order1;
+      order2 = fields.order2;
+    }
     this.setLayer("frames", this.display.showFrames ? frameSegments(model) : undefined);
-    this.setLayer("order1", this.display.showOrder1 ? order1Segments(model, fields.order1) : undefined);
-    this.setLayer("order2", this.display.showOrder2 ? order2Segments(model, fields.order2) : undefined);
+    this.setLayer("order1", this.display.showOrder1 && order1 ? order1Segments(model, order1) : undefined);
+    this.setLayer("order2", this.display.showOrder2 && order2 ? order2Segments(model, order2) : undefined);
     this.gaugePanel.showStatus(
       model.gaugeVersion === 0
         ? "reference frames (e1 towards each vertex's first neighbour)"
         : `gauge changed ${model.gaugeVersion} time(s)`,
     );
+  }
+
+  /**
+   * The network's features on the open mesh in the current gauge (recomputed after every gauge
+   * change, from the turned frames and the transformed inputs), or undefined while it loads.
+   */
+  private networkFeatures(): NetworkFeatures | undefined {
+    const model = this.model;
+    if (!model) return undefined;
+    if (this.network.status !== "ready") {
+      this.loadNetwork();
+      return undefined;
+    }
+    const cache = this.networkCache;
+    if (cache?.model === model && cache.version === model.gaugeVersion) return cache.features;
+    const features = this.network.layer.apply(model);
+    this.networkCache = { model, version: model.gaugeVersion, features };
+    return features;
+  }
+
+  private loadNetwork(): void {
+    if (this.network.status !== "absent") return;
+    this.network = { status: "loading" };
+    this.displayPanel.showNetworkStatus("loading the network (tfjs)…");
+    import("./network/random-gem-conv.js")
+      .then(async ({ NETWORK_INPUT_TYPE, NETWORK_OUTPUT_TYPE, RandomGemConv }) => {
+        await RandomGemConv.ready();
+        const layer = new RandomGemConv(1);
+        this.network = { status: "ready", layer };
+        this.displayPanel.showNetworkStatus(
+          `network: one GemConv layer ${NETWORK_INPUT_TYPE} → ${NETWORK_OUTPUT_TYPE}, ` +
+            `random weights (seed ${layer.seed}), tfjs cpu backend`,
+        );
+        this.refreshColors();
+        this.refreshGlyphs();
+        this.stage.requestRender();
+      })
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        this.network = { status: "failed", message };
+        this.displayPanel.showNetworkStatus("the network could not be loaded");
+        this.banner.show(`network: ${message}`);
+      });
   }
 
   private setLayer(name: GlyphLayerName, segments: Segments | undefined): void {

@@ -40,7 +40,11 @@ export interface ViewerTestHook {
     /** A notice on show (such as what a repair changed), or null. */
     notice: string | null;
     gaugeVersion: number;
+    /** Whether the network is loaded: "absent" until first used, then "loading", "ready" or "failed". */
+    network: string;
   };
+  /** The surface's drawn vertex colours (RGB per vertex, float32 as drawn). */
+  surfaceColors(): number[];
   /** Where a vertex is on screen (CSS pixels, page coordinates), and whether it faces the camera. */
   vertexOnScreen(vertex: number): { x: number; y: number; facing: boolean };
   /** Angle defect (radians) and Gaussian curvature (angle defect over area) of a vertex. */
@@ -100,7 +104,9 @@ export function installTestHook(app: ViewerApp, whenReady: Promise<unknown>): vo
       error: app.banner.isNotice ? null : app.banner.message,
       notice: app.banner.isNotice ? app.banner.message : null,
       gaugeVersion: app.model?.gaugeVersion ?? 0,
+      network: app.network.status,
     }),
+    surfaceColors: () => app.surfaceColors(),
     vertexOnScreen: (vertex) => app.vertexOnScreen(vertex),
     curvature(vertex) {
       const model = app.model!;

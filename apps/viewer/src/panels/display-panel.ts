@@ -1,11 +1,20 @@
 import { type ColormapKind, cssGradient } from "../fields/colormap.js";
 import { checkbox, el, panel } from "./dom.js";
 
-/** What the surface is coloured by. */
-export type SurfaceColoring = "plain" | "curvature" | "angle-defect";
+/** What the surface is coloured by: plain, curvature, or one scalar channel of the network. */
+export type SurfaceColoring =
+  | "plain"
+  | "curvature"
+  | "angle-defect"
+  | "network-0"
+  | "network-1"
+  | "network-2";
 
-/** Which demonstration fields are drawn: as given, or after one transport-mean layer. */
-export type FieldSource = "input" | "layer";
+/**
+ * Which fields are drawn: the demonstration fields as given, after one transport-mean layer, or
+ * the network's output channels (`channel` picks which copy of each order).
+ */
+export type FieldSource = "input" | "layer" | "network";
 
 export interface DisplaySettings {
   coloring: SurfaceColoring;
@@ -13,6 +22,8 @@ export interface DisplaySettings {
   showOrder1: boolean;
   showOrder2: boolean;
   fieldSource: FieldSource;
+  /** Which network channel of each order is drawn (0 or 1). */
+  channel: number;
 }
 
 export const DEFAULT_DISPLAY: DisplaySettings = {
@@ -21,6 +32,7 @@ export const DEFAULT_DISPLAY: DisplaySettings = {
   showOrder1: true,
   showOrder2: false,
   fieldSource: "input",
+  channel: 0,
 };
 
 /** Toggles for what is drawn, and the colour legend. */
@@ -31,13 +43,18 @@ export class DisplayPanel {
   private readonly order1: HTMLInputElement;
   private readonly order2: HTMLInputElement;
   private readonly source: HTMLSelectElement;
+  private readonly channel: HTMLSelectElement;
   private readonly legend: HTMLElement;
+  private readonly networkStatus: HTMLElement;
 
   constructor(initial: DisplaySettings, onChange: (settings: DisplaySettings) => void) {
     this.coloring = el("select", { id: "coloring", "aria-label": "Surface colour" }, [
       el("option", { value: "plain", text: "plain" }),
       el("option", { value: "curvature", text: "Gaussian curvature (angle defect / area)" }),
       el("option", { value: "angle-defect", text: "angle defect" }),
+      el("option", { value: "network-0", text: "network scalar channel 0" }),
+      el("option", { value: "network-1", text: "network scalar channel 1" }),
+      el("option", { value: "network-2", text: "network scalar channel 2" }),
     ]);
     const frames = checkbox("show-frames", "tangent frames (e1 red, e2 green)", initial.showFrames);
     const order1 = checkbox("show-order1", "order-1 field (arrows)", initial.showOrder1);
@@ -48,18 +65,26 @@ export class DisplayPanel {
     this.source = el("select", { id: "field-source", "aria-label": "Fields" }, [
       el("option", { value: "input", text: "fields: tangential parts of fixed directions" }),
       el("option", { value: "layer", text: "fields: after one transport-mean layer" }),
+      el("option", { value: "network", text: "fields: network output channels" }),
+    ]);
+    this.channel = el("select", { id: "network-channel", "aria-label": "Network channel" }, [
+      el("option", { value: "0", text: "network channel 0 of each order" }),
+      el("option", { value: "1", text: "network channel 1 of each order" }),
     ]);
     this.legend = el("div", { id: "legend" });
+    this.networkStatus = el("div", { class: "readout", id: "network-status" });
     this.coloring.value = initial.coloring;
     this.source.value = initial.fieldSource;
+    this.channel.value = String(initial.channel);
     const read = (): DisplaySettings => ({
       coloring: this.coloring.value as SurfaceColoring,
       showFrames: this.frames.checked,
       showOrder1: this.order1.checked,
       showOrder2: this.order2.checked,
       fieldSource: this.source.value as FieldSource,
+      channel: Number(this.channel.value),
     });
-    for (const control of [this.coloring, this.frames, this.order1, this.order2, this.source]) {
+    for (const control of [this.coloring, this.frames, this.order1, this.order2, this.source, this.channel]) {
       control.addEventListener("change", () => onChange(read()));
     }
     this.element = panel("Display", "display-panel", [
@@ -69,7 +94,14 @@ export class DisplayPanel {
       order1.label,
       order2.label,
       this.source,
+      this.channel,
+      this.networkStatus,
     ]);
+  }
+
+  /** One line about the network (what it is, or that it is loading). */
+  showNetworkStatus(text: string): void {
+    this.networkStatus.textContent = text;
   }
 
   /** Sets the controls to `settings` (without firing change events). */
@@ -79,6 +111,7 @@ export class DisplayPanel {
     this.order1.checked = settings.showOrder1;
     this.order2.checked = settings.showOrder2;
     this.source.value = settings.fieldSource;
+    this.channel.value = String(settings.channel);
   }
 
   /** The colour legend, or none. */
