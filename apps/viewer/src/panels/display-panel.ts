@@ -76,6 +76,7 @@ export class DisplayPanel {
     this.coloring.value = initial.coloring;
     this.source.value = initial.fieldSource;
     this.channel.value = String(initial.channel);
+    this.channel.hidden = initial.fieldSource !== "network";
     const read = (): DisplaySettings => ({
       coloring: this.coloring.value as SurfaceColoring,
       showFrames: this.frames.checked,
@@ -85,7 +86,10 @@ export class DisplayPanel {
       channel: Number(this.channel.value),
     });
     for (const control of [this.coloring, this.frames, this.order1, this.order2, this.source, this.channel]) {
-      control.addEventListener("change", () => onChange(read()));
+      control.addEventListener("change", () => {
+        this.channel.hidden = this.source.value !== "network";
+        onChange(read());
+      });
     }
     this.element = panel("Display", "display-panel", [
       el("label", {}, ["Colour ", this.coloring]),
@@ -112,6 +116,7 @@ export class DisplayPanel {
     this.order2.checked = settings.showOrder2;
     this.source.value = settings.fieldSource;
     this.channel.value = String(settings.channel);
+    this.channel.hidden = settings.fieldSource !== "network";
   }
 
   /** The colour legend, or none. */
