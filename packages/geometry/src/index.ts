@@ -33,7 +33,6 @@ export {
   type NeighbourhoodSpec,
   precomputeNeighbourhoodGeometry,
 } from "./geometry/precompute.js";
-export { seededRandom } from "./geometry/random.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
 export {
   type MeshFormat,

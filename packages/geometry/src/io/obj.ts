@@ -1,5 +1,6 @@
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
 import { MeshParseError } from "./mesh-parse-error.js";
+import { parseObjFast } from "./obj-fast.js";
 import {
   assertWritable,
   DECIMAL,
@@ -27,6 +28,12 @@ const CORNER = /^([+-]?\d+)(?:\/[+-]?\d+(?:\/[+-]?\d+)?|\/\/[+-]?\d+)?$/;
  * Throws a `MeshParseError` naming `source` and the line for anything malformed.
  */
 export function parseObj(input: MeshInput, source: string = DEFAULT_SOURCE): TriangleMeshData {
+  // Ordinary files take the one-pass reader; anything unusual, errors included, this careful one.
+  return parseObjFast(decodeText(input)) ?? parseObjCarefully(input, source);
+}
+
+/** `parseObj` line by line, with a precise message for every error (exported for tests). */
+export function parseObjCarefully(input: MeshInput, source: string = DEFAULT_SOURCE): TriangleMeshData {
   const text = decodeText(input);
   const positions: number[] = [];
   const triangles: number[] = [];

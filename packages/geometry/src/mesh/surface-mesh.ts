@@ -148,25 +148,28 @@ export class SurfaceMesh {
 
   /** Connected component of every vertex (0-based, in order of first vertex) and their count. */
   connectedComponents(): { count: number; vertexComponent: Int32Array } {
-    const vertexComponent = new Int32Array(this.nVertices).fill(-1);
-    const stack: number[] = [];
+    const { nVertices, vertexHalfedge, halfedgeTail, halfedgeNext, halfedgeTwin, halfedgePrev } = this;
+    const vertexComponent = new Int32Array(nVertices).fill(-1);
+    // Each vertex is pushed once, so a typed stack of nVertices entries is enough.
+    const stack = new Int32Array(nVertices);
     let count = 0;
-    for (let s = 0; s < this.nVertices; s++) {
+    for (let s = 0; s < nVertices; s++) {
       if (vertexComponent[s] >= 0) continue;
       vertexComponent[s] = count;
-      stack.push(s);
-      while (stack.length > 0) {
-        const v = stack.pop()!;
-        const start = this.vertexHalfedge[v];
+      let size = 0;
+      stack[size++] = s;
+      while (size > 0) {
+        const v = stack[--size];
+        const start = vertexHalfedge[v];
         if (start < 0) continue;
         let h = start;
         do {
-          const w = this.head(h);
+          const w = halfedgeTail[halfedgeNext[h]];
           if (vertexComponent[w] < 0) {
             vertexComponent[w] = count;
-            stack.push(w);
+            stack[size++] = w;
           }
-          h = this.nextOutgoing(h);
+          h = halfedgeTwin[halfedgePrev[h]];
         } while (h !== start);
       }
       count++;
@@ -290,12 +293,20 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
   const fill = outStart.slice(0, nVertices);
   for (let h = 0; h < nInterior; h++) if (faceUsable[(h - (h % 3)) / 3]) outList[fill[tris[h]]++] = h;
 
-  const headOf = (h: number) => tris[h - (h % 3) + (((h % 3) + 1) % 3)];
+  const heads = new Uint32Array(nInterior);
+  for (let h = 0; h < nInterior; h += 3) {
+    heads[h] = tris[h + 1];
+    heads[h + 1] = tris[h + 2];
+    heads[h + 2] = tris[h];
+  }
   const twin = new Int32Array(nInterior).fill(-1);
   for (let h = 0; h < nInterior; h++) {
-    if (!faceUsable[(h - (h % 3)) / 3]) continue;
+    // Already matched from its twin, whose checks found exactly one opposite halfedge (this one)
+    // and no duplicate: the same checks from this side would find the same.
+    if (twin[h] >= 0) continue;
+    if (!faceUsable[(h / 3) | 0]) continue;
     const u = tris[h];
-    const w = headOf(h);
+    const w = heads[h];
     let sameDirection = 0;
     let duplicate = -1;
     let opposite = 0;
@@ -304,7 +315,7 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
     // Same-direction duplicates leave u; opposite halfedges leave w.
     for (let i = outStart[u]; i < outStart[u + 1]; i++) {
       const o = outList[i];
-      if (o !== h && headOf(o) === w) {
+      if (o !== h && heads[o] === w) {
         sameDirection++;
         duplicate = o;
         lowestOther = Math.min(lowestOther, o);
@@ -312,7 +323,7 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
     }
     for (let i = outStart[w]; i < outStart[w + 1]; i++) {
       const o = outList[i];
-      if (headOf(o) === u) {
+      if (heads[o] === u) {
         opposite++;
         match = o;
         lowestOther = Math.min(lowestOther, o);
@@ -337,6 +348,7 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
       }
     } else if (opposite === 1) {
       twin[h] = match;
+      twin[match] = h;
     }
   }
   // Vertex fans can only be checked once every edge has a well-defined twin.
@@ -364,7 +376,7 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
   let b = nInterior;
   for (let h = 0; h < nInterior; h++) {
     if (twin[h] >= 0) continue;
-    const tail = headOf(h);
+    const tail = heads[h];
     const head = tris[h];
     halfedgeTwin[h] = b;
     halfedgeTwin[b] = h;
