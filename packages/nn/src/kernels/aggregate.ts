@@ -2,6 +2,7 @@ import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import type { ConvGraph } from "../graph.js";
 import { defineJsKernel } from "./js-kernel.js";
+import { activeWasmHeap, type WasmHeap } from "./wasm-heap.js";
 
 /**
  * Neighbour aggregation, the edge half of a GemConv in factored form.
@@ -42,8 +43,11 @@ export interface AggregationPlan {
   readonly offsets: Uint32Array;
   readonly sources: Uint32Array;
   readonly blocks: readonly AggregationBlock[];
-  /** Input terms as `[order, start, end)` triples. */
-  readonly inTerms: readonly (readonly [number, number, number])[];
+  /** Order of each input term. */
+  readonly inTermOrder: Int32Array;
+  /** First and one-past-last column of each input term. */
+  readonly inTermStart: Int32Array;
+  readonly inTermEnd: Int32Array;
   /** Highest input order `L_in`. */
   readonly maxInOrder: number;
   /** `cos nα, sin nα` for `n = 1…L_in`, row-major `[E × 2·L_in]`, `α = g(q→p) − θ(p, q)`. */
@@ -153,10 +157,9 @@ function buildPlan(
     offsets,
     sources,
     blocks,
-    inTerms: inType.terms.map((t, i) => {
-      const s = inType.slice(i);
-      return [t.order, s.start, s.end] as const;
-    }),
+    inTermOrder: Int32Array.from(inType.terms, (t) => t.order),
+    inTermStart: Int32Array.from(inType.terms, (_, i) => inType.slice(i).start),
+    inTermEnd: Int32Array.from(inType.terms, (_, i) => inType.slice(i).end),
     maxInOrder,
     transportTrig,
     coefficients,
@@ -168,8 +171,8 @@ function buildPlan(
 }
 
 /**
- * `y = ρ_in(sign·α_e) x` for the row of `x` starting at `xo`: rotates every 2-dimensional copy of
- * order `n` by `sign·n·α_e`, copies scalars.
+ * `y[yo…] = ρ_in(sign·α_e) x[xo…]` for one row: rotates every 2-dimensional copy of order `n`
+ * by `sign·n·α_e`, copies scalars.
  */
 function transportRow(
   plan: AggregationPlan,
@@ -177,13 +180,18 @@ function transportRow(
   sign: 1 | -1,
   x: Float32Array | Float64Array,
   xo: number,
-  y: Float64Array,
+  y: Float32Array | Float64Array,
+  yo: number,
 ): void {
   const trig = plan.transportTrig;
   const t0 = e * 2 * plan.maxInOrder;
-  for (const [order, start, end] of plan.inTerms) {
+  const { inTermOrder, inTermStart, inTermEnd } = plan;
+  for (let t = 0; t < inTermOrder.length; t++) {
+    const order = inTermOrder[t];
+    const start = inTermStart[t];
+    const end = inTermEnd[t];
     if (order === 0) {
-      for (let j = start; j < end; j++) y[j] = x[xo + j];
+      for (let j = start; j < end; j++) y[yo + j] = x[xo + j];
       continue;
     }
     const c = trig[t0 + 2 * (order - 1)];
@@ -191,15 +199,45 @@ function transportRow(
     for (let j = start; j < end; j += 2) {
       const a = x[xo + j];
       const b = x[xo + j + 1];
-      y[j] = c * a - s * b;
-      y[j + 1] = s * a + c * b;
+      y[yo + j] = c * a - s * b;
+      y[yo + j + 1] = s * a + c * b;
     }
   }
 }
 
-/** Forward loop: fills the blocks `a[i]` (zeroed, `[V × width_i]`) from `x` (`[V × dim_in]`). */
+/** The self-interaction columns: `a_m[p, self] = s_p · x_p[order m]`. */
+function selfForward(plan: AggregationPlan, x: Float32Array, a: Float32Array[]): void {
+  const { nVertices, dimIn, blocks, selfScale } = plan;
+  blocks.forEach((b, i) => {
+    if (b.selfColumn < 0) return;
+    const out = a[i];
+    const [start, end] = b.selfInput;
+    for (let p = 0; p < nVertices; p++) {
+      const s = selfScale[p];
+      const o = p * b.width + b.selfColumn - start;
+      for (let j = start; j < end; j++) out[o + j] = s * x[p * dimIn + j];
+    }
+  });
+}
+
+/** Transpose of `selfForward`, accumulated into `dx`. */
+function selfBackward(plan: AggregationPlan, da: Float32Array[], dx: Float32Array): void {
+  const { nVertices, dimIn, blocks, selfScale } = plan;
+  blocks.forEach((b, i) => {
+    if (b.selfColumn < 0) return;
+    const g = da[i];
+    const [start, end] = b.selfInput;
+    for (let p = 0; p < nVertices; p++) {
+      const s = selfScale[p];
+      const o = p * b.width + b.selfColumn - start;
+      for (let j = start; j < end; j++) dx[p * dimIn + j] += s * g[o + j];
+    }
+  });
+}
+
+/** Forward loop in JavaScript: fills the blocks `a[i]` (zeroed, `[V × width_i]`) from `x` (`[V × dim_in]`). */
 export function aggregateForward(plan: AggregationPlan, x: Float32Array, a: Float32Array[]): void {
-  const { nVertices, dimIn, offsets, sources, blocks, coefficients, nCoefficients, selfScale } = plan;
+  const { nVertices, dimIn, offsets, sources, blocks, coefficients, nCoefficients } = plan;
   const kBlock = plan.coefficientBlock;
   const kColumn = plan.coefficientColumn;
   const y = new Float64Array(dimIn);
@@ -207,7 +245,7 @@ export function aggregateForward(plan: AggregationPlan, x: Float32Array, a: Floa
   for (let p = 0; p < nVertices; p++) {
     for (let i = 0; i < blocks.length; i++) rowStart[i] = p * blocks[i].width;
     for (let e = offsets[p]; e < offsets[p + 1]; e++) {
-      transportRow(plan, e, 1, x, sources[e] * dimIn, y);
+      transportRow(plan, e, 1, x, sources[e] * dimIn, y, 0);
       const c0 = e * nCoefficients;
       for (let k = 0; k < nCoefficients; k++) {
         const kappa = coefficients[c0 + k];
@@ -217,21 +255,13 @@ export function aggregateForward(plan: AggregationPlan, x: Float32Array, a: Floa
         for (let j = 0; j < dimIn; j++) out[o + j] += kappa * y[j];
       }
     }
-    const s = selfScale[p];
-    if (s === 0) continue;
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i];
-      if (b.selfColumn < 0) continue;
-      const out = a[i];
-      const o = rowStart[i] + b.selfColumn - b.selfInput[0];
-      for (let j = b.selfInput[0]; j < b.selfInput[1]; j++) out[o + j] = s * x[p * dimIn + j];
-    }
   }
+  selfForward(plan, x, a);
 }
 
-/** Backward loop (the transpose of `aggregateForward`): accumulates into `dx` (zeroed, `[V × dim_in]`). */
+/** Backward loop in JavaScript (the transpose of `aggregateForward`): accumulates into `dx` (zeroed). */
 export function aggregateBackward(plan: AggregationPlan, da: Float32Array[], dx: Float32Array): void {
-  const { nVertices, dimIn, offsets, sources, blocks, coefficients, nCoefficients, selfScale } = plan;
+  const { nVertices, dimIn, offsets, sources, blocks, coefficients, nCoefficients } = plan;
   const kBlock = plan.coefficientBlock;
   const kColumn = plan.coefficientColumn;
   const dy = new Float64Array(dimIn);
@@ -249,39 +279,125 @@ export function aggregateBackward(plan: AggregationPlan, da: Float32Array[], dx:
         const o = rowStart[kBlock[k]] + kColumn[k];
         for (let j = 0; j < dimIn; j++) dy[j] += kappa * g[o + j];
       }
-      transportRow(plan, e, -1, dy, 0, y);
+      transportRow(plan, e, -1, dy, 0, y, 0);
       const qo = sources[e] * dimIn;
       for (let j = 0; j < dimIn; j++) dx[qo + j] += y[j];
     }
-    const s = selfScale[p];
-    if (s === 0) continue;
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i];
-      if (b.selfColumn < 0) continue;
-      const g = da[i];
-      const o = rowStart[i] + b.selfColumn - b.selfInput[0];
-      for (let j = b.selfInput[0]; j < b.selfInput[1]; j++) dx[p * dimIn + j] += s * g[o + j];
-    }
   }
+  selfBackward(plan, da, dx);
+}
+
+/** Addresses on the wasm heap for the SIMD path; allocated before the kernel runs. */
+interface WasmAddresses {
+  readonly heap: WasmHeap;
+  readonly offsets: number;
+  readonly coefficients: number;
+  /** Scratch `[E × dim_in]` f32: the transported neighbour rows (forward) or their gradients. */
+  readonly rows: number;
+  /** Scratch `[K × 2]` i32: the target table of the SIMD kernels. */
+  readonly targets: number;
+}
+
+function wasmAddresses(heap: WasmHeap, plan: AggregationPlan): WasmAddresses {
+  const nEdges = plan.sources.length;
+  return {
+    heap,
+    offsets: heap.constant(plan, "offsets", () => plan.offsets),
+    coefficients: heap.constant(plan, "coefficients", () => Float32Array.from(plan.coefficients)),
+    rows: heap.scratch("aggregate rows", 4 * nEdges * plan.dimIn),
+    targets: heap.scratch("aggregate targets", 8 * plan.nCoefficients),
+  };
+}
+
+/** Points the SIMD kernels' target table at row 0, column `kColumn[k]` of each coefficient's block. */
+function writeTargets(plan: AggregationPlan, w: WasmAddresses, blocks: Float32Array[]): void {
+  const table = new Int32Array(w.heap.memory.buffer, w.targets, 2 * plan.nCoefficients);
+  for (let k = 0; k < plan.nCoefficients; k++) {
+    const b = plan.coefficientBlock[k];
+    table[2 * k] = blocks[b].byteOffset + 4 * plan.coefficientColumn[k];
+    table[2 * k + 1] = 4 * plan.blocks[b].width;
+  }
+}
+
+/** Forward with the SIMD kernel: transported rows in JavaScript, the accumulation in wasm. */
+function aggregateForwardSimd(
+  plan: AggregationPlan,
+  w: WasmAddresses,
+  x: Float32Array,
+  a: Float32Array[],
+): void {
+  const { nVertices, dimIn, sources } = plan;
+  const rows = new Float32Array(w.heap.memory.buffer, w.rows, sources.length * dimIn);
+  for (let e = 0; e < sources.length; e++) transportRow(plan, e, 1, x, sources[e] * dimIn, rows, e * dimIn);
+  writeTargets(plan, w, a);
+  w.heap.kernels.accumulate(
+    nVertices,
+    w.offsets,
+    w.rows,
+    dimIn,
+    w.coefficients,
+    plan.nCoefficients,
+    w.targets,
+  );
+  selfForward(plan, x, a);
+}
+
+/** Backward with the SIMD kernel: the gather in wasm, the inverse transport and scatter in JavaScript. */
+function aggregateBackwardSimd(
+  plan: AggregationPlan,
+  w: WasmAddresses,
+  da: Float32Array[],
+  dx: Float32Array,
+): void {
+  const { nVertices, dimIn, sources } = plan;
+  const rows = new Float32Array(w.heap.memory.buffer, w.rows, sources.length * dimIn);
+  rows.fill(0);
+  writeTargets(plan, w, da);
+  w.heap.kernels.gather(nVertices, w.offsets, w.rows, dimIn, w.coefficients, plan.nCoefficients, w.targets);
+  const y = new Float64Array(dimIn);
+  for (let e = 0; e < sources.length; e++) {
+    transportRow(plan, e, -1, rows, e * dimIn, y, 0);
+    const qo = sources[e] * dimIn;
+    for (let j = 0; j < dimIn; j++) dx[qo + j] += y[j];
+  }
+  selfBackward(plan, da, dx);
 }
 
 interface PlanAttrs {
   readonly plan: AggregationPlan;
+  /** Set on the wasm backend when the SIMD kernels are available. */
+  readonly wasm: WasmAddresses | null;
 }
 
 const aggregateKernel = defineJsKernel<PlanAttrs>({
   name: "GemcnnAggregate",
   inputNames: ["x"],
   outputShapes: ({ plan }) => plan.blocks.map((b) => [plan.nVertices, b.width]),
-  body: ({ plan }, [x], a) => aggregateForward(plan, x, a),
+  body: ({ plan, wasm }, [x], a) =>
+    wasm === null ? aggregateForward(plan, x, a) : aggregateForwardSimd(plan, wasm, x, a),
 });
 
 /** Inputs: the gradients of the blocks, in block order. */
 const aggregateGradientKernel = defineJsKernel<PlanAttrs>({
   name: "GemcnnAggregateGrad",
   outputShapes: ({ plan }) => [[plan.nVertices, plan.dimIn]],
-  body: ({ plan }, da, [dx]) => aggregateBackward(plan, da, dx),
+  body: ({ plan, wasm }, da, [dx]) =>
+    wasm === null ? aggregateBackward(plan, da, dx) : aggregateBackwardSimd(plan, wasm, da, dx),
 });
+
+/** The SIMD path's addresses on the active backend (allocating them now, before any view is taken). */
+function wasmFor(plan: AggregationPlan): WasmAddresses | null {
+  if (!useSimd) return null;
+  const heap = activeWasmHeap();
+  return heap === null ? null : wasmAddresses(heap, plan);
+}
+
+let useSimd = true;
+
+/** Turns the wasm SIMD path off (`false`) or back on; for tests and benchmarks of the JavaScript loops. */
+export function setAggregateSimd(enabled: boolean): void {
+  useSimd = enabled;
+}
 
 tf.registerGradient({
   kernelName: "GemcnnAggregate",
@@ -290,13 +406,14 @@ tf.registerGradient({
     const list = (Array.isArray(dys) ? dys : [dys]).map(
       (dy, i) => dy ?? tf.zeros([plan.nVertices, plan.blocks[i].width]),
     );
-    return { x: () => aggregateGradientKernel(list, { plan })[0] };
+    return { x: () => aggregateGradientKernel(list, { plan, wasm: wasmFor(plan) })[0] };
   },
 });
 
 /**
  * The aggregation as a differentiable tfjs op: `x` (`[V × dim_in]`, float32) to one tensor
- * `A_m` per output term. Its gradient is the transposed loop (`aggregateBackward`).
+ * `A_m` per output term. Its gradient is the transposed loop. On the wasm backend the
+ * multiply-adds run in a small SIMD module on the backend's own heap (simd-module.ts).
  */
 export function aggregate(x: tf.Tensor2D, plan: AggregationPlan): tf.Tensor2D[] {
   if (x.rank !== 2 || x.shape[0] !== plan.nVertices || x.shape[1] !== plan.dimIn) {
@@ -304,5 +421,5 @@ export function aggregate(x: tf.Tensor2D, plan: AggregationPlan): tf.Tensor2D[] 
       `aggregate: expected features of shape [${plan.nVertices}, ${plan.dimIn}], got [${x.shape.join(", ")}]`,
     );
   }
-  return aggregateKernel([x], { plan }) as tf.Tensor2D[];
+  return aggregateKernel([x], { plan, wasm: wasmFor(plan) }) as tf.Tensor2D[];
 }
