@@ -13,6 +13,12 @@ const BACKGROUND: [number, number, number] = [0x15, 0x17, 0x1c];
  */
 const FLOAT32_TOLERANCE = 1e-6;
 
+/**
+ * How long a poll waits for the page: generous, because CI runs the browser beside the other test
+ * projects on two cores, where software WebGL and tfjs slow down several times.
+ */
+const POLL = { timeout: 15_000 };
+
 let browser: Browser;
 let page: Page;
 
@@ -139,7 +145,7 @@ describe("picking", () => {
     });
     // A person sees it: the red e1 arrow appears around the vertex, and the panel names the vertex.
     expect(await countPixels(page, box, isFrameRed)).toBeGreaterThan(redBefore + 20);
-    await expect.poll(() => page.textContent("#vertex-info")).toContain(`vertex ${v} `);
+    await expect.poll(() => page.textContent("#vertex-info"), POLL).toContain(`vertex ${v} `);
     // The log map inset shows the picked vertex's neighbours.
     const points = await hook((h) => h.logMapPoints());
     expect(points.some((point) => point.ring === 2)).toBe(true);
@@ -242,8 +248,8 @@ describe("network features", () => {
     await page.check("#show-order2");
     await page.selectOption("#field-source", "network");
     await page.selectOption("#coloring", "network-1");
-    await expect.poll(() => hook((h) => h.state().network), { timeout: 15_000 }).toBe("ready");
-    await expect.poll(async () => (await segments("order2")).segments.length).toBeGreaterThan(0);
+    await expect.poll(() => hook((h) => h.state().network), POLL).toBe("ready");
+    await expect.poll(async () => (await segments("order2")).segments.length, POLL).toBeGreaterThan(0);
   }
 
   test("scrambling the gauge leaves the GemConv layer's vectors, crosses and scalar colours in place", async () => {
@@ -317,7 +323,7 @@ describe("files", () => {
   test("dropped OBJ, OFF and PLY files open", async () => {
     for (const [name, contents] of Object.entries(FILES)) {
       await drop(name, contents);
-      await expect.poll(() => hook((h) => h.state().mesh)).toBe(name);
+      await expect.poll(() => hook((h) => h.state().mesh), POLL).toBe(name);
       const state = await hook((h) => h.state());
       expect({ name, error: state.error, vertices: state.nVertices, faces: state.nFaces }).toEqual({
         name,
@@ -331,7 +337,7 @@ describe("files", () => {
   test("a malformed dropped file shows an error naming it and the line, and the page keeps working", async () => {
     const opened = (await hook((h) => h.state())).mesh;
     await drop("broken.obj", "v 0 0 0\nv 1 0 0\nv 0 1 zero\nf 1 2 3\n");
-    await expect.poll(() => hook((h) => h.state().error)).toMatch(/broken\.obj, line 3/);
+    await expect.poll(() => hook((h) => h.state().error), POLL).toMatch(/broken\.obj, line 3/);
     expect(await page.textContent("#error-banner")).toContain("broken.obj");
     expect(await page.isVisible("#error-banner")).toBe(true);
     // The mesh on show is still the one before the bad file.
@@ -339,7 +345,7 @@ describe("files", () => {
 
     const other = (await hook((h) => h.builtinMeshes())).find((name) => name !== opened)!;
     await page.selectOption("#mesh-select", other);
-    await expect.poll(() => hook((h) => h.state().mesh)).toBe(other);
+    await expect.poll(() => hook((h) => h.state().mesh), POLL).toBe(other);
     expect((await hook((h) => h.state())).error).toBeNull();
     await nextFrame();
     const stats = await canvasPixelStats(page, BACKGROUND);
@@ -349,14 +355,14 @@ describe("files", () => {
   test("a mesh that fails validation names the problem and can be repaired", async () => {
     // The second face runs along the edge 2→3 in the same direction as the first: inconsistent.
     await drop("flipped.obj", "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 1 1 0\nf 1 2 3\nf 2 3 4\n");
-    await expect.poll(() => hook((h) => h.state().error)).toMatch(/flipped\.obj: .*orient/i);
+    await expect.poll(() => hook((h) => h.state().error), POLL).toMatch(/flipped\.obj: .*orient/i);
     await page.click("#error-action");
-    await expect.poll(() => hook((h) => h.state().mesh)).toBe("flipped.obj (repaired)");
+    await expect.poll(() => hook((h) => h.state().mesh), POLL).toBe("flipped.obj (repaired)");
     expect((await hook((h) => h.state())).notice).toMatch(/1 faces flipped/);
   });
 
   test("a file of an unsupported type is refused with its name and the accepted types", async () => {
     await drop("model.stl", "solid nothing\nendsolid\n");
-    await expect.poll(() => hook((h) => h.state().error)).toMatch(/model\.stl.*\.obj, \.off and \.ply/);
+    await expect.poll(() => hook((h) => h.state().error), POLL).toMatch(/model\.stl.*\.obj, \.off and \.ply/);
   });
 });
