@@ -159,7 +159,16 @@ describe("picking", () => {
     expect(Math.abs(result!.holonomy)).toBeGreaterThan(1e-4);
     expect(Math.abs(result!.holonomy - result!.enclosedCurvature)).toBeLessThan(1e-9);
     expect(await page.textContent("#transport-info")).toContain("holonomy");
-    expect((await segments("transport")).visible).toBe(true);
+    const transport = await segments("transport");
+    expect(transport.visible).toBe(true);
+
+    // The carried vector is geometry too: after a gauge change the same arrows are drawn, and the
+    // holonomy is the same number.
+    await page.click("#scramble-gauge");
+    expect(maxPointDifference(transport.segments, (await segments("transport")).segments)).toBeLessThan(
+      FLOAT32_TOLERANCE,
+    );
+    expect((await hook((h) => h.holonomy()))!.holonomy).toBeCloseTo(result!.holonomy, 9);
 
     // Shift-click a second vertex: the vector is carried along a path to it instead.
     const picked = (await hook((h) => h.state())).picked!;

@@ -264,7 +264,10 @@ export class ViewerApp {
       });
       // The starting vector is a tangent vector too: its angle from e1 follows the gauge law θ' = θ − φ.
       if (this.picked !== null) {
-        this.transport = { ...this.transport, startAngle: this.transport.startAngle - phi[this.picked] };
+        this.transport = {
+          ...this.transport,
+          startAngle: wrapAngle(this.transport.startAngle - phi[this.picked]),
+        };
         this.transportPanel.show(this.transport);
       }
       this.refreshColors();
@@ -282,7 +285,7 @@ export class ViewerApp {
     if (this.picked !== null) {
       this.transport = {
         ...this.transport,
-        startAngle: this.transport.startAngle + model.gauge[this.picked],
+        startAngle: wrapAngle(this.transport.startAngle + model.gauge[this.picked]),
       };
       this.transportPanel.show(this.transport);
     }
