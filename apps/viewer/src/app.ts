@@ -14,7 +14,7 @@ import {
   transportAlongPath,
 } from "./model/transport-demo.js";
 import { inspectModelDirectory } from "./model-directory.js";
-import type { NetworkFeatures, RandomGemConv } from "./network/random-gem-conv.js";
+import { NetworkHost } from "./network/network-host.js";
 import { DEFAULT_DISPLAY, DisplayPanel, type DisplaySettings } from "./panels/display-panel.js";
 import { el } from "./panels/dom.js";
 import { ErrorBanner } from "./panels/error-banner.js";
@@ -72,13 +72,8 @@ export class ViewerApp {
   private readonly transportPanel: TransportPanel;
   private readonly modelPanel: ModelPanel;
   private gaugeSeed = 1;
-  /** The network, loaded on first use (tfjs is a large download, kept out of the first page load). */
-  network:
-    | { status: "absent" }
-    | { status: "loading" }
-    | { status: "ready"; layer: RandomGemConv }
-    | { status: "failed"; message: string } = { status: "absent" };
-  private networkCache: { model: MeshModel; version: number; features: NetworkFeatures } | undefined;
+  /** The network, loaded on first use. */
+  readonly network: NetworkHost;
 
   constructor(elements: {
     sidebar: HTMLElement;
@@ -116,6 +111,15 @@ export class ViewerApp {
     this.vertexPanel = new VertexPanel();
     this.transportPanel = new TransportPanel(this.transport, (settings) => this.setTransport(settings));
     this.modelPanel = new ModelPanel((files) => void this.loadModelDirectory(files));
+    this.network = new NetworkHost({
+      onReady: () => {
+        this.refreshColors();
+        this.refreshGlyphs();
+        this.stage.requestRender();
+      },
+      onStatus: (text) => this.displayPanel.showNetworkStatus(text),
+      onError: (message) => this.banner.show(message),
+    });
     sidebar.append(
       el("h1", { text: "gemcnn viewer" }),
       el("p", { class: "hint", text: "Drag to orbit, scroll to zoom, click to pick a vertex." }),
@@ -364,7 +368,7 @@ export class ViewerApp {
       unit = "defect (rad)";
     } else if (coloring.startsWith("network-")) {
       const channel = Number(coloring.slice("network-".length));
-      values = this.networkFeatures()?.scalars[channel];
+      values = this.model ? this.network.features(this.model)?.scalars[channel] : undefined;
       unit = `network scalar ${channel}`;
     }
     if (!values) {
@@ -385,7 +389,7 @@ export class ViewerApp {
     let order1: TangentField | undefined;
     let order2: TangentField | undefined;
     if (source === "network") {
-      const features = this.networkFeatures();
+      const features = this.network.features(model);
       order1 = features?.order1[this.display.channel];
       order2 = features?.order2[this.display.channel];
     } else {
@@ -401,49 +405,6 @@ export class ViewerApp {
         ? "reference frames (e1 towards each vertex's first neighbour)"
         : `gauge changed ${model.gaugeVersion} time(s)`,
     );
-  }
-
-  /**
-   * The network's features on the open mesh in the current gauge (recomputed after every gauge
-   * change, from the turned frames and the transformed inputs), or undefined while it loads.
-   */
-  private networkFeatures(): NetworkFeatures | undefined {
-    const model = this.model;
-    if (!model) return undefined;
-    if (this.network.status !== "ready") {
-      this.loadNetwork();
-      return undefined;
-    }
-    const cache = this.networkCache;
-    if (cache?.model === model && cache.version === model.gaugeVersion) return cache.features;
-    const features = this.network.layer.apply(model);
-    this.networkCache = { model, version: model.gaugeVersion, features };
-    return features;
-  }
-
-  private loadNetwork(): void {
-    if (this.network.status !== "absent") return;
-    this.network = { status: "loading" };
-    this.displayPanel.showNetworkStatus("loading the network (tfjs)…");
-    import("./network/random-gem-conv.js")
-      .then(async ({ NETWORK_INPUT_TYPE, NETWORK_OUTPUT_TYPE, RandomGemConv }) => {
-        await RandomGemConv.ready();
-        const layer = new RandomGemConv(1);
-        this.network = { status: "ready", layer };
-        this.displayPanel.showNetworkStatus(
-          `network: one GemConv layer ${NETWORK_INPUT_TYPE} → ${NETWORK_OUTPUT_TYPE}, ` +
-            `random weights (seed ${layer.seed}), tfjs cpu backend`,
-        );
-        this.refreshColors();
-        this.refreshGlyphs();
-        this.stage.requestRender();
-      })
-      .catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        this.network = { status: "failed", message };
-        this.displayPanel.showNetworkStatus("the network could not be loaded");
-        this.banner.show(`network: ${message}`);
-      });
   }
 
   private setLayer(name: GlyphLayerName, segments: Segments | undefined): void {

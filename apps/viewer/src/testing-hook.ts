@@ -104,7 +104,7 @@ export function installTestHook(app: ViewerApp, whenReady: Promise<unknown>): vo
       error: app.banner.isNotice ? null : app.banner.message,
       notice: app.banner.isNotice ? app.banner.message : null,
       gaugeVersion: app.model?.gaugeVersion ?? 0,
-      network: app.network.status,
+      network: app.network.state.status,
     }),
     surfaceColors: () => app.surfaceColors(),
     vertexOnScreen: (vertex) => app.vertexOnScreen(vertex),
