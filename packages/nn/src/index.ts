@@ -23,7 +23,11 @@ export {
   edgeCount,
   validateConvGraph,
 } from "./graph.js";
+export { activeConvGraph, withConvGraph } from "./graph-context.js";
 export type { Aggregation } from "./kernels/aggregate.js";
+export { GemConv, type GemConvArgs, type GraphKwargs, gemConvLayer } from "./layers/gem-conv.js";
+/** Layer factories in tfjs style: `layers.gemConv({ inType, outType })`. */
+export * as layers from "./layers/index.js";
 export { gemConvReference } from "./reference.js";
 export {
   assertGaugeEquivariant,

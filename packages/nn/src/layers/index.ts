@@ -1,0 +1,1 @@
+export { gemConvLayer as gemConv } from "./gem-conv.js";
