@@ -30,8 +30,9 @@ export class FieldTypeParseError extends Error {
 
   constructor(input: string, position: number, length: number, reason: string) {
     const shown = JSON.stringify(input);
-    // The caret goes under a raw copy of the input: escapes in the quoted form would shift it.
-    const pointer = `${" ".repeat(position)}${"^".repeat(Math.max(1, length))}`;
+    // The caret goes under a raw copy of the input (escapes in the quoted form would shift it);
+    // tabs are copied so that it stays aligned however wide a tab is drawn.
+    const pointer = `${input.slice(0, position).replace(/[^\t]/g, " ")}${"^".repeat(Math.max(1, length))}`;
     super(`invalid field type ${shown}: ${reason} (at column ${position + 1})\n  ${input}\n  ${pointer}`);
     this.name = "FieldTypeParseError";
     this.input = input;

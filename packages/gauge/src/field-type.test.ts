@@ -73,6 +73,10 @@ describe("FieldType parsing and printing", () => {
     expect(caretLine.indexOf("^")).toBe(2 + position);
   });
 
+  test("keeps the caret aligned under tabs", () => {
+    expect(() => FieldType.parse("\t1x0 +\t2y1")).toThrow("\n  \t1x0 +\t2y1\n  \t     \t ^");
+  });
+
   test("rejects non-strings with a typed error", () => {
     expect(() => FieldType.parse(3 as unknown as string)).toThrow(GaugeArgumentError);
   });

@@ -31,6 +31,7 @@ export {
   applyNormNonlinearity,
   applyPointwiseNonlinearity,
   applyRegularNonlinearity,
+  measureRegularEquivarianceError,
   regularChannelOffsets,
   regularReconstructionMatrix,
   regularSamplingAngles,

@@ -1,6 +1,7 @@
 import { GaugeArgumentError } from "./errors.js";
-import { assertPackedField, type FieldType, type FloatArray } from "./field-type.js";
+import { assertPackedField, FieldType, type FloatArray } from "./field-type.js";
 import { assertOrder } from "./irrep.js";
+import { randomGaugeAngles, relativeError, SeededRandom } from "./testing.js";
 
 /**
  * The mathematics of equivariant nonlinearities on packed fields, as pure functions. Each keeps
@@ -239,4 +240,25 @@ function assertSampleCount(samples: number, maxOrder: number): void {
       `the regular nonlinearity at order ${maxOrder} needs an integer number of samples ≥ ${Math.max(1, 2 * maxOrder + 1)} (2L + 1), got ${samples}`,
     );
   }
+}
+
+/**
+ * How far the regular nonlinearity with `fn` and `samples = N` is from equivariance on
+ * `regular(maxOrder)`: `‖σ(ρ(α)x) − ρ(α)σ(x)‖₂ / ‖ρ(α)σ(x)‖₂` over `nVertices` (default 2000)
+ * standard normal vectors `x` and uniform random angles `α ∈ [−π, π)`, seeded (default 1).
+ */
+export function measureRegularEquivarianceError(
+  maxOrder: number,
+  samples: number,
+  fn: ScalarFunction,
+  options: { nVertices?: number; seed?: number } = {},
+): number {
+  const type = FieldType.regular(maxOrder);
+  const nVertices = options.nVertices ?? 2000;
+  const rng = new SeededRandom(options.seed ?? 1);
+  const field = rng.gaussianArray(nVertices * type.dim) as Float64Array;
+  const angles = randomGaugeAngles(nVertices, rng);
+  const actThenMap = applyRegularNonlinearity(type.actOnField(field, angles), type, fn, samples);
+  const mapThenAct = type.actOnField(applyRegularNonlinearity(field, type, fn, samples), angles);
+  return relativeError(actThenMap, mapThenAct);
 }
