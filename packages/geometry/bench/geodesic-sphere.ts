@@ -116,13 +116,3 @@ export function geodesicSphere(f: number): TriangleMeshData {
   if (count !== nVertices || t !== triangles.length) throw new Error("geodesicSphere: counting error");
   return { positions, triangles };
 }
-
-/** The mesh as OBJ text (`v x y z` and 1-based `f a b c` lines). */
-export function toObj({ positions, triangles }: TriangleMeshData): string {
-  const lines: string[] = [];
-  for (let i = 0; i < positions.length; i += 3)
-    lines.push(`v ${positions[i]} ${positions[i + 1]} ${positions[i + 2]}`);
-  for (let i = 0; i < triangles.length; i += 3)
-    lines.push(`f ${triangles[i] + 1} ${triangles[i + 1] + 1} ${triangles[i + 2] + 1}`);
-  return `${lines.join("\n")}\n`;
-}

@@ -1,4 +1,8 @@
-export { icosphere, type TriangleMeshData } from "./generate/icosphere.js";
+export { type BumpySphereOptions, bumpySphere } from "./generate/bumpy-sphere.js";
+export { bunny } from "./generate/bunny.js";
+export { type GridOptions, grid } from "./generate/grid.js";
+export { icosphere } from "./generate/icosphere.js";
+export { type TorusOptions, torus } from "./generate/torus.js";
 export { angleDistance, wrapAngle } from "./geometry/angles.js";
 export { GeometryError, type GeometryErrorKind } from "./geometry/errors.js";
 export {
@@ -29,7 +33,37 @@ export {
   type NeighbourhoodSpec,
   precomputeNeighbourhoodGeometry,
 } from "./geometry/precompute.js";
-export { seededRandom } from "./geometry/random.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
+export {
+  type MeshFormat,
+  meshFormatOf,
+  parseMesh,
+  readMesh,
+  readMeshSync,
+  serializeMesh,
+  writeFileAtomic,
+  writeMeshFile,
+} from "./io/files.js";
+export { MeshParseError } from "./io/mesh-parse-error.js";
+export { parseObj, type WriteObjOptions, writeObj } from "./io/obj.js";
+export { parseOff, writeOff } from "./io/off.js";
+export { type PlyFormat, parsePly, writePly } from "./io/ply.js";
+export type { MeshInput } from "./io/text.js";
 export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } from "./mesh/errors.js";
+export type { TriangleMeshData } from "./mesh/mesh-data.js";
+export {
+  type DroppedFaceReason,
+  type MeshRepairOptions,
+  type MeshRepairReport,
+  repairMesh,
+} from "./mesh/repair.js";
 export { buildConnectivity, SurfaceMesh, type SurfaceMeshArrays } from "./mesh/surface-mesh.js";
+export {
+  assertValidMesh,
+  DEFAULT_RELATIVE_AREA_TOLERANCE,
+  type MeshCounts,
+  type MeshValidationOptions,
+  type MeshValidationReport,
+  validateMesh,
+} from "./mesh/validate.js";
+export { mulberry32 } from "./random.js";

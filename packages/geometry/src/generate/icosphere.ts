@@ -1,8 +1,6 @@
-/** Raw triangle-mesh data: positions `[x0, y0, z0, x1, …]` and three vertex indices per face. */
-export interface TriangleMeshData {
-  readonly positions: Float64Array;
-  readonly triangles: Uint32Array;
-}
+import type { TriangleMeshData } from "../mesh/mesh-data.js";
+
+export type { TriangleMeshData } from "../mesh/mesh-data.js";
 
 const PHI = (1 + Math.sqrt(5)) / 2;
 const ICOSAHEDRON_VERTICES = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../random.js";
 import { angleDistance, TWO_PI, wrapAngle } from "./angles.js";
-import { seededRandom } from "./random.js";
 
 describe("wrapAngle", () => {
   it("maps into (−π, π], sending −π to π", () => {
@@ -15,7 +15,7 @@ describe("wrapAngle", () => {
   });
 
   it("differs from its input by a multiple of 2π", () => {
-    const random = seededRandom(7);
+    const random = mulberry32(7);
     for (let i = 0; i < 1000; i++) {
       const x = (random() - 0.5) * 200;
       const y = wrapAngle(x);

@@ -1,7 +1,7 @@
+import { mulberry32 } from "../random.js";
 import { TWO_PI } from "./angles.js";
 import { GeometryError } from "./errors.js";
 import type { MeshGeometry } from "./mesh-geometry.js";
-import { seededRandom } from "./random.js";
 
 /**
  * One tangent frame (gauge) per vertex: right-handed orthonormal `(e1, e2, n)` with
@@ -10,6 +10,7 @@ import { seededRandom } from "./random.js";
 export interface TangentFrames {
   readonly e1: Float64Array;
   readonly e2: Float64Array;
+  /** Unit normals; from `tangentFrames`, the geometry's cached `vertexNormals` array itself. */
   readonly n: Float64Array;
   /**
    * Present only while `e1` of every vertex points along the tangent-plane projection of one of its
@@ -92,7 +93,7 @@ export function tangentFrames(geometry: MeshGeometry, options: TangentFrameOptio
       }
       const base = new Float64Array(3 * nVertices);
       referenceNeighbourDirections(geometry, n, base);
-      const random = seededRandom(seed);
+      const random = mulberry32(seed);
       for (let v = 0; v < 3 * nVertices; v += 3) {
         const angle = TWO_PI * random();
         const c = Math.cos(angle);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../random.js";
 import { angleDistance, wrapAngle } from "./angles.js";
 import { tangentFrames } from "./frames.js";
 import { changeGaugeOfLogMap, changeGaugeOfTransport, randomGauge, rotateFrames } from "./gauge-change.js";
 import { logMap } from "./log-map.js";
 import { kRing, oneRing } from "./neighbourhoods.js";
-import { seededRandom } from "./random.js";
 import { testMeshes } from "./test-fixtures.js";
 import { parallelTransport } from "./transport.js";
 
@@ -23,7 +23,7 @@ describe("rotateFrames", () => {
       const rotated = rotateFrames(frames, phi);
       expect(rotated.referenceHalfedge).toBeUndefined();
       expect(rotated.n).toEqual(frames.n);
-      const random = seededRandom(2);
+      const random = mulberry32(2);
       for (let v = 0; v < nVertices; v++) {
         const i = 3 * v;
         const at = (a: Float64Array) => [a[i], a[i + 1], a[i + 2]];

@@ -1,8 +1,8 @@
+import { mulberry32 } from "../random.js";
 import { TWO_PI, wrapAngle } from "./angles.js";
 import { GeometryError } from "./errors.js";
 import { checkFrames, type TangentFrames } from "./frames.js";
 import { checkNeighbourhoods, type Neighbourhoods } from "./neighbourhoods.js";
-import { seededRandom } from "./random.js";
 
 // A gauge change is a per-vertex angle φ_p (docs/conventions.md, "Gauge change"): every frame is
 // turned counter-clockwise by φ_p about its normal; θ'(p, q) = θ(p, q) − φ_p and
@@ -71,7 +71,7 @@ export function changeGaugeOfTransport(
 
 /** A gauge change of `nVertices` angles drawn uniformly from `[0, 2π)` by a seeded generator. */
 export function randomGauge(nVertices: number, seed = 0): Float64Array {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const phi = new Float64Array(nVertices);
   for (let v = 0; v < nVertices; v++) phi[v] = TWO_PI * random();
   return phi;

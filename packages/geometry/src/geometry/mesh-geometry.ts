@@ -1,5 +1,5 @@
-import type { TriangleMeshData } from "../generate/icosphere.js";
 import { MeshError, type MeshProblem } from "../mesh/errors.js";
+import type { TriangleMeshData } from "../mesh/mesh-data.js";
 import { SurfaceMesh } from "../mesh/surface-mesh.js";
 import { TWO_PI } from "./angles.js";
 

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../random.js";
 import type { Neighbourhoods } from "./neighbourhoods.js";
 import { oneRing } from "./neighbourhoods.js";
 import { pairHalfedges } from "./pair-halfedges.js";
-import { seededRandom } from "./random.js";
 import { testMeshes } from "./test-fixtures.js";
 
 describe("pairHalfedges", () => {
   it("finds the halfedge of every pair in any order, with or without self pairs", () => {
     for (const { name, geometry } of testMeshes()) {
       const { mesh } = geometry;
-      const random = seededRandom(3);
+      const random = mulberry32(3);
       const rings = oneRing(mesh, { includeSelf: true });
       // Shuffle each neighbourhood (self pair included) and drop some pairs, to leave the fast path.
       const offsets = new Uint32Array(mesh.nVertices + 1);

@@ -1,49 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { icosphere } from "../generate/icosphere.js";
-import { angleDistance, TWO_PI, wrapAngle } from "./angles.js";
+import { angleDistance } from "./angles.js";
 import { GeometryError } from "./errors.js";
 import { type TangentFrames, tangentFrames } from "./frames.js";
 import { logMap } from "./log-map.js";
 import { MeshGeometry } from "./mesh-geometry.js";
-import { kRing, type Neighbourhoods, oneRing } from "./neighbourhoods.js";
-import { bumpyIcosphere, coneFan, flatGrid, testMeshes } from "./test-fixtures.js";
+import { kRing, oneRing } from "./neighbourhoods.js";
+import {
+  bumpyIcosphere,
+  coneFan,
+  flatGrid,
+  holonomy,
+  pairLookup,
+  rescalingShare,
+  testMeshes,
+} from "./test-fixtures.js";
 import { parallelTransport } from "./transport.js";
-
-/** Looks up the position of pair (p, q) in `neighbourhoods`. */
-function pairLookup(neighbourhoods: Neighbourhoods): (p: number, q: number) => number {
-  const nVertices = neighbourhoods.offsets.length - 1;
-  const index = new Map<number, number>();
-  for (let p = 0; p < nVertices; p++) {
-    for (let i = neighbourhoods.offsets[p]; i < neighbourhoods.offsets[p + 1]; i++) {
-      index.set(p * nVertices + neighbourhoods.indices[i], i);
-    }
-  }
-  return (p, q) => {
-    const i = index.get(p * nVertices + q);
-    if (i === undefined) throw new Error(`no pair (${p}, ${q})`);
-    return i;
-  };
-}
-
-/**
- * Rotation angle of a vector carried around the closed vertex loop `loop[0] → loop[1] → … →
- * loop[0]` by the transport `g` (a vector arriving at p from q gains g(q→p)).
- */
-function holonomy(g: Float64Array, pair: (p: number, q: number) => number, loop: number[]): number {
-  let angle = 0;
-  for (let i = 0; i < loop.length; i++) angle += g[pair(loop[(i + 1) % loop.length], loop[i])];
-  return wrapAngle(angle);
-}
-
-/**
- * The share of vertex v's rescaling in a corner of angle α at v: (2π/Σ_v − 1)·α at an interior
- * vertex, 0 at a boundary vertex (whose angles are not rescaled).
- */
-function rescalingShare(geometry: MeshGeometry, h: number): number {
-  const v = geometry.mesh.tail(h);
-  if (geometry.mesh.vertexOnBoundary[v]) return 0;
-  return (TWO_PI / geometry.vertexAngleSums[v] - 1) * geometry.cornerAngles[h];
-}
 
 const methods = ["levi-civita", "normal-rotation"] as const;
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { grid } from "../generate/grid.js";
 import { icosphere } from "../generate/icosphere.js";
+import { torus } from "../generate/torus.js";
 import { MeshError } from "./errors.js";
 import { SurfaceMesh } from "./surface-mesh.js";
 
@@ -64,6 +66,68 @@ describe("SurfaceMesh", () => {
     expect(mesh.vertexOnBoundary[4]).toBe(0);
   });
 
+  it("numbers halfedges as the conventions say and pairs them into edges", () => {
+    const { positions, triangles } = grid({ nx: 3, ny: 2 });
+    const mesh = SurfaceMesh.fromTriangles(positions.length / 3, triangles);
+    for (let f = 0; f < mesh.nFaces; f++) {
+      for (let k = 0; k < 3; k++) {
+        const h = 3 * f + k;
+        expect(mesh.tail(h)).toBe(triangles[3 * f + k]);
+        expect(mesh.head(h)).toBe(triangles[3 * f + ((k + 1) % 3)]);
+        expect(mesh.face(h)).toBe(f);
+      }
+    }
+    for (let h = 3 * mesh.nFaces; h < mesh.nHalfedges; h++) {
+      expect(mesh.face(h)).toBe(-1);
+      expect(mesh.isBoundaryHalfedge(h)).toBe(true);
+    }
+    const seen = new Array(mesh.nEdges).fill(0);
+    for (let h = 0; h < mesh.nHalfedges; h++) {
+      const e = mesh.halfedgeEdge[h];
+      seen[e]++;
+      expect(mesh.halfedgeEdge[mesh.twin(h)]).toBe(e);
+    }
+    expect(seen.every((n) => n === 2)).toBe(true);
+    for (let e = 0; e < mesh.nEdges; e++) {
+      const h = mesh.edgeHalfedge[e];
+      expect(mesh.halfedgeEdge[h]).toBe(e);
+      expect(mesh.isBoundaryHalfedge(h)).toBe(false);
+    }
+  });
+
+  it("runs boundary loops with the exterior on their left (clockwise seen from +z)", () => {
+    const { positions, triangles } = grid({ nx: 3, ny: 2 });
+    const mesh = SurfaceMesh.fromTriangles(positions.length / 3, triangles);
+    const [loop] = mesh.boundaryLoops();
+    expect(loop.length).toBe(2 * (3 + 2));
+    let signedArea = 0;
+    for (const h of loop) {
+      const a = mesh.tail(h);
+      const b = mesh.head(h);
+      signedArea += positions[3 * a] * positions[3 * b + 1] - positions[3 * b] * positions[3 * a + 1];
+      expect(mesh.head(h)).toBe(mesh.tail(mesh.next(h)));
+      expect(mesh.vertexOnBoundary[a]).toBe(1);
+    }
+    expect(signedArea / 2).toBeCloseTo(-1, 12);
+  });
+
+  it("finds two boundary loops on an annulus and genus 1 on a torus", () => {
+    // Annulus: a 3×3 grid without its centre cell.
+    const { positions, triangles } = grid({ nx: 3, ny: 3 });
+    const centre = 2 * (1 * 3 + 1);
+    const ring = [...triangles.slice(0, 3 * centre), ...triangles.slice(3 * (centre + 2))];
+    const annulus = SurfaceMesh.fromTriangles(positions.length / 3, ring);
+    expect(annulus.boundaryLoops().map((l) => l.length)).toEqual(expect.arrayContaining([4, 12]));
+    expect(annulus.boundaryLoops().length).toBe(2);
+    expect(annulus.eulerCharacteristic).toBe(0);
+    expect(annulus.genus).toBe(0);
+    const t = torus({ majorSegments: 6, minorSegments: 4 });
+    const closed = SurfaceMesh.fromTriangles(t.positions.length / 3, t.triangles);
+    expect(closed.eulerCharacteristic).toBe(0);
+    expect(closed.genus).toBe(1);
+    expect(closed.boundaryLoops()).toEqual([]);
+  });
+
   it("counts components", () => {
     const two = [0, 1, 2, 3, 4, 5];
     const mesh = SurfaceMesh.fromTriangles(6, two);
@@ -74,12 +138,23 @@ describe("SurfaceMesh", () => {
     ["index-out-of-range", 3, [0, 1, 3], "vertex 3"],
     ["degenerate-face", 3, [0, 1, 1], "face 0"],
     ["unreferenced-vertex", 4, [0, 1, 2], "vertex 3"],
-    ["non-manifold-edge", 5, [0, 1, 2, 1, 0, 3, 0, 1, 4], "edge (0, 1)"],
+    ["non-manifold-edge", 5, [0, 1, 2, 1, 0, 3, 0, 1, 4], "edge (0, 1) is shared by 3 faces"],
     ["inconsistent-orientation", 4, [0, 1, 2, 0, 1, 3], "faces 0 and 1"],
     ["non-manifold-vertex", 5, [0, 1, 2, 0, 3, 4], "vertex 0"],
     ["empty-mesh", 3, [], "no faces"],
     ["malformed-array", 3, [0, 1], "multiple of 3"],
   ];
+  it("reports bad corners and bad edges together, without follow-up errors", () => {
+    try {
+      // Face 0 refers to vertex 9; faces 1-3 share edge (1, 2); nothing else is wrong.
+      SurfaceMesh.fromTriangles(6, [0, 1, 9, 1, 2, 3, 2, 1, 4, 1, 2, 5, 0, 1, 3, 0, 4, 5]);
+      expect.fail("should have thrown");
+    } catch (e) {
+      const kinds = (e as MeshError).problems.map((p) => p.kind);
+      expect(kinds).toEqual(["index-out-of-range", "non-manifold-edge"]);
+    }
+  });
+
   for (const [kind, n, tris, text] of cases) {
     it(`rejects ${kind}`, () => {
       try {
@@ -91,6 +166,8 @@ describe("SurfaceMesh", () => {
         expect(err.kind).toBe(kind);
         expect(err.message).toContain("bad.obj");
         expect(err.message).toContain(text);
+        const messages = err.problems.map((p) => p.message);
+        expect(new Set(messages).size).toBe(messages.length);
       }
     });
   }

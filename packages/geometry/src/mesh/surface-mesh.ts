@@ -148,25 +148,28 @@ export class SurfaceMesh {
 
   /** Connected component of every vertex (0-based, in order of first vertex) and their count. */
   connectedComponents(): { count: number; vertexComponent: Int32Array } {
-    const vertexComponent = new Int32Array(this.nVertices).fill(-1);
-    const stack: number[] = [];
+    const { nVertices, vertexHalfedge, halfedgeTail, halfedgeNext, halfedgeTwin, halfedgePrev } = this;
+    const vertexComponent = new Int32Array(nVertices).fill(-1);
+    // Each vertex is pushed once, so a typed stack of nVertices entries is enough.
+    const stack = new Int32Array(nVertices);
     let count = 0;
-    for (let s = 0; s < this.nVertices; s++) {
+    for (let s = 0; s < nVertices; s++) {
       if (vertexComponent[s] >= 0) continue;
       vertexComponent[s] = count;
-      stack.push(s);
-      while (stack.length > 0) {
-        const v = stack.pop()!;
-        const start = this.vertexHalfedge[v];
+      let size = 0;
+      stack[size++] = s;
+      while (size > 0) {
+        const v = stack[--size];
+        const start = vertexHalfedge[v];
         if (start < 0) continue;
         let h = start;
         do {
-          const w = this.head(h);
+          const w = halfedgeTail[halfedgeNext[h]];
           if (vertexComponent[w] < 0) {
             vertexComponent[w] = count;
-            stack.push(w);
+            stack[size++] = w;
           }
-          h = this.nextOutgoing(h);
+          h = halfedgeTwin[halfedgePrev[h]];
         } while (h !== start);
       }
       count++;
@@ -207,7 +210,12 @@ interface BuildResult {
 
 const MAX_PROBLEMS = 100;
 
-/** Connectivity from triangles, or the list of problems that prevent it. */
+/**
+ * Connectivity from triangles, or the list of problems that prevent it (at most 100). Bad corners
+ * (out of range, repeated), unreferenced vertices, non-manifold edges and inconsistent orientation
+ * are found in one pass, the edge checks skipping faces with bad corners; non-manifold vertices
+ * are looked for only when none of those was found, because they need every edge's twin.
+ */
 export function buildConnectivity(nVertices: number, triangles: ArrayLike<number>): BuildResult {
   const problems: MeshProblem[] = [];
   const report = (p: MeshProblem) => {
@@ -231,10 +239,16 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
   }
   const nFaces = triangles.length / 3;
   const tris = new Uint32Array(triangles.length);
+  // Faces with a bad corner are reported once and left out of the edge checks below, so that one
+  // pass reports both kinds of problem without follow-up errors from the bad faces.
+  const faceUsable = new Uint8Array(nFaces);
+  const referenced = new Uint8Array(nVertices);
   for (let f = 0; f < nFaces; f++) {
+    let inRange = true;
     for (let k = 0; k < 3; k++) {
       const v = triangles[3 * f + k];
       if (!Number.isInteger(v) || v < 0 || v >= nVertices) {
+        inRange = false;
         report({
           kind: "index-out-of-range",
           element: { type: "face", index: f },
@@ -242,8 +256,10 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
         });
       } else {
         tris[3 * f + k] = v;
+        referenced[v] = 1;
       }
     }
+    if (!inRange) continue;
     const a = tris[3 * f];
     const b = tris[3 * f + 1];
     const c = tris[3 * f + 2];
@@ -253,24 +269,12 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
         element: { type: "face", index: f },
         message: `face ${f} repeats a vertex (${a}, ${b}, ${c})`,
       });
+      continue;
     }
+    faceUsable[f] = 1;
   }
-  if (problems.length > 0) return { problems };
-
-  const nInterior = 3 * nFaces;
-  // Outgoing interior halfedges grouped by tail (counting sort), to find twins by scanning the
-  // handful of halfedges that leave each head vertex instead of hashing every directed edge.
-  const outStart = new Uint32Array(nVertices + 1);
-  for (let h = 0; h < nInterior; h++) outStart[tris[h] + 1]++;
-  for (let v = 0; v < nVertices; v++) outStart[v + 1] += outStart[v];
-  const outList = new Uint32Array(nInterior);
-  const fill = outStart.slice(0, nVertices);
-  for (let h = 0; h < nInterior; h++) outList[fill[tris[h]]++] = h;
-
-  const headOf = (h: number) => tris[h - (h % 3) + (((h % 3) + 1) % 3)];
-  const twin = new Int32Array(nInterior).fill(-1);
   for (let v = 0; v < nVertices; v++) {
-    if (outStart[v] === outStart[v + 1]) {
+    if (!referenced[v]) {
       report({
         kind: "unreferenced-vertex",
         element: { type: "vertex", index: v },
@@ -278,34 +282,60 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
       });
     }
   }
+
+  const nInterior = 3 * nFaces;
+  // Outgoing interior halfedges grouped by tail (counting sort), to find twins by scanning the
+  // handful of halfedges that leave each head vertex instead of hashing every directed edge.
+  const outStart = new Uint32Array(nVertices + 1);
+  for (let h = 0; h < nInterior; h++) if (faceUsable[(h - (h % 3)) / 3]) outStart[tris[h] + 1]++;
+  for (let v = 0; v < nVertices; v++) outStart[v + 1] += outStart[v];
+  const outList = new Uint32Array(outStart[nVertices]);
+  const fill = outStart.slice(0, nVertices);
+  for (let h = 0; h < nInterior; h++) if (faceUsable[(h - (h % 3)) / 3]) outList[fill[tris[h]]++] = h;
+
+  const heads = new Uint32Array(nInterior);
+  for (let h = 0; h < nInterior; h += 3) {
+    heads[h] = tris[h + 1];
+    heads[h + 1] = tris[h + 2];
+    heads[h + 2] = tris[h];
+  }
+  const twin = new Int32Array(nInterior).fill(-1);
   for (let h = 0; h < nInterior; h++) {
+    // Already matched from its twin, whose checks found exactly one opposite halfedge (this one)
+    // and no duplicate: the same checks from this side would find the same.
+    if (twin[h] >= 0) continue;
+    if (!faceUsable[(h / 3) | 0]) continue;
     const u = tris[h];
-    const w = headOf(h);
+    const w = heads[h];
     let sameDirection = 0;
     let duplicate = -1;
     let opposite = 0;
     let match = -1;
+    let lowestOther = nInterior;
     // Same-direction duplicates leave u; opposite halfedges leave w.
     for (let i = outStart[u]; i < outStart[u + 1]; i++) {
       const o = outList[i];
-      if (o !== h && headOf(o) === w) {
+      if (o !== h && heads[o] === w) {
         sameDirection++;
         duplicate = o;
+        lowestOther = Math.min(lowestOther, o);
       }
     }
     for (let i = outStart[w]; i < outStart[w + 1]; i++) {
       const o = outList[i];
-      if (headOf(o) === u) {
+      if (heads[o] === u) {
         opposite++;
         match = o;
+        lowestOther = Math.min(lowestOther, o);
       }
     }
     if (sameDirection + opposite + 1 > 2) {
-      if (u < w) {
+      // Reported once, by the lowest-numbered halfedge along the edge.
+      if (h < lowestOther) {
         report({
           kind: "non-manifold-edge",
-          element: { type: "edge", vertices: [u, w] },
-          message: `edge (${u}, ${w}) is shared by ${sameDirection + opposite + 1} faces`,
+          element: { type: "edge", vertices: [Math.min(u, w), Math.max(u, w)] },
+          message: `edge (${Math.min(u, w)}, ${Math.max(u, w)}) is shared by ${sameDirection + opposite + 1} faces`,
         });
       }
     } else if (sameDirection === 1) {
@@ -318,8 +348,10 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
       }
     } else if (opposite === 1) {
       twin[h] = match;
+      twin[match] = h;
     }
   }
+  // Vertex fans can only be checked once every edge has a well-defined twin.
   if (problems.length > 0) return { problems };
 
   // Boundary halfedges: one per interior halfedge without a twin, reversed.
@@ -344,7 +376,7 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
   let b = nInterior;
   for (let h = 0; h < nInterior; h++) {
     if (twin[h] >= 0) continue;
-    const tail = headOf(h);
+    const tail = heads[h];
     const head = tris[h];
     halfedgeTwin[h] = b;
     halfedgeTwin[b] = h;
