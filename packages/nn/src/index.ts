@@ -28,6 +28,17 @@ export type { Aggregation } from "./kernels/aggregate.js";
 export { GemConv, type GemConvArgs, type GraphKwargs, gemConvLayer } from "./layers/gem-conv.js";
 /** Layer factories in tfjs style: `layers.gemConv({ inType, outType })`. */
 export * as layers from "./layers/index.js";
+export {
+  ACTIVATIONS,
+  type ActivationName,
+  GatedNonlinearity,
+  type GatedNonlinearityArgs,
+  NonlinearityError,
+  NormNonlinearity,
+  type NormNonlinearityArgs,
+  RegularNonlinearity,
+  type RegularNonlinearityArgs,
+} from "./layers/nonlinearities.js";
 export { gemConvReference } from "./reference.js";
 export {
   assertGaugeEquivariant,
