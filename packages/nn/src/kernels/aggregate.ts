@@ -291,7 +291,12 @@ export function aggregateBackward(plan: AggregationPlan, da: Float32Array[], dx:
 interface WasmAddresses {
   readonly heap: WasmHeap;
   readonly offsets: number;
+  readonly sources: number;
   readonly coefficients: number;
+  /** `[E × 2·L_in]` f32: `cos nα, sin nα`. */
+  readonly transportTrig: number;
+  /** The input terms for the transport kernels: (trig byte offset or −1, first byte, end byte). */
+  readonly terms: number;
   /** Scratch `[E × dim_in]` f32: the transported neighbour rows (forward) or their gradients. */
   readonly rows: number;
   /** Scratch `[K × 2]` i32: the target table of the SIMD kernels. */
@@ -303,7 +308,18 @@ function wasmAddresses(heap: WasmHeap, plan: AggregationPlan): WasmAddresses {
   return {
     heap,
     offsets: heap.constant(plan, "offsets", () => plan.offsets),
+    sources: heap.constant(plan, "sources", () => plan.sources),
     coefficients: heap.constant(plan, "coefficients", () => Float32Array.from(plan.coefficients)),
+    transportTrig: heap.constant(plan, "transportTrig", () => Float32Array.from(plan.transportTrig)),
+    terms: heap.constant(plan, "terms", () =>
+      Uint32Array.from(
+        Array.from(plan.inTermOrder, (order, t) => [
+          order === 0 ? -1 : 8 * (order - 1),
+          4 * plan.inTermStart[t],
+          4 * plan.inTermEnd[t],
+        ]).flat(),
+      ),
+    ),
     rows: heap.scratch("aggregate rows", 4 * nEdges * plan.dimIn),
     targets: heap.scratch("aggregate targets", 8 * plan.nCoefficients),
   };
@@ -319,7 +335,19 @@ function writeTargets(plan: AggregationPlan, w: WasmAddresses, blocks: Float32Ar
   }
 }
 
-/** Forward with the SIMD kernel: transported rows in JavaScript, the accumulation in wasm. */
+/** The transport kernels' arguments after the vertex array. */
+function transportArguments(plan: AggregationPlan, w: WasmAddresses) {
+  return [
+    plan.dimIn,
+    w.transportTrig,
+    8 * plan.maxInOrder,
+    w.terms,
+    plan.inTermOrder.length,
+    w.rows,
+  ] as const;
+}
+
+/** Forward with the SIMD kernels: transport every neighbour row, then accumulate the coefficients. */
 function aggregateForwardSimd(
   plan: AggregationPlan,
   w: WasmAddresses,
@@ -327,8 +355,7 @@ function aggregateForwardSimd(
   a: Float32Array[],
 ): void {
   const { nVertices, dimIn, sources } = plan;
-  const rows = new Float32Array(w.heap.memory.buffer, w.rows, sources.length * dimIn);
-  for (let e = 0; e < sources.length; e++) transportRow(plan, e, 1, x, sources[e] * dimIn, rows, e * dimIn);
+  w.heap.kernels.gatherTransported(sources.length, w.sources, x.byteOffset, ...transportArguments(plan, w));
   writeTargets(plan, w, a);
   w.heap.kernels.accumulate(
     nVertices,
@@ -342,7 +369,7 @@ function aggregateForwardSimd(
   selfForward(plan, x, a);
 }
 
-/** Backward with the SIMD kernel: the gather in wasm, the inverse transport and scatter in JavaScript. */
+/** Backward with the SIMD kernels: gather the coefficients' gradients, then transport them back and scatter. */
 function aggregateBackwardSimd(
   plan: AggregationPlan,
   w: WasmAddresses,
@@ -354,12 +381,7 @@ function aggregateBackwardSimd(
   rows.fill(0);
   writeTargets(plan, w, da);
   w.heap.kernels.gather(nVertices, w.offsets, w.rows, dimIn, w.coefficients, plan.nCoefficients, w.targets);
-  const y = new Float64Array(dimIn);
-  for (let e = 0; e < sources.length; e++) {
-    transportRow(plan, e, -1, rows, e * dimIn, y, 0);
-    const qo = sources[e] * dimIn;
-    for (let j = 0; j < dimIn; j++) dx[qo + j] += y[j];
-  }
+  w.heap.kernels.scatterTransported(sources.length, w.sources, dx.byteOffset, ...transportArguments(plan, w));
   selfBackward(plan, da, dx);
 }
 
