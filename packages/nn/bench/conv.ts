@@ -65,7 +65,10 @@ console.log(`gemcnn bench:conv  ${new Date().toISOString()}`);
 console.log(
   `machine: ${cpu}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}`,
 );
-console.log(`backend: ${report.reason}`);
+const fellBack = report.attempts.filter((a) => !a.ok).map((a) => a.backend);
+console.log(
+  `backend: ${report.reason.split(":")[0]}${fellBack.length > 0 ? ` (unavailable: ${fellBack.join(", ")})` : ""}`,
+);
 console.log(
   `mesh: geodesic sphere frequency ${FREQUENCY}, ${graph.nVertices} vertices, ${nEdges} directed pairs with self; ` +
     `"${type}" → "${type}", ${spec.rings} rings, mean, ${nWeights} weights; graph built in ${graphMs.toFixed(0)} ms`,
