@@ -39,6 +39,13 @@ export {
   RegularNonlinearity,
   type RegularNonlinearityArgs,
 } from "./layers/nonlinearities.js";
+export {
+  FieldDropout,
+  type FieldDropoutArgs,
+  FieldNormalization,
+  type FieldNormalizationArgs,
+  NormalizationError,
+} from "./layers/normalization.js";
 export { gemConvReference } from "./reference.js";
 export {
   assertGaugeEquivariant,

@@ -7,7 +7,22 @@ import {
   type RegularNonlinearityArgs,
 } from "./nonlinearities.js";
 
+import {
+  FieldDropout,
+  type FieldDropoutArgs,
+  FieldNormalization,
+  type FieldNormalizationArgs,
+} from "./normalization.js";
+
 export { gemConvLayer as gemConv } from "./gem-conv.js";
+
+export function fieldNormalization(args: FieldNormalizationArgs): FieldNormalization {
+  return new FieldNormalization(args);
+}
+
+export function fieldDropout(args: FieldDropoutArgs): FieldDropout {
+  return new FieldDropout(args);
+}
 
 export function normNonlinearity(args: NormNonlinearityArgs): NormNonlinearity {
   return new NormNonlinearity(args);
