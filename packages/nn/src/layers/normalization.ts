@@ -1,49 +1,12 @@
-import { FieldType } from "@gemcnn/gauge";
+import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import { checkFieldDim, fieldTypeArgument, joinField, splitField } from "./field-parts.js";
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 /** A bad normalisation or dropout argument; the message names the layer and the argument. */
 export class NormalizationError extends Error {
   override name = "NormalizationError";
-}
-
-function toFieldType(value: string | FieldType, layer: string): FieldType {
-  if (value instanceof FieldType) return value;
-  if (typeof value !== "string")
-    throw new NormalizationError(`${layer}: fieldType must be a field type string`);
-  return FieldType.parse(value);
-}
-
-function checkDim(inputShape: tf.Shape | tf.Shape[], type: FieldType, name: string): void {
-  const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-  if (shape.at(-1) !== type.dim) {
-    throw new NormalizationError(
-      `${name}: input has ${shape.at(-1)} numbers per vertex, but "${type}" has dimension ${type.dim}`,
-    );
-  }
-}
-
-/** Splits `[V × dim]` into the scalars `[V × s]` and the 2-dimensional copies `[V × c × 2]`. */
-function splitField(
-  x: tf.Tensor2D,
-  type: FieldType,
-): { scalars: tf.Tensor2D | null; pairs: tf.Tensor3D | null } {
-  const nVertices = x.shape[0];
-  const s = type.scalarCount;
-  const c = type.nonScalarCount;
-  return {
-    scalars: s > 0 ? tf.slice(x, [0, 0], [nVertices, s]) : null,
-    pairs:
-      c > 0 ? (tf.reshape(tf.slice(x, [0, s], [nVertices, 2 * c]), [nVertices, c, 2]) as tf.Tensor3D) : null,
-  };
-}
-
-function joinField(scalars: tf.Tensor | null, pairs: tf.Tensor | null, nVertices: number): tf.Tensor {
-  const parts: tf.Tensor[] = [];
-  if (scalars !== null) parts.push(scalars);
-  if (pairs !== null) parts.push(tf.reshape(pairs, [nVertices, -1]));
-  return parts.length === 1 ? parts[0] : tf.concat(parts, 1);
 }
 
 export interface FieldNormalizationArgs extends LayerArgs {
@@ -72,7 +35,7 @@ export class FieldNormalization extends tf.layers.Layer {
 
   constructor(args: FieldNormalizationArgs) {
     super(args);
-    this.fieldType = toFieldType(args.fieldType, "FieldNormalization");
+    this.fieldType = fieldTypeArgument(args.fieldType, "FieldNormalization: fieldType", NormalizationError);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
     if (!(this.momentum >= 0 && this.momentum < 1)) {
@@ -83,7 +46,7 @@ export class FieldNormalization extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkDim(inputShape, this.fieldType, this.name);
+    checkFieldDim(inputShape, this.fieldType, this.name, NormalizationError);
     const nCopies = this.fieldType.copies().length;
     const nScalars = this.fieldType.scalarCount;
     this.gamma = this.addWeight("gamma", [nCopies], "float32", tf.initializers.ones());
@@ -189,7 +152,7 @@ export class FieldDropout extends tf.layers.Layer {
 
   constructor(args: FieldDropoutArgs) {
     super(args);
-    this.fieldType = toFieldType(args.fieldType, "FieldDropout");
+    this.fieldType = fieldTypeArgument(args.fieldType, "FieldDropout: fieldType", NormalizationError);
     this.rate = args.rate;
     this.seed = args.seed;
     if (!(this.rate >= 0 && this.rate < 1)) {
@@ -198,7 +161,7 @@ export class FieldDropout extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkDim(inputShape, this.fieldType, this.name);
+    checkFieldDim(inputShape, this.fieldType, this.name, NormalizationError);
     this.built = true;
   }
 
