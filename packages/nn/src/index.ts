@@ -46,6 +46,7 @@ export {
   type FieldNormalizationArgs,
   NormalizationError,
 } from "./layers/normalization.js";
+export { InvariantPooling, type InvariantPoolingArgs, PoolingError } from "./layers/pooling.js";
 export { gemConvReference } from "./reference.js";
 export {
   assertGaugeEquivariant,

@@ -14,7 +14,13 @@ import {
   type FieldNormalizationArgs,
 } from "./normalization.js";
 
+import { InvariantPooling, type InvariantPoolingArgs } from "./pooling.js";
+
 export { gemConvLayer as gemConv } from "./gem-conv.js";
+
+export function invariantPooling(args: InvariantPoolingArgs): InvariantPooling {
+  return new InvariantPooling(args);
+}
 
 export function fieldNormalization(args: FieldNormalizationArgs): FieldNormalization {
   return new FieldNormalization(args);
