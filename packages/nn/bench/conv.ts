@@ -1,7 +1,7 @@
 // pnpm bench:conv — one GemConv 16x0+16x1+16x2 → 16x0+16x1+16x2, 2 rings, 1-ring neighbourhoods
 // with the vertex itself, on the 6,762-vertex geodesic sphere; forward and forward+backward,
 // median of 20 runs after 3 warm-ups. Runs the PyTorch peer (../shared/bench) in the same run
-// when /usr/bin/python3 has torch, and prints the ratios.
+// when /usr/bin/python3 has torch, and prints the ratios (GEMCNN_BENCH_SKIP_PEER=1 skips it).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
@@ -82,6 +82,7 @@ console.log(
 const peer = fileURLToPath(new URL("../../../../shared/bench/gemconv_ref.py", import.meta.url));
 const python = "/usr/bin/python3";
 const hasTorch = (() => {
+  if (process.env.GEMCNN_BENCH_SKIP_PEER === "1") return false;
   try {
     execFileSync(python, ["-c", "import torch"], { stdio: "ignore" });
     return true;
@@ -89,7 +90,7 @@ const hasTorch = (() => {
     return false;
   }
 })();
-if (!existsSync(peer) || !hasTorch) {
+if (process.env.GEMCNN_BENCH_SKIP_PEER === "1" || !existsSync(peer) || !hasTorch) {
   console.log(
     `PyTorch peer skipped: ${existsSync(peer) ? `${python} cannot import torch` : `${peer} not found`}`,
   );

@@ -8,6 +8,7 @@ import {
 import * as tf from "@tensorflow/tfjs";
 import type { ConvGraph } from "./graph.js";
 import { type Aggregation, aggregate, aggregationPlan } from "./kernels/aggregate.js";
+import { concatColumns } from "./kernels/columns.js";
 import { type MixingPlan, mixingMatrices, mixingPlan } from "./kernels/mixing.js";
 
 /** What defines a GemConv apart from its weights. */
@@ -131,6 +132,6 @@ export function gemConv(
     const matrices = mixingMatrices(weights, mixing);
     const outs: tf.Tensor2D[] = blocks.map((a, i) => matMulTallSmall(a, matrices[i]));
     if (bias !== null && bases.nBias > 0) outs[0] = tf.add(outs[0], bias);
-    return outs.length === 1 ? outs[0] : tf.concat2d(outs, 1);
+    return outs.length === 1 ? outs[0] : concatColumns(outs);
   });
 }
