@@ -1,8 +1,13 @@
 import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
-import { checkFieldDim, copyNorms, fieldTypeArgument, splitField } from "./field-parts.js";
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import {
+  checkFieldDim,
+  copyNorms,
+  fieldTypeArgument,
+  type LayerArgs,
+  singleInput,
+  splitField,
+} from "./field-parts.js";
 
 /** A bad pooling argument; the message names the layer and the argument. */
 export class PoolingError extends Error {
@@ -43,7 +48,7 @@ export class InvariantPooling extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      const x = singleInput(inputs);
       const { scalars, pairs } = splitField(x, this.fieldType);
       const parts: tf.Tensor[] = [];
       if (scalars !== null) parts.push(tf.mean(scalars, 0, true));
