@@ -23,7 +23,30 @@ export {
   edgeCount,
   validateConvGraph,
 } from "./graph.js";
+export { activeConvGraph, withConvGraph } from "./graph-context.js";
 export type { Aggregation } from "./kernels/aggregate.js";
+export { GemConv, type GemConvArgs, type GraphKwargs, gemConvLayer } from "./layers/gem-conv.js";
+/** Layer factories in tfjs style: `layers.gemConv({ inType, outType })`. */
+export * as layers from "./layers/index.js";
+export {
+  ACTIVATIONS,
+  type ActivationName,
+  GatedNonlinearity,
+  type GatedNonlinearityArgs,
+  NonlinearityError,
+  NormNonlinearity,
+  type NormNonlinearityArgs,
+  RegularNonlinearity,
+  type RegularNonlinearityArgs,
+} from "./layers/nonlinearities.js";
+export {
+  FieldDropout,
+  type FieldDropoutArgs,
+  FieldNormalization,
+  type FieldNormalizationArgs,
+  NormalizationError,
+} from "./layers/normalization.js";
+export { InvariantPooling, type InvariantPoolingArgs, PoolingError } from "./layers/pooling.js";
 export { gemConvReference } from "./reference.js";
 export {
   assertGaugeEquivariant,

@@ -2,6 +2,8 @@ import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import type { ConvGraph } from "../graph.js";
 import { defineJsKernel } from "./js-kernel.js";
+import type { SimdKernels } from "./simd-module.js";
+import { type WasmArena, wasmArena } from "./wasm-arena.js";
 import { activeWasmHeap, type WasmHeap } from "./wasm-heap.js";
 
 /**
@@ -17,7 +19,7 @@ import { activeWasmHeap, type WasmHeap } from "./wasm-heap.js";
  * (`s_p` the mean's 1/count or 1), so the edges only rotate and accumulate input-sized vectors
  * and all channel mixing is one dense matMul per output order (`A_m · M_m`, see mixing.ts).
  * Per edge that is (1 + 2·L_out)·R·dim_in multiply-adds, against R·dim_in·dim_out for mixing
- * every edge's message densely: 10× fewer for 16x0+16x1+16x2 with two rings.
+ * every edge's message densely: 16× fewer for 16x0+16x1+16x2 with two rings.
  *
  * `A_m` is row-major `[V × width_m]`: the columns are `(c, r, input column)` followed, when the
  * vertex is in its own neighbourhood and the input has order `m`, by `s_p` times the input's
@@ -287,11 +289,45 @@ export function aggregateBackward(plan: AggregationPlan, da: Float32Array[], dx:
   selfBackward(plan, da, dx);
 }
 
-/** Addresses on the wasm heap for the SIMD path; allocated before the kernel runs. */
+/** Float32 copies of the plan's tables for the SIMD kernels, made once per plan. */
+interface PlanTables {
+  readonly coefficients: Float32Array;
+  readonly transportTrig: Float32Array;
+  /** Per input term: byte offset of its `cos` in a trig row (−1 for scalars), first and end byte. */
+  readonly terms: Uint32Array;
+}
+
+const planTables = new WeakMap<AggregationPlan, PlanTables>();
+
+function tablesOf(plan: AggregationPlan): PlanTables {
+  let tables = planTables.get(plan);
+  if (tables === undefined) {
+    tables = {
+      coefficients: Float32Array.from(plan.coefficients),
+      transportTrig: Float32Array.from(plan.transportTrig),
+      terms: Uint32Array.from(
+        Array.from(plan.inTermOrder, (order, t) => [
+          order === 0 ? -1 : 8 * (order - 1),
+          4 * plan.inTermStart[t],
+          4 * plan.inTermEnd[t],
+        ]).flat(),
+      ),
+    };
+    planTables.set(plan, tables);
+  }
+  return tables;
+}
+
+/** Addresses of the SIMD path's data in a wasm memory (the backend's heap or the private arena). */
 interface WasmAddresses {
-  readonly heap: WasmHeap;
+  readonly heap: { readonly memory: WebAssembly.Memory; readonly kernels: SimdKernels };
   readonly offsets: number;
+  readonly sources: number;
   readonly coefficients: number;
+  /** `[E × 2·L_in]` f32: `cos nα, sin nα`. */
+  readonly transportTrig: number;
+  /** The input terms for the transport kernels: (trig byte offset or −1, first byte, end byte). */
+  readonly terms: number;
   /** Scratch `[E × dim_in]` f32: the transported neighbour rows (forward) or their gradients. */
   readonly rows: number;
   /** Scratch `[K × 2]` i32: the target table of the SIMD kernels. */
@@ -303,7 +339,10 @@ function wasmAddresses(heap: WasmHeap, plan: AggregationPlan): WasmAddresses {
   return {
     heap,
     offsets: heap.constant(plan, "offsets", () => plan.offsets),
-    coefficients: heap.constant(plan, "coefficients", () => Float32Array.from(plan.coefficients)),
+    sources: heap.constant(plan, "sources", () => plan.sources),
+    coefficients: heap.constant(plan, "coefficients", () => tablesOf(plan).coefficients),
+    transportTrig: heap.constant(plan, "transportTrig", () => tablesOf(plan).transportTrig),
+    terms: heap.constant(plan, "terms", () => tablesOf(plan).terms),
     rows: heap.scratch("aggregate rows", 4 * nEdges * plan.dimIn),
     targets: heap.scratch("aggregate targets", 8 * plan.nCoefficients),
   };
@@ -319,7 +358,19 @@ function writeTargets(plan: AggregationPlan, w: WasmAddresses, blocks: Float32Ar
   }
 }
 
-/** Forward with the SIMD kernel: transported rows in JavaScript, the accumulation in wasm. */
+/** The transport kernels' arguments after the vertex array. */
+function transportArguments(plan: AggregationPlan, w: WasmAddresses) {
+  return [
+    plan.dimIn,
+    w.transportTrig,
+    8 * plan.maxInOrder,
+    w.terms,
+    plan.inTermOrder.length,
+    w.rows,
+  ] as const;
+}
+
+/** Forward with the SIMD kernels: transport every neighbour row, then accumulate the coefficients. */
 function aggregateForwardSimd(
   plan: AggregationPlan,
   w: WasmAddresses,
@@ -327,8 +378,7 @@ function aggregateForwardSimd(
   a: Float32Array[],
 ): void {
   const { nVertices, dimIn, sources } = plan;
-  const rows = new Float32Array(w.heap.memory.buffer, w.rows, sources.length * dimIn);
-  for (let e = 0; e < sources.length; e++) transportRow(plan, e, 1, x, sources[e] * dimIn, rows, e * dimIn);
+  w.heap.kernels.gatherTransported(sources.length, w.sources, x.byteOffset, ...transportArguments(plan, w));
   writeTargets(plan, w, a);
   w.heap.kernels.accumulate(
     nVertices,
@@ -342,7 +392,7 @@ function aggregateForwardSimd(
   selfForward(plan, x, a);
 }
 
-/** Backward with the SIMD kernel: the gather in wasm, the inverse transport and scatter in JavaScript. */
+/** Backward with the SIMD kernels: gather the coefficients' gradients, then transport them back and scatter. */
 function aggregateBackwardSimd(
   plan: AggregationPlan,
   w: WasmAddresses,
@@ -354,13 +404,47 @@ function aggregateBackwardSimd(
   rows.fill(0);
   writeTargets(plan, w, da);
   w.heap.kernels.gather(nVertices, w.offsets, w.rows, dimIn, w.coefficients, plan.nCoefficients, w.targets);
-  const y = new Float64Array(dimIn);
-  for (let e = 0; e < sources.length; e++) {
-    transportRow(plan, e, -1, rows, e * dimIn, y, 0);
-    const qo = sources[e] * dimIn;
-    for (let j = 0; j < dimIn; j++) dx[qo + j] += y[j];
-  }
+  w.heap.kernels.scatterTransported(sources.length, w.sources, dx.byteOffset, ...transportArguments(plan, w));
   selfBackward(plan, da, dx);
+}
+
+/** The plan's tables and scratch in the arena (reset first: everything of a call lives there). */
+function arenaAddresses(arena: WasmArena, plan: AggregationPlan): WasmAddresses {
+  arena.reset();
+  const tables = tablesOf(plan);
+  return {
+    heap: arena,
+    offsets: arena.put(plan.offsets),
+    sources: arena.put(plan.sources),
+    coefficients: arena.put(tables.coefficients),
+    transportTrig: arena.put(tables.transportTrig),
+    terms: arena.put(tables.terms),
+    rows: arena.alloc(4 * plan.sources.length * plan.dimIn),
+    targets: arena.alloc(8 * plan.nCoefficients),
+  };
+}
+
+/**
+ * Runs a SIMD pass in the private arena: copies `inputs` in, gives the pass zeroed views for
+ * `outputs`, and copies the results back out.
+ */
+function inArena(
+  arena: WasmArena,
+  plan: AggregationPlan,
+  inputs: Float32Array[],
+  outputs: Float32Array[],
+  pass: (w: WasmAddresses, inViews: Float32Array[], outViews: Float32Array[]) => void,
+): void {
+  const w = arenaAddresses(arena, plan);
+  const inAt = inputs.map((v) => arena.put(v));
+  const outAt = outputs.map((v) => arena.alloc(v.byteLength));
+  const buffer = arena.memory.buffer;
+  const inViews = inAt.map((at, i) => new Float32Array(buffer, at, inputs[i].length));
+  const outViews = outAt.map((at, i) => new Float32Array(buffer, at, outputs[i].length).fill(0));
+  pass(w, inViews, outViews);
+  outViews.forEach((v, i) => {
+    outputs[i].set(v);
+  });
 }
 
 interface PlanAttrs {
@@ -373,16 +457,26 @@ const aggregateKernel = defineJsKernel<PlanAttrs>({
   name: "GemcnnAggregate",
   inputNames: ["x"],
   outputShapes: ({ plan }) => plan.blocks.map((b) => [plan.nVertices, b.width]),
-  body: ({ plan, wasm }, [x], a) =>
-    wasm === null ? aggregateForward(plan, x, a) : aggregateForwardSimd(plan, wasm, x, a),
+  body: ({ plan, wasm }, [x], a) => {
+    const arena = wasm === null && useSimd ? wasmArena() : null;
+    if (wasm !== null) aggregateForwardSimd(plan, wasm, x, a);
+    else if (arena !== null) {
+      inArena(arena, plan, [x], a, (w, [xs], outs) => aggregateForwardSimd(plan, w, xs, outs));
+    } else aggregateForward(plan, x, a);
+  },
 });
 
 /** Inputs: the gradients of the blocks, in block order. */
 const aggregateGradientKernel = defineJsKernel<PlanAttrs>({
   name: "GemcnnAggregateGrad",
   outputShapes: ({ plan }) => [[plan.nVertices, plan.dimIn]],
-  body: ({ plan, wasm }, da, [dx]) =>
-    wasm === null ? aggregateBackward(plan, da, dx) : aggregateBackwardSimd(plan, wasm, da, dx),
+  body: ({ plan, wasm }, da, [dx]) => {
+    const arena = wasm === null && useSimd ? wasmArena() : null;
+    if (wasm !== null) aggregateBackwardSimd(plan, wasm, da, dx);
+    else if (arena !== null) {
+      inArena(arena, plan, da, [dx], (w, das, [dxs]) => aggregateBackwardSimd(plan, w, das, dxs));
+    } else aggregateBackward(plan, da, dx);
+  },
 });
 
 /** The SIMD path's addresses on the active backend (allocating them now, before any view is taken). */
@@ -394,7 +488,10 @@ function wasmFor(plan: AggregationPlan): WasmAddresses | null {
 
 let useSimd = true;
 
-/** Turns the wasm SIMD path off (`false`) or back on; for tests and benchmarks of the JavaScript loops. */
+/**
+ * Turns the SIMD paths off (`false`) or back on; for tests and benchmarks of the JavaScript loops.
+ * On the wasm backend the SIMD kernels work on its heap; on other backends in a private arena.
+ */
 export function setAggregateSimd(enabled: boolean): void {
   useSimd = enabled;
 }

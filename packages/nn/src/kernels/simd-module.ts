@@ -1,6 +1,7 @@
 /**
- * A tiny WebAssembly module (SIMD, 128-bit) with the inner loops of the aggregation kernel, run
- * directly on the tfjs wasm backend's heap (it imports that backend's memory).
+ * A tiny WebAssembly module (SIMD, 128-bit) with the per-edge loops of the aggregation kernel,
+ * run directly on the tfjs wasm backend's heap (it imports that backend's memory): the
+ * coefficient multiply-adds below, and the transport of rows (`transportBody`).
  *
  * Why hand-assembled: the loops are a few dozen instructions, and a toolchain (emscripten, wabt,
  * AssemblyScript) would add a build step and a generated artefact for them. The bytes are built
@@ -54,12 +55,24 @@ const op = {
   i32: (value: number) => [0x41, ...signedLeb(value)],
   i32Load: (offset = 0) => [0x28, 2, ...unsignedLeb(offset)],
   f32Load: [0x2a, 2, 0],
+  f32LoadAt: (offset: number) => [0x2a, 2, ...unsignedLeb(offset)],
   f32Store: [0x38, 2, 0],
+  f32StoreAt: (offset: number) => [0x38, 2, ...unsignedLeb(offset)],
+  if: [0x04, 0x40],
+  else: [0x05],
+  i32LtS: [0x48],
   i32GeU: [0x4f],
   i32Add: [0x6a],
+  i32Sub: [0x6b],
   i32Mul: [0x6c],
+  i32And: [0x71],
+  f32Neg: [0x8c],
   f32Add: [0x92],
+  f32Sub: [0x93],
   f32Mul: [0x94],
+  v128Const: (values: number[]) => [0xfd, 0x0c, ...new Uint8Array(Float32Array.from(values).buffer)],
+  /** Swaps the two floats of each pair: lanes (1, 0, 3, 2). */
+  swapPairs: [0xfd, 0x0d, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11],
   v128Load: [0xfd, 0x00, 4, 0],
   v128Store: [0xfd, 0x0b, 4, 0],
   f32x4Splat: [0xfd, 0x13],
@@ -138,19 +151,6 @@ function kernelBody(direction: "accumulate" | "gather"): number[] {
     ...op.f32Add,
     ...op.f32Store,
   ];
-  /** `block loop (exit when a ≥ b) body (br loop) end end` */
-  const whileLess = (a: number, b: number, body: number[]) => [
-    ...op.block,
-    ...op.loop,
-    ...op.get(a),
-    ...op.get(b),
-    ...op.i32GeU,
-    ...op.brIf(1),
-    ...body,
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-  ];
   const perCoefficient = [
     // κ = coefficients[e·K + k]; target = base_k + p · stride_k
     ...op.get(COEF_ROW),
@@ -228,7 +228,7 @@ function kernelBody(direction: "accumulate" | "gather"): number[] {
     ...op.set(DIM_BYTES),
     ...op.get(DIM_BYTES),
     ...op.i32(-16),
-    0x71, // i32.and
+    ...op.i32And,
     ...op.set(DIM_VECTOR_BYTES),
     ...op.i32(0),
     ...op.set(P),
@@ -238,6 +238,216 @@ function kernelBody(direction: "accumulate" | "gather"): number[] {
   // Locals: 10 i32, 1 f32, 1 v128.
   const locals = [3, ...unsignedLeb(10), 0x7f, 1, 0x7d, 1, 0x7b];
   const code = [...locals, ...body];
+  return [...unsignedLeb(code.length), ...code];
+}
+
+/** `block loop (exit when a ≥ b) body (br loop) end end` */
+function whileLess(a: number, b: number, body: number[]): number[] {
+  return [
+    ...op.block,
+    ...op.loop,
+    ...op.get(a),
+    ...op.get(b),
+    ...op.i32GeU,
+    ...op.brIf(1),
+    ...body,
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+}
+
+/**
+ * The transport of rows between vertices and edges, term by term: scalars are copied, each
+ * 2-dimensional copy of order n is rotated by `ρ_n(±α_e)` using the edge's `cos nα, sin nα`.
+ * - `gatherTransported(E, sources, x, dim, trig, trigStride, terms, nTerms, rows)`:
+ *   `rows[e] = ρ(α_e) x[sources[e]]`;
+ * - `scatterTransported(E, sources, dx, dim, trig, trigStride, terms, nTerms, rows)`:
+ *   `dx[sources[e]] += ρ(−α_e) rows[e]`.
+ * `trig` is `[E × trigStride bytes]` f32; `terms` is `nTerms` triples of i32: byte offset of the
+ * term's `cos` in a trig row (−1 for scalars), first and one-past-last byte of the term in a row.
+ */
+function transportBody(direction: "gather" | "scatter"): number[] {
+  const [EDGES, SOURCES, VERTEX, DIM, TRIG, TSTRIDE, TERMS, NTERMS, ROWS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [EI, VROW, EROW, TROW, TI, TEND, J, JEND, JVEND, TOFF, SRC, DST, DIMB] = [
+    9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+  ];
+  const [C, S, A, B] = [22, 23, 24, 25];
+  const [C4, S4, VEC] = [26, 27, 28];
+  const add = direction === "scatter";
+  const at = (base: number) => [...op.get(base), ...op.get(J), ...op.i32Add];
+  /** Stores the value on the stack at DST + J (+ offset), added to what is there when scattering. */
+  const storeF32 = (offset: number, value: number[]) => [
+    ...at(DST),
+    ...value,
+    ...(add ? [...at(DST), ...op.f32LoadAt(offset), ...op.f32Add] : []),
+    ...op.f32StoreAt(offset),
+  ];
+  const copyScalars = [
+    ...whileLess(J, JVEND, [
+      ...at(DST),
+      ...at(SRC),
+      ...op.v128Load,
+      ...(add ? [...at(DST), ...op.v128Load, ...op.f32x4Add] : []),
+      ...op.v128Store,
+      ...increment(J, 16),
+    ]),
+    ...whileLess(J, JEND, [...storeF32(0, [...at(SRC), ...op.f32Load]), ...increment(J, 4)]),
+  ];
+  const rotatePairs = [
+    ...op.get(TROW),
+    ...op.get(TOFF),
+    ...op.i32Add,
+    ...op.f32Load,
+    ...op.set(C),
+    ...op.get(TROW),
+    ...op.get(TOFF),
+    ...op.i32Add,
+    ...op.f32LoadAt(4),
+    ...(add ? op.f32Neg : []),
+    ...op.set(S),
+    ...op.get(C),
+    ...op.f32x4Splat,
+    ...op.set(C4),
+    ...op.get(S),
+    ...op.f32x4Splat,
+    ...op.v128Const([-1, 1, -1, 1]),
+    ...op.f32x4Mul,
+    ...op.set(S4),
+    // Four floats (two copies) at a time: c·(a, b) + s·(−b, a).
+    ...whileLess(J, JVEND, [
+      ...at(DST),
+      ...at(SRC),
+      ...op.v128Load,
+      ...op.set(VEC),
+      ...op.get(C4),
+      ...op.get(VEC),
+      ...op.f32x4Mul,
+      ...op.get(S4),
+      ...op.get(VEC),
+      ...op.get(VEC),
+      ...op.swapPairs,
+      ...op.f32x4Mul,
+      ...op.f32x4Add,
+      ...(add ? [...at(DST), ...op.v128Load, ...op.f32x4Add] : []),
+      ...op.v128Store,
+      ...increment(J, 16),
+    ]),
+    // A last copy: (c a − s b, s a + c b).
+    ...whileLess(J, JEND, [
+      ...at(SRC),
+      ...op.f32Load,
+      ...op.set(A),
+      ...at(SRC),
+      ...op.f32LoadAt(4),
+      ...op.set(B),
+      ...storeF32(0, [
+        ...op.get(C),
+        ...op.get(A),
+        ...op.f32Mul,
+        ...op.get(S),
+        ...op.get(B),
+        ...op.f32Mul,
+        ...op.f32Sub,
+      ]),
+      ...storeF32(4, [
+        ...op.get(S),
+        ...op.get(A),
+        ...op.f32Mul,
+        ...op.get(C),
+        ...op.get(B),
+        ...op.f32Mul,
+        ...op.f32Add,
+      ]),
+      ...increment(J, 8),
+    ]),
+  ];
+  const perTerm = [
+    ...op.get(TERMS),
+    ...op.get(TI),
+    ...op.i32Add,
+    ...op.i32Load(0),
+    ...op.set(TOFF),
+    ...op.get(TERMS),
+    ...op.get(TI),
+    ...op.i32Add,
+    ...op.i32Load(4),
+    ...op.set(J),
+    ...op.get(TERMS),
+    ...op.get(TI),
+    ...op.i32Add,
+    ...op.i32Load(8),
+    ...op.set(JEND),
+    // JVEND = J + ((JEND − J) & −16)
+    ...op.get(J),
+    ...op.get(JEND),
+    ...op.get(J),
+    ...op.i32Sub,
+    ...op.i32(-16),
+    ...op.i32And,
+    ...op.i32Add,
+    ...op.set(JVEND),
+    ...op.get(TOFF),
+    ...op.i32(0),
+    ...op.i32LtS,
+    ...op.if,
+    ...copyScalars,
+    ...op.else,
+    ...rotatePairs,
+    ...op.end,
+    ...increment(TI, 12),
+  ];
+  const [source, destination] = direction === "gather" ? [VROW, EROW] : [EROW, VROW];
+  const perEdge = [
+    // VROW = vertex + sources[e]·dim·4; EROW = rows + e·dim·4; TROW = trig + e·trigStride
+    ...op.get(VERTEX),
+    ...op.get(SOURCES),
+    ...op.get(EI),
+    ...op.i32(4),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.i32Load(0),
+    ...op.get(DIMB),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.set(VROW),
+    ...op.get(ROWS),
+    ...op.get(EI),
+    ...op.get(DIMB),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.set(EROW),
+    ...op.get(TRIG),
+    ...op.get(EI),
+    ...op.get(TSTRIDE),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.set(TROW),
+    ...op.get(source),
+    ...op.set(SRC),
+    ...op.get(destination),
+    ...op.set(DST),
+    ...op.i32(0),
+    ...op.set(TI),
+    ...whileLess(TI, TEND, perTerm),
+    ...increment(EI, 1),
+  ];
+  const body = [
+    ...op.get(DIM),
+    ...op.i32(4),
+    ...op.i32Mul,
+    ...op.set(DIMB),
+    ...op.get(NTERMS),
+    ...op.i32(12),
+    ...op.i32Mul,
+    ...op.set(TEND),
+    ...op.i32(0),
+    ...op.set(EI),
+    ...whileLess(EI, EDGES, perEdge),
+    ...op.end,
+  ];
+  // Locals: 13 i32, 4 f32, 3 v128.
+  const code = [3, 13, 0x7f, 4, 0x7d, 3, 0x7b, ...body];
   return [...unsignedLeb(code.length), ...code];
 }
 
@@ -253,20 +463,38 @@ function name(text: string): number[] {
 /** The module's bytes: imports `env.memory`, exports `accumulate` and `gather`. */
 export function simdModuleBytes(): Uint8Array<ArrayBuffer> {
   const i32 = 0x7f;
-  const functionType = [0x60, 7, i32, i32, i32, i32, i32, i32, i32, 0];
+  const sevenInts = [0x60, 7, ...new Array(7).fill(i32), 0];
+  const nineInts = [0x60, 9, ...new Array(9).fill(i32), 0];
+  const exports: [string, number][] = [
+    ["accumulate", 0],
+    ["gather", 1],
+    ["gatherTransported", 2],
+    ["scatterTransported", 3],
+  ];
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, ...functionType]),
+    ...section(1, [2, ...sevenInts, ...nineInts]),
     ...section(2, [1, ...name("env"), ...name("memory"), 0x02, 0x00, 0x01]),
-    ...section(3, [2, 0, 0]),
-    ...section(7, [2, ...name("accumulate"), 0x00, 0, ...name("gather"), 0x00, 1]),
-    ...section(10, [2, ...kernelBody("accumulate"), ...kernelBody("gather")]),
+    ...section(3, [4, 0, 0, 1, 1]),
+    ...section(7, [exports.length, ...exports.flatMap(([n, index]) => [...name(n), 0x00, index])]),
+    ...section(10, [
+      4,
+      ...kernelBody("accumulate"),
+      ...kernelBody("gather"),
+      ...transportBody("gather"),
+      ...transportBody("scatter"),
+    ]),
   ]);
 }
 
+type Addresses7 = [number, number, number, number, number, number, number];
+type Addresses9 = [number, number, number, number, number, number, number, number, number];
+
 export interface SimdKernels {
-  accumulate(...args: [number, number, number, number, number, number, number]): void;
-  gather(...args: [number, number, number, number, number, number, number]): void;
+  accumulate(...args: Addresses7): void;
+  gather(...args: Addresses7): void;
+  gatherTransported(...args: Addresses9): void;
+  scatterTransported(...args: Addresses9): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
