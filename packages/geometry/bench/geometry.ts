@@ -4,11 +4,9 @@
 // preprocessing side by side with ours on its 6,762-vertex sphere.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import {
   kRing,
   logMap,
@@ -36,43 +34,52 @@ const frequencies = (argument("--sizes") ?? "32,100,316").split(",").map(Number)
 const comparisonFrequency = 26;
 const withPython = !process.argv.includes("--no-python");
 
-// A full garbage collection before each timed run, so that no stage pays for another's garbage.
-setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as () => void;
+interface Timing {
+  /** Median wall time, ms. */
+  wall: number;
+  /** Median CPU time (user + system) of this process, ms: what a single core spends even when
+   * other processes share the machine and stretch the wall time. */
+  cpu: number;
+}
 
-/** Median wall time in ms of `run` over repeats (after one warm-up), at least 3 and up to ~2 s. */
-function median(run: () => unknown, setup: () => void = () => {}): number {
-  setup();
-  run();
-  const times: number[] = [];
-  let total = 0;
-  while (times.length < 3 || (times.length < 25 && total < 2000)) {
+/** Median times of `run` over repeats (after one warm-up), at least 3 and up to ~2 s. */
+function median(run: () => unknown, setup: () => void = () => {}): Timing {
+  for (let i = 0; i < 2; i++) {
     setup();
-    collectGarbage();
+    run();
+  }
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  let total = 0;
+  while (walls.length < 3 || (walls.length < 25 && total < 2000)) {
+    setup();
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     run();
-    const time = performance.now() - start;
-    times.push(time);
-    total += time;
+    const wall = performance.now() - start;
+    const cpu = process.cpuUsage(cpuStart);
+    walls.push(wall);
+    cpus.push((cpu.user + cpu.system) / 1000);
+    total += wall;
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const middle = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { wall: middle(walls), cpu: middle(cpus) };
 }
 
 interface Row {
   stage: string;
   vertices: number;
   pairs?: number;
-  ms: number;
+  timing: Timing;
 }
 const rows: Row[] = [];
 
-function record(stage: string, vertices: number, ms: number, pairs?: number): void {
-  rows.push({ stage, vertices, pairs, ms });
-  const rate = vertices / (ms / 1000);
+function record(stage: string, vertices: number, timing: Timing, pairs?: number): void {
+  rows.push({ stage, vertices, pairs, timing });
+  const rate = vertices / (timing.cpu / 1000);
   const pairText = pairs === undefined ? "" : `${pairs.toLocaleString("en")} pairs`;
   console.log(
-    `${stage.padEnd(56)} ${vertices.toLocaleString("en").padStart(9)} V ${pairText.padStart(18)} ${ms.toFixed(2).padStart(10)} ms ${(rate / 1e6).toFixed(2).padStart(8)} M vertices/s`,
+    `${stage.padEnd(56)} ${vertices.toLocaleString("en").padStart(9)} V ${pairText.padStart(18)} ${timing.cpu.toFixed(2).padStart(10)} ms cpu ${timing.wall.toFixed(2).padStart(10)} ms wall ${(rate / 1e6).toFixed(2).padStart(7)} M vertices/s`,
   );
 }
 
@@ -221,6 +228,22 @@ function benchmarkMesh(f: number): void {
   });
 }
 
+/** Runs every stage on a small sphere until the JIT has compiled the code, so no figure includes compiling. */
+function warmUp(): void {
+  const data = geodesicSphere(12);
+  withObjFile(data, (path) => {
+    for (let i = 0; i < 30; i++) {
+      const geometry = MeshGeometry.fromData(readMeshSync(path));
+      validateMesh(data);
+      gemcnnWork(geometry.mesh, geometry.positions);
+      const { frames } = precomputeNeighbourhoodGeometry(geometry);
+      const twoRing = kRing(geometry.mesh, 2, { includeSelf: true });
+      logMap(geometry, frames, twoRing, { method: "projection" });
+      parallelTransport(geometry, frames, twoRing, { method: "normal-rotation" });
+    }
+  });
+}
+
 function compareWithGemcnn(): void {
   const generated = geodesicSphere(comparisonFrequency);
   const nVertices = generated.positions.length / 3;
@@ -256,11 +279,12 @@ function compareWithGemcnn(): void {
     record(
       "GEM-CNN numpy geometry(), from triangles",
       reference.vertices,
-      reference.median_ms,
+      { wall: reference.median_wall_ms, cpu: reference.median_cpu_ms },
       reference.pairs,
     );
+    const ratio = (ours: Timing) => (reference.median_cpu_ms / ours.cpu).toFixed(1);
     console.log(
-      `speed-up over GEM-CNN's numpy ${reference.numpy} (same mesh, same run): ${(reference.median_ms / fromMesh).toFixed(1)}x from a mesh, ${(reference.median_ms / fromTriangles).toFixed(1)}x from triangles, ${(reference.median_ms / exact).toFixed(1)}x with the defaults`,
+      `speed-up over GEM-CNN's numpy ${reference.numpy} (same mesh, same run, CPU time): ${ratio(fromMesh)}x from a mesh, ${ratio(fromTriangles)}x from triangles, ${ratio(exact)}x with the defaults`,
     );
   });
 }
@@ -268,6 +292,11 @@ function compareWithGemcnn(): void {
 console.log(
   `geometry benchmark, ${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores; one used)`,
 );
-console.log("median wall time of each stage, vertices per second = vertices / median time");
+console.log(
+  `load average at start ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}; median CPU and wall time of each stage; vertices per second = vertices / median CPU time`,
+);
+warmUp();
 compareWithGemcnn();
 for (const f of frequencies) benchmarkMesh(f);

@@ -29,29 +29,131 @@ const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
  * out of range, …) so that the careful parser can read the file and word the error.
  */
 export function parseObjFast(text: string): TriangleMeshData | undefined {
-  const length = text.length;
-  let positions = new Float64Array(Math.max(48, Math.ceil(text.length / 25)));
-  let nCoordinates = 0;
-  let triangles = new Uint32Array(Math.max(48, Math.ceil(text.length / 12)));
-  let nTriangleCorners = 0;
-  let corners = new Uint32Array(16);
-  let i = 0;
+  return new ObjScanner(text).read();
+}
 
-  /** Reads a decimal number from i (the DECIMAL syntax of text.ts); NaN if there is none. */
-  const readNumber = (): number => {
+// A class rather than closures: the reading position is then a field, which the JIT keeps in a
+// register-friendly form, where a variable shared by closures lives in a heap-allocated context.
+class ObjScanner {
+  private readonly text: string;
+  private readonly length: number;
+  private i = 0;
+
+  constructor(text: string) {
+    this.text = text;
+    this.length = text.length;
+  }
+
+  read(): TriangleMeshData | undefined {
+    const { text, length } = this;
+    let positions = new Float64Array(Math.max(48, Math.ceil(length / 25)));
+    let nCoordinates = 0;
+    let triangles = new Uint32Array(Math.max(48, Math.ceil(length / 12)));
+    let nTriangleCorners = 0;
+    let corners = new Uint32Array(16);
+    while (this.i < length) {
+      this.skipBlanks();
+      if (this.i >= length) break;
+      const code = text.charCodeAt(this.i);
+      if (code === NEWLINE) {
+        this.i++;
+        continue;
+      }
+      // Anything but printable ASCII at the start of a line: leave it to the careful parser, whose
+      // idea of whitespace is wider.
+      if (code < 33 || code > 126) return undefined;
+      const following = this.i + 1 < length ? text.charCodeAt(this.i + 1) : NEWLINE;
+      const isRecord = (code === LOWER_V || code === LOWER_F) && (following === SPACE || following === TAB);
+      if (!isRecord) {
+        // `v` or `f` alone, or followed by a comment or odd whitespace, is an error or unclear.
+        if (
+          (code === LOWER_V || code === LOWER_F) &&
+          (following < 33 || following > 126 || following === HASH)
+        ) {
+          return undefined;
+        }
+        // Comments and every other record (vt, vn, o, g, s, usemtl, …) are skipped.
+        const end = text.indexOf("\n", this.i);
+        this.i = end < 0 ? length : end + 1;
+        continue;
+      }
+      this.i += 2;
+      if (code === LOWER_V) {
+        if (nCoordinates + 3 > positions.length) {
+          const grown = new Float64Array(2 * positions.length);
+          grown.set(positions);
+          positions = grown;
+        }
+        let count = 0;
+        while (!this.atEndOfLine()) {
+          const value = this.readNumber();
+          if (Number.isNaN(value) || !this.tokenEnded()) return undefined;
+          // Numbers after the third (w, colours) are checked, as the careful parser does, and dropped.
+          if (count < 3) positions[nCoordinates + count] = value;
+          count++;
+        }
+        if (count < 3) return undefined;
+        nCoordinates += 3;
+      } else {
+        const defined = nCoordinates / 3;
+        let count = 0;
+        while (!this.atEndOfLine()) {
+          const index = this.readIndex();
+          // Optional texture and normal indices: /vt, /vt/vn or //vn.
+          if (text.charCodeAt(this.i) === SLASH) {
+            this.i++;
+            if (text.charCodeAt(this.i) === SLASH) {
+              this.i++;
+              if (!this.skipInteger()) return undefined;
+            } else {
+              if (!this.skipInteger()) return undefined;
+              if (text.charCodeAt(this.i) === SLASH) {
+                this.i++;
+                if (!this.skipInteger()) return undefined;
+              }
+            }
+          }
+          if (!this.tokenEnded()) return undefined;
+          const resolved = index > 0 ? index - 1 : defined + index;
+          if (index === 0 || resolved < 0 || resolved >= defined) return undefined;
+          if (count === corners.length) {
+            const grown = new Uint32Array(2 * count);
+            grown.set(corners);
+            corners = grown;
+          }
+          corners[count++] = resolved;
+        }
+        if (count < 3) return undefined;
+        if (nTriangleCorners + 3 * (count - 2) > triangles.length) {
+          const grown = new Uint32Array(Math.max(2 * triangles.length, nTriangleCorners + 3 * (count - 2)));
+          grown.set(triangles);
+          triangles = grown;
+        }
+        for (let k = 1; k + 1 < count; k++) {
+          triangles[nTriangleCorners++] = corners[0];
+          triangles[nTriangleCorners++] = corners[k];
+          triangles[nTriangleCorners++] = corners[k + 1];
+        }
+      }
+    }
+    return { positions: positions.slice(0, nCoordinates), triangles: triangles.slice(0, nTriangleCorners) };
+  }
+
+  /** Reads a decimal number (the DECIMAL syntax of text.ts); NaN if there is none. */
+  private readNumber(): number {
+    const text = this.text;
+    let i = this.i;
     const start = i;
     let code = text.charCodeAt(i);
     const negative = code === MINUS;
     if (code === PLUS || code === MINUS) code = text.charCodeAt(++i);
     let mantissa = 0;
     let digits = 0;
-    let integerDigits = 0;
     while (code >= ZERO && code <= NINE) {
       mantissa = mantissa * 10 + (code - ZERO);
-      integerDigits++;
+      digits++;
       code = text.charCodeAt(++i);
     }
-    digits = integerDigits;
     let fractionDigits = 0;
     if (code === DOT) {
       code = text.charCodeAt(++i);
@@ -62,7 +164,10 @@ export function parseObjFast(text: string): TriangleMeshData | undefined {
       }
       digits += fractionDigits;
     }
-    if (digits === 0) return Number.NaN;
+    if (digits === 0) {
+      this.i = i;
+      return Number.NaN;
+    }
     let exponent = false;
     if (code === LOWER_E || code === UPPER_E) {
       exponent = true;
@@ -70,8 +175,12 @@ export function parseObjFast(text: string): TriangleMeshData | undefined {
       if (code === PLUS || code === MINUS) code = text.charCodeAt(++i);
       const exponentStart = i;
       while (code >= ZERO && code <= NINE) code = text.charCodeAt(++i);
-      if (i === exponentStart) return Number.NaN;
+      if (i === exponentStart) {
+        this.i = i;
+        return Number.NaN;
+      }
     }
+    this.i = i;
     // Clinger's fast path: an exact integer mantissa below 2^53 divided by an exact power of ten
     // is correctly rounded, like Number(). Longer numbers and exponents go through Number().
     if (!exponent && digits <= 15 && fractionDigits <= 22) {
@@ -80,10 +189,12 @@ export function parseObjFast(text: string): TriangleMeshData | undefined {
     }
     const value = Number(text.slice(start, i));
     return Number.isFinite(value) ? value : Number.NaN;
-  };
+  }
 
   /** Reads a 1-based (or negative) OBJ index; 0 if malformed or implausibly large. */
-  const readIndex = (): number => {
+  private readIndex(): number {
+    const text = this.text;
+    let i = this.i;
     let code = text.charCodeAt(i);
     const negative = code === MINUS;
     if (code === PLUS || code === MINUS) code = text.charCodeAt(++i);
@@ -93,129 +204,49 @@ export function parseObjFast(text: string): TriangleMeshData | undefined {
       value = value * 10 + (code - ZERO);
       code = text.charCodeAt(++i);
     }
+    this.i = i;
     if (i === start || i - start > 12) return 0;
     return negative ? -value : value;
-  };
+  }
 
   /** Skips an integer (optional sign, at least one digit); false if there is none. */
-  const skipInteger = (): boolean => {
+  private skipInteger(): boolean {
+    const text = this.text;
+    let i = this.i;
     let code = text.charCodeAt(i);
     if (code === PLUS || code === MINUS) code = text.charCodeAt(++i);
     const start = i;
     while (code >= ZERO && code <= NINE) code = text.charCodeAt(++i);
+    this.i = i;
     return i > start;
-  };
+  }
 
-  const skipBlanks = () => {
+  private skipBlanks(): void {
+    const text = this.text;
+    let i = this.i;
     let code = text.charCodeAt(i);
     while (code === SPACE || code === TAB || code === RETURN) code = text.charCodeAt(++i);
-  };
+    this.i = i;
+  }
 
   /** After a token: true at the end of the line (skipping a comment), false before another token. */
-  const atEndOfLine = (): boolean => {
-    skipBlanks();
-    if (i >= length) return true;
-    const code = text.charCodeAt(i);
+  private atEndOfLine(): boolean {
+    this.skipBlanks();
+    if (this.i >= this.length) return true;
+    const code = this.text.charCodeAt(this.i);
     if (code === NEWLINE) return true;
     if (code === HASH) {
-      const end = text.indexOf("\n", i);
-      i = end < 0 ? length : end;
+      const end = this.text.indexOf("\n", this.i);
+      this.i = end < 0 ? this.length : end;
       return true;
     }
     return false;
-  };
+  }
 
   /** A token must end at whitespace, a comment or the end of the line. */
-  const tokenEnded = (): boolean => {
-    if (i >= length) return true;
-    const code = text.charCodeAt(i);
+  private tokenEnded(): boolean {
+    if (this.i >= this.length) return true;
+    const code = this.text.charCodeAt(this.i);
     return code === SPACE || code === TAB || code === RETURN || code === NEWLINE || code === HASH;
-  };
-
-  while (i < length) {
-    skipBlanks();
-    if (i >= length) break;
-    const code = text.charCodeAt(i);
-    if (code === NEWLINE) {
-      i++;
-      continue;
-    }
-    // Anything but printable ASCII at the start of a line: leave it to the careful parser, whose
-    // idea of whitespace is wider.
-    if (code < 33 || code > 126) return undefined;
-    const following = i + 1 < length ? text.charCodeAt(i + 1) : NEWLINE;
-    const isRecord = (code === LOWER_V || code === LOWER_F) && (following === SPACE || following === TAB);
-    if (!isRecord) {
-      // `v` or `f` alone, or followed by a comment or odd whitespace, is an error or unclear.
-      if (
-        (code === LOWER_V || code === LOWER_F) &&
-        (following < 33 || following > 126 || following === HASH)
-      ) {
-        return undefined;
-      }
-      // Comments and every other record (vt, vn, o, g, s, usemtl, …) are skipped.
-      const end = text.indexOf("\n", i);
-      i = end < 0 ? length : end + 1;
-      continue;
-    }
-    i += 2;
-    if (code === LOWER_V) {
-      if (nCoordinates + 3 > positions.length) {
-        const grown = new Float64Array(2 * positions.length);
-        grown.set(positions);
-        positions = grown;
-      }
-      let count = 0;
-      while (!atEndOfLine()) {
-        const value = readNumber();
-        if (Number.isNaN(value) || !tokenEnded()) return undefined;
-        // Numbers after the third (w, colours) are checked, as the careful parser does, and dropped.
-        if (count < 3) positions[nCoordinates + count] = value;
-        count++;
-      }
-      if (count < 3) return undefined;
-      nCoordinates += 3;
-    } else {
-      const defined = nCoordinates / 3;
-      let count = 0;
-      while (!atEndOfLine()) {
-        const index = readIndex();
-        // Optional texture and normal indices: /vt, /vt/vn or //vn.
-        if (text.charCodeAt(i) === SLASH) {
-          i++;
-          if (text.charCodeAt(i) === SLASH) {
-            i++;
-            if (!skipInteger()) return undefined;
-          } else {
-            if (!skipInteger()) return undefined;
-            if (text.charCodeAt(i) === SLASH) {
-              i++;
-              if (!skipInteger()) return undefined;
-            }
-          }
-        }
-        if (!tokenEnded()) return undefined;
-        const resolved = index > 0 ? index - 1 : defined + index;
-        if (index === 0 || resolved < 0 || resolved >= defined) return undefined;
-        if (count === corners.length) {
-          const grown = new Uint32Array(2 * count);
-          grown.set(corners);
-          corners = grown;
-        }
-        corners[count++] = resolved;
-      }
-      if (count < 3) return undefined;
-      if (nTriangleCorners + 3 * (count - 2) > triangles.length) {
-        const grown = new Uint32Array(Math.max(2 * triangles.length, nTriangleCorners + 3 * (count - 2)));
-        grown.set(triangles);
-        triangles = grown;
-      }
-      for (let k = 1; k + 1 < count; k++) {
-        triangles[nTriangleCorners++] = corners[0];
-        triangles[nTriangleCorners++] = corners[k];
-        triangles[nTriangleCorners++] = corners[k + 1];
-      }
-    }
   }
-  return { positions: positions.slice(0, nCoordinates), triangles: triangles.slice(0, nTriangleCorners) };
 }
