@@ -20,3 +20,43 @@ export function gatedNonlinearity(args: GatedNonlinearityArgs): GatedNonlinearit
 export function regularNonlinearity(args: RegularNonlinearityArgs): RegularNonlinearity {
   return new RegularNonlinearity(args);
 }
+
+import { FieldDropout, type FieldDropoutArgs } from "./field-dropout.js";
+import { FieldLinear, type FieldLinearArgs } from "./field-linear.js";
+import { FieldNorm, type FieldNormArgs } from "./field-norm.js";
+import {
+  InvariantPooling,
+  type InvariantPoolingArgs,
+  TransportPooling,
+  type TransportPoolingArgs,
+  TransportUnpooling,
+} from "./pooling.js";
+import { ResidualBlock, type ResidualBlockArgs } from "./residual-block.js";
+
+export function fieldNorm(args: FieldNormArgs): FieldNorm {
+  return new FieldNorm(args);
+}
+
+export function fieldDropout(args: FieldDropoutArgs): FieldDropout {
+  return new FieldDropout(args);
+}
+
+export function fieldLinear(args: FieldLinearArgs): FieldLinear {
+  return new FieldLinear(args);
+}
+
+export function residualBlock(args: ResidualBlockArgs): ResidualBlock {
+  return new ResidualBlock(args);
+}
+
+export function invariantPooling(args: InvariantPoolingArgs): InvariantPooling {
+  return new InvariantPooling(args);
+}
+
+export function transportPooling(args: TransportPoolingArgs): TransportPooling {
+  return new TransportPooling(args);
+}
+
+export function transportUnpooling(args: TransportPoolingArgs): TransportUnpooling {
+  return new TransportUnpooling(args);
+}

@@ -1,0 +1,183 @@
+import { FieldType } from "@gemcnn/gauge";
+import * as tf from "@tensorflow/tfjs";
+import { activeBatchLevel, activePoolingMap } from "../multiscale/batch.js";
+import { poolingPlans, transportMap } from "../multiscale/transport-map.js";
+import {
+  checkFieldDim,
+  FieldLayerError,
+  fieldTypeArg,
+  type LayerArgs,
+  levelArg,
+  singleInput,
+  singleShape,
+} from "./field-layer-utils.js";
+
+export interface InvariantPoolingArgs extends LayerArgs {
+  fieldType: string | FieldType;
+  /** Resolution level of the input (default 0). */
+  level?: number;
+}
+
+/**
+ * Gauge-invariant global pooling: `[V × dim]` (all meshes of the batch) to `[meshes × invariants]`,
+ * the mean over each mesh's vertices of its scalars and of the norm of each 2-dimensional copy,
+ * in packed order (`invariantType`: `scalarCount + nonScalarCount` scalars). Norms are unchanged by
+ * every gauge change, so the output is invariant. Meshes are told apart by the active batch
+ * (`withMeshBatch`), or the whole input is one mesh inside `withConvGraph`.
+ */
+export class InvariantPooling extends tf.layers.Layer {
+  static className = "InvariantPooling";
+  readonly fieldType: FieldType;
+  readonly level: number;
+  /** The output's field type: one scalar per copy of `fieldType`. */
+  readonly invariantType: FieldType;
+
+  constructor(args: InvariantPoolingArgs) {
+    super(args);
+    this.fieldType = fieldTypeArg(args?.fieldType, "InvariantPooling", "fieldType");
+    this.level = levelArg(args.level, "InvariantPooling");
+    this.invariantType = FieldType.scalars(this.fieldType.copies().length);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    checkFieldDim(inputShape, this.fieldType, `InvariantPooling "${this.name}"`);
+    this.built = true;
+  }
+
+  override computeOutputShape(): tf.Shape {
+    return [null, this.invariantType.dim];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = singleInput(inputs);
+      const { meshOffsets } = activeBatchLevel(this.level, `InvariantPooling "${this.name}"`);
+      const nVertices = meshOffsets.at(-1)!;
+      if (x.shape[0] !== nVertices) {
+        throw new FieldLayerError(
+          `InvariantPooling "${this.name}": input has ${x.shape[0]} rows, but level ${this.level} of the mesh batch has ${nVertices} vertices`,
+        );
+      }
+      const invariants = vertexInvariants(x, this.fieldType);
+      const nMeshes = meshOffsets.length - 1;
+      if (nMeshes === 1) return tf.mean(invariants, 0, true);
+      const averaging = new Float32Array(nMeshes * nVertices);
+      for (let i = 0; i < nMeshes; i++) {
+        const count = meshOffsets[i + 1] - meshOffsets[i];
+        averaging.fill(1 / count, i * nVertices + meshOffsets[i], i * nVertices + meshOffsets[i + 1]);
+      }
+      return tf.matMul(tf.tensor2d(averaging, [nMeshes, nVertices]), invariants);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { fieldType: this.fieldType.toString(), level: this.level, ...super.getConfig() };
+  }
+}
+tf.serialization.registerClass(InvariantPooling);
+
+/**
+ * Per-vertex invariants of a field: its scalars, then the norm of each 2-dimensional copy
+ * (`√(a² + b² + 1e-24)`, differentiable at zero; 1e-24 is far below float32 resolution).
+ */
+export function vertexInvariants(x: tf.Tensor2D, type: FieldType): tf.Tensor2D {
+  return tf.tidy(() => {
+    const nVertices = x.shape[0];
+    const nScalars = type.scalarCount;
+    const nPairs = type.nonScalarCount;
+    if (nPairs === 0) return x;
+    const pairs = tf.reshape(tf.slice(x, [0, nScalars], [nVertices, 2 * nPairs]), [nVertices, nPairs, 2]);
+    const norms = tf.sqrt(tf.add(tf.sum(tf.square(pairs), 2), 1e-24)) as tf.Tensor2D;
+    return nScalars === 0 ? norms : tf.concat([tf.slice(x, [0, 0], [nVertices, nScalars]), norms], 1);
+  });
+}
+
+export interface TransportPoolingArgs extends LayerArgs {
+  fieldType: string | FieldType;
+  /** The fine level: pooling maps level `level` to `level + 1` (default 0). */
+  level?: number;
+}
+
+/**
+ * Parallel-transport pooling from level `level` of the active mesh batch to level `level + 1`:
+ * each coarse vertex gets the mean of the features of the fine vertices in its cell, each carried
+ * into the coarse vertex's frame by `ρ(g(v→c))` (see `PoolingMap`). Gauge equivariant: the
+ * transport absorbs the fine frames' rotations and the result rotates with the coarse frame.
+ */
+export class TransportPooling extends tf.layers.Layer {
+  static className = "TransportPooling";
+  readonly fieldType: FieldType;
+  readonly level: number;
+
+  constructor(args: TransportPoolingArgs) {
+    super(args);
+    this.fieldType = fieldTypeArg(args?.fieldType, "TransportPooling", "fieldType");
+    this.level = levelArg(args.level, "TransportPooling");
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    checkFieldDim(inputShape, this.fieldType, `TransportPooling "${this.name}"`);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return [null, ...singleShape(inputShape).slice(1)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const map = activePoolingMap(this.level, `TransportPooling "${this.name}"`);
+    const x = singleInput(inputs);
+    checkRows(x, map.nFine, `TransportPooling "${this.name}"`, this.level);
+    return transportMap(x, poolingPlans(map, this.fieldType).pool);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { fieldType: this.fieldType.toString(), level: this.level, ...super.getConfig() };
+  }
+}
+tf.serialization.registerClass(TransportPooling);
+
+/**
+ * The way back from level `level + 1` to level `level`: every fine vertex takes the feature of its
+ * cell's coarse vertex, carried into its own frame by `ρ(g(c→v)) = ρ(−g(v→c))`. Gauge equivariant.
+ */
+export class TransportUnpooling extends tf.layers.Layer {
+  static className = "TransportUnpooling";
+  readonly fieldType: FieldType;
+  readonly level: number;
+
+  constructor(args: TransportPoolingArgs) {
+    super(args);
+    this.fieldType = fieldTypeArg(args?.fieldType, "TransportUnpooling", "fieldType");
+    this.level = levelArg(args.level, "TransportUnpooling");
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    checkFieldDim(inputShape, this.fieldType, `TransportUnpooling "${this.name}"`);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return [null, ...singleShape(inputShape).slice(1)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const map = activePoolingMap(this.level, `TransportUnpooling "${this.name}"`);
+    const x = singleInput(inputs);
+    checkRows(x, map.nCoarse, `TransportUnpooling "${this.name}"`, this.level + 1);
+    return transportMap(x, poolingPlans(map, this.fieldType).unpool);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { fieldType: this.fieldType.toString(), level: this.level, ...super.getConfig() };
+  }
+}
+tf.serialization.registerClass(TransportUnpooling);
+
+function checkRows(x: tf.Tensor, expected: number, layer: string, level: number): void {
+  if (x.rank !== 2 || x.shape[0] !== expected) {
+    throw new FieldLayerError(
+      `${layer}: input has shape [${x.shape.join(", ")}], but level ${level} of the mesh batch has ${expected} vertices`,
+    );
+  }
+}
