@@ -1,7 +1,7 @@
 // pnpm bench:conv — one GemConv 16x0+16x1+16x2 → 16x0+16x1+16x2, 2 rings, 1-ring neighbourhoods
 // with the vertex itself, on the 6,762-vertex geodesic sphere; forward and forward+backward,
 // median of 20 runs after 3 warm-ups. Runs the PyTorch peer (../shared/bench) in the same run
-// when /usr/bin/python3 has torch, and prints the ratios.
+// when /usr/bin/python3 has torch, and prints the ratios (GEMCNN_BENCH_SKIP_PEER=1 skips it).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
@@ -65,7 +65,10 @@ console.log(`gemcnn bench:conv  ${new Date().toISOString()}`);
 console.log(
   `machine: ${cpu}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}`,
 );
-console.log(`backend: ${report.reason}`);
+const fellBack = report.attempts.filter((a) => !a.ok).map((a) => a.backend);
+console.log(
+  `backend: ${report.reason.split(":")[0]}${fellBack.length > 0 ? ` (unavailable: ${fellBack.join(", ")})` : ""}`,
+);
 console.log(
   `mesh: geodesic sphere frequency ${FREQUENCY}, ${graph.nVertices} vertices, ${nEdges} directed pairs with self; ` +
     `"${type}" → "${type}", ${spec.rings} rings, mean, ${nWeights} weights; graph built in ${graphMs.toFixed(0)} ms`,
@@ -79,6 +82,7 @@ console.log(
 const peer = fileURLToPath(new URL("../../../../shared/bench/gemconv_ref.py", import.meta.url));
 const python = "/usr/bin/python3";
 const hasTorch = (() => {
+  if (process.env.GEMCNN_BENCH_SKIP_PEER === "1") return false;
   try {
     execFileSync(python, ["-c", "import torch"], { stdio: "ignore" });
     return true;
@@ -86,7 +90,7 @@ const hasTorch = (() => {
     return false;
   }
 })();
-if (!existsSync(peer) || !hasTorch) {
+if (process.env.GEMCNN_BENCH_SKIP_PEER === "1" || !existsSync(peer) || !hasTorch) {
   console.log(
     `PyTorch peer skipped: ${existsSync(peer) ? `${python} cannot import torch` : `${peer} not found`}`,
   );

@@ -8,6 +8,7 @@ import {
 import * as tf from "@tensorflow/tfjs";
 import type { ConvGraph } from "./graph.js";
 import { type Aggregation, aggregate, aggregationPlan } from "./kernels/aggregate.js";
+import { concatColumns } from "./kernels/columns.js";
 import { type MixingPlan, mixingMatrices, mixingPlan } from "./kernels/mixing.js";
 
 /** What defines a GemConv apart from its weights. */
@@ -64,18 +65,20 @@ export function gemConvBases(spec: GemConvSpec): GemConvBases {
 const mixingCache = new Map<string, MixingPlan>();
 
 /**
- * `a · m` with the gradients written as plain products of explicit transposes: the wasm
- * backend's matMul with `transposeA` or `transposeB` set takes a slow path (6× and 3× slower
- * than transposing first, measured on [6762 × 352] · [352 × 32]).
+ * `a · m` (`a` tall: `[V × K]`, `m` small: `[K × N]`) with gradients computed without the wasm
+ * backend's slow paths: its matMul with `transposeA`/`transposeB` set is 3–6× slower than
+ * transposing first (see bench/conv-stages.ts). The wasm matMul packs its second operand
+ * anew for every new tensor, so that operand is kept small: `dm = aᵀ · dy`, not `(dyᵀ · a)ᵀ`.
  */
-const matMulExplicitTransposes = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [a, m, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+const matMulTallSmall = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, m, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([a, m]);
   return {
-    value: tf.matMul(a as tf.Tensor2D, m as tf.Tensor2D),
+    value: tf.matMul(a, m),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sm] = saved as tf.Tensor2D[];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sm)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.matMul(dy2, tf.transpose(sm)), tf.matMul(tf.transpose(sa), dy2)];
     },
   };
 }) as (a: tf.Tensor2D, m: tf.Tensor2D) => tf.Tensor2D;
@@ -127,8 +130,8 @@ export function gemConv(
   return tf.tidy(() => {
     const blocks = aggregate(x, plan);
     const matrices = mixingMatrices(weights, mixing);
-    const outs: tf.Tensor2D[] = blocks.map((a, i) => matMulExplicitTransposes(a, matrices[i]));
+    const outs: tf.Tensor2D[] = blocks.map((a, i) => matMulTallSmall(a, matrices[i]));
     if (bias !== null && bases.nBias > 0) outs[0] = tf.add(outs[0], bias);
-    return outs.length === 1 ? outs[0] : tf.concat2d(outs, 1);
+    return outs.length === 1 ? outs[0] : concatColumns(outs);
   });
 }

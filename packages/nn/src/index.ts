@@ -25,10 +25,8 @@ export {
 } from "./graph.js";
 export { activeConvGraph, withConvGraph } from "./graph-context.js";
 export type { Aggregation } from "./kernels/aggregate.js";
-export { FieldDropout, type FieldDropoutArgs } from "./layers/field-dropout.js";
 export { FieldLayerError } from "./layers/field-layer-utils.js";
 export { FieldLinear, type FieldLinearArgs } from "./layers/field-linear.js";
-export { FieldNorm, type FieldNormArgs } from "./layers/field-norm.js";
 export { GemConv, type GemConvArgs, type GraphKwargs, gemConvLayer } from "./layers/gem-conv.js";
 /** Layer factories in tfjs style: `layers.gemConv({ inType, outType })`. */
 export * as layers from "./layers/index.js";
@@ -44,8 +42,16 @@ export {
   type RegularNonlinearityArgs,
 } from "./layers/nonlinearities.js";
 export {
+  FieldDropout,
+  type FieldDropoutArgs,
+  FieldNormalization,
+  type FieldNormalizationArgs,
+  NormalizationError,
+} from "./layers/normalization.js";
+export {
   InvariantPooling,
   type InvariantPoolingArgs,
+  PoolingError,
   TransportPooling,
   type TransportPoolingArgs,
   TransportUnpooling,

@@ -17,7 +17,7 @@ import { activeWasmHeap, type WasmHeap } from "./wasm-heap.js";
  * (`s_p` the mean's 1/count or 1), so the edges only rotate and accumulate input-sized vectors
  * and all channel mixing is one dense matMul per output order (`A_m · M_m`, see mixing.ts).
  * Per edge that is (1 + 2·L_out)·R·dim_in multiply-adds, against R·dim_in·dim_out for mixing
- * every edge's message densely: 10× fewer for 16x0+16x1+16x2 with two rings.
+ * every edge's message densely: 16× fewer for 16x0+16x1+16x2 with two rings.
  *
  * `A_m` is row-major `[V × width_m]`: the columns are `(c, r, input column)` followed, when the
  * vertex is in its own neighbourhood and the input has order `m`, by `s_p` times the input's

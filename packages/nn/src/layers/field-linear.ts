@@ -1,12 +1,7 @@
 import { type FieldType, selfInteractionBasis } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
-import {
-  checkFieldDim,
-  fieldTypeArg,
-  type LayerArgs,
-  singleInput,
-  singleShape,
-} from "./field-layer-utils.js";
+import { FieldLayerError, type LayerArgs, singleInput, singleShape } from "./field-layer-utils.js";
+import { checkFieldDim, fieldTypeArgument } from "./field-parts.js";
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
@@ -64,15 +59,15 @@ export class FieldLinear extends tf.layers.Layer {
 
   constructor(args: FieldLinearArgs) {
     super(args);
-    this.inType = fieldTypeArg(args?.inType, "FieldLinear", "inType");
-    this.outType = fieldTypeArg(args.outType, "FieldLinear", "outType");
+    this.inType = fieldTypeArgument(args?.inType, "FieldLinear: inType", FieldLayerError);
+    this.outType = fieldTypeArgument(args.outType, "FieldLinear: outType", FieldLayerError);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer;
     this.biasInitializer = args.biasInitializer;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkFieldDim(inputShape, this.inType, `FieldLinear "${this.name}"`);
+    checkFieldDim(inputShape, this.inType, `FieldLinear "${this.name}"`, FieldLayerError);
     const { nWeights } = transposedBasis(this.inType, this.outType);
     if (nWeights > 0) {
       this.kernel = this.addWeight(

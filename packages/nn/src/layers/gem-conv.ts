@@ -1,9 +1,10 @@
-import { FieldType } from "@gemcnn/gauge";
+import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import { GemConvError, type GemConvSpec, gemConv, gemConvBases } from "../conv.js";
 import type { ConvGraph } from "../graph.js";
 import { activeConvGraph } from "../graph-context.js";
 import type { Aggregation } from "../kernels/aggregate.js";
+import { fieldTypeArgument } from "./field-parts.js";
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -58,8 +59,8 @@ export class GemConv extends tf.layers.Layer {
     super(args);
     if (args === null || typeof args !== "object")
       throw new GemConvError("GemConv: expected an arguments object");
-    this.inType = toFieldType(args.inType, "inType");
-    this.outType = toFieldType(args.outType, "outType");
+    this.inType = fieldTypeArgument(args.inType, "GemConv: inType", GemConvError);
+    this.outType = fieldTypeArgument(args.outType, "GemConv: outType", GemConvError);
     this.rings = args.rings ?? 2;
     if (!Number.isSafeInteger(this.rings) || this.rings < 1) {
       throw new GemConvError(`GemConv: rings must be a positive integer, got ${args.rings}`);
@@ -147,16 +148,6 @@ export class GemConv extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(GemConv);
-
-function toFieldType(value: string | FieldType, name: string): FieldType {
-  if (value instanceof FieldType) return value;
-  if (typeof value !== "string") {
-    throw new GemConvError(
-      `GemConv: ${name} must be a field type string such as "16x0+8x1", got ${String(value)}`,
-    );
-  }
-  return FieldType.parse(value);
-}
 
 /** Factory in tfjs style: `gemConvLayer({ inType: "8x0", outType: "4x0+4x1" })`. */
 export function gemConvLayer(args: GemConvArgs): GemConv {

@@ -1,3 +1,4 @@
+import { FieldLinear, type FieldLinearArgs } from "./field-linear.js";
 import {
   GatedNonlinearity,
   type GatedNonlinearityArgs,
@@ -6,8 +7,34 @@ import {
   RegularNonlinearity,
   type RegularNonlinearityArgs,
 } from "./nonlinearities.js";
+import {
+  FieldDropout,
+  type FieldDropoutArgs,
+  FieldNormalization,
+  type FieldNormalizationArgs,
+} from "./normalization.js";
+import {
+  InvariantPooling,
+  type InvariantPoolingArgs,
+  TransportPooling,
+  type TransportPoolingArgs,
+  TransportUnpooling,
+} from "./pooling.js";
+import { ResidualBlock, type ResidualBlockArgs } from "./residual-block.js";
 
 export { gemConvLayer as gemConv } from "./gem-conv.js";
+
+export function invariantPooling(args: InvariantPoolingArgs): InvariantPooling {
+  return new InvariantPooling(args);
+}
+
+export function fieldNormalization(args: FieldNormalizationArgs): FieldNormalization {
+  return new FieldNormalization(args);
+}
+
+export function fieldDropout(args: FieldDropoutArgs): FieldDropout {
+  return new FieldDropout(args);
+}
 
 export function normNonlinearity(args: NormNonlinearityArgs): NormNonlinearity {
   return new NormNonlinearity(args);
@@ -21,36 +48,12 @@ export function regularNonlinearity(args: RegularNonlinearityArgs): RegularNonli
   return new RegularNonlinearity(args);
 }
 
-import { FieldDropout, type FieldDropoutArgs } from "./field-dropout.js";
-import { FieldLinear, type FieldLinearArgs } from "./field-linear.js";
-import { FieldNorm, type FieldNormArgs } from "./field-norm.js";
-import {
-  InvariantPooling,
-  type InvariantPoolingArgs,
-  TransportPooling,
-  type TransportPoolingArgs,
-  TransportUnpooling,
-} from "./pooling.js";
-import { ResidualBlock, type ResidualBlockArgs } from "./residual-block.js";
-
-export function fieldNorm(args: FieldNormArgs): FieldNorm {
-  return new FieldNorm(args);
-}
-
-export function fieldDropout(args: FieldDropoutArgs): FieldDropout {
-  return new FieldDropout(args);
-}
-
 export function fieldLinear(args: FieldLinearArgs): FieldLinear {
   return new FieldLinear(args);
 }
 
 export function residualBlock(args: ResidualBlockArgs): ResidualBlock {
   return new ResidualBlock(args);
-}
-
-export function invariantPooling(args: InvariantPoolingArgs): InvariantPooling {
-  return new InvariantPooling(args);
 }
 
 export function transportPooling(args: TransportPoolingArgs): TransportPooling {

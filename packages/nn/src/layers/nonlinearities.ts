@@ -1,5 +1,6 @@
 import { FieldType, regularChannelOffsets, regularSamplingMatrix } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import { checkFieldDim, copyNorms, fieldTypeArgument, joinField, splitField } from "./field-parts.js";
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -35,25 +36,8 @@ function activation(
   return chosen as ActivationName;
 }
 
-function fieldType(value: string | FieldType, layer: string): FieldType {
-  if (value instanceof FieldType) return value;
-  if (typeof value !== "string")
-    throw new NonlinearityError(`${layer}: fieldType must be a field type string`);
-  return FieldType.parse(value);
-}
-
-function lastDim(inputShape: tf.Shape | tf.Shape[]): number | null {
-  const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-  return shape.at(-1) ?? null;
-}
-
 function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
   return (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
-}
-
-/** Sqrt of a sum of squares that stays differentiable at zero; the 1e-24 is far below float32 resolution. */
-function copyNorms(pairs: tf.Tensor3D): tf.Tensor2D {
-  return tf.sqrt(tf.add(tf.sum(tf.square(pairs), 2), 1e-24)) as tf.Tensor2D;
 }
 
 export interface NormNonlinearityArgs extends LayerArgs {
@@ -78,13 +62,13 @@ export class NormNonlinearity extends tf.layers.Layer {
 
   constructor(args: NormNonlinearityArgs) {
     super(args);
-    this.fieldType = fieldType(args.fieldType, "NormNonlinearity");
+    this.fieldType = fieldTypeArgument(args.fieldType, "NormNonlinearity: fieldType", NonlinearityError);
     this.activationName = activation(args.activation, "relu", "NormNonlinearity", "activation");
     this.useBias = args.useBias ?? true;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkDim(inputShape, this.fieldType, this.name);
+    checkFieldDim(inputShape, this.fieldType, this.name, NonlinearityError);
     if (this.useBias) {
       this.bias = this.addWeight(
         "bias",
@@ -108,20 +92,15 @@ export class NormNonlinearity extends tf.layers.Layer {
       const nScalars = this.fieldType.scalarCount;
       const nPairs = this.fieldType.nonScalarCount;
       const bias = this.bias?.read() ?? tf.zeros([nScalars + nPairs]);
-      const parts: tf.Tensor[] = [];
-      if (nScalars > 0)
-        parts.push(fn(tf.add(tf.slice(x, [0, 0], [nVertices, nScalars]), tf.slice(bias, 0, nScalars))));
-      if (nPairs > 0) {
-        const pairs = tf.reshape(tf.slice(x, [0, nScalars], [nVertices, 2 * nPairs]), [
-          nVertices,
-          nPairs,
-          2,
-        ]) as tf.Tensor3D;
+      const { scalars, pairs } = splitField(x, this.fieldType);
+      const outScalars = scalars === null ? null : fn(tf.add(scalars, tf.slice(bias, 0, nScalars)));
+      let outPairs: tf.Tensor | null = null;
+      if (pairs !== null) {
         const norms = copyNorms(pairs);
         const scale = tf.div(fn(tf.add(norms, tf.slice(bias, nScalars, nPairs))), norms);
-        parts.push(tf.reshape(tf.mul(pairs, tf.expandDims(scale, 2)), [nVertices, 2 * nPairs]));
+        outPairs = tf.mul(pairs, tf.expandDims(scale, 2));
       }
-      return parts.length === 1 ? parts[0] : tf.concat(parts, 1);
+      return joinField(outScalars, outPairs, nVertices);
     });
   }
 
@@ -162,7 +141,7 @@ export class GatedNonlinearity extends tf.layers.Layer {
 
   constructor(args: GatedNonlinearityArgs) {
     super(args);
-    this.fieldType = fieldType(args.fieldType, "GatedNonlinearity");
+    this.fieldType = fieldTypeArgument(args.fieldType, "GatedNonlinearity: fieldType", NonlinearityError);
     if (this.fieldType.nonScalarCount === 0) {
       throw new NonlinearityError(`GatedNonlinearity: "${this.fieldType}" has no non-scalar copy to gate`);
     }
@@ -177,7 +156,7 @@ export class GatedNonlinearity extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkDim(inputShape, this.inputType, this.name);
+    checkFieldDim(inputShape, this.inputType, this.name, NonlinearityError);
     this.built = true;
   }
 
@@ -246,7 +225,7 @@ export class RegularNonlinearity extends tf.layers.Layer {
 
   constructor(args: RegularNonlinearityArgs) {
     super(args);
-    this.fieldType = fieldType(args.fieldType, "RegularNonlinearity");
+    this.fieldType = fieldTypeArgument(args.fieldType, "RegularNonlinearity: fieldType", NonlinearityError);
     this.activationName = activation(args.activation, "relu", "RegularNonlinearity", "activation");
     const offsets = regularChannelOffsets(this.fieldType);
     const { maxOrder, channels } = this.fieldType.regularStructure()!;
@@ -262,7 +241,7 @@ export class RegularNonlinearity extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkDim(inputShape, this.fieldType, this.name);
+    checkFieldDim(inputShape, this.fieldType, this.name, NonlinearityError);
     this.built = true;
   }
 
@@ -294,12 +273,3 @@ export class RegularNonlinearity extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(RegularNonlinearity);
-
-function checkDim(inputShape: tf.Shape | tf.Shape[], type: FieldType, name: string): void {
-  const dim = lastDim(inputShape);
-  if (dim !== type.dim) {
-    throw new NonlinearityError(
-      `${name}: input has ${dim} numbers per vertex, but "${type}" has dimension ${type.dim}`,
-    );
-  }
-}

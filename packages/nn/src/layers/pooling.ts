@@ -1,16 +1,16 @@
 import { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
-import { activeBatchLevel, activePoolingMap } from "../multiscale/batch.js";
+import { activeConvGraph } from "../graph-context.js";
+import { activeBatchLevel, activeMeshBatch, activePoolingMap } from "../multiscale/batch.js";
 import { poolingPlans, transportMap } from "../multiscale/transport-map.js";
-import {
-  checkFieldDim,
-  FieldLayerError,
-  fieldTypeArg,
-  type LayerArgs,
-  levelArg,
-  singleInput,
-  singleShape,
-} from "./field-layer-utils.js";
+import { type LayerArgs, levelArg, singleInput, singleShape } from "./field-layer-utils.js";
+import { checkFieldDim, copyNorms, fieldTypeArgument, joinField, splitField } from "./field-parts.js";
+import type { GraphKwargs } from "./gem-conv.js";
+
+/** A bad pooling argument or input; the message names the layer and the problem. */
+export class PoolingError extends Error {
+  override name = "PoolingError";
+}
 
 export interface InvariantPoolingArgs extends LayerArgs {
   fieldType: string | FieldType;
@@ -23,7 +23,8 @@ export interface InvariantPoolingArgs extends LayerArgs {
  * the mean over each mesh's vertices of its scalars and of the norm of each 2-dimensional copy,
  * in packed order (`invariantType`: `scalarCount + nonScalarCount` scalars). Norms are unchanged by
  * every gauge change, so the output is invariant. Meshes are told apart by the active batch
- * (`withMeshBatch`), or the whole input is one mesh inside `withConvGraph`.
+ * (`withMeshBatch`) at the layer's level; with a `{ graph }` keyword argument, inside
+ * `withConvGraph`, or without any graph, the whole input is one mesh.
  */
 export class InvariantPooling extends tf.layers.Layer {
   static className = "InvariantPooling";
@@ -34,13 +35,18 @@ export class InvariantPooling extends tf.layers.Layer {
 
   constructor(args: InvariantPoolingArgs) {
     super(args);
-    this.fieldType = fieldTypeArg(args?.fieldType, "InvariantPooling", "fieldType");
-    this.level = levelArg(args.level, "InvariantPooling");
+    this.fieldType = fieldTypeArgument(args?.fieldType, "InvariantPooling: fieldType", PoolingError);
+    this.level = levelArg(args.level, "InvariantPooling", PoolingError);
     this.invariantType = FieldType.scalars(this.fieldType.copies().length);
   }
 
+  /** Number of invariants per mesh: one per copy. */
+  get outputDim(): number {
+    return this.invariantType.dim;
+  }
+
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkFieldDim(inputShape, this.fieldType, `InvariantPooling "${this.name}"`);
+    checkFieldDim(inputShape, this.fieldType, this.name, PoolingError);
     this.built = true;
   }
 
@@ -48,13 +54,13 @@ export class InvariantPooling extends tf.layers.Layer {
     return [null, this.invariantType.dim];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs?: GraphKwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs);
-      const { meshOffsets } = activeBatchLevel(this.level, `InvariantPooling "${this.name}"`);
+      const meshOffsets = this.meshOffsets(kwargs, x.shape[0]);
       const nVertices = meshOffsets.at(-1)!;
       if (x.shape[0] !== nVertices) {
-        throw new FieldLayerError(
+        throw new PoolingError(
           `InvariantPooling "${this.name}": input has ${x.shape[0]} rows, but level ${this.level} of the mesh batch has ${nVertices} vertices`,
         );
       }
@@ -70,6 +76,15 @@ export class InvariantPooling extends tf.layers.Layer {
     });
   }
 
+  /** Where each mesh's rows are: from the call's graph, the active batch, or one mesh of `rows` rows. */
+  private meshOffsets(kwargs: GraphKwargs | undefined, rows: number): Uint32Array {
+    const graph =
+      kwargs?.graph ?? (activeMeshBatch() === undefined && this.level === 0 ? activeConvGraph() : undefined);
+    if (graph !== undefined) return Uint32Array.of(0, graph.nVertices);
+    if (activeMeshBatch() === undefined && this.level === 0) return Uint32Array.of(0, rows);
+    return activeBatchLevel(this.level, `InvariantPooling "${this.name}"`).meshOffsets;
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { fieldType: this.fieldType.toString(), level: this.level, ...super.getConfig() };
   }
@@ -82,13 +97,8 @@ tf.serialization.registerClass(InvariantPooling);
  */
 export function vertexInvariants(x: tf.Tensor2D, type: FieldType): tf.Tensor2D {
   return tf.tidy(() => {
-    const nVertices = x.shape[0];
-    const nScalars = type.scalarCount;
-    const nPairs = type.nonScalarCount;
-    if (nPairs === 0) return x;
-    const pairs = tf.reshape(tf.slice(x, [0, nScalars], [nVertices, 2 * nPairs]), [nVertices, nPairs, 2]);
-    const norms = tf.sqrt(tf.add(tf.sum(tf.square(pairs), 2), 1e-24)) as tf.Tensor2D;
-    return nScalars === 0 ? norms : tf.concat([tf.slice(x, [0, 0], [nVertices, nScalars]), norms], 1);
+    const { scalars, pairs } = splitField(x, type);
+    return joinField(scalars, pairs === null ? null : copyNorms(pairs), x.shape[0]);
   });
 }
 
@@ -111,12 +121,12 @@ export class TransportPooling extends tf.layers.Layer {
 
   constructor(args: TransportPoolingArgs) {
     super(args);
-    this.fieldType = fieldTypeArg(args?.fieldType, "TransportPooling", "fieldType");
-    this.level = levelArg(args.level, "TransportPooling");
+    this.fieldType = fieldTypeArgument(args?.fieldType, "TransportPooling: fieldType", PoolingError);
+    this.level = levelArg(args.level, "TransportPooling", PoolingError);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkFieldDim(inputShape, this.fieldType, `TransportPooling "${this.name}"`);
+    checkFieldDim(inputShape, this.fieldType, this.name, PoolingError);
     this.built = true;
   }
 
@@ -148,12 +158,12 @@ export class TransportUnpooling extends tf.layers.Layer {
 
   constructor(args: TransportPoolingArgs) {
     super(args);
-    this.fieldType = fieldTypeArg(args?.fieldType, "TransportUnpooling", "fieldType");
-    this.level = levelArg(args.level, "TransportUnpooling");
+    this.fieldType = fieldTypeArgument(args?.fieldType, "TransportUnpooling: fieldType", PoolingError);
+    this.level = levelArg(args.level, "TransportUnpooling", PoolingError);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkFieldDim(inputShape, this.fieldType, `TransportUnpooling "${this.name}"`);
+    checkFieldDim(inputShape, this.fieldType, this.name, PoolingError);
     this.built = true;
   }
 
@@ -176,7 +186,7 @@ tf.serialization.registerClass(TransportUnpooling);
 
 function checkRows(x: tf.Tensor, expected: number, layer: string, level: number): void {
   if (x.rank !== 2 || x.shape[0] !== expected) {
-    throw new FieldLayerError(
+    throw new PoolingError(
       `${layer}: input has shape [${x.shape.join(", ")}], but level ${level} of the mesh batch has ${expected} vertices`,
     );
   }

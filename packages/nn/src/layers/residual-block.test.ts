@@ -118,7 +118,6 @@ describe("ResidualBlock", () => {
       outType,
       normalization: true,
       fieldDropout: 0.1,
-      seed: 3,
       name: "res",
     });
     const model = tf.model({ inputs: input, outputs: block.apply(input) as tf.SymbolicTensor });

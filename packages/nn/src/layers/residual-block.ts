@@ -2,17 +2,9 @@ import { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import type { Aggregation } from "../kernels/aggregate.js";
 import { activeBatchLevel } from "../multiscale/batch.js";
-import { FieldDropout } from "./field-dropout.js";
-import {
-  FieldLayerError,
-  fieldTypeArg,
-  type LayerArgs,
-  levelArg,
-  singleInput,
-  singleShape,
-} from "./field-layer-utils.js";
+import { FieldLayerError, type LayerArgs, levelArg, singleInput, singleShape } from "./field-layer-utils.js";
 import { FieldLinear } from "./field-linear.js";
-import { FieldNorm } from "./field-norm.js";
+import { fieldTypeArgument } from "./field-parts.js";
 import { GemConv, type GraphKwargs } from "./gem-conv.js";
 import {
   ACTIVATIONS,
@@ -21,6 +13,7 @@ import {
   NormNonlinearity,
   RegularNonlinearity,
 } from "./nonlinearities.js";
+import { FieldDropout, FieldNormalization } from "./normalization.js";
 
 /** The nonlinearities a block can use: exactly equivariant `norm` and `gated`, approximately equivariant `regular`. */
 export const NONLINEARITY_KINDS = ["gated", "norm", "regular"] as const;
@@ -41,12 +34,10 @@ export interface ResidualBlockArgs extends LayerArgs {
   rings?: number;
   aggregation?: Aggregation;
   maxFrequency?: number;
-  /** A `FieldNorm` after each convolution (default false). */
+  /** A `FieldNormalization` after each convolution (default false). */
   normalization?: boolean;
   /** Rate of the `FieldDropout` after the nonlinearity (default 0: none). */
   fieldDropout?: number;
-  /** Seed of that dropout's masks. */
-  seed?: number;
 }
 
 /**
@@ -73,20 +64,19 @@ export class ResidualBlock extends tf.layers.Layer {
   readonly maxFrequency: number | undefined;
   readonly normalization: boolean;
   readonly fieldDropout: number;
-  readonly seed: number | undefined;
   readonly conv1: GemConv;
-  readonly norm1: FieldNorm | null;
+  readonly norm1: FieldNormalization | null;
   readonly activationLayer: tf.layers.Layer;
   readonly dropout: FieldDropout | null;
   readonly conv2: GemConv;
-  readonly norm2: FieldNorm | null;
+  readonly norm2: FieldNormalization | null;
   readonly skip: FieldLinear | null;
 
   constructor(args: ResidualBlockArgs) {
     super(args);
     const layer = "ResidualBlock";
-    this.inType = fieldTypeArg(args?.inType, layer, "inType");
-    this.outType = fieldTypeArg(args.outType, layer, "outType");
+    this.inType = fieldTypeArgument(args?.inType, `${layer}: inType`, FieldLayerError);
+    this.outType = fieldTypeArgument(args.outType, `${layer}: outType`, FieldLayerError);
     this.nonlinearity = args.nonlinearity ?? "gated";
     if (!NONLINEARITY_KINDS.includes(this.nonlinearity)) {
       throw new FieldLayerError(
@@ -106,7 +96,6 @@ export class ResidualBlock extends tf.layers.Layer {
     this.maxFrequency = args.maxFrequency;
     this.normalization = args.normalization ?? false;
     this.fieldDropout = args.fieldDropout ?? 0;
-    this.seed = args.seed;
     const gated = this.nonlinearity === "gated" && this.outType.nonScalarCount > 0;
     const hiddenType = gated
       ? FieldType.directSum(this.outType, FieldType.scalars(this.outType.nonScalarCount))
@@ -117,7 +106,7 @@ export class ResidualBlock extends tf.layers.Layer {
       maxFrequency: this.maxFrequency,
     };
     this.conv1 = new GemConv({ inType: this.inType, outType: hiddenType, ...convArgs, name: "conv1" });
-    this.norm1 = this.normalization ? new FieldNorm({ fieldType: hiddenType, name: "norm1" }) : null;
+    this.norm1 = this.normalization ? new FieldNormalization({ fieldType: hiddenType, name: "norm1" }) : null;
     if (this.nonlinearity === "regular") {
       this.outType.assertSupportsNonlinearity("regular");
       this.activationLayer = new RegularNonlinearity({
@@ -144,12 +133,13 @@ export class ResidualBlock extends tf.layers.Layer {
         ? new FieldDropout({
             fieldType: this.outType,
             rate: this.fieldDropout,
-            seed: this.seed,
             name: "dropout",
           })
         : null;
     this.conv2 = new GemConv({ inType: this.outType, outType: this.outType, ...convArgs, name: "conv2" });
-    this.norm2 = this.normalization ? new FieldNorm({ fieldType: this.outType, name: "norm2" }) : null;
+    this.norm2 = this.normalization
+      ? new FieldNormalization({ fieldType: this.outType, name: "norm2" })
+      : null;
     this.skip = this.inType.equals(this.outType)
       ? null
       : new FieldLinear({ inType: this.inType, outType: this.outType, useBias: false, name: "skip" });
@@ -229,7 +219,6 @@ export class ResidualBlock extends tf.layers.Layer {
     };
     if (this.samples !== undefined) config.samples = this.samples;
     if (this.maxFrequency !== undefined) config.maxFrequency = this.maxFrequency;
-    if (this.seed !== undefined) config.seed = this.seed;
     return { ...config, ...super.getConfig() };
   }
 }

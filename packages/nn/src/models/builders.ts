@@ -52,7 +52,7 @@ export interface GemModelConfig {
   readonly rings?: number;
   readonly aggregation?: Aggregation;
   readonly maxFrequency?: number;
-  /** `FieldNorm` after every convolution of the blocks (default true). */
+  /** `FieldNormalization` after every convolution of the blocks (default true). */
   readonly normalization?: boolean;
   /** Rate of field dropout inside the blocks (default 0). */
   readonly fieldDropout?: number;
