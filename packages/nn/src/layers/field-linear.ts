@@ -1,5 +1,6 @@
 import { type FieldType, selfInteractionBasis } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import { type SparseMatrix, sparseMatrix, sparseMatVec } from "../ops/sparse-matvec.js";
 import { FieldLayerError, type LayerArgs, singleInput, singleShape } from "./field-layer-utils.js";
 import { checkFieldDim, fieldTypeArgument } from "./field-parts.js";
 
@@ -15,30 +16,37 @@ export interface FieldLinearArgs extends LayerArgs {
   biasInitializer?: Initializer;
 }
 
-/** `Bᵀ` of every basis element, flattened: row `i` is `B_iᵀ` row-major (`[dimIn × dimOut]`). */
-const transposedBases = new Map<string, { nWeights: number; values: Float32Array }>();
+/**
+ * `Sᵀ` (row-major `[dimIn × dimOut]`, flattened) as a sparse linear function of the weights: the
+ * basis elements are sparse (one 2×2 block or one entry each), so this has a few non-zeros per
+ * weight, where a dense basis tensor would have `nWeights · dimIn · dimOut` numbers.
+ */
+const expansions = new Map<string, { nWeights: number; matrix: SparseMatrix }>();
 
-function transposedBasis(inType: FieldType, outType: FieldType): { nWeights: number; values: Float32Array } {
+function weightExpansion(inType: FieldType, outType: FieldType): { nWeights: number; matrix: SparseMatrix } {
   const key = `${inType}|${outType}`;
-  let basis = transposedBases.get(key);
-  if (basis === undefined) {
+  let expansion = expansions.get(key);
+  if (expansion === undefined) {
     const self = selfInteractionBasis(inType, outType);
     const dimIn = inType.dim;
     const dimOut = outType.dim;
-    const values = new Float32Array(self.nWeights * dimIn * dimOut);
+    const triplets: [number, number, number][] = [];
     const unit = new Float64Array(self.nWeights);
     for (let i = 0; i < self.nWeights; i++) {
       unit.fill(0);
       unit[i] = 1;
       const matrix = self.assemble(unit);
       for (let o = 0; o < dimOut; o++) {
-        for (let j = 0; j < dimIn; j++) values[i * dimIn * dimOut + j * dimOut + o] = matrix[o * dimIn + j];
+        for (let j = 0; j < dimIn; j++) {
+          const value = matrix[o * dimIn + j];
+          if (value !== 0) triplets.push([j * dimOut + o, i, value]);
+        }
       }
     }
-    basis = { nWeights: self.nWeights, values };
-    transposedBases.set(key, basis);
+    expansion = { nWeights: self.nWeights, matrix: sparseMatrix(dimIn * dimOut, self.nWeights, triplets) };
+    expansions.set(key, expansion);
   }
-  return basis;
+  return expansion;
 }
 
 /**
@@ -68,7 +76,7 @@ export class FieldLinear extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     checkFieldDim(inputShape, this.inType, `FieldLinear "${this.name}"`, FieldLayerError);
-    const { nWeights } = transposedBasis(this.inType, this.outType);
+    const { nWeights } = weightExpansion(this.inType, this.outType);
     if (nWeights > 0) {
       this.kernel = this.addWeight(
         "kernel",
@@ -103,13 +111,12 @@ export class FieldLinear extends tf.layers.Layer {
       if (this.kernel === null) {
         y = tf.zeros([nVertices, dimOut]);
       } else {
-        const { nWeights, values } = transposedBasis(this.inType, this.outType);
-        const basis = tf.tensor2d(values, [nWeights, dimIn * dimOut]);
-        const matrix = tf.reshape(
-          tf.matMul(tf.reshape(this.kernel.read(), [1, nWeights]) as tf.Tensor2D, basis),
-          [dimIn, dimOut],
-        ) as tf.Tensor2D;
-        y = tf.matMul(x, matrix);
+        const { matrix } = weightExpansion(this.inType, this.outType);
+        const transposed = tf.reshape(sparseMatVec(matrix, this.kernel.read() as tf.Tensor1D), [
+          dimIn,
+          dimOut,
+        ]);
+        y = tf.matMul(x, transposed as tf.Tensor2D);
       }
       if (this.bias === null) return y;
       const nScalars = this.outType.scalarCount;
