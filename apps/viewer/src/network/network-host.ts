@@ -46,14 +46,14 @@ export class NetworkHost {
     if (this.state.status !== "absent") return;
     this.state = { status: "loading" };
     this.handlers.onStatus("loading the network (tfjs)…");
-    import("./random-gem-conv.js")
-      .then(async ({ NETWORK_INPUT_TYPE, NETWORK_OUTPUT_TYPE, RandomGemConv }) => {
-        await RandomGemConv.ready();
+    Promise.all([import("./random-gem-conv.js"), import("./page-backend.js")])
+      .then(async ([{ NETWORK_INPUT_TYPE, NETWORK_OUTPUT_TYPE, RandomGemConv }, { pageBackend }]) => {
+        const backend = await pageBackend();
         const layer = new RandomGemConv(1);
         this.state = { status: "ready", layer };
         this.handlers.onStatus(
           `network: one GemConv layer ${NETWORK_INPUT_TYPE} → ${NETWORK_OUTPUT_TYPE}, ` +
-            `random weights (seed ${layer.seed}), tfjs cpu backend`,
+            `random weights (seed ${layer.seed}), tfjs ${backend.reason}`,
         );
         this.handlers.onReady();
       })

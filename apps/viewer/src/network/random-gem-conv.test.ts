@@ -1,4 +1,5 @@
 import { bumpySphere } from "@gemcnn/geometry";
+import { initBackend } from "@gemcnn/nn";
 import { beforeAll, describe, expect, test } from "vitest";
 import { fieldGlyphVectors } from "../model/fields.js";
 import { MeshModel } from "../model/mesh-model.js";
@@ -33,7 +34,7 @@ function maxAbs(values: ArrayLike<number>): number {
 }
 
 describe("RandomGemConv in the viewer", () => {
-  beforeAll(() => RandomGemConv.ready());
+  beforeAll(() => initBackend({ backend: "cpu" }));
 
   // The layer runs in float32 (unit roundoff 6e-8) on inputs rounded in two different gauges; each
   // output sums a few hundred products, so outputs agree to about 1e-6 of their size. 1e-4 of the

@@ -1,5 +1,5 @@
 import { FieldType, testing } from "@gemcnn/gauge";
-import { buildConvGraph, type GemConvSpec, gemConv, gemConvBases, initBackend } from "@gemcnn/nn";
+import { buildConvGraph, type GemConvSpec, gemConv, gemConvBases } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
 import type { TangentField } from "../model/fields.js";
 import type { MeshModel } from "../model/mesh-model.js";
@@ -25,12 +25,10 @@ export interface NetworkFeatures {
   readonly order2: TangentField[];
 }
 
-let backendReady: Promise<unknown> | undefined;
-
 /**
  * One GemConv layer (`@gemcnn/nn`'s `gemConv`) with seeded random weights and biases: an untrained
- * network whose features are what a trained one's are made of. Runs on tfjs's cpu backend (float32):
- * a layer on a few thousand vertices takes milliseconds there, and it needs no wasm binaries served.
+ * network whose features are what a trained one's are made of. Runs in float32 on whichever tfjs
+ * backend is active (the page sets one up with `pageBackend`).
  */
 export class RandomGemConv {
   readonly seed: number;
@@ -45,12 +43,6 @@ export class RandomGemConv {
     // bias wrongly put on a vector channel would show.
     this.weights = Float32Array.from({ length: nWeights }, () => random.gaussian());
     this.bias = Float32Array.from({ length: nBias }, () => random.uniform(-0.5, 0.5));
-  }
-
-  /** Prepares tfjs (the cpu backend); resolves once the layer can run. */
-  static ready(): Promise<unknown> {
-    backendReady ??= initBackend({ backend: "cpu" });
-    return backendReady;
   }
 
   /**
