@@ -1,5 +1,9 @@
+import type { FieldType } from "@gemcnn/gauge";
 import { MeshError, repairMesh, type TriangleMeshData, validateMesh, wrapAngle } from "@gemcnn/geometry";
 import { type BufferGeometry, Mesh, MeshBasicMaterial, SphereGeometry, Vector3 } from "three";
+import { ClassifierHost } from "./classifier/classifier-host.js";
+import { scalarChannel, tangentChannel } from "./classifier/layer-channels.js";
+import { fileListSource, MODEL_JSON, ModelFilesError, urlSource } from "./classifier/model-files.js";
 import { type ColormapKind, colorize, colorRange } from "./fields/colormap.js";
 import { describeLoadError, parseMeshFile } from "./load-mesh-file.js";
 import { builtinMeshes, findBuiltinMesh } from "./mesh-sources.js";
@@ -13,14 +17,13 @@ import {
   type TransportedVector,
   transportAlongPath,
 } from "./model/transport-demo.js";
-import { inspectModelDirectory } from "./model-directory.js";
 import { NetworkHost } from "./network/network-host.js";
+import { ClassifierPanel, type LayerChannelChoice } from "./panels/classifier-panel.js";
 import { DEFAULT_DISPLAY, DisplayPanel, type DisplaySettings } from "./panels/display-panel.js";
 import { el } from "./panels/dom.js";
 import { ErrorBanner } from "./panels/error-banner.js";
 import { GaugePanel } from "./panels/gauge-panel.js";
 import { MeshPanel } from "./panels/mesh-panel.js";
-import { ModelPanel } from "./panels/model-panel.js";
 import { DEFAULT_TRANSPORT, TransportPanel, type TransportSettings } from "./panels/transport-panel.js";
 import { VertexPanel } from "./panels/vertex-panel.js";
 import { GlyphLayer } from "./scene/glyphs.js";
@@ -70,10 +73,16 @@ export class ViewerApp {
   private readonly gaugePanel: GaugePanel;
   readonly vertexPanel: VertexPanel;
   private readonly transportPanel: TransportPanel;
-  private readonly modelPanel: ModelPanel;
+  private readonly classifierPanel: ClassifierPanel;
   private gaugeSeed = 1;
   /** The network, loaded on first use. */
   readonly network: NetworkHost;
+  /** The trained classifier, once one is loaded. */
+  readonly classifier = new ClassifierHost();
+  /** Which channels of which classifier layer are drawn (−1: none). */
+  classifierChoice: LayerChannelChoice = { layer: "", scalar: -1, order1: -1, order2: -1 };
+  /** True while a prediction is waiting for the next frame. */
+  private predictionPending = false;
 
   constructor(elements: {
     sidebar: HTMLElement;
@@ -110,7 +119,11 @@ export class ViewerApp {
     });
     this.vertexPanel = new VertexPanel();
     this.transportPanel = new TransportPanel(this.transport, (settings) => this.setTransport(settings));
-    this.modelPanel = new ModelPanel((files) => void this.loadModelDirectory(files));
+    this.classifierPanel = new ClassifierPanel({
+      files: (files) => void this.loadClassifierFiles(files),
+      url: (url) => void this.loadClassifierUrl(url),
+      channels: (choice) => this.setClassifierChoice(choice),
+    });
     this.network = new NetworkHost({
       onReady: () => {
         this.refreshColors();
@@ -126,7 +139,7 @@ export class ViewerApp {
       this.meshPanel.element,
       this.displayPanel.element,
       this.gaugePanel.element,
-      this.modelPanel.element,
+      this.classifierPanel.element,
     );
     inspector.append(this.vertexPanel.element, this.transportPanel.element);
     this.stage.setRightInset(inspector.offsetWidth + 8);
@@ -144,7 +157,21 @@ export class ViewerApp {
     this.displayPanel.show(this.display);
     this.transportPanel.show(this.transport);
     this.banner.clear();
+    this.unloadClassifier();
     return this.openBuiltin(this.builtinMeshNames()[0]);
+  }
+
+  /** Forgets the loaded classifier (and stops drawing its layers). */
+  unloadClassifier(): void {
+    this.classifier.unload();
+    this.classifierPanel.showInfo("No classifier loaded.");
+    this.classifierPanel.showPrediction(undefined, "");
+    this.classifierPanel.showLayers([]);
+    this.classifierChoice = { layer: "", scalar: -1, order1: -1, order2: -1 };
+    this.displayPanel.setClassifierAvailable(false);
+    if (this.display.coloring === "classifier") this.display = { ...this.display, coloring: "plain" };
+    if (this.display.fieldSource === "classifier") this.display = { ...this.display, fieldSource: "input" };
+    this.displayPanel.show(this.display);
   }
 
   /** Opens a built-in mesh by name; failures go to the banner. */
@@ -277,6 +304,7 @@ export class ViewerApp {
       this.refreshColors();
       this.refreshGlyphs();
       this.refreshPicked();
+      this.refreshClassifier();
       this.stage.requestRender();
     } catch (error) {
       this.banner.show(`scramble gauge: ${error instanceof Error ? error.message : String(error)}`);
@@ -297,6 +325,7 @@ export class ViewerApp {
     this.refreshColors();
     this.refreshGlyphs();
     this.refreshPicked();
+    this.refreshClassifier();
     this.stage.requestRender();
   }
 
@@ -350,6 +379,7 @@ export class ViewerApp {
     this.refreshColors();
     this.refreshGlyphs();
     this.refreshPicked();
+    this.refreshClassifier();
     this.stage.requestRender();
   }
 
@@ -366,6 +396,10 @@ export class ViewerApp {
     } else if (coloring === "angle-defect") {
       values = model.geometry.vertexAngleDefects;
       unit = "defect (rad)";
+    } else if (coloring === "classifier") {
+      const layer = this.classifierLayerOutput();
+      values = layer && scalarChannel(layer.packed, layer.fieldType, this.classifierChoice.scalar);
+      unit = `${this.classifierChoice.layer} scalar ${this.classifierChoice.scalar}`;
     } else if (coloring.startsWith("network-")) {
       const channel = Number(coloring.slice("network-".length));
       values = this.model ? this.network.features(this.model)?.scalars[channel] : undefined;
@@ -392,6 +426,12 @@ export class ViewerApp {
       const features = this.network.features(model);
       order1 = features?.order1[this.display.channel];
       order2 = features?.order2[this.display.channel];
+    } else if (source === "classifier") {
+      const layer = this.classifierLayerOutput();
+      if (layer) {
+        order1 = tangentChannel(layer.packed, layer.fieldType, 1, this.classifierChoice.order1);
+        order2 = tangentChannel(layer.packed, layer.fieldType, 2, this.classifierChoice.order2);
+      }
     } else {
       const fields = source === "layer" ? model.layerOutputs() : model.inputs;
       order1 = fields.order1;
@@ -541,21 +581,172 @@ export class ViewerApp {
         this.banner.show("The drop held no file: drag an OBJ, OFF or PLY file from your file manager.");
         return;
       }
-      void this.openFiles(files);
+      // The files of a saved classifier (model.json, weights, description) load as a model.
+      if (files.some((file) => file.name === MODEL_JSON)) void this.loadClassifierFiles(files);
+      else void this.openFiles(files);
     });
   }
 
-  private async loadModelDirectory(files: readonly File[]): Promise<void> {
+  /** Loads a classifier from the files of its directory (chosen or dropped); failures go to the banner. */
+  async loadClassifierFiles(files: readonly File[]): Promise<boolean> {
+    let source: ReturnType<typeof fileListSource>;
     try {
-      const summary = await inspectModelDirectory(files);
-      this.modelPanel.show(
-        `${summary.modelPath}${summary.modelName ? ` (${summary.modelName})` : ""}: ` +
-          `${summary.weightFiles.length} weight file(s), all present.\n` +
-          "Predicting in the page needs @gemcnn/nn, which this build does not include yet.",
-      );
+      source = fileListSource(files);
     } catch (error) {
-      this.modelPanel.show("No model loaded.");
       this.banner.show(error instanceof Error ? error.message : String(error));
+      return false;
     }
+    return this.loadClassifier(source);
+  }
+
+  /** Loads a classifier served at `url` (its directory or its model.json); failures go to the banner. */
+  async loadClassifierUrl(url: string): Promise<boolean> {
+    let source: ReturnType<typeof urlSource>;
+    try {
+      source = urlSource(url);
+    } catch (error) {
+      this.banner.show(error instanceof Error ? error.message : String(error));
+      return false;
+    }
+    this.classifierPanel.setUrl(url);
+    return this.loadClassifier(source);
+  }
+
+  private async loadClassifier(source: Parameters<ClassifierHost["load"]>[0]): Promise<boolean> {
+    const before = this.classifier.loaded;
+    this.classifierPanel.showInfo(`loading ${source.label}…`);
+    try {
+      const { classifier, backend } = await this.classifier.load(source);
+      const { config } = classifier.info;
+      const levels = 1 + config.blocks.filter((block) => block.pool).length;
+      this.classifierPanel.showInfo(
+        `${classifier.label}
+` +
+          `${classifier.classes.length} classes: ${classifier.classes.join(", ")}
+` +
+          `input ${classifier.inputType} (${classifier.description.preprocess.features.kinds.join(", ")})
+` +
+          `${config.blocks.length} residual blocks on ${levels} mesh level(s), ${classifier.parameterCount} parameters
+` +
+          `tfjs ${backend}`,
+      );
+      this.classifierPanel.showLayers(classifier.featureLayers);
+      const first = classifier.featureLayers[0];
+      this.classifierChoice = {
+        layer: first?.name ?? "",
+        scalar: first && first.fieldType.multiplicityOf(0) > 0 ? 0 : -1,
+        order1: first && first.fieldType.multiplicityOf(1) > 0 ? 0 : -1,
+        order2: first && first.fieldType.multiplicityOf(2) > 0 ? 0 : -1,
+      };
+      this.classifierPanel.showChoice(this.classifierChoice);
+      this.displayPanel.setClassifierAvailable(true);
+      this.banner.clear();
+      this.refreshClassifier();
+      return true;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.banner.show(
+        error instanceof ModelFilesError || !message.includes(source.label)
+          ? `${source.label}: ${message}`
+          : message,
+      );
+      this.classifierPanel.showInfo(
+        before
+          ? `Still using ${before.classifier.label} (the new model failed to load).`
+          : "No classifier loaded.",
+      );
+      return false;
+    }
+  }
+
+  /** Draws other channels of the classifier's layers (see `ClassifierPanel`). */
+  setClassifierChoice(choice: LayerChannelChoice): void {
+    const previous = this.classifierChoice;
+    this.classifierChoice = choice;
+    this.classifierPanel.showChoice(choice);
+    // Picking a channel shows it: the scalar as colours, the tangent channels as glyphs.
+    const settings: Partial<DisplaySettings> = {};
+    if (choice.scalar >= 0 && (choice.scalar !== previous.scalar || choice.layer !== previous.layer)) {
+      settings.coloring = "classifier";
+    }
+    if (choice.order1 >= 0 && choice.order1 !== previous.order1)
+      Object.assign(settings, { fieldSource: "classifier", showOrder1: true });
+    if (choice.order2 >= 0 && choice.order2 !== previous.order2)
+      Object.assign(settings, { fieldSource: "classifier", showOrder2: true });
+    this.setDisplay(settings);
+  }
+
+  /** The drawn layer's output on the open mesh, when the classifier has predicted it. */
+  private classifierLayerOutput(): { packed: Float32Array; fieldType: FieldType } | undefined {
+    const model = this.model;
+    const loaded = this.classifier.loaded;
+    if (!model || !loaded) return undefined;
+    const result = this.classifier.cached(model);
+    if (!result?.ok) return undefined;
+    const layer = loaded.classifier.featureLayers.find((l) => l.name === this.classifierChoice.layer);
+    const packed = layer && result.prediction.layerOutputs.get(layer.name);
+    return layer && packed ? { packed, fieldType: layer.fieldType } : undefined;
+  }
+
+  /**
+   * Shows the classifier's prediction for the open mesh in its current gauge: at once when it is
+   * known, otherwise after the next frame (so that "predicting…" is drawn first), then redraws
+   * what depends on it.
+   */
+  private refreshClassifier(): void {
+    const model = this.model;
+    if (!model || !this.classifier.loaded) return;
+    if (this.classifier.cached(model)) {
+      this.showPrediction();
+      return;
+    }
+    this.classifierPanel.showPrediction(undefined, `predicting ${model.name}…`);
+    if (this.predictionPending) return;
+    this.predictionPending = true;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        this.predictionPending = false;
+        const current = this.model;
+        if (!current) return;
+        this.classifier.predict(current);
+        this.showPrediction();
+        this.refreshColors();
+        this.refreshGlyphs();
+        this.stage.requestRender();
+      }, 0),
+    );
+  }
+
+  private showPrediction(): void {
+    const model = this.model;
+    const loaded = this.classifier.loaded;
+    if (!model || !loaded) return;
+    const result = this.classifier.cached(model);
+    if (!result) return;
+    if (!result.ok) {
+      this.classifierPanel.showPrediction(undefined, result.message, true);
+      return;
+    }
+    const { prediction } = result;
+    const classes = loaded.classifier.classes;
+    const { features, hierarchy, network } = prediction.milliseconds;
+    const lines = [
+      `${model.name}: ${classes[prediction.best]} (${(100 * prediction.probabilities[prediction.best]).toFixed(1)}%)`,
+      `features ${features.toFixed(0)} ms, mesh levels ${hierarchy.toFixed(0)} ms, network ${network.toFixed(0)} ms`,
+      ...prediction.notes,
+    ];
+    if (model.gaugeVersion > 0) {
+      const change = this.classifier.changeSinceReference(model, prediction);
+      lines.push(
+        `gauge changed ${model.gaugeVersion} time(s): predicted again from features and graphs in the turned frames` +
+          (change === undefined
+            ? ""
+            : `; largest change of a probability since the reference gauge: ${change.toExponential(1)}`),
+      );
+    }
+    this.classifierPanel.showPrediction(
+      classes.map((name, c) => ({ name, probability: prediction.probabilities[c] })),
+      lines.join("\n"),
+    );
   }
 }

@@ -9,7 +9,11 @@ const app = new ViewerApp({
   dropOverlay: document.getElementById("drop-overlay")!,
 });
 const first = app.builtinMeshNames()[0];
+const opened = app.openBuiltin(first);
 installTestHook(
   app,
-  app.openBuiltin(first).then(() => (window.__gemcnnViewer ? window.__gemcnnViewer.nextFrame() : undefined)),
+  opened.then(() => (window.__gemcnnViewer ? window.__gemcnnViewer.nextFrame() : undefined)),
 );
+// `?model=<url>` loads a trained classifier once the first mesh is open (see README).
+const modelUrl = new URLSearchParams(window.location.search).get("model");
+if (modelUrl) void opened.then(() => app.loadClassifierUrl(modelUrl));

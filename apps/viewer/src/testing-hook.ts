@@ -1,5 +1,6 @@
 import type { GlyphLayerName, ViewerApp } from "./app.js";
 import type { GaugeChangeOptions } from "./model/mesh-model.js";
+import type { LayerChannelChoice } from "./panels/classifier-panel.js";
 import type { LogMapPoint } from "./panels/log-map-inset.js";
 
 /** A vertex frame as the page holds it: `(e1, e2, n)`, three numbers each. */
@@ -9,6 +10,31 @@ export interface FrameSnapshot {
   readonly e1: number[];
   readonly e2: number[];
   readonly n: number[];
+}
+
+/** The trained classifier as the page holds it. */
+export interface ClassifierSnapshot {
+  /** "none" before a model is loaded, "loading" while one loads, then "ready". */
+  readonly status: "none" | "loading" | "ready";
+  /** Where the loaded model came from (its directory or URL). */
+  readonly label: string | null;
+  readonly classes: string[];
+  /** nn's account of the tfjs backend the model runs on. */
+  readonly backend: string | null;
+  /** Layers whose channels can be drawn. */
+  readonly layers: string[];
+  /** The prediction for the open mesh in its current gauge, once computed. */
+  readonly prediction: {
+    mesh: string;
+    gaugeVersion: number;
+    probabilities: number[];
+    logits: number[];
+    best: string;
+  } | null;
+  /** Why there is no prediction for the open mesh (too large, features out of reach…), or null. */
+  readonly predictionError: string | null;
+  /** Largest change of a probability since the mesh's reference gauge, when known. */
+  readonly changeSinceReference: number | null;
 }
 
 /**
@@ -57,6 +83,12 @@ export interface ViewerTestHook {
   logMapPoints(): LogMapPoint[];
   /** Scrambles the gauge; `transformFields: false` is the negative control that breaks the law. */
   scrambleGauge(options?: Partial<GaugeChangeOptions>): void;
+  /** The trained classifier and its prediction for the open mesh. */
+  classifier(): ClassifierSnapshot;
+  /** Loads a classifier from a URL, as the Classifier panel's Load button does. */
+  loadClassifierUrl(url: string): Promise<boolean>;
+  /** Chooses the classifier layer channels to draw, as the Classifier panel's selects do. */
+  chooseClassifierChannels(choice: LayerChannelChoice): void;
   /** Holonomy and enclosed angle defect of the last loop shown, or null. */
   holonomy(): { holonomy: number; enclosedCurvature: number; enclosedAngleDefect: number } | null;
 }
@@ -131,6 +163,33 @@ export function installTestHook(app: ViewerApp, whenReady: Promise<unknown>): vo
     },
     logMapPoints: () => [...app.vertexPanel.inset.drawnPoints],
     scrambleGauge: (options) => app.scrambleGauge(options),
+    classifier() {
+      const host = app.classifier;
+      const loaded = host.loaded;
+      const model = app.model;
+      const result = model ? host.cached(model) : undefined;
+      const prediction = result?.ok ? result.prediction : undefined;
+      return {
+        status: host.loading ? "loading" : loaded ? "ready" : "none",
+        label: loaded?.classifier.label ?? null,
+        classes: loaded ? [...loaded.classifier.classes] : [],
+        backend: loaded?.backend ?? null,
+        layers: loaded ? loaded.classifier.featureLayers.map((layer) => layer.name) : [],
+        prediction: prediction
+          ? {
+              mesh: prediction.mesh,
+              gaugeVersion: prediction.gaugeVersion,
+              probabilities: Array.from(prediction.probabilities),
+              logits: Array.from(prediction.logits),
+              best: loaded!.classifier.classes[prediction.best],
+            }
+          : null,
+        predictionError: result && !result.ok ? result.message : null,
+        changeSinceReference: (model && prediction && host.changeSinceReference(model, prediction)) ?? null,
+      };
+    },
+    loadClassifierUrl: (url) => app.loadClassifierUrl(url),
+    chooseClassifierChannels: (choice) => app.setClassifierChoice(choice),
     holonomy() {
       const last = app.lastTransport;
       return last && "holonomy" in last

@@ -61,6 +61,11 @@ export class MeshModel {
   readonly curvatureDensity: Float64Array;
   /** Accumulated gauge change: the counter-clockwise angle from each reference `e1` to the current `e1`. */
   gauge: Float64Array;
+  /**
+   * The gauge that the page's field coefficients are expressed in: equal to `gauge`, except after a
+   * gauge change that left them untransformed (the negative control), which turns only `gauge`.
+   */
+  fieldGauge: Float64Array;
   frames: TangentFrames;
   /** The 1-ring with the vertex itself: intrinsic log map and Levi-Civita transport in `frames`. */
   ring: NeighbourhoodGeometry;
@@ -79,6 +84,7 @@ export class MeshModel {
     this.referenceFrames = tangentFrames(geometry);
     this.frames = this.referenceFrames;
     this.gauge = new Float64Array(geometry.nVertices);
+    this.fieldGauge = new Float64Array(geometry.nVertices);
     this.ring = precomputeNeighbourhoodGeometry(geometry, { frames: this.frames });
     this.inputs = {
       order1: projectedDirectionField(this.frames, ORDER1_DIRECTION, 1),
@@ -123,6 +129,7 @@ export class MeshModel {
     for (let p = 0; p < phi.length; p++) this.gauge[p] += phi[p];
     this.ring = precomputeNeighbourhoodGeometry(this.geometry, { frames: this.frames });
     if (transformFields) {
+      for (let p = 0; p < phi.length; p++) this.fieldGauge[p] += phi[p];
       this.inputs = {
         order1: changeGaugeOfField(this.inputs.order1, phi),
         order2: changeGaugeOfField(this.inputs.order2, phi),

@@ -1,20 +1,25 @@
 import { type ColormapKind, cssGradient } from "../fields/colormap.js";
 import { checkbox, el, panel } from "./dom.js";
 
-/** What the surface is coloured by: plain, curvature, or one scalar channel of the network. */
+/**
+ * What the surface is coloured by: plain, curvature, one scalar channel of the random network, or
+ * the scalar channel of a trained classifier's layer chosen in the Classifier panel.
+ */
 export type SurfaceColoring =
   | "plain"
   | "curvature"
   | "angle-defect"
   | "network-0"
   | "network-1"
-  | "network-2";
+  | "network-2"
+  | "classifier";
 
 /**
- * Which fields are drawn: the demonstration fields as given, after one transport-mean layer, or
- * the network's output channels (`channel` picks which copy of each order).
+ * Which fields are drawn: the demonstration fields as given, after one transport-mean layer, the
+ * random network's output channels (`channel` picks which copy of each order), or the channels of
+ * a trained classifier's layer chosen in the Classifier panel.
  */
-export type FieldSource = "input" | "layer" | "network";
+export type FieldSource = "input" | "layer" | "network" | "classifier";
 
 export interface DisplaySettings {
   coloring: SurfaceColoring;
@@ -55,6 +60,7 @@ export class DisplayPanel {
       el("option", { value: "network-0", text: "network scalar channel 0" }),
       el("option", { value: "network-1", text: "network scalar channel 1" }),
       el("option", { value: "network-2", text: "network scalar channel 2" }),
+      el("option", { value: "classifier", text: "classifier layer: scalar channel", disabled: true }),
     ]);
     const frames = checkbox("show-frames", "tangent frames (e1 red, e2 green)", initial.showFrames);
     const order1 = checkbox("show-order1", "order-1 field (arrows)", initial.showOrder1);
@@ -66,6 +72,7 @@ export class DisplayPanel {
       el("option", { value: "input", text: "fields: tangential parts of fixed directions" }),
       el("option", { value: "layer", text: "fields: after one transport-mean layer" }),
       el("option", { value: "network", text: "fields: network output channels" }),
+      el("option", { value: "classifier", text: "fields: classifier layer channels", disabled: true }),
     ]);
     this.channel = el("select", { id: "network-channel", "aria-label": "Network channel" }, [
       el("option", { value: "0", text: "network channel 0 of each order" }),
@@ -101,6 +108,14 @@ export class DisplayPanel {
       this.channel,
       this.networkStatus,
     ]);
+  }
+
+  /** Enables the choices that draw a trained classifier's layer (once one is loaded). */
+  setClassifierAvailable(available: boolean): void {
+    for (const select of [this.coloring, this.source]) {
+      const option = select.querySelector<HTMLOptionElement>('option[value="classifier"]');
+      if (option) option.disabled = !available;
+    }
   }
 
   /** One line about the network (what it is, or that it is loading). */

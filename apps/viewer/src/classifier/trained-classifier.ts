@@ -1,0 +1,261 @@
+import { computeFeatures, normalizeInput, type PreprocessOptions, prepareMesh } from "@gemcnn/cli/features";
+import { FieldType } from "@gemcnn/gauge";
+import { icosphere, MeshGeometry } from "@gemcnn/geometry";
+import {
+  batchMeshes,
+  buildMeshHierarchy,
+  type GemModelInfo,
+  gemModelInfo,
+  meshOptionsOf,
+  withMeshBatch,
+} from "@gemcnn/nn";
+import * as tf from "@tensorflow/tfjs";
+import type { MeshModel } from "../model/mesh-model.js";
+import { classifierInput } from "./classifier-input.js";
+import type { ClassifierDescription } from "./description.js";
+import { type ModelArtifacts, ModelFilesError } from "./model-files.js";
+
+/**
+ * Meshes with more vertices are refused: preprocessing, the multiscale hierarchy and the network
+ * run on the page's main thread, and beyond this the page stops answering for seconds.
+ */
+export const MAX_CLASSIFIER_VERTICES = 20_000;
+
+/** A mesh the loaded classifier cannot run on (too large, too small, features out of reach). */
+export class ClassifierInputError extends Error {
+  override name = "ClassifierInputError";
+}
+
+/** An intermediate layer whose output can be drawn: a residual block on the input mesh's vertices. */
+export interface FeatureLayer {
+  /** The layer's name in the model (`block0`, …). */
+  readonly name: string;
+  readonly fieldType: FieldType;
+}
+
+/** The classifier's answer for one mesh in one gauge. */
+export interface ClassifierPrediction {
+  readonly mesh: string;
+  readonly gaugeVersion: number;
+  /** The model's outputs, one per class (float32 values). */
+  readonly logits: Float64Array;
+  /** Softmax of the logits (computed in float64). */
+  readonly probabilities: Float64Array;
+  /** Index of the most probable class. */
+  readonly best: number;
+  /**
+   * Output of each `FeatureLayer`, packed `[V × dim]` over the open mesh's vertices (layout of
+   * docs/conventions.md) in its current gauge; rows of vertices the preprocessing dropped are 0.
+   */
+  readonly layerOutputs: ReadonlyMap<string, Float32Array>;
+  /** What the preprocessing did to the mesh, one line each. */
+  readonly notes: readonly string[];
+  /** Time per stage, in milliseconds. */
+  readonly milliseconds: { readonly features: number; readonly hierarchy: number; readonly network: number };
+}
+
+/** The input field type that `options` produce, found by computing them on a small sphere. */
+function featureFieldType(options: PreprocessOptions): string {
+  return computeFeatures(prepareMesh(icosphere(1), "probe"), options.features).fieldType;
+}
+
+/**
+ * A classifier trained and saved by the command line, loaded in the page: nn's tfjs model (its
+ * layers registered by importing `@gemcnn/nn`) and the command line's description. Predicts the
+ * class of an open mesh in its current gauge, and hands out the outputs of the residual blocks
+ * that run on the input mesh.
+ */
+export class TrainedClassifier {
+  readonly label: string;
+  readonly description: ClassifierDescription;
+  readonly info: GemModelInfo;
+  readonly inputType: FieldType;
+  readonly featureLayers: readonly FeatureLayer[];
+  readonly parameterCount: number;
+  /** Meshes with more vertices are refused (`MAX_CLASSIFIER_VERTICES` unless set). */
+  readonly maxVertices: number;
+  private readonly model: tf.LayersModel;
+  /** The model with the feature layers' outputs added in front of the logits. */
+  private readonly withFeatures: tf.LayersModel;
+
+  private constructor(
+    label: string,
+    model: tf.LayersModel,
+    info: GemModelInfo,
+    description: ClassifierDescription,
+    maxVertices: number,
+  ) {
+    this.label = label;
+    this.maxVertices = maxVertices;
+    this.model = model;
+    this.info = info;
+    this.description = description;
+    this.inputType = FieldType.parse(info.config.inputType);
+    let level = 0;
+    const layers: FeatureLayer[] = [];
+    info.config.blocks.forEach((block, i) => {
+      if (block.pool) level++;
+      if (level === 0) layers.push({ name: `block${i}`, fieldType: FieldType.parse(block.fieldType) });
+    });
+    this.featureLayers = layers.filter((layer) => {
+      try {
+        return model.getLayer(layer.name) !== undefined;
+      } catch {
+        return false;
+      }
+    });
+    this.withFeatures = tf.model({
+      inputs: model.inputs,
+      outputs: [
+        ...this.featureLayers.map((layer) => model.getLayer(layer.name).output as tf.SymbolicTensor),
+        model.outputs[0],
+      ],
+    });
+    this.parameterCount = model.countParams();
+  }
+
+  /**
+   * Builds the model of `artifacts` with tfjs and checks it against `description`: a gemcnn
+   * classifier (nn's metadata record), one output per class name, and input features that the
+   * saved preprocessing options produce. Errors are `ModelFilesError`s naming `label`.
+   */
+  static async create(
+    artifacts: ModelArtifacts,
+    description: ClassifierDescription,
+    label: string,
+    options: { maxVertices?: number } = {},
+  ): Promise<TrainedClassifier> {
+    let model: tf.LayersModel;
+    try {
+      model = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    } catch (error) {
+      throw new ModelFilesError(
+        `${label}: tfjs could not build the model in model.json (${(error as Error).message})`,
+      );
+    }
+    const info = gemModelInfo(model);
+    if (info === undefined) {
+      throw new ModelFilesError(`${label}: model.json has no gemcnn record; it was not saved by gemcnn`);
+    }
+    if (info.kind !== "classifier") {
+      throw new ModelFilesError(`${label}: a gemcnn ${info.kind}, but the page shows mesh classifiers only`);
+    }
+    const outputs = model.outputs[0].shape.at(-1);
+    if (outputs !== description.classes.length) {
+      throw new ModelFilesError(
+        `${label}: the model has ${outputs} outputs, but its description names ${description.classes.length} classes`,
+      );
+    }
+    const expected = FieldType.parse(info.config.inputType);
+    if (!FieldType.parse(description.input.fieldType).equals(expected)) {
+      throw new ModelFilesError(
+        `${label}: the model reads features of type ${expected}, but gemcnn.json normalises ${description.input.fieldType}`,
+      );
+    }
+    const produced = featureFieldType(description.preprocess);
+    if (!FieldType.parse(produced).equals(expected)) {
+      throw new ModelFilesError(
+        `${label}: the model reads features of type ${expected}, but its preprocessing options give ${produced} here`,
+      );
+    }
+    return new TrainedClassifier(
+      label,
+      model,
+      info,
+      description,
+      options.maxVertices ?? MAX_CLASSIFIER_VERTICES,
+    );
+  }
+
+  /** Class names, in output order. */
+  get classes(): readonly string[] {
+    return this.description.classes;
+  }
+
+  /**
+   * The class probabilities of `mesh` in its current gauge, and the feature layers' outputs.
+   * Throws `ClassifierInputError` for a mesh the model cannot run on.
+   */
+  predict(mesh: MeshModel): ClassifierPrediction {
+    if (mesh.nVertices > this.maxVertices) {
+      throw new ClassifierInputError(
+        `${mesh.name}: ${mesh.nVertices} vertices, more than the ${this.maxVertices} the page classifies ` +
+          "(simplify the mesh, or use `gemcnn predict` on the command line)",
+      );
+    }
+    const t0 = performance.now();
+    let input: ReturnType<typeof classifierInput>;
+    try {
+      input = classifierInput(mesh, this.description);
+    } catch (error) {
+      throw new ClassifierInputError(
+        `${mesh.name}: the classifier's input features cannot be computed: ${(error as Error).message}`,
+      );
+    }
+    const t1 = performance.now();
+    const prepared = input.mesh;
+    const geometry = MeshGeometry.fromData(
+      { positions: prepared.positions, triangles: prepared.triangles },
+      { source: mesh.name },
+    );
+    const options = meshOptionsOf(this.model);
+    const coarsest = options.coarsening?.length ?? 0;
+    let hierarchy: ReturnType<typeof buildMeshHierarchy>;
+    try {
+      hierarchy = buildMeshHierarchy(geometry, {
+        ...options,
+        frames: input.frames,
+      });
+    } catch (error) {
+      throw new ClassifierInputError(
+        `${mesh.name}: the model's ${coarsest + 1} mesh levels cannot be built on it: ${(error as Error).message}`,
+      );
+    }
+    const batch = batchMeshes([hierarchy]);
+    const t2 = performance.now();
+    const outputs = tf.tidy(() => {
+      const x = tf.tensor2d(normalizeInput(prepared, this.description.input), [
+        prepared.nVertices,
+        this.inputType.dim,
+      ]);
+      const result = withMeshBatch(batch, () => this.withFeatures.apply(x, { training: false })) as
+        | tf.Tensor
+        | tf.Tensor[];
+      return (Array.isArray(result) ? result : [result]).map((tensor) => tensor.dataSync() as Float32Array);
+    });
+    const t3 = performance.now();
+    const logits = Float64Array.from(outputs[outputs.length - 1]);
+    const probabilities = softmax(logits);
+    const layerOutputs = new Map<string, Float32Array>();
+    this.featureLayers.forEach((layer, i) => {
+      const dim = layer.fieldType.dim;
+      const rows = new Float32Array(mesh.nVertices * dim);
+      input.vertices.forEach((v, row) => {
+        rows.set(outputs[i].subarray(row * dim, (row + 1) * dim), v * dim);
+      });
+      layerOutputs.set(layer.name, rows);
+    });
+    return {
+      mesh: mesh.name,
+      gaugeVersion: mesh.gaugeVersion,
+      logits,
+      probabilities,
+      best: probabilities.indexOf(Math.max(...probabilities)),
+      layerOutputs,
+      notes: input.notes,
+      milliseconds: { features: t1 - t0, hierarchy: t2 - t1, network: t3 - t2 },
+    };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** Softmax in float64, shifted by the largest logit so that no exponential overflows. */
+export function softmax(logits: Float64Array): Float64Array {
+  const max = Math.max(...logits);
+  const exps = logits.map((z) => Math.exp(z - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
