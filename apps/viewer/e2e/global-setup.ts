@@ -1,5 +1,9 @@
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { serveStaticBuild } from "./serve.js";
+import { writeTinyClassifiers } from "./tiny-classifier.js";
 
 declare module "vitest" {
   interface ProvidedContext {
@@ -8,9 +12,32 @@ declare module "vitest" {
   }
 }
 
-/** Serves the viewer's static build for the whole browser test run. */
+/**
+ * Serves the viewer's static build for the whole browser test run, with the test classifiers
+ * (trained in Node while the page builds) copied into its `test-models/` folder.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const served = await serveStaticBuild();
+  const root = await mkdtemp(join(tmpdir(), "gemcnn-test-models-"));
+  // The server's address is not known yet: the models' URLs start relative, and become absolute below.
+  const models = writeTinyClassifiers(root, "test-models/");
+  models.catch(() => {});
+  const served = await serveStaticBuild({
+    addFiles: async (outDir) => {
+      await models;
+      await cp(root, join(outDir, "test-models"), { recursive: true });
+    },
+  });
+  const tiny = await models;
+  const absolute = (url: string) => new URL(url, served.url).href;
   project.provide("viewerUrl", served.url);
-  return () => served.close();
+  project.provide("tinyClassifier", {
+    ...tiny,
+    url: absolute(tiny.url),
+    brokenUrl: absolute(tiny.brokenUrl),
+    hksUrl: absolute(tiny.hksUrl),
+  });
+  return async () => {
+    await served.close();
+    await rm(root, { recursive: true, force: true });
+  };
 }

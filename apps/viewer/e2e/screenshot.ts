@@ -1,50 +1,75 @@
 /**
- * Takes the README's screenshot in headless Chromium: builds and serves the viewer, opens a mesh,
- * colours it by curvature, picks a vertex and carries a vector around its 1-ring, then saves
- * `docs/screenshot.png`. Run with `pnpm --filter @gemcnn/viewer screenshot [mesh]` (default: the torus).
+ * Takes the README's screenshot in headless Chromium: builds and serves the viewer with a trained
+ * classifier beside it, opens a mesh, lets the classifier predict it, colours the surface by a
+ * scalar channel of its first block and draws an order-1 channel as arrows, then saves
+ * `docs/screenshot.png` with its colours reduced to a 256-colour palette (upng-js), which keeps
+ * the file small. Run with
+ * `pnpm --filter @gemcnn/viewer screenshot [--model <dir>] [mesh]` (defaults: the repository's
+ * `runs/synth/model`, written by `pnpm gemcnn train --synthetic --name synth`, and the torus).
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { cp, mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import UPNG from "upng-js";
 import { launchChromium, openViewer } from "./browser.js";
 import { serveStaticBuild } from "./serve.js";
 
+const repository = join(import.meta.dirname, "..", "..", "..");
 const output = join(import.meta.dirname, "..", "docs", "screenshot.png");
-const mesh = process.argv[2] ?? "torus";
+const { values, positionals } = parseArgs({
+  options: { model: { type: "string" } },
+  allowPositionals: true,
+});
+// pnpm runs the script in apps/viewer; paths given on the command line are meant from where it was typed.
+const cwd = process.env["INIT_CWD"] ?? process.cwd();
+const modelDir = values.model ? resolve(cwd, values.model) : join(repository, "runs", "synth", "model");
+const mesh = positionals[0] ?? "torus";
 
-const served = await serveStaticBuild();
+const served = await serveStaticBuild({
+  addFiles: (outDir) => cp(modelDir, join(outDir, "models", "screenshot"), { recursive: true }),
+});
 const browser = await launchChromium();
 try {
-  const page = await openViewer(browser, served.url, { width: 1040, height: 640 });
-  if (mesh) {
-    const opened = await page.evaluate((name) => window.__gemcnnViewer!.openBuiltin(name), mesh);
-    if (!opened) throw new Error(`could not open the built-in mesh ${JSON.stringify(mesh)}`);
-  }
-  await page.selectOption("#coloring", "curvature");
-  await page.check("#show-order2");
-  // The facing vertex of largest curvature near the middle of the uncovered view, so that the
-  // loop's holonomy is clearly non-zero.
-  const target = await page.evaluate(() => {
-    const h = window.__gemcnnViewer!;
-    const canvas = document.getElementById("viewer-canvas")!.getBoundingClientRect();
-    const inspector = document.getElementById("inspector")!.getBoundingClientRect();
-    const cx = (canvas.left + inspector.left) / 2;
-    const cy = canvas.top + canvas.height / 2;
-    const reach = 0.3 * canvas.height;
-    let best: { x: number; y: number; k: number } | null = null;
-    for (let v = 0; v < h.state().nVertices; v++) {
-      const s = h.vertexOnScreen(v);
-      const k = Math.abs(h.curvature(v).density);
-      if (s.facing && Math.hypot(s.x - cx, s.y - cy) < reach && (!best || k > best.k))
-        best = { x: s.x, y: s.y, k };
-    }
-    return best;
+  const page = await openViewer(browser, `${served.url}?model=models/screenshot/`, {
+    width: 1040,
+    height: 640,
   });
-  if (!target) throw new Error("no vertex faces the camera");
-  await page.mouse.click(target.x, target.y);
-  await page.evaluate(() => window.__gemcnnViewer!.nextFrame());
-  mkdirSync(join(output, ".."), { recursive: true });
-  await page.screenshot({ path: output, type: "png" });
-  console.log(`wrote ${output}`);
+  const opened = await page.evaluate((name) => window.__gemcnnViewer!.openBuiltin(name), mesh);
+  if (!opened) throw new Error(`could not open the built-in mesh ${JSON.stringify(mesh)}`);
+  await page.waitForFunction(
+    (name) => {
+      const snapshot = window.__gemcnnViewer!.classifier();
+      if (snapshot.predictionError || (snapshot.status === "none" && window.__gemcnnViewer!.state().error))
+        return true;
+      return snapshot.prediction?.mesh === name;
+    },
+    mesh,
+    { timeout: 60_000 },
+  );
+  const snapshot = await page.evaluate(() => window.__gemcnnViewer!.classifier());
+  if (!snapshot.prediction) {
+    const error =
+      snapshot.predictionError ?? (await page.evaluate(() => window.__gemcnnViewer!.state().error));
+    throw new Error(`no prediction for ${mesh}: ${error}`);
+  }
+  const layer = snapshot.layers[0];
+  await page.selectOption("#classifier-layer", layer);
+  await page.selectOption("#classifier-scalar", "0");
+  await page.selectOption("#classifier-order1", "0");
+  await page.evaluate(() => {
+    document.getElementById("classifier-panel")!.scrollIntoView({ block: "end" });
+    return window.__gemcnnViewer!.nextFrame();
+  });
+  const png = await page.screenshot({ type: "png" });
+  const image = UPNG.decode(png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength) as ArrayBuffer);
+  const rgba = UPNG.toRGBA8(image)[0];
+  const small = UPNG.encode([rgba], image.width, image.height, 256);
+  await mkdir(join(output, ".."), { recursive: true });
+  await writeFile(output, new Uint8Array(small));
+  console.log(
+    `wrote ${output} (${(small.byteLength / 1024).toFixed(0)} KB): ${mesh} predicted ${snapshot.prediction.best} ` +
+      `(${(100 * Math.max(...snapshot.prediction.probabilities)).toFixed(1)}%)`,
+  );
 } finally {
   await browser.close();
   await served.close();
