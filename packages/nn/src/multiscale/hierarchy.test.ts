@@ -11,7 +11,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { buildConvGraph, validateConvGraph } from "../graph.js";
 import { buildMeshHierarchy } from "./hierarchy.js";
-import { farthestPointSampling, MultiscaleError } from "./sampling.js";
+import { edgeGraph, farthestPointSampling, MultiscaleError } from "./sampling.js";
 
 const sphere = MeshGeometry.fromData(bumpySphere());
 const options = { coarsening: [{ ratio: 0.25 }, { count: 12, hops: 2 }], seed: 4 } as const;
@@ -46,10 +46,52 @@ describe("buildMeshHierarchy", () => {
     expect(hierarchy.pools[1].cellSize.reduce((a, b) => a + b, 0)).toBe(hierarchy.pools[1].nFine);
   });
 
-  it("transports each fine vertex to its cell's sample by the geometry package's normal rotation", () => {
+  it("transports each fine vertex to its cell's sample along its shortest path (Levi-Civita per edge)", () => {
     const frames = tangentFrames(sphere);
-    const pool = hierarchy.pools[0];
-    const samples = hierarchy.levels[1].vertices;
+    // Large cells, so that paths run over several edges.
+    const pool = buildMeshHierarchy(sphere, { coarsening: [{ count: 8 }], seed: 4 }).pools[0];
+    const { samples, parentEdge } = farthestPointSampling(sphere, { count: 8, seed: 4 });
+    const { offsets, targets } = edgeGraph(sphere);
+    const edgeSource = new Uint32Array(targets.length);
+    for (let u = 0; u < sphere.mesh.nVertices; u++) edgeSource.fill(u, offsets[u], offsets[u + 1]);
+    let longest = 0;
+    for (let v = 0; v < sphere.mesh.nVertices; v += 7) {
+      // Walk the tree to the sample, adding the transport of each edge (child → parent).
+      let g = 0;
+      let steps = 0;
+      for (let x = v; parentEdge[x] >= 0; x = edgeSource[parentEdge[x]], steps++) {
+        const parent = edgeSource[parentEdge[x]];
+        const n = sphere.mesh.nVertices;
+        const pairOffsets = new Uint32Array(n + 1);
+        for (let u = parent + 1; u <= n; u++) pairOffsets[u] = 1;
+        const [edge] = parallelTransport(
+          sphere,
+          frames,
+          { offsets: pairOffsets, indices: Uint32Array.of(x), includesSelf: false },
+          { method: "levi-civita" },
+        );
+        g += edge;
+      }
+      expect(samples[pool.cell[v]]).toBe(
+        ((x) => {
+          while (parentEdge[x] >= 0) x = edgeSource[parentEdge[x]];
+          return x;
+        })(v),
+      );
+      expect(angleDistance(pool.transport[v], g)).toBeLessThan(1e-12);
+      longest = Math.max(longest, steps);
+    }
+    expect(longest).toBeGreaterThan(1);
+  });
+
+  it("can use GEM-CNN's normal rotation instead", () => {
+    const frames = tangentFrames(sphere);
+    const rotated = buildMeshHierarchy(sphere, {
+      coarsening: [{ ratio: 0.25, transport: "normal-rotation" }],
+      seed: 4,
+    });
+    const pool = rotated.pools[0];
+    const samples = rotated.levels[1].vertices;
     for (let v = 0; v < sphere.mesh.nVertices; v += 17) {
       const c = samples[pool.cell[v]];
       if (c === v) continue;
@@ -63,6 +105,34 @@ describe("buildMeshHierarchy", () => {
         { method: "normal-rotation" },
       );
       expect(pool.transport[v]).toBeCloseTo(g, 14);
+    }
+    expect(() => buildMeshHierarchy(sphere, { coarsening: [{ transport: "geodesic" as "path" }] })).toThrow(
+      /transport must be "path" or "normal-rotation"/,
+    );
+  });
+
+  it("composes transport along paths between coarse vertices: g(q→p) = −g(p→q), r = path length", () => {
+    const graph = hierarchy.levels[1].graph;
+    const pairs = new Map<string, number>();
+    for (let p = 0; p < graph.nVertices; p++) {
+      for (let e = graph.offsets[p]; e < graph.offsets[p + 1]; e++) pairs.set(`${p},${graph.sources[e]}`, e);
+    }
+    for (const [pair, e] of pairs) {
+      const [p, q] = pair.split(",");
+      const back = pairs.get(`${q},${p}`)!;
+      expect(angleDistance(graph.transport[e], -graph.transport[back])).toBeLessThan(1e-12);
+      expect(graph.radius[e]).toBeCloseTo(graph.radius[back], 12);
+    }
+    // Path lengths are at least the straight-line distance.
+    const vertices = hierarchy.levels[1].vertices;
+    for (let p = 0; p < graph.nVertices; p++) {
+      for (let e = graph.offsets[p]; e < graph.offsets[p + 1]; e++) {
+        const [a, b] = [vertices[p], vertices[graph.sources[e]]];
+        const straight = Math.hypot(
+          ...[0, 1, 2].map((k) => sphere.positions[3 * a + k] - sphere.positions[3 * b + k]),
+        );
+        expect(graph.radius[e]).toBeGreaterThanOrEqual(straight - 1e-12);
+      }
     }
   });
 

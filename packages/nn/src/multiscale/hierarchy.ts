@@ -7,6 +7,7 @@ import {
   parallelTransport,
   type TangentFrames,
   tangentFrames,
+  wrapAngle,
 } from "@gemcnn/geometry";
 import {
   buildConvGraph,
@@ -14,7 +15,7 @@ import {
   type ConvGraphOptions,
   convGraphFromNeighbourhoodGeometry,
 } from "../graph.js";
-import { edgeGraph, farthestPointSampling, MultiscaleError } from "./sampling.js";
+import { edgeGraph, type FarthestPointSample, farthestPointSampling, MultiscaleError } from "./sampling.js";
 
 /** One resolution of a mesh: a subset of its vertices and their convolution graph. */
 export interface MeshLevel {
@@ -35,7 +36,7 @@ export interface PoolingMap {
   /**
    * Transport angle `g(v→c)` from each fine vertex `v` to the coarse vertex `c` of its cell: an
    * order-`n` feature `x_v` arrives at `c` as `ρ_n(g) x_v`, in `c`'s frame (conventions.md);
-   * 0 when `v` is `c` itself. GEM-CNN's normal rotation, which is defined for any pair.
+   * 0 when `v` is `c` itself. By default the Levi-Civita transport along the cell's shortest path.
    */
   readonly transport: Float64Array;
   /** Number of fine vertices in each coarse vertex's cell (at least 1: the coarse vertex itself). */
@@ -48,6 +49,9 @@ export interface MeshHierarchy {
   /** `pools[k]` maps level `k` to level `k + 1`. */
   readonly pools: readonly PoolingMap[];
 }
+
+/** The transport of pooling and of the coarse graphs (see `CoarseningOptions.transport`). */
+export type CoarseTransport = "path" | "normal-rotation";
 
 /** How one coarser level is made from the previous one. */
 export interface CoarseningOptions {
@@ -63,6 +67,14 @@ export interface CoarseningOptions {
    * of its own in the cell adjacency (cells that share a mesh edge), default 1 (like a 1-ring).
    */
   readonly hops?: number;
+  /**
+   * How features are carried between vertices of different positions: `"path"` (default) composes
+   * the geometry package's discrete Levi-Civita transport along the shortest edge path (intrinsic,
+   * so unchanged when the shape bends, and defined for any two connected vertices); GEM-CNN's
+   * `"normal-rotation"` rotates one normal onto the other, which is undefined for opposite normals
+   * (the geometry package then turns about the sender's `e1`, which is not gauge equivariant).
+   */
+  readonly transport?: CoarseTransport;
   /** Rings of this level's graph; default the level-0 graph's `rings`. */
   readonly rings?: number;
   /** As in `ConvGraphOptions`; default the largest neighbour distance of this level. */
@@ -138,11 +150,19 @@ function build(geometry: MeshGeometry, options: MeshHierarchyOptions): MeshHiera
     const fine = levels[levels.length - 1];
     const nFine = fine.vertices.length;
     const count = coarseCount(step, nFine, index);
-    const { samples, nearest } = farthestPointSampling(geometry, {
+    const sample = farthestPointSampling(geometry, {
       count,
       candidates: fine.vertices,
       seed: options.seed ?? 0,
     });
+    const { samples, nearest } = sample;
+    const transportKind = step.transport ?? "path";
+    if (transportKind !== "path" && transportKind !== "normal-rotation") {
+      throw new MultiscaleError(
+        `buildMeshHierarchy: coarsening[${index}].transport must be "path" or "normal-rotation", got ${JSON.stringify(step.transport)}`,
+      );
+    }
+    const paths = transportKind === "path" ? pathTransports(geometry, frames, sample) : null;
     const cell = new Uint32Array(nFine);
     const cellSize = new Uint32Array(count);
     for (let v = 0; v < nFine; v++) {
@@ -159,12 +179,15 @@ function build(geometry: MeshGeometry, options: MeshHierarchyOptions): MeshHiera
       nFine,
       nCoarse: count,
       cell,
-      transport: transportToCells(geometry, frames, fine.vertices, samples, cell),
+      transport:
+        paths === null
+          ? transportToCells(geometry, frames, fine.vertices, samples, cell)
+          : Float64Array.from(fine.vertices, (u) => wrapAngle(paths.toSample[u])),
       cellSize,
     });
     const rings = step.rings ?? graphOptions.rings ?? 2;
     levels.push({
-      graph: coarseGraph(geometry, frames, samples, nearest, {
+      graph: coarseGraph(geometry, frames, samples, nearest, paths, {
         hops: step.hops ?? 1,
         includeSelf,
         rings,
@@ -238,6 +261,113 @@ function transportToCells(
   return transport;
 }
 
+/** Shortest edge paths between samples, through the cells' shortest-path forest. */
+interface PathTransports {
+  /** For every input-mesh vertex, `g(v→c)` to the sample `c` of its cell, unwrapped. */
+  readonly toSample: Float64Array;
+  /**
+   * The path from sample `a` to the sample of an adjacent cell `b` through their shortest
+   * crossing edge: its length and the transport `g(b→a)` along it.
+   */
+  betweenCells(b: number, a: number): { length: number; g: number };
+  /** The vertex on that path from `a` toward `b` nearest to path length `t` from `a` (not `a` itself). */
+  pointToward(b: number, a: number, t: number): number;
+}
+
+const edgeTransportCache = new WeakMap<TangentFrames, Float64Array>();
+
+/**
+ * The geometry package's Levi-Civita transport of every directed edge, aligned with
+ * `edgeGraph(geometry)`: entry `i` of row `u` is `g(targets[i] → u)`.
+ */
+function edgeTransports(geometry: MeshGeometry, frames: TangentFrames): Float64Array {
+  let g = edgeTransportCache.get(frames);
+  if (g === undefined) {
+    const { offsets, targets } = edgeGraph(geometry);
+    g = parallelTransport(
+      geometry,
+      frames,
+      { offsets, indices: targets, includesSelf: false },
+      { method: "levi-civita" },
+    );
+    edgeTransportCache.set(frames, g);
+  }
+  return g;
+}
+
+function pathTransports(
+  geometry: MeshGeometry,
+  frames: TangentFrames,
+  sample: FarthestPointSample,
+): PathTransports {
+  const { offsets, targets, lengths } = edgeGraph(geometry);
+  const edgeG = edgeTransports(geometry, frames);
+  const { nearest, distance, parentEdge } = sample;
+  const nVertices = nearest.length;
+  const edgeSource = new Uint32Array(targets.length);
+  for (let u = 0; u < nVertices; u++) edgeSource.fill(u, offsets[u], offsets[u + 1]);
+  // Parents are nearer their sample than their children: compose in order of distance.
+  const order = Uint32Array.from({ length: nVertices }, (_, v) => v).sort(
+    (a, b) => distance[a] - distance[b],
+  );
+  const toSample = new Float64Array(nVertices);
+  for (const w of order) {
+    const i = parentEdge[w];
+    if (i >= 0) toSample[w] = edgeG[i] + toSample[edgeSource[i]];
+  }
+  // For each ordered pair of adjacent cells, the crossing edge u (in a) ← w (in b) with the
+  // shortest path d(u) + |uw| + d(w); the same undirected edge for both orders, ties by vertex.
+  const best = new Map<
+    number,
+    { cost: number; low: number; high: number; g: number; u: number; w: number }
+  >();
+  const margin = 1e-9 * (lengths.reduce((x, y) => x + y, 0) / Math.max(1, lengths.length));
+  const count = sample.samples.length;
+  for (let u = 0; u < nVertices; u++) {
+    const a = nearest[u];
+    if (a < 0) continue;
+    for (let i = offsets[u]; i < offsets[u + 1]; i++) {
+      const w = targets[i];
+      const b = nearest[w];
+      if (b < 0 || b === a) continue;
+      const cost = distance[u] + lengths[i] + distance[w];
+      const low = Math.min(u, w);
+      const high = Math.max(u, w);
+      const key = b * count + a;
+      const current = best.get(key);
+      const better =
+        current === undefined ||
+        cost < current.cost - margin ||
+        (cost <= current.cost + margin &&
+          (low < current.low || (low === current.low && high < current.high)));
+      if (better) best.set(key, { cost, low, high, g: toSample[u] + edgeG[i] - toSample[w], u, w });
+    }
+  }
+  const crossing = (b: number, a: number) => {
+    const entry = best.get(b * count + a);
+    if (entry === undefined)
+      throw new MultiscaleError(`buildMeshHierarchy: cells ${b} and ${a} are not adjacent`);
+    return entry;
+  };
+  return {
+    toSample,
+    betweenCells: (b, a) => {
+      const { cost, g } = crossing(b, a);
+      return { length: cost, g };
+    },
+    pointToward: (b, a, t) => {
+      const { u, w } = crossing(b, a);
+      const root = sample.samples[a];
+      if (u === root) return w;
+      let v = u;
+      while (edgeSource[parentEdge[v]] !== root && distance[edgeSource[parentEdge[v]]] >= t) {
+        v = edgeSource[parentEdge[v]];
+      }
+      return v;
+    },
+  };
+}
+
 interface CoarseGraphOptions {
   readonly hops: number;
   readonly includeSelf: boolean;
@@ -253,6 +383,7 @@ function coarseGraph(
   frames: TangentFrames,
   samples: Uint32Array,
   nearest: Int32Array,
+  paths: PathTransports | null,
   options: CoarseGraphOptions,
 ): ConvGraph {
   if (!Number.isSafeInteger(options.hops) || options.hops < 1) {
@@ -271,30 +402,66 @@ function coarseGraph(
       if (b >= 0 && b !== a) adjacent[a].add(b);
     }
   }
-  // Neighbours within `hops` steps, breadth first, in order of discovery (then sorted for determinism).
+  // Neighbours within `hops` steps, breadth first (cells in increasing order at each step). With
+  // path transport, each neighbour's path to `c` runs through the breadth-first chain of adjacent
+  // cells: its length is the distance `r`, the Levi-Civita transport along it is `g`, and the
+  // log-map angle is the direction, projected onto `c`'s tangent plane, of the path point a third
+  // of the way (within the first cell crossed): a short, nearly tangent displacement, so that the
+  // angle stays well defined where the straight line to the neighbour runs along the normal.
   const members: number[][] = [];
+  const directions: number[][] = [];
+  const memberLength: number[][] = [];
+  const memberTransport: number[][] = [];
   for (let c = 0; c < count; c++) {
-    const seen = new Set<number>([c]);
+    const reached = new Map<number, { g: number; length: number; first: number; firstLength: number }>([
+      [c, { g: 0, length: 0, first: c, firstLength: 0 }],
+    ]);
     let frontier = [c];
     for (let hop = 0; hop < options.hops && frontier.length > 0; hop++) {
       const next: number[] = [];
       for (const a of frontier) {
-        for (const b of adjacent[a]) {
-          if (!seen.has(b)) {
-            seen.add(b);
-            next.push(b);
-          }
+        const from = reached.get(a)!;
+        for (const b of [...adjacent[a]].sort((x, y) => x - y)) {
+          if (reached.has(b)) continue;
+          const step = paths === null ? { g: 0, length: 0 } : paths.betweenCells(b, a);
+          reached.set(b, {
+            g: step.g + from.g,
+            length: step.length + from.length,
+            first: a === c ? b : from.first,
+            firstLength: a === c ? step.length : from.firstLength,
+          });
+          next.push(b);
         }
       }
       frontier = next;
     }
-    seen.delete(c);
-    const neighbours = [...seen].sort((a, b) => a - b).map((b) => samples[b]);
-    members.push(options.includeSelf ? [samples[c], ...neighbours] : neighbours);
+    const neighbours = [...reached.keys()].filter((b) => b !== c).sort((a, b) => a - b);
+    const ordered = options.includeSelf ? [c, ...neighbours] : neighbours;
+    members.push(ordered.map((b) => samples[b]));
+    const routes = ordered.map((b) => reached.get(b)!);
+    directions.push(
+      ordered.map((b, k) =>
+        paths === null || b === c
+          ? samples[b]
+          : paths.pointToward(routes[k].first, c, Math.min(routes[k].length / 3, routes[k].firstLength)),
+      ),
+    );
+    memberLength.push(routes.map((p) => p.length));
+    memberTransport.push(routes.map((p) => wrapAngle(p.g)));
   }
   const sparse = sparseNeighbourhoods(geometry.mesh.nVertices, samples, members);
-  const { r, theta } = logMap(geometry, frames, sparse, { method: "projection" });
-  const g = parallelTransport(geometry, frames, sparse, { method: "normal-rotation" });
+  let r: Float64Array;
+  let theta: Float64Array;
+  let g: Float64Array;
+  if (paths === null) {
+    ({ r, theta } = logMap(geometry, frames, sparse, { method: "projection" }));
+    g = parallelTransport(geometry, frames, sparse, { method: "normal-rotation" });
+  } else {
+    const towards = sparseNeighbourhoods(geometry.mesh.nVertices, samples, directions);
+    theta = logMap(geometry, frames, towards, { method: "projection" }).theta;
+    r = alignedWith(sparse, samples, memberLength);
+    g = alignedWith(sparse, samples, memberTransport);
+  }
   // Renumber: rows in sample order, neighbours as level indices.
   const levelIndex = new Map<number, number>();
   samples.forEach((u, i) => {
@@ -324,13 +491,26 @@ function coarseGraph(
     theta: thetaOut,
     g: gOut,
     logMapMethod: "projection",
-    transportMethod: "normal-rotation",
+    transportMethod: paths === null ? "normal-rotation" : "levi-civita",
   };
   return convGraphFromNeighbourhoodGeometry(precomputed, {
     rings: options.rings,
     maxRadius: options.maxRadius,
     falloff: options.falloff,
   });
+}
+
+/** Per-centre values in the order of `sparseNeighbourhoods`' pairs. */
+function alignedWith(
+  sparse: Neighbourhoods,
+  centres: Uint32Array,
+  values: readonly number[][],
+): Float64Array {
+  const out = new Float64Array(sparse.indices.length);
+  centres.forEach((c, i) => {
+    out.set(values[i], sparse.offsets[c]);
+  });
+  return out;
 }
 
 function restrictFrames(frames: TangentFrames, vertices: Uint32Array): TangentFrames {

@@ -6,10 +6,12 @@ export class MultiscaleError extends Error {
 }
 
 /**
- * Relative tolerance under which two path lengths count as equal. Path lengths are sums of
- * float64 edge lengths: a rigid motion of the mesh changes them by about 1e-15 relative, so with
- * this margin the sample and its cells stay the same after a rigid motion, while distinct
- * distances on real meshes differ by far more.
+ * Path lengths closer than this fraction of the mean edge length count as equal. They are sums of
+ * float64 edge lengths, which a rigid motion changes by about 1e-16 relative each, so with this
+ * margin the samples and their cells stay the same after a rigid motion, while distinct distances
+ * on real meshes differ by far more. An absolute margin (not relative to the distance) keeps the
+ * shortest-path trees consistent: a vertex brought closer by more than the margin brings every
+ * vertex whose path runs through it closer by the same amount.
  */
 const TIE_TOLERANCE = 1e-9;
 
@@ -57,6 +59,12 @@ export interface FarthestPointSample {
   readonly nearest: Int32Array;
   /** Edge-path distance from every vertex to its nearest sample (`Infinity` when unreached). */
   readonly distance: Float64Array;
+  /**
+   * The shortest-path forest of the cells: for every vertex, the index in `edgeGraph(geometry)`'s
+   * arrays of the edge `parent → vertex` along which its distance was found (−1 for the samples
+   * and unreached vertices). The parent belongs to the same cell and is nearer to its sample.
+   */
+  readonly parentEdge: Int32Array;
 }
 
 export interface FarthestPointOptions {
@@ -71,8 +79,8 @@ export interface FarthestPointOptions {
 /**
  * Farthest-point sampling with edge-path (Dijkstra) distances on the mesh: the first sample is
  * a seeded random candidate, each next one the candidate farthest from those chosen so far.
- * Deterministic for a given mesh, candidates and seed; ties (within a relative 1e-9) go to the
- * lower vertex index, and a vertex equally near two samples stays with the earlier one.
+ * Deterministic for a given mesh, candidates and seed; ties (within 1e-9 of the mean edge length)
+ * go to the lower vertex index, and a vertex equally near two samples stays with the earlier one.
  *
  * Edge-path distances rather than Euclidean ones: they are intrinsic, so the sample does not
  * change when a shape bends (SHREC's non-rigid poses), and a cell never jumps across a gap
@@ -105,14 +113,18 @@ export function farthestPointSampling(
   if (!Number.isFinite(seed))
     throw new MultiscaleError(`farthestPointSampling: seed must be finite, got ${seed}`);
   const { offsets, targets, lengths } = edgeGraph(geometry);
+  const margin =
+    TIE_TOLERANCE * (lengths.length > 0 ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 1);
   const distance = new Float64Array(nVertices).fill(Number.POSITIVE_INFINITY);
   const nearest = new Int32Array(nVertices).fill(-1);
+  const parentEdge = new Int32Array(nVertices).fill(-1);
   const samples = new Uint32Array(count);
   const heap = new MinHeap();
 
   const grow = (source: number, label: number) => {
     distance[source] = 0;
     nearest[source] = label;
+    parentEdge[source] = -1;
     heap.push(0, source);
     while (heap.size > 0) {
       const d = heap.topKey();
@@ -121,9 +133,10 @@ export function farthestPointSampling(
       for (let i = offsets[u]; i < offsets[u + 1]; i++) {
         const w = targets[i];
         const dw = d + lengths[i];
-        if (dw < distance[w] * (1 - TIE_TOLERANCE)) {
+        if (dw < distance[w] - margin) {
           distance[w] = dw;
           nearest[w] = label;
+          parentEdge[w] = i;
           heap.push(dw, w);
         }
       }
@@ -136,7 +149,7 @@ export function farthestPointSampling(
   for (let k = 1; k < count; k++) {
     let farthest = -1;
     for (const c of candidates) if (distance[c] > farthest) farthest = distance[c];
-    const threshold = farthest * (1 - TIE_TOLERANCE);
+    const threshold = farthest - margin;
     let chosen = -1;
     for (const c of candidates) {
       if (distance[c] >= threshold && (chosen < 0 || c < chosen)) chosen = c;
@@ -149,7 +162,7 @@ export function farthestPointSampling(
     samples[k] = chosen;
     grow(chosen, k);
   }
-  return { samples, nearest, distance };
+  return { samples, nearest, distance, parentEdge };
 }
 
 /**
