@@ -27,7 +27,28 @@ export { FeatureSizeError, heatKernelSignature, laplacianEigenpairs } from "./fe
 export { type CotanLaplacian, cotanLaplacian } from "./features/laplacian.js";
 export { localMoments, MOMENT_CHANNELS, MOMENT_FIELD_TYPE } from "./features/moments.js";
 export { formatProgramHelp, runCli } from "./main.js";
-export { type Classifier, createClassifier, type ModelKind, type ModelSpec } from "./models/classifier.js";
+export {
+  DEFAULT_GEM_ARCHITECTURE,
+  formatBlocks,
+  type GemArchitecture,
+  parseBlocks,
+} from "./models/architecture.js";
+export {
+  type Classifier,
+  createClassifier,
+  loadClassifier,
+  type ModelKind,
+  type ModelSpec,
+  readModelSpec,
+  SPEC_FILE,
+} from "./models/classifier.js";
+export { type LayerCheck, LOGIT_TOLERANCE, layerEquivarianceReport } from "./models/gem-check.js";
+export { GemCnnClassifier } from "./models/gem-classifier.js";
+export {
+  fitInputNormalization,
+  type InputNormalization,
+  normalizeInput,
+} from "./models/input-normalization.js";
 export { LinearProbe } from "./models/linear-probe.js";
 export { pooledStatistics } from "./models/pooled-statistics.js";
 export { DEFAULT_CACHE_DIR, PreprocessCache } from "./preprocess/cache.js";

@@ -1,14 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { mulberry32, randomGauge, type TriangleMeshData } from "@gemcnn/geometry";
-import { type Command, integerOption } from "../cli/command.js";
+import { MeshGeometry, mulberry32, randomGauge, type TriangleMeshData } from "@gemcnn/geometry";
+import { booleanOption, type Command, integerOption } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
 import { describeFsError } from "../data/dataset.js";
 import { loadMeshFile } from "../data/load.js";
-import { readModelSpec } from "../models/classifier.js";
+import { loadClassifier, readModelSpec } from "../models/classifier.js";
 import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "../preprocess/pipeline.js";
 import { randomRotationMatrix, rotateMesh } from "../preprocess/run.js";
-import { loadClassifier } from "./evaluate.js";
 
 /**
  * Largest change of the class probabilities accepted as "unchanged": the linear probe computes in
@@ -16,7 +15,7 @@ import { loadClassifier } from "./evaluate.js";
  */
 export const FLOAT64_TOLERANCE = 1e-9;
 
-/** The mesh as given (first), then under random gauge changes, then under random rotations. */
+/** The mesh as given (first), then under random gauge changes, then under random rigid motions. */
 export interface InvarianceVariant {
   readonly label: string;
   readonly mesh: PreprocessedMesh;
@@ -34,8 +33,8 @@ export function invarianceVariants(
     variants.push({ label: `random gauge ${g + 1}`, mesh });
   }
   for (let r = 0; r < counts.rotations; r++) {
-    const rotated = rotateMesh(data, randomRotationMatrix(mulberry32(counts.seed * 31 + r)));
-    variants.push({ label: `random rotation ${r + 1}`, mesh: preprocessMeshData(rotated, name, options) });
+    const moved = rigidMotionOf(data, counts.seed * 31 + r);
+    variants.push({ label: `random rigid motion ${r + 1}`, mesh: preprocessMeshData(moved, name, options) });
   }
   return variants;
 }
@@ -50,16 +49,28 @@ export function probabilityChanges(probabilities: readonly Float64Array[]): numb
   });
 }
 
-/** `gemcnn check <model> <mesh>`: is the trained model's output unchanged by gauge changes and rotations? */
+/** A rigid motion of the raw mesh: a random rotation, then a random translation of size about 3. */
+export function rigidMotionOf(data: TriangleMeshData, seed: number): TriangleMeshData {
+  const random = mulberry32(seed);
+  const rotated = rotateMesh(data, randomRotationMatrix(random));
+  const shift = [0, 1, 2].map(() => 6 * random() - 3);
+  const positions = Float64Array.from(rotated.positions, (x, i) => x + shift[i % 3]);
+  return { ...rotated, positions };
+}
+
+/** `gemcnn check <model> <mesh>`: is the trained model's output unchanged by gauge changes and rigid motions? */
 export const checkCommand: Command = {
   name: "check",
-  summary: "check that a trained model ignores gauge changes and rotations of a mesh",
+  summary: "check that a trained model ignores gauge changes and rigid motions of a mesh",
   description:
     "Classifies the mesh as it is, with every tangent frame turned by a random angle (the features'\n" +
-    "order-1 and order-2 parts then change as their representations say), and turned by random\n" +
-    "rotations in space, and reports the largest change of the class probabilities. A gauge-\n" +
-    "equivariant network with invariant pooling, like every model here, must not change its output\n" +
-    "beyond rounding. Exit status 1 when it does.",
+    "order-1 and order-2 parts change as their representations say, and the convolution graph is\n" +
+    "rebuilt in the turned frames), and moved by random rigid motions (rotation and translation),\n" +
+    "and reports the relative change of the logits (GEM-CNN; tolerance 1e-4 in float32) or the\n" +
+    "largest change of a class probability (linear probe; 1e-9 in float64). For a GEM-CNN it then\n" +
+    "checks layer by layer: the network up to each residual block and pooling, on a random input,\n" +
+    "must transform by its output field type under a random gauge change (tolerance 1e-5).\n" +
+    "Exit status 1 when any check fails.",
   positionals: [
     { name: "model", description: "model directory (runs/<name>/model)", required: true },
     { name: "mesh", description: "mesh file (.obj, .off, .ply)", required: true },
@@ -71,18 +82,24 @@ export const checkCommand: Command = {
       description: "random gauge changes to try",
       defaultText: "3",
     },
-    rotations: { type: "string", valueName: "<n>", description: "random rotations to try", defaultText: "3" },
+    rotations: {
+      type: "string",
+      valueName: "<n>",
+      description: "random rigid motions to try",
+      defaultText: "3",
+    },
+    "no-layers": { type: "boolean", description: "skip the layer-by-layer check (GEM-CNN)" },
     seed: {
       type: "string",
       valueName: "<n>",
-      description: "seed of the random gauges and rotations",
+      description: "seed of the random gauges and motions",
       defaultText: "1",
     },
   },
   examples: [
     {
       command: "gemcnn check runs/experiment/model meshes/torus.obj",
-      description: "3 gauges and 3 rotations",
+      description: "3 gauges, 3 rigid motions, then layer by layer",
     },
     {
       command: "gemcnn check runs/shrec16/model ../shared/datasets/shrec_16/cat/test/T7.obj --gauges 10",
@@ -102,21 +119,10 @@ export const checkCommand: Command = {
     } catch (error) {
       throw new CliError(`${meshPath}: ${describeFsError(error, "mesh file")}`);
     }
-    let variants: { label: string; mesh: PreprocessedMesh }[];
+    let variants: InvarianceVariant[];
     try {
       const data = loadMeshFile(bytes, meshPath, spec.preprocess, []);
-      variants = [{ label: "as given", mesh: preprocessMeshData(data, meshPath, spec.preprocess) }];
-      for (let g = 0; g < gauges; g++) {
-        const mesh = preprocessMeshData(data, meshPath, spec.preprocess, [], (n) => randomGauge(n, seed + g));
-        variants.push({ label: `random gauge ${g + 1}`, mesh });
-      }
-      for (let r = 0; r < rotations; r++) {
-        const rotated = rotateMesh(data, randomRotationMatrix(mulberry32(seed * 31 + r)));
-        variants.push({
-          label: `random rotation ${r + 1}`,
-          mesh: preprocessMeshData(rotated, meshPath, spec.preprocess),
-        });
-      }
+      variants = invarianceVariants(data, meshPath, spec.preprocess, { gauges, rotations, seed });
     } catch (error) {
       throw new CliError((error as Error).message);
     }
@@ -125,24 +131,46 @@ export const checkCommand: Command = {
       spec,
       variants.map((v) => v.mesh),
     );
-    const probabilities = await model.predict(variants.map((_, i) => i));
+    const indices = variants.map((_, i) => i);
+    const probabilities = await model.predict(indices);
     const reference = probabilities[0];
     const best = reference.indexOf(Math.max(...reference));
     io.stdout.write(`${meshPath}: ${spec.classes[best]} (${(100 * reference[best]).toFixed(2)}%)\n`);
-    let worst = 0;
-    for (let i = 1; i < variants.length; i++) {
-      let change = 0;
-      for (let c = 0; c < reference.length; c++)
-        change = Math.max(change, Math.abs(probabilities[i][c] - reference[c]));
-      worst = Math.max(worst, change);
-      io.stdout.write(
-        `  ${variants[i].label.padEnd(18)} largest probability change ${change.toExponential(2)}\n`,
-      );
-    }
-    const ok = worst <= FLOAT64_TOLERANCE;
-    io.stdout.write(
-      `${ok ? "invariant" : "NOT invariant"}: largest change ${worst.toExponential(2)} (tolerance ${FLOAT64_TOLERANCE.toExponential(0)}, float64)\n`,
+    const { GemCnnClassifier } = await import("../models/gem-classifier.js");
+    const { LOGIT_TOLERANCE, layerEquivarianceReport, relativeChange } = await import(
+      "../models/gem-check.js"
     );
+    const gem = model instanceof GemCnnClassifier ? model : undefined;
+    const changes = gem
+      ? (() => {
+          const logits = gem.logits(indices);
+          return logits.slice(1).map((l) => relativeChange(l, logits[0]));
+        })()
+      : probabilityChanges(probabilities);
+    const what = gem ? "relative change of the logits" : "largest probability change";
+    const tolerance = gem ? LOGIT_TOLERANCE : FLOAT64_TOLERANCE;
+    changes.forEach((change, k) => {
+      io.stdout.write(`  ${variants[k + 1].label.padEnd(22)} ${what} ${change.toExponential(2)}\n`);
+    });
+    const worst = Math.max(0, ...changes);
+    let ok = worst <= tolerance;
+    io.stdout.write(
+      `${ok ? "invariant" : "NOT invariant"}: largest change ${worst.toExponential(2)} (tolerance ${tolerance.toExponential(0)}, ${gem ? "float32" : "float64"})\n`,
+    );
+    if (gem && !booleanOption(args, "no-layers")) {
+      const mesh = variants[0].mesh;
+      const geometry = MeshGeometry.fromData({ positions: mesh.positions, triangles: mesh.triangles });
+      io.stdout.write("layer by layer, random input, random gauge change:\n");
+      for (const row of layerEquivarianceReport(gem.model, geometry, seed)) {
+        const pass = row.relativeError <= row.tolerance;
+        ok &&= pass;
+        const where = row.level === "mesh" ? "per mesh" : `level ${row.level}`;
+        io.stdout.write(
+          `  ${row.layer.padEnd(20)} ${where.padEnd(9)} ${row.outType.padEnd(18)} relative error ${row.relativeError.toExponential(2)}${pass ? "" : `  ABOVE ${row.tolerance.toExponential(0)}`}\n`,
+        );
+      }
+      io.stdout.write(`${ok ? "equivariant" : "NOT equivariant"} (layer tolerance 1e-5, float32)\n`);
+    }
     return ok ? EXIT.success : EXIT.failure;
   },
 };

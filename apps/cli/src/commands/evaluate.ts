@@ -12,10 +12,9 @@ import {
 } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
 import { fileSources } from "../data/sources.js";
-import { type Classifier, createClassifier, type ModelSpec, readModelSpec } from "../models/classifier.js";
+import { loadClassifier, type ModelSpec, readModelSpec } from "../models/classifier.js";
 import { argmax } from "../models/linear-probe.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
-import type { PreprocessedMesh } from "../preprocess/pipeline.js";
 import { rotatedSources } from "../preprocess/run.js";
 import { confusionMatrix, formatConfusion } from "../train/confusion.js";
 import {
@@ -40,26 +39,6 @@ function runtimeSetup(args: ParsedArgs, io: CliIO, spec: ModelSpec) {
     workers: integerOption(args, "workers", availableParallelism(), { min: 0, max: 64 }),
     cache: booleanOption(args, "no-cache") ? undefined : new PreprocessCache(cacheDir),
   };
-}
-
-/** A saved classifier over `meshes`, its weights restored. */
-export async function loadClassifier(
-  modelDir: string,
-  spec: ModelSpec,
-  meshes: readonly PreprocessedMesh[],
-): Promise<Classifier> {
-  const model = createClassifier(
-    spec,
-    meshes,
-    meshes.map(() => -1),
-    [],
-  );
-  try {
-    await model.loadState(modelDir);
-  } catch (error) {
-    throw new CliError(`${modelDir}: cannot load the model (${(error as Error).message})`);
-  }
-  return model;
 }
 
 /** Labels of `sources` renumbered to the model's classes (by name); unknown classes are an error. */

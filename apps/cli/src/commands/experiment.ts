@@ -31,7 +31,7 @@ export const experimentCommand: Command = {
       ? args
       : { ...args, options: { ...args.options, features: EXPERIMENT_FEATURES } };
     const setup = preprocessingFromArgs(withDefaults, io);
-    const settings = trainSettingsFromArgs(args, io, { name: "experiment", epochs: 60 });
+    const settings = trainSettingsFromArgs(args, io, { name: "experiment" });
     return trainClassifier(sources, setup, { ...settings, force: !settings.resume }, io);
   },
 };

@@ -8,7 +8,9 @@ import { captureIO } from "../cli/testing.js";
 import { runCli } from "../main.js";
 
 const DATA = ["--synthetic", "--synthetic-train", "3", "--synthetic-test", "1", "--workers", "0"];
-const SMALL = [...DATA, "--features", "moments,curvature"];
+/** A GEM-CNN of a few hundred weights, so that a run takes seconds. */
+const TINY_MODEL = ["--blocks", "4x0+2x1+2x2,pool:4x0+2x1+2x2", "--head", "8"];
+const SMALL = [...DATA, "--features", "moments,curvature", ...TINY_MODEL];
 
 describe("gemcnn train, eval and the run directory", () => {
   let dir: string;
@@ -70,6 +72,52 @@ describe("gemcnn train, eval and the run directory", () => {
       ),
     ).toBe(0);
     expect(evaluated.out()).toMatch(/test accuracy .*randomly rotated meshes/);
+
+    const spec = JSON.parse(await readFile(join(dir, "run", "model", "gemcnn.json"), "utf8"));
+    expect(spec).toMatchObject({ format: "gemcnn-classifier", version: 1, kind: "gemcnn" });
+    expect(spec.input.fieldType).toBe("5x0+2x1+1x2");
+    expect((await readdir(join(dir, "run", "model"))).sort()).toEqual([
+      "gemcnn.json",
+      "model.json",
+      "weights.bin",
+    ]);
+
+    const torus = fileURLToPath(new URL("../../../../meshes/torus.obj", import.meta.url));
+    const checked = captureIO(dir);
+    expect(
+      await runCli(["check", join(dir, "run", "model"), torus, "--gauges", "2", "--rotations", "2"], checked),
+    ).toBe(0);
+    expect(checked.out()).toMatch(/random gauge 2 +relative change of the logits \d\.\d\de-\d/);
+    expect(checked.out()).toContain("invariant: largest change");
+    expect(checked.out()).toMatch(/block1 +level 1 +4x0\+2x1\+2x2 +relative error/);
+    expect(checked.out()).toContain("equivariant (layer tolerance 1e-5");
+
+    const predicted = captureIO(dir);
+    expect(await runCli(["predict", join(dir, "run", "model"), torus, "--top", "2"], predicted)).toBe(0);
+    expect(predicted.out()).toMatch(/torus\.obj: [\w-]+ \d+\.\d%, [\w-]+ \d+\.\d%/);
+  }, 60_000);
+
+  it("repeats a run exactly with the same seed", async () => {
+    const metricsOf = async (name: string) => {
+      const args = [...SMALL, "--cache", join(dir, "cache"), "--run-dir", join(dir, name), "--epochs", "2"];
+      expect(await runCli(["train", ...args, "--seed", "5"], captureIO(dir))).toBe(0);
+      const rows = JSON.parse(await readFile(join(dir, name, "metrics.json"), "utf8")).epochs;
+      return rows.map(({ seconds: _s, ...rest }: Record<string, number>) => rest);
+    };
+    expect(await metricsOf("seeded-b")).toEqual(await metricsOf("seeded-a"));
+  }, 60_000);
+
+  it("trains and evaluates the linear-probe baseline", async () => {
+    const args = [...DATA, "--features", "moments,curvature", "--cache", join(dir, "cache")];
+    const io = captureIO(dir);
+    const run = ["--model", "linear-probe", "--run-dir", join(dir, "probe"), "--epochs", "3"];
+    expect(await runCli(["train", ...args, ...run], io)).toBe(0);
+    expect(io.out()).toMatch(/test accuracy \d+\.\d\d% \(\d+\/8\) — linear-probe/);
+    const evaluated = captureIO(dir);
+    expect(
+      await runCli(["eval", join(dir, "probe", "model"), ...DATA, "--cache", join(dir, "cache")], evaluated),
+    ).toBe(0);
+    expect(evaluated.out()).toMatch(/test accuracy/);
   });
 
   it("saves a checkpoint and exits with 130 on Ctrl-C, and --resume finishes the run", async () => {

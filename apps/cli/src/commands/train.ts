@@ -5,6 +5,7 @@ import {
   type Command,
   choiceOption,
   integerOption,
+  numberListOption,
   numberOption,
   type OptionSpec,
   type ParsedArgs,
@@ -13,12 +14,20 @@ import {
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import {
+  DEFAULT_GEM_ARCHITECTURE,
+  formatBlocks,
+  type GemArchitecture,
+  NONLINEARITY_CHOICES,
+  parseBlocks,
+} from "../models/architecture.js";
+import {
   type Classifier,
   createClassifier,
   MODEL_KINDS,
   type ModelKind,
-  type ModelSpec,
+  SPEC_FORMAT,
   saveClassifier,
+  specForTraining,
 } from "../models/classifier.js";
 import { argmax } from "../models/linear-probe.js";
 import { confusionMatrix, formatConfusion } from "../train/confusion.js";
@@ -37,39 +46,97 @@ import {
   preprocessingFromArgs,
 } from "./shared.js";
 
+/** Defaults that depend on the model kind (the GEM-CNN trains differently from the convex probe). */
+export const MODEL_DEFAULTS: Record<ModelKind, { epochs: number; lr: number; batchSize: number }> = {
+  gemcnn: { epochs: 40, lr: 0.002, batchSize: 8 },
+  "linear-probe": { epochs: 60, lr: 0.01, batchSize: 16 },
+};
+
 /** Options of the training itself (model, optimisation, run directory). */
 export const TRAINING_OPTIONS: Record<string, OptionSpec> = {
   model: {
     type: "string",
     valueName: "<kind>",
-    description: `classifier: ${MODEL_KINDS.join(" or ")}`,
-    defaultText: "linear-probe until nn is merged",
+    description: `classifier: gemcnn (GEM-CNN) or linear-probe (baseline on pooled feature statistics)`,
+    defaultText: "gemcnn",
   },
   epochs: {
     type: "string",
     valueName: "<n>",
     description: "epochs to train (in total, also with --resume)",
-    defaultText: "60",
+    defaultText: `${MODEL_DEFAULTS.gemcnn.epochs}; linear-probe ${MODEL_DEFAULTS["linear-probe"].epochs}`,
   },
-  "batch-size": { type: "string", valueName: "<n>", description: "meshes per batch", defaultText: "16" },
-  lr: { type: "string", valueName: "<x>", description: "peak learning rate of Adam", defaultText: "0.01" },
+  "batch-size": {
+    type: "string",
+    valueName: "<n>",
+    description: "meshes per batch (one block-diagonal graph)",
+    defaultText: `${MODEL_DEFAULTS.gemcnn.batchSize}; linear-probe ${MODEL_DEFAULTS["linear-probe"].batchSize}`,
+  },
+  lr: {
+    type: "string",
+    valueName: "<x>",
+    description: "peak learning rate of Adam",
+    defaultText: `${MODEL_DEFAULTS.gemcnn.lr}; linear-probe ${MODEL_DEFAULTS["linear-probe"].lr}`,
+  },
   schedule: {
     type: "string",
     valueName: "<kind>",
-    description: "learning-rate schedule: cosine, step or constant",
+    description: "learning-rate schedule: cosine (with warm-up), step or constant",
     defaultText: "cosine",
   },
   "weight-decay": {
     type: "string",
     valueName: "<x>",
-    description: "decoupled weight decay (AdamW)",
+    description: "decoupled weight decay (AdamW), relative to the learning rate",
     defaultText: "1e-4",
   },
   seed: {
     type: "string",
     valueName: "<n>",
-    description: "seed of initial weights and batch order",
+    description: "seed of initial weights, dropout and batch order (same seed, same run)",
     defaultText: "0",
+  },
+  blocks: {
+    type: "string",
+    valueName: "<list>",
+    description: "GEM-CNN residual blocks: output field types, 'pool:' pools to a coarser level first",
+    defaultText: formatBlocks(DEFAULT_GEM_ARCHITECTURE.blocks),
+  },
+  nonlinearity: {
+    type: "string",
+    valueName: "<kind>",
+    description: `GEM-CNN nonlinearity: ${NONLINEARITY_CHOICES.join(", ")}`,
+    defaultText: DEFAULT_GEM_ARCHITECTURE.nonlinearity,
+  },
+  head: {
+    type: "string",
+    valueName: "<list>",
+    description: "GEM-CNN dense head widths after invariant pooling (0: none)",
+    defaultText: DEFAULT_GEM_ARCHITECTURE.head.join(","),
+  },
+  dropout: {
+    type: "string",
+    valueName: "<x>",
+    description: "GEM-CNN dropout before each dense layer",
+    defaultText: String(DEFAULT_GEM_ARCHITECTURE.dropout),
+  },
+  "field-dropout": {
+    type: "string",
+    valueName: "<x>",
+    description: "GEM-CNN whole-field dropout inside the blocks",
+    defaultText: String(DEFAULT_GEM_ARCHITECTURE.fieldDropout),
+  },
+  rings: {
+    type: "string",
+    valueName: "<n>",
+    description: "GEM-CNN radial rings per convolution",
+    defaultText: String(DEFAULT_GEM_ARCHITECTURE.rings),
+  },
+  "pool-ratio": {
+    type: "string",
+    valueName: "<x>",
+    description: "GEM-CNN fraction of vertices kept by each pooling",
+    defaultText: String(DEFAULT_GEM_ARCHITECTURE.poolRatio),
   },
   "eval-every": {
     type: "string",
@@ -90,6 +157,8 @@ export const TRAINING_OPTIONS: Record<string, OptionSpec> = {
 
 export interface TrainSettings {
   readonly model: ModelKind;
+  /** The GEM-CNN's shape (ignored by the linear probe). */
+  readonly architecture: GemArchitecture;
   readonly epochs: number;
   readonly batchSize: number;
   readonly schedule: LearningRateSchedule;
@@ -101,11 +170,46 @@ export interface TrainSettings {
   readonly force: boolean;
 }
 
+/** The GEM-CNN architecture from `--blocks`, `--nonlinearity`, `--head`, … */
+export function architectureFromArgs(args: ParsedArgs, defaults = DEFAULT_GEM_ARCHITECTURE): GemArchitecture {
+  const blocksText = stringOption(args, "blocks");
+  let blocks = defaults.blocks;
+  if (blocksText !== undefined) {
+    try {
+      blocks = parseBlocks(blocksText);
+    } catch (error) {
+      throw new UsageError(`option --blocks: ${(error as Error).message}`);
+    }
+  }
+  const headText = stringOption(args, "head");
+  const head =
+    headText === undefined
+      ? [...defaults.head]
+      : headText.trim() === "0"
+        ? []
+        : numberListOption(args, "head", []).map((w) => {
+            if (!Number.isSafeInteger(w) || w < 1)
+              throw new UsageError(
+                `option --head: widths must be positive integers (or 0 for none), got ${w}`,
+              );
+            return w;
+          });
+  return {
+    blocks,
+    nonlinearity: choiceOption(args, "nonlinearity", NONLINEARITY_CHOICES, defaults.nonlinearity),
+    head,
+    dropout: numberOption(args, "dropout", defaults.dropout, { min: 0, max: 0.95 }),
+    fieldDropout: numberOption(args, "field-dropout", defaults.fieldDropout, { min: 0, max: 0.95 }),
+    rings: integerOption(args, "rings", defaults.rings, { min: 1, max: 8 }),
+    poolRatio: numberOption(args, "pool-ratio", defaults.poolRatio, { min: 0.01, max: 0.99 }),
+  };
+}
+
 /** Training settings from the command line; `defaults` let `experiment` pick its own. */
 export function trainSettingsFromArgs(
   args: ParsedArgs,
   io: CliIO,
-  defaults: { name: string; epochs: number; model?: ModelKind; lr?: number },
+  defaults: { name: string; epochs?: number; model?: ModelKind; lr?: number; architecture?: GemArchitecture },
 ): TrainSettings {
   const name = stringOption(args, "name") ?? defaults.name;
   if (!/^[\w.-]+$/.test(name))
@@ -113,13 +217,16 @@ export function trainSettingsFromArgs(
   const runDirOption = stringOption(args, "run-dir");
   if (booleanOption(args, "resume") && booleanOption(args, "force"))
     throw new UsageError("--resume and --force exclude each other");
+  const model = choiceOption(args, "model", MODEL_KINDS, defaults.model ?? "gemcnn");
+  const kindDefaults = MODEL_DEFAULTS[model];
   return {
-    model: choiceOption(args, "model", MODEL_KINDS, defaults.model ?? "linear-probe"),
-    epochs: integerOption(args, "epochs", defaults.epochs, { min: 1, max: 100_000 }),
-    batchSize: integerOption(args, "batch-size", 16, { min: 1 }),
+    model,
+    architecture: architectureFromArgs(args, defaults.architecture),
+    epochs: integerOption(args, "epochs", defaults.epochs ?? kindDefaults.epochs, { min: 1, max: 100_000 }),
+    batchSize: integerOption(args, "batch-size", kindDefaults.batchSize, { min: 1 }),
     schedule: {
       ...DEFAULT_SCHEDULE,
-      base: numberOption(args, "lr", defaults.lr ?? 0.01, { min: 0 }),
+      base: numberOption(args, "lr", defaults.lr ?? kindDefaults.lr, { min: 0 }),
       kind: choiceOption(args, "schedule", ["cosine", "step", "constant"] as const, "cosine"),
     },
     weightDecay: numberOption(args, "weight-decay", 1e-4, { min: 0 }),
@@ -158,15 +265,17 @@ export async function trainClassifier(
   settings: TrainSettings,
   io: CliIO,
 ): Promise<number> {
-  const spec: ModelSpec = {
+  const gem = settings.model === "gemcnn";
+  const baseSpec = {
+    format: SPEC_FORMAT,
+    version: 1,
     kind: settings.model,
     classes: sources.classes,
     preprocess: setup.options,
     weightDecay: settings.weightDecay,
     seed: settings.seed,
-  };
-  // Fail on an unavailable model before any work is done.
-  if (settings.model === "gemcnn") createClassifier(spec, [], [], []);
+    ...(gem ? { architecture: settings.architecture } : {}),
+  } as const;
   const run = await RunDirectory.open(
     settings.runDir,
     {
@@ -175,6 +284,7 @@ export async function trainClassifier(
         classes: sources.classes,
         preprocess: setup.options,
         model: settings.model,
+        ...(gem ? { architecture: settings.architecture } : {}),
         batchSize: settings.batchSize,
         schedule: settings.schedule,
         weightDecay: settings.weightDecay,
@@ -194,7 +304,10 @@ export async function trainClassifier(
   const labels = [...data.train, ...data.test].map((s) => s.label);
   const train = data.train.map((_, i) => i);
   const test = data.test.map((_, i) => data.train.length + i);
-  const model = createClassifier(spec, meshes, labels, train);
+  const spec = specForTraining(baseSpec, meshes, train);
+  const model = await createClassifier(spec, meshes, labels, train);
+  if (gem)
+    log(`model: GEM-CNN ${formatBlocks(settings.architecture.blocks)} on input "${spec.input?.fieldType}"`);
 
   const progress = new TrainingProgress(io.stderr, {
     totalEpochs: settings.epochs,
@@ -343,7 +456,7 @@ export const trainCommand: Command = {
                 ?.replace(/\.json$/, "")}`
         }`
       : "synthetic";
-    const settings = trainSettingsFromArgs(args, io, { name: defaultName, epochs: 60 });
+    const settings = trainSettingsFromArgs(args, io, { name: defaultName });
     return trainClassifier(sources, setup, settings, io);
   },
 };
