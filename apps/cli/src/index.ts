@@ -41,6 +41,8 @@ export {
   type ModelSpec,
   readModelSpec,
   SPEC_FILE,
+  saveClassifier,
+  specForTraining,
 } from "./models/classifier.js";
 export { type LayerCheck, LOGIT_TOLERANCE, layerEquivarianceReport } from "./models/gem-check.js";
 export { GemCnnClassifier } from "./models/gem-classifier.js";

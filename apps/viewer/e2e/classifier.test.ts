@@ -118,9 +118,9 @@ describe("a classifier trained and saved in Node", () => {
     await page.dispatchEvent("#viewport", "drop", { dataTransfer });
     await expect.poll(async () => (await classifier()).status, POLL).toBe("ready");
     expect((await state()).mesh).toBe(mesh);
-    expect(maxDifference((await prediction()).probabilities, tiny.expected[mesh!].probabilities)).toBeLessThan(
-      PROBABILITY_TOLERANCE,
-    );
+    expect(
+      maxDifference((await prediction()).probabilities, tiny.expected[mesh!].probabilities),
+    ).toBeLessThan(PROBABILITY_TOLERANCE);
   });
 
   test("scrambling the gauge leaves its probabilities unchanged; features left in the old gauge change them", async () => {

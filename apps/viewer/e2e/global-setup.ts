@@ -1,15 +1,36 @@
+import { execFile } from "node:child_process";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { serveStaticBuild } from "./serve.js";
-import { writeTinyClassifiers } from "./tiny-classifier.js";
+import type { TinyClassifier } from "./tiny-classifier.js";
 
 declare module "vitest" {
   interface ProvidedContext {
     /** Address of the static build of the viewer, served for the browser tests. */
     viewerUrl: string;
   }
+}
+
+const repository = join(import.meta.dirname, "..", "..", "..");
+
+/** Trains and saves the test classifiers under `root` in a child process (see write-tiny-classifiers.ts). */
+async function writeModels(root: string, baseUrl: string): Promise<TinyClassifier> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      "--conditions=source",
+      "--import",
+      "tsx",
+      join(import.meta.dirname, "write-tiny-classifiers.ts"),
+      root,
+      baseUrl,
+    ],
+    { cwd: repository, maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as TinyClassifier;
 }
 
 /**
@@ -19,7 +40,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = await mkdtemp(join(tmpdir(), "gemcnn-test-models-"));
   // The server's address is not known yet: the models' URLs start relative, and become absolute below.
-  const models = writeTinyClassifiers(root, "test-models/");
+  const models = writeModels(root, "test-models/");
   models.catch(() => {});
   const served = await serveStaticBuild({
     addFiles: async (outDir) => {
