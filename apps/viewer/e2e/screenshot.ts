@@ -5,7 +5,7 @@
  * `docs/screenshot.png` with its colours reduced to a 256-colour palette (upng-js), which keeps
  * the file small. Run with
  * `pnpm --filter @gemcnn/viewer screenshot [--model <dir>] [mesh]` (defaults: the repository's
- * `runs/synth/model`, written by `pnpm gemcnn train --synthetic --name synth`, and the torus).
+ * `runs/synth/model`, written by the README's `pnpm gemcnn train … --name synth`, and the bunny).
  */
 import { cp, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -23,7 +23,7 @@ const { values, positionals } = parseArgs({
 // pnpm runs the script in apps/viewer; paths given on the command line are meant from where it was typed.
 const cwd = process.env["INIT_CWD"] ?? process.cwd();
 const modelDir = values.model ? resolve(cwd, values.model) : join(repository, "runs", "synth", "model");
-const mesh = positionals[0] ?? "torus";
+const mesh = positionals[0] ?? "bunny";
 
 const served = await serveStaticBuild({
   addFiles: (outDir) => cp(modelDir, join(outDir, "models", "screenshot"), { recursive: true }),

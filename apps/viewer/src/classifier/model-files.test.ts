@@ -55,7 +55,9 @@ describe("readModelArtifacts from chosen files", () => {
 
   test("refuses two model.json files at once", () => {
     const both = [...files({ [MODEL_JSON]: "{}" }, "one"), ...files({ [MODEL_JSON]: "{}" }, "two")];
-    expect(() => fileListSource(both)).toThrow(/more than one model\.json/);
+    expect(() => fileListSource(both)).toThrow(
+      "the chosen files hold 2 model.json files (one/model.json, two/model.json): choose one model directory",
+    );
   });
 });
 

@@ -63,16 +63,16 @@ function baseName(path: string): string {
  * Files from several directories are refused: which `model.json` was meant would be a guess.
  */
 export function fileListSource(files: readonly File[]): ModelFileSource {
-  const byName = new Map<string, File>();
-  for (const file of files) {
-    const name = baseName(file.name);
-    if (byName.has(name) && name === MODEL_JSON) {
-      throw new ModelFilesError(
-        `the chosen files hold more than one ${MODEL_JSON}: choose one model directory at a time`,
-      );
-    }
-    byName.set(name, file);
+  const models = files.filter((file) => baseName(file.name) === MODEL_JSON);
+  if (models.length > 1) {
+    // Typically a whole run directory, whose checkpoints hold models of their own.
+    const paths = models.map((file) => file.webkitRelativePath || file.name);
+    throw new ModelFilesError(
+      `the chosen files hold ${models.length} ${MODEL_JSON} files (${paths.join(", ")}): ` +
+        "choose one model directory, such as runs/<name>/model",
+    );
   }
+  const byName = new Map(files.map((file) => [baseName(file.name), file]));
   const first = files.find((file) => file.webkitRelativePath);
   const directory = first ? first.webkitRelativePath.split("/")[0] : undefined;
   const label = directory ?? `${files.length} chosen file(s)`;

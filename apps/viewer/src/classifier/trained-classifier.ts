@@ -54,7 +54,7 @@ export interface ClassifierPrediction {
   readonly milliseconds: { readonly features: number; readonly hierarchy: number; readonly network: number };
 }
 
-/** The input field type that `options` produce, found by computing them on a small sphere. */
+/** The input field type that `options` produce, found by computing them on a small sphere (42 vertices). */
 function featureFieldType(options: PreprocessOptions): string {
   return computeFeatures(prepareMesh(icosphere(1), "probe"), options.features).fieldType;
 }
@@ -152,7 +152,14 @@ export class TrainedClassifier {
         `${label}: the model reads features of type ${expected}, but gemcnn.json normalises ${description.input.fieldType}`,
       );
     }
-    const produced = featureFieldType(description.preprocess);
+    let produced: string;
+    try {
+      produced = featureFieldType(description.preprocess);
+    } catch (error) {
+      throw new ModelFilesError(
+        `${label}: its preprocessing options fail on a 42-vertex sphere: ${(error as Error).message}`,
+      );
+    }
     if (!FieldType.parse(produced).equals(expected)) {
       throw new ModelFilesError(
         `${label}: the model reads features of type ${expected}, but its preprocessing options give ${produced} here`,
