@@ -6,55 +6,61 @@ import { initBackend } from "../backend.js";
 import { buildConvGraph } from "../graph.js";
 import { aggregate, aggregationPlan, setAggregateSimd } from "./aggregate.js";
 import { simdModuleBytes } from "./simd-module.js";
+import { wasmArena } from "./wasm-arena.js";
 import { activeWasmHeap } from "./wasm-heap.js";
 
-describe("aggregation kernel: wasm SIMD path against the JavaScript loops", () => {
-  beforeAll(async () => {
-    await initBackend({ backend: "wasm" });
-  });
-  afterAll(() => setAggregateSimd(true));
-
-  it("assembles a valid SIMD module and finds the backend's heap", () => {
-    expect(WebAssembly.validate(simdModuleBytes())).toBe(true);
-    expect(activeWasmHeap()).not.toBeNull();
-  });
-
-  // dim_in = 11: scalars, order-1 pairs and the order-2 pair all end in the SIMD loops' scalar tails.
-  for (const [inType, outType] of [
-    ["3x0+3x1+1x2", "2x0+1x1+2x2"],
-    ["16x0+16x1+16x2", "16x0+16x1+16x2"],
-  ]) {
-    it(`gives the same blocks and input gradient for "${inType}" → "${outType}"`, () => {
-      const geometry = MeshGeometry.fromData(icosphere(2));
-      const graph = buildConvGraph(geometry, { rings: 2 });
-      const plan = aggregationPlan(graph, FieldType.parse(inType), FieldType.parse(outType), "mean");
-      const random = new testing.SeededRandom(2);
-      const x = tf.tensor2d(random.gaussianArray(graph.nVertices * plan.dimIn, "float32") as Float32Array, [
-        graph.nVertices,
-        plan.dimIn,
-      ]);
-      const cotangents = plan.blocks.map((b) =>
-        tf.tensor2d(random.gaussianArray(graph.nVertices * b.width, "float32") as Float32Array, [
-          graph.nVertices,
-          b.width,
-        ]),
-      );
-      const run = (simd: boolean) => {
-        setAggregateSimd(simd);
-        return tf.tidy(() => {
-          const blocks = aggregate(x, plan).map((a) => a.dataSync());
-          const loss = (input: tf.Tensor) =>
-            tf.addN(aggregate(input as tf.Tensor2D, plan).map((a, i) => tf.sum(tf.mul(a, cotangents[i]))));
-          return { blocks, dx: tf.grad(loss)(x).dataSync() };
-        });
-      };
-      const js = run(false);
-      const simd = run(true);
-      js.blocks.forEach((b, i) => {
-        expect(testing.relativeError(simd.blocks[i], b)).toBeLessThan(1e-6);
-      });
-      expect(testing.relativeError(simd.dx, js.dx)).toBeLessThan(1e-6);
-      expect(Math.max(...js.dx.map(Math.abs))).toBeGreaterThan(0.01);
+// On wasm the SIMD kernels run on the backend's heap; on cpu in the private arena.
+describe.each(["wasm", "cpu"] as const)(
+  "aggregation kernel on %s: SIMD against the JavaScript loops",
+  (backend) => {
+    beforeAll(async () => {
+      await initBackend({ backend });
     });
-  }
-});
+    afterAll(() => setAggregateSimd(true));
+
+    it("assembles a valid SIMD module and finds where to run it", () => {
+      expect(WebAssembly.validate(simdModuleBytes())).toBe(true);
+      expect(activeWasmHeap() !== null).toBe(backend === "wasm");
+      expect(wasmArena()).not.toBeNull();
+    });
+
+    // dim_in = 11: scalars, order-1 pairs and the order-2 pair all end in the SIMD loops' scalar tails.
+    for (const [inType, outType] of [
+      ["3x0+3x1+1x2", "2x0+1x1+2x2"],
+      ["16x0+16x1+16x2", "16x0+16x1+16x2"],
+    ]) {
+      it(`gives the same blocks and input gradient for "${inType}" → "${outType}"`, () => {
+        const geometry = MeshGeometry.fromData(icosphere(2));
+        const graph = buildConvGraph(geometry, { rings: 2 });
+        const plan = aggregationPlan(graph, FieldType.parse(inType), FieldType.parse(outType), "mean");
+        const random = new testing.SeededRandom(2);
+        const x = tf.tensor2d(random.gaussianArray(graph.nVertices * plan.dimIn, "float32") as Float32Array, [
+          graph.nVertices,
+          plan.dimIn,
+        ]);
+        const cotangents = plan.blocks.map((b) =>
+          tf.tensor2d(random.gaussianArray(graph.nVertices * b.width, "float32") as Float32Array, [
+            graph.nVertices,
+            b.width,
+          ]),
+        );
+        const run = (simd: boolean) => {
+          setAggregateSimd(simd);
+          return tf.tidy(() => {
+            const blocks = aggregate(x, plan).map((a) => a.dataSync());
+            const loss = (input: tf.Tensor) =>
+              tf.addN(aggregate(input as tf.Tensor2D, plan).map((a, i) => tf.sum(tf.mul(a, cotangents[i]))));
+            return { blocks, dx: tf.grad(loss)(x).dataSync() };
+          });
+        };
+        const js = run(false);
+        const simd = run(true);
+        js.blocks.forEach((b, i) => {
+          expect(testing.relativeError(simd.blocks[i], b)).toBeLessThan(1e-6);
+        });
+        expect(testing.relativeError(simd.dx, js.dx)).toBeLessThan(1e-6);
+        expect(Math.max(...js.dx.map(Math.abs))).toBeGreaterThan(0.01);
+      });
+    }
+  },
+);

@@ -2,6 +2,8 @@ import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import type { ConvGraph } from "../graph.js";
 import { defineJsKernel } from "./js-kernel.js";
+import type { SimdKernels } from "./simd-module.js";
+import { type WasmArena, wasmArena } from "./wasm-arena.js";
 import { activeWasmHeap, type WasmHeap } from "./wasm-heap.js";
 
 /**
@@ -287,9 +289,38 @@ export function aggregateBackward(plan: AggregationPlan, da: Float32Array[], dx:
   selfBackward(plan, da, dx);
 }
 
-/** Addresses on the wasm heap for the SIMD path; allocated before the kernel runs. */
+/** Float32 copies of the plan's tables for the SIMD kernels, made once per plan. */
+interface PlanTables {
+  readonly coefficients: Float32Array;
+  readonly transportTrig: Float32Array;
+  /** Per input term: byte offset of its `cos` in a trig row (−1 for scalars), first and end byte. */
+  readonly terms: Uint32Array;
+}
+
+const planTables = new WeakMap<AggregationPlan, PlanTables>();
+
+function tablesOf(plan: AggregationPlan): PlanTables {
+  let tables = planTables.get(plan);
+  if (tables === undefined) {
+    tables = {
+      coefficients: Float32Array.from(plan.coefficients),
+      transportTrig: Float32Array.from(plan.transportTrig),
+      terms: Uint32Array.from(
+        Array.from(plan.inTermOrder, (order, t) => [
+          order === 0 ? -1 : 8 * (order - 1),
+          4 * plan.inTermStart[t],
+          4 * plan.inTermEnd[t],
+        ]).flat(),
+      ),
+    };
+    planTables.set(plan, tables);
+  }
+  return tables;
+}
+
+/** Addresses of the SIMD path's data in a wasm memory (the backend's heap or the private arena). */
 interface WasmAddresses {
-  readonly heap: WasmHeap;
+  readonly heap: { readonly memory: WebAssembly.Memory; readonly kernels: SimdKernels };
   readonly offsets: number;
   readonly sources: number;
   readonly coefficients: number;
@@ -309,17 +340,9 @@ function wasmAddresses(heap: WasmHeap, plan: AggregationPlan): WasmAddresses {
     heap,
     offsets: heap.constant(plan, "offsets", () => plan.offsets),
     sources: heap.constant(plan, "sources", () => plan.sources),
-    coefficients: heap.constant(plan, "coefficients", () => Float32Array.from(plan.coefficients)),
-    transportTrig: heap.constant(plan, "transportTrig", () => Float32Array.from(plan.transportTrig)),
-    terms: heap.constant(plan, "terms", () =>
-      Uint32Array.from(
-        Array.from(plan.inTermOrder, (order, t) => [
-          order === 0 ? -1 : 8 * (order - 1),
-          4 * plan.inTermStart[t],
-          4 * plan.inTermEnd[t],
-        ]).flat(),
-      ),
-    ),
+    coefficients: heap.constant(plan, "coefficients", () => tablesOf(plan).coefficients),
+    transportTrig: heap.constant(plan, "transportTrig", () => tablesOf(plan).transportTrig),
+    terms: heap.constant(plan, "terms", () => tablesOf(plan).terms),
     rows: heap.scratch("aggregate rows", 4 * nEdges * plan.dimIn),
     targets: heap.scratch("aggregate targets", 8 * plan.nCoefficients),
   };
@@ -385,6 +408,45 @@ function aggregateBackwardSimd(
   selfBackward(plan, da, dx);
 }
 
+/** The plan's tables and scratch in the arena (reset first: everything of a call lives there). */
+function arenaAddresses(arena: WasmArena, plan: AggregationPlan): WasmAddresses {
+  arena.reset();
+  const tables = tablesOf(plan);
+  return {
+    heap: arena,
+    offsets: arena.put(plan.offsets),
+    sources: arena.put(plan.sources),
+    coefficients: arena.put(tables.coefficients),
+    transportTrig: arena.put(tables.transportTrig),
+    terms: arena.put(tables.terms),
+    rows: arena.alloc(4 * plan.sources.length * plan.dimIn),
+    targets: arena.alloc(8 * plan.nCoefficients),
+  };
+}
+
+/**
+ * Runs a SIMD pass in the private arena: copies `inputs` in, gives the pass zeroed views for
+ * `outputs`, and copies the results back out.
+ */
+function inArena(
+  arena: WasmArena,
+  plan: AggregationPlan,
+  inputs: Float32Array[],
+  outputs: Float32Array[],
+  pass: (w: WasmAddresses, inViews: Float32Array[], outViews: Float32Array[]) => void,
+): void {
+  const w = arenaAddresses(arena, plan);
+  const inAt = inputs.map((v) => arena.put(v));
+  const outAt = outputs.map((v) => arena.alloc(v.byteLength));
+  const buffer = arena.memory.buffer;
+  const inViews = inAt.map((at, i) => new Float32Array(buffer, at, inputs[i].length));
+  const outViews = outAt.map((at, i) => new Float32Array(buffer, at, outputs[i].length).fill(0));
+  pass(w, inViews, outViews);
+  outViews.forEach((v, i) => {
+    outputs[i].set(v);
+  });
+}
+
 interface PlanAttrs {
   readonly plan: AggregationPlan;
   /** Set on the wasm backend when the SIMD kernels are available. */
@@ -395,16 +457,26 @@ const aggregateKernel = defineJsKernel<PlanAttrs>({
   name: "GemcnnAggregate",
   inputNames: ["x"],
   outputShapes: ({ plan }) => plan.blocks.map((b) => [plan.nVertices, b.width]),
-  body: ({ plan, wasm }, [x], a) =>
-    wasm === null ? aggregateForward(plan, x, a) : aggregateForwardSimd(plan, wasm, x, a),
+  body: ({ plan, wasm }, [x], a) => {
+    const arena = wasm === null && useSimd ? wasmArena() : null;
+    if (wasm !== null) aggregateForwardSimd(plan, wasm, x, a);
+    else if (arena !== null) {
+      inArena(arena, plan, [x], a, (w, [xs], outs) => aggregateForwardSimd(plan, w, xs, outs));
+    } else aggregateForward(plan, x, a);
+  },
 });
 
 /** Inputs: the gradients of the blocks, in block order. */
 const aggregateGradientKernel = defineJsKernel<PlanAttrs>({
   name: "GemcnnAggregateGrad",
   outputShapes: ({ plan }) => [[plan.nVertices, plan.dimIn]],
-  body: ({ plan, wasm }, da, [dx]) =>
-    wasm === null ? aggregateBackward(plan, da, dx) : aggregateBackwardSimd(plan, wasm, da, dx),
+  body: ({ plan, wasm }, da, [dx]) => {
+    const arena = wasm === null && useSimd ? wasmArena() : null;
+    if (wasm !== null) aggregateBackwardSimd(plan, wasm, da, dx);
+    else if (arena !== null) {
+      inArena(arena, plan, da, [dx], (w, das, [dxs]) => aggregateBackwardSimd(plan, w, das, dxs));
+    } else aggregateBackward(plan, da, dx);
+  },
 });
 
 /** The SIMD path's addresses on the active backend (allocating them now, before any view is taken). */
@@ -416,7 +488,10 @@ function wasmFor(plan: AggregationPlan): WasmAddresses | null {
 
 let useSimd = true;
 
-/** Turns the wasm SIMD path off (`false`) or back on; for tests and benchmarks of the JavaScript loops. */
+/**
+ * Turns the SIMD paths off (`false`) or back on; for tests and benchmarks of the JavaScript loops.
+ * On the wasm backend the SIMD kernels work on its heap; on other backends in a private arena.
+ */
 export function setAggregateSimd(enabled: boolean): void {
   useSimd = enabled;
 }

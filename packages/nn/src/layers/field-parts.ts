@@ -1,6 +1,19 @@
 import { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 
+/** The constructor arguments every tfjs layer takes (name, inputShape, trainable, …). */
+export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+/** The one input shape of a single-input layer. */
+export function singleShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+  return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+}
+
+/** The one input tensor of a single-input layer: a packed field `[V × dim]`. */
+export function singleInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
+  return (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+}
+
 /**
  * A packed field `[V × dim]` split into its scalars `[V × s]` and its 2-dimensional copies
  * `[V × c × 2]` (in canonical order the scalars come first and every other copy is a pair).
@@ -43,7 +56,7 @@ export function checkFieldDim(
   name: string,
   ErrorClass: new (message: string) => Error,
 ): void {
-  const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+  const shape = singleShape(inputShape);
   if (shape.at(-1) !== type.dim) {
     throw new ErrorClass(
       `${name}: input has ${shape.at(-1)} numbers per vertex, but "${type}" has dimension ${type.dim}`,

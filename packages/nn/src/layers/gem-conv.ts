@@ -4,9 +4,8 @@ import { GemConvError, type GemConvSpec, gemConv, gemConvBases } from "../conv.j
 import type { ConvGraph } from "../graph.js";
 import { activeConvGraph } from "../graph-context.js";
 import type { Aggregation } from "../kernels/aggregate.js";
-import { fieldTypeArgument } from "./field-parts.js";
+import { fieldTypeArgument, type LayerArgs, singleInput, singleShape } from "./field-parts.js";
 
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 export interface GemConvArgs extends LayerArgs {
@@ -91,7 +90,7 @@ export class GemConv extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleShape(inputShape);
     if (shape.at(-1) !== this.inType.dim) {
       throw new GemConvError(
         `GemConv "${this.name}": input has ${shape.at(-1)} numbers per vertex, but "${this.inType}" has dimension ${this.inType.dim}`,
@@ -112,13 +111,13 @@ export class GemConv extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleShape(inputShape);
     return [...shape.slice(0, -1), this.outType.dim];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: GraphKwargs): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      const x = singleInput(inputs);
       const graph = kwargs?.graph ?? activeConvGraph();
       if (graph === undefined) {
         throw new GemConvError(

@@ -1,8 +1,15 @@
 import { FieldType, regularChannelOffsets, regularSamplingMatrix } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
-import { checkFieldDim, copyNorms, fieldTypeArgument, joinField, splitField } from "./field-parts.js";
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import {
+  checkFieldDim,
+  copyNorms,
+  fieldTypeArgument,
+  joinField,
+  type LayerArgs,
+  singleInput,
+  singleShape,
+  splitField,
+} from "./field-parts.js";
 
 /** Scalar functions the nonlinearity layers accept, by name (stored in their configs). */
 export const ACTIVATIONS = {
@@ -34,10 +41,6 @@ function activation(
     );
   }
   return chosen as ActivationName;
-}
-
-function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
-  return (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
 }
 
 export interface NormNonlinearityArgs extends LayerArgs {
@@ -81,12 +84,12 @@ export class NormNonlinearity extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return singleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = single(inputs);
+      const x = singleInput(inputs);
       const fn = ACTIVATIONS[this.activationName];
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
@@ -161,13 +164,13 @@ export class GatedNonlinearity extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleShape(inputShape);
     return [...shape.slice(0, -1), this.fieldType.dim];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = single(inputs);
+      const x = singleInput(inputs);
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
       const nPairs = this.fieldType.nonScalarCount;
@@ -246,12 +249,12 @@ export class RegularNonlinearity extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return singleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = single(inputs);
+      const x = singleInput(inputs);
       const dim = this.fieldType.dim;
       const nVertices = x.shape[0];
       const toChannels = tf.tensor2d(this.toChannels, [dim, dim]);

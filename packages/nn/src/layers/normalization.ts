@@ -1,8 +1,14 @@
 import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
-import { checkFieldDim, fieldTypeArgument, joinField, splitField } from "./field-parts.js";
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import {
+  checkFieldDim,
+  fieldTypeArgument,
+  joinField,
+  type LayerArgs,
+  singleInput,
+  singleShape,
+  splitField,
+} from "./field-parts.js";
 
 /** A bad normalisation or dropout argument; the message names the layer and the argument. */
 export class NormalizationError extends Error {
@@ -72,12 +78,12 @@ export class FieldNormalization extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return singleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      const x = singleInput(inputs);
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
       const nPairs = this.fieldType.nonScalarCount;
@@ -166,12 +172,12 @@ export class FieldDropout extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return singleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      const x = singleInput(inputs);
       if (kwargs?.training !== true || this.rate === 0) return tf.clone(x);
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
