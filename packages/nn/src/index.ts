@@ -25,6 +25,8 @@ export {
 } from "./graph.js";
 export { activeConvGraph, withConvGraph } from "./graph-context.js";
 export type { Aggregation } from "./kernels/aggregate.js";
+export { FieldLayerError } from "./layers/field-layer-utils.js";
+export { FieldLinear, type FieldLinearArgs } from "./layers/field-linear.js";
 export { GemConv, type GemConvArgs, type GraphKwargs, gemConvLayer } from "./layers/gem-conv.js";
 /** Layer factories in tfjs style: `layers.gemConv({ inType, outType })`. */
 export * as layers from "./layers/index.js";
@@ -46,7 +48,81 @@ export {
   type FieldNormalizationArgs,
   NormalizationError,
 } from "./layers/normalization.js";
-export { InvariantPooling, type InvariantPoolingArgs, PoolingError } from "./layers/pooling.js";
+export {
+  InvariantPooling,
+  type InvariantPoolingArgs,
+  PoolingError,
+  TransportPooling,
+  type TransportPoolingArgs,
+  TransportUnpooling,
+  vertexInvariants,
+} from "./layers/pooling.js";
+export {
+  NONLINEARITY_KINDS,
+  type NonlinearityKind,
+  ResidualBlock,
+  type ResidualBlockArgs,
+} from "./layers/residual-block.js";
+export {
+  buildGemClassifier,
+  buildGemSegmenter,
+  type GemBlockConfig,
+  type GemMeshConfig,
+  type GemModelConfig,
+  type GemModelInfo,
+  gemModelInfo,
+  ModelConfigError,
+  meshOptionsOf,
+} from "./models/builders.js";
+export {
+  assertMeshMapGaugeEquivariant,
+  assertMeshMapRigidMotionInvariant,
+  assertModelInvariant,
+  type CheckResult,
+  checkMeshMapGaugeEquivariance,
+  checkMeshMapRigidMotionInvariance,
+  type MeshBatchMap,
+  type MeshMapCheckOptions,
+  type ModelInvarianceReport,
+  moveMesh,
+  randomRigidMotion,
+} from "./models/invariance.js";
+export { loadModel, MODEL_JSON, ModelIOError, saveModel, WEIGHTS_BIN } from "./models/io.js";
+export {
+  applyToMeshes,
+  batchForModel,
+  classifierTrainStep,
+  invariantVertexFeatures,
+  meshHierarchyFor,
+  VERTEX_FEATURES,
+  type VertexFeature,
+} from "./models/run.js";
+export {
+  activeBatchLevel,
+  activeMeshBatch,
+  activePoolingMap,
+  type BatchLevel,
+  batchMeshes,
+  concatConvGraphs,
+  type MeshBatch,
+  withMeshBatch,
+} from "./multiscale/batch.js";
+export {
+  buildMeshHierarchy,
+  type CoarseningOptions,
+  type MeshHierarchy,
+  type MeshHierarchyOptions,
+  type MeshLevel,
+  type PoolingMap,
+} from "./multiscale/hierarchy.js";
+export {
+  type EdgeGraph,
+  edgeGraph,
+  type FarthestPointOptions,
+  type FarthestPointSample,
+  farthestPointSampling,
+  MultiscaleError,
+} from "./multiscale/sampling.js";
 export { gemConvReference } from "./reference.js";
 export {
   assertGaugeEquivariant,

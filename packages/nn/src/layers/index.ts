@@ -1,3 +1,4 @@
+import { FieldLinear, type FieldLinearArgs } from "./field-linear.js";
 import {
   GatedNonlinearity,
   type GatedNonlinearityArgs,
@@ -6,15 +7,20 @@ import {
   RegularNonlinearity,
   type RegularNonlinearityArgs,
 } from "./nonlinearities.js";
-
 import {
   FieldDropout,
   type FieldDropoutArgs,
   FieldNormalization,
   type FieldNormalizationArgs,
 } from "./normalization.js";
-
-import { InvariantPooling, type InvariantPoolingArgs } from "./pooling.js";
+import {
+  InvariantPooling,
+  type InvariantPoolingArgs,
+  TransportPooling,
+  type TransportPoolingArgs,
+  TransportUnpooling,
+} from "./pooling.js";
+import { ResidualBlock, type ResidualBlockArgs } from "./residual-block.js";
 
 export { gemConvLayer as gemConv } from "./gem-conv.js";
 
@@ -40,4 +46,20 @@ export function gatedNonlinearity(args: GatedNonlinearityArgs): GatedNonlinearit
 
 export function regularNonlinearity(args: RegularNonlinearityArgs): RegularNonlinearity {
   return new RegularNonlinearity(args);
+}
+
+export function fieldLinear(args: FieldLinearArgs): FieldLinear {
+  return new FieldLinear(args);
+}
+
+export function residualBlock(args: ResidualBlockArgs): ResidualBlock {
+  return new ResidualBlock(args);
+}
+
+export function transportPooling(args: TransportPoolingArgs): TransportPooling {
+  return new TransportPooling(args);
+}
+
+export function transportUnpooling(args: TransportPoolingArgs): TransportUnpooling {
+  return new TransportUnpooling(args);
 }

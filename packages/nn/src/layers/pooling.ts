@@ -1,40 +1,57 @@
-import type { FieldType } from "@gemcnn/gauge";
+import { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import { activeConvGraph } from "../graph-context.js";
+import { activeBatchLevel, activeMeshBatch, activePoolingMap } from "../multiscale/batch.js";
+import { poolingPlans, transportMap } from "../multiscale/transport-map.js";
+import { levelArg } from "./field-layer-utils.js";
 import {
   checkFieldDim,
   copyNorms,
   fieldTypeArgument,
+  joinField,
   type LayerArgs,
   singleInput,
+  singleShape,
   splitField,
 } from "./field-parts.js";
+import type { GraphKwargs } from "./gem-conv.js";
 
-/** A bad pooling argument; the message names the layer and the argument. */
+/** A bad pooling argument or input; the message names the layer and the problem. */
 export class PoolingError extends Error {
   override name = "PoolingError";
 }
 
 export interface InvariantPoolingArgs extends LayerArgs {
   fieldType: string | FieldType;
+  /** Resolution level of the input (default 0). */
+  level?: number;
 }
 
 /**
- * Invariant pooling: a whole mesh's field `[V × dim]` to one row `[1 × (s + c)]` of invariants,
- * the mean over the vertices of each scalar and of the norm of each other copy (in packed
- * order). Invariant under any gauge change, and under rigid motions when the field is.
+ * Gauge-invariant global pooling: `[V × dim]` (all meshes of the batch) to `[meshes × invariants]`,
+ * the mean over each mesh's vertices of its scalars and of the norm of each 2-dimensional copy,
+ * in packed order (`invariantType`: `scalarCount + nonScalarCount` scalars). Norms are unchanged by
+ * every gauge change, so the output is invariant. Meshes are told apart by the active batch
+ * (`withMeshBatch`) at the layer's level; with a `{ graph }` keyword argument, inside
+ * `withConvGraph`, or without any graph, the whole input is one mesh.
  */
 export class InvariantPooling extends tf.layers.Layer {
   static className = "InvariantPooling";
   readonly fieldType: FieldType;
+  readonly level: number;
+  /** The output's field type: one scalar per copy of `fieldType`. */
+  readonly invariantType: FieldType;
 
   constructor(args: InvariantPoolingArgs) {
     super(args);
-    this.fieldType = fieldTypeArgument(args.fieldType, "InvariantPooling: fieldType", PoolingError);
+    this.fieldType = fieldTypeArgument(args?.fieldType, "InvariantPooling: fieldType", PoolingError);
+    this.level = levelArg(args.level, "InvariantPooling", PoolingError);
+    this.invariantType = FieldType.scalars(this.fieldType.copies().length);
   }
 
   /** Number of invariants per mesh: one per copy. */
   get outputDim(): number {
-    return this.fieldType.copies().length;
+    return this.invariantType.dim;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -43,22 +60,143 @@ export class InvariantPooling extends tf.layers.Layer {
   }
 
   override computeOutputShape(): tf.Shape {
-    return [1, this.outputDim];
+    return [null, this.invariantType.dim];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs?: GraphKwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs);
-      const { scalars, pairs } = splitField(x, this.fieldType);
-      const parts: tf.Tensor[] = [];
-      if (scalars !== null) parts.push(tf.mean(scalars, 0, true));
-      if (pairs !== null) parts.push(tf.mean(copyNorms(pairs), 0, true));
-      return parts.length === 1 ? parts[0] : tf.concat(parts, 1);
+      const meshOffsets = this.meshOffsets(kwargs, x.shape[0]);
+      const nVertices = meshOffsets.at(-1)!;
+      if (x.shape[0] !== nVertices) {
+        throw new PoolingError(
+          `InvariantPooling "${this.name}": input has ${x.shape[0]} rows, but level ${this.level} of the mesh batch has ${nVertices} vertices`,
+        );
+      }
+      const invariants = vertexInvariants(x, this.fieldType);
+      const nMeshes = meshOffsets.length - 1;
+      if (nMeshes === 1) return tf.mean(invariants, 0, true);
+      const averaging = new Float32Array(nMeshes * nVertices);
+      for (let i = 0; i < nMeshes; i++) {
+        const count = meshOffsets[i + 1] - meshOffsets[i];
+        averaging.fill(1 / count, i * nVertices + meshOffsets[i], i * nVertices + meshOffsets[i + 1]);
+      }
+      return tf.matMul(tf.tensor2d(averaging, [nMeshes, nVertices]), invariants);
     });
   }
 
+  /** Where each mesh's rows are: from the call's graph, the active batch, or one mesh of `rows` rows. */
+  private meshOffsets(kwargs: GraphKwargs | undefined, rows: number): Uint32Array {
+    const graph =
+      kwargs?.graph ?? (activeMeshBatch() === undefined && this.level === 0 ? activeConvGraph() : undefined);
+    if (graph !== undefined) return Uint32Array.of(0, graph.nVertices);
+    if (activeMeshBatch() === undefined && this.level === 0) return Uint32Array.of(0, rows);
+    return activeBatchLevel(this.level, `InvariantPooling "${this.name}"`).meshOffsets;
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
-    return { fieldType: this.fieldType.toString(), ...super.getConfig() };
+    return { fieldType: this.fieldType.toString(), level: this.level, ...super.getConfig() };
   }
 }
 tf.serialization.registerClass(InvariantPooling);
+
+/**
+ * Per-vertex invariants of a field: its scalars, then the norm of each 2-dimensional copy
+ * (`√(a² + b² + 1e-24)`, differentiable at zero; 1e-24 is far below float32 resolution).
+ */
+export function vertexInvariants(x: tf.Tensor2D, type: FieldType): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { scalars, pairs } = splitField(x, type);
+    return joinField(scalars, pairs === null ? null : copyNorms(pairs), x.shape[0]);
+  });
+}
+
+export interface TransportPoolingArgs extends LayerArgs {
+  fieldType: string | FieldType;
+  /** The fine level: pooling maps level `level` to `level + 1` (default 0). */
+  level?: number;
+}
+
+/**
+ * Parallel-transport pooling from level `level` of the active mesh batch to level `level + 1`:
+ * each coarse vertex gets the mean of the features of the fine vertices in its cell, each carried
+ * into the coarse vertex's frame by `ρ(g(v→c))` (see `PoolingMap`). Gauge equivariant: the
+ * transport absorbs the fine frames' rotations and the result rotates with the coarse frame.
+ */
+export class TransportPooling extends tf.layers.Layer {
+  static className = "TransportPooling";
+  readonly fieldType: FieldType;
+  readonly level: number;
+
+  constructor(args: TransportPoolingArgs) {
+    super(args);
+    this.fieldType = fieldTypeArgument(args?.fieldType, "TransportPooling: fieldType", PoolingError);
+    this.level = levelArg(args.level, "TransportPooling", PoolingError);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    checkFieldDim(inputShape, this.fieldType, this.name, PoolingError);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return [null, ...singleShape(inputShape).slice(1)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const map = activePoolingMap(this.level, `TransportPooling "${this.name}"`);
+    const x = singleInput(inputs);
+    checkRows(x, map.nFine, `TransportPooling "${this.name}"`, this.level);
+    return transportMap(x, poolingPlans(map, this.fieldType).pool);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { fieldType: this.fieldType.toString(), level: this.level, ...super.getConfig() };
+  }
+}
+tf.serialization.registerClass(TransportPooling);
+
+/**
+ * The way back from level `level + 1` to level `level`: every fine vertex takes the feature of its
+ * cell's coarse vertex, carried into its own frame by `ρ(g(c→v)) = ρ(−g(v→c))`. Gauge equivariant.
+ */
+export class TransportUnpooling extends tf.layers.Layer {
+  static className = "TransportUnpooling";
+  readonly fieldType: FieldType;
+  readonly level: number;
+
+  constructor(args: TransportPoolingArgs) {
+    super(args);
+    this.fieldType = fieldTypeArgument(args?.fieldType, "TransportUnpooling: fieldType", PoolingError);
+    this.level = levelArg(args.level, "TransportUnpooling", PoolingError);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    checkFieldDim(inputShape, this.fieldType, this.name, PoolingError);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return [null, ...singleShape(inputShape).slice(1)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const map = activePoolingMap(this.level, `TransportUnpooling "${this.name}"`);
+    const x = singleInput(inputs);
+    checkRows(x, map.nCoarse, `TransportUnpooling "${this.name}"`, this.level + 1);
+    return transportMap(x, poolingPlans(map, this.fieldType).unpool);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { fieldType: this.fieldType.toString(), level: this.level, ...super.getConfig() };
+  }
+}
+tf.serialization.registerClass(TransportUnpooling);
+
+function checkRows(x: tf.Tensor, expected: number, layer: string, level: number): void {
+  if (x.rank !== 2 || x.shape[0] !== expected) {
+    throw new PoolingError(
+      `${layer}: input has shape [${x.shape.join(", ")}], but level ${level} of the mesh batch has ${expected} vertices`,
+    );
+  }
+}

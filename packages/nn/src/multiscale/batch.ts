@@ -1,0 +1,185 @@
+import type { ConvGraph } from "../graph.js";
+import { activeConvGraph, withConvGraph } from "../graph-context.js";
+import type { MeshHierarchy, MeshLevel, PoolingMap } from "./hierarchy.js";
+import { MultiscaleError } from "./sampling.js";
+
+/** One resolution of a batch: the meshes' graphs side by side (block diagonal) and where each mesh's rows are. */
+export interface BatchLevel {
+  /** The meshes' graphs of this level concatenated: mesh `i`'s vertices are renumbered from `meshOffsets[i]`. */
+  readonly graph: ConvGraph;
+  /** Rows of mesh `i` at this level: `meshOffsets[i]` … `meshOffsets[i + 1] − 1`; length `size + 1`. */
+  readonly meshOffsets: Uint32Array;
+}
+
+/**
+ * Several meshes as one disconnected mesh, level by level: a field on the batch is the meshes'
+ * fields stacked row-wise (`[Σ V_i × dim]`, mesh 0 first). No edge joins two meshes, so a GemConv
+ * on the batch computes exactly what it computes on each mesh alone, and the per-mesh layers
+ * (invariant pooling) read `meshOffsets`.
+ */
+export interface MeshBatch {
+  /** Number of meshes. */
+  readonly size: number;
+  readonly levels: readonly BatchLevel[];
+  /** `pools[k]`: level `k` to level `k + 1`, with cells and rows renumbered for the batch. */
+  readonly pools: readonly PoolingMap[];
+}
+
+const singleBatches = new WeakMap<MeshHierarchy, MeshBatch>();
+
+/**
+ * Stacks the hierarchies of several meshes into one batch (see `MeshBatch`). They must have the
+ * same number of levels and, level by level, the same rings and self-interaction. A batch of
+ * one mesh reuses its graphs (so their precomputed kernels' plans are reused too) and is cached.
+ */
+export function batchMeshes(hierarchies: readonly MeshHierarchy[]): MeshBatch {
+  if (!Array.isArray(hierarchies) || hierarchies.length === 0) {
+    throw new MultiscaleError("batchMeshes: expected a non-empty array of mesh hierarchies");
+  }
+  if (hierarchies.length === 1) {
+    const hierarchy = hierarchies[0];
+    let batch = singleBatches.get(hierarchy);
+    if (batch === undefined) {
+      batch = {
+        size: 1,
+        levels: hierarchy.levels.map((level: MeshLevel) => ({
+          graph: level.graph,
+          meshOffsets: Uint32Array.of(0, level.graph.nVertices),
+        })),
+        pools: hierarchy.pools,
+      };
+      singleBatches.set(hierarchy, batch);
+    }
+    return batch;
+  }
+  const nLevels = hierarchies[0].levels.length;
+  hierarchies.forEach((h, i) => {
+    if (h.levels.length !== nLevels) {
+      throw new MultiscaleError(
+        `batchMeshes: mesh ${i} has ${h.levels.length} levels but mesh 0 has ${nLevels}; build every hierarchy with the same options`,
+      );
+    }
+  });
+  const levels = Array.from({ length: nLevels }, (_, k) => {
+    const graphs = hierarchies.map((h) => h.levels[k].graph);
+    return {
+      graph: concatConvGraphs(graphs, `level ${k}`),
+      meshOffsets: prefixSums(graphs.map((g) => g.nVertices)),
+    };
+  });
+  const pools = Array.from({ length: nLevels - 1 }, (_, k) =>
+    concatPoolingMaps(hierarchies.map((h) => h.pools[k])),
+  );
+  return { size: hierarchies.length, levels, pools };
+}
+
+function prefixSums(counts: readonly number[]): Uint32Array {
+  const out = new Uint32Array(counts.length + 1);
+  counts.forEach((c, i) => {
+    out[i + 1] = out[i] + c;
+  });
+  return out;
+}
+
+/**
+ * The disjoint union of convolution graphs: graph `i`'s vertices are renumbered after those of
+ * graphs `0 … i − 1`. They must agree on `rings` and `includesSelf`.
+ */
+export function concatConvGraphs(graphs: readonly ConvGraph[], label = "concatConvGraphs"): ConvGraph {
+  const { rings, includesSelf } = graphs[0];
+  graphs.forEach((g, i) => {
+    if (g.rings !== rings || g.includesSelf !== includesSelf) {
+      throw new MultiscaleError(
+        `${label}: graph ${i} has ${g.rings} rings and includesSelf ${g.includesSelf}, graph 0 has ${rings} and ${includesSelf}`,
+      );
+    }
+  });
+  const nVertices = graphs.reduce((n, g) => n + g.nVertices, 0);
+  const nEdges = graphs.reduce((n, g) => n + g.sources.length, 0);
+  const offsets = new Uint32Array(nVertices + 1);
+  const sources = new Uint32Array(nEdges);
+  const radius = new Float64Array(nEdges);
+  const theta = new Float64Array(nEdges);
+  const transport = new Float64Array(nEdges);
+  const ringWeights = new Float64Array(nEdges * rings);
+  let vertexBase = 0;
+  let edgeBase = 0;
+  for (const g of graphs) {
+    for (let p = 1; p <= g.nVertices; p++) offsets[vertexBase + p] = edgeBase + g.offsets[p];
+    for (let e = 0; e < g.sources.length; e++) sources[edgeBase + e] = vertexBase + g.sources[e];
+    radius.set(g.radius, edgeBase);
+    theta.set(g.theta, edgeBase);
+    transport.set(g.transport, edgeBase);
+    ringWeights.set(g.ringWeights, edgeBase * rings);
+    vertexBase += g.nVertices;
+    edgeBase += g.sources.length;
+  }
+  return { nVertices, offsets, sources, radius, theta, transport, rings, ringWeights, includesSelf };
+}
+
+function concatPoolingMaps(maps: readonly PoolingMap[]): PoolingMap {
+  const nFine = maps.reduce((n, m) => n + m.nFine, 0);
+  const nCoarse = maps.reduce((n, m) => n + m.nCoarse, 0);
+  const cell = new Uint32Array(nFine);
+  const transport = new Float64Array(nFine);
+  const cellSize = new Uint32Array(nCoarse);
+  let fineBase = 0;
+  let coarseBase = 0;
+  for (const m of maps) {
+    for (let v = 0; v < m.nFine; v++) cell[fineBase + v] = coarseBase + m.cell[v];
+    transport.set(m.transport, fineBase);
+    cellSize.set(m.cellSize, coarseBase);
+    fineBase += m.nFine;
+    coarseBase += m.nCoarse;
+  }
+  return { nFine, nCoarse, cell, transport, cellSize };
+}
+
+const batchStack: MeshBatch[] = [];
+
+/**
+ * Runs `fn` with `batch` as the active mesh batch: layers that take a `level` (residual blocks,
+ * pooling, invariant pooling) read that level of it, and plain GemConv layers see level 0's
+ * graph (as inside `withConvGraph`). A tfjs model runs on a batch as
+ * `withMeshBatch(batch, () => model.apply(features))` (see `applyToMeshes`).
+ */
+export function withMeshBatch<T>(batch: MeshBatch, fn: () => T): T {
+  batchStack.push(batch);
+  try {
+    return withConvGraph(batch.levels[0].graph, fn);
+  } finally {
+    batchStack.pop();
+  }
+}
+
+/** The innermost batch set by `withMeshBatch`, or `undefined`. */
+export function activeMeshBatch(): MeshBatch | undefined {
+  return batchStack.at(-1);
+}
+
+/**
+ * Level `level` of the active batch, for the layer `layer` (named in errors). Level 0 also works
+ * inside a plain `withConvGraph`, as a batch of one mesh.
+ */
+export function activeBatchLevel(level: number, layer: string): BatchLevel {
+  const batch = activeMeshBatch();
+  if (batch === undefined) {
+    const graph = activeConvGraph();
+    if (level === 0 && graph !== undefined) return { graph, meshOffsets: Uint32Array.of(0, graph.nVertices) };
+    throw new MultiscaleError(
+      `${layer}: no mesh batch for level ${level}; run the model inside withMeshBatch(batch, …)${level === 0 ? " or withConvGraph(graph, …)" : ""}`,
+    );
+  }
+  if (level >= batch.levels.length) {
+    throw new MultiscaleError(
+      `${layer}: runs at level ${level}, but the mesh batch has ${batch.levels.length} level(s); build the hierarchies with more coarsening steps`,
+    );
+  }
+  return batch.levels[level];
+}
+
+/** The pooling map from level `level` to `level + 1` of the active batch, for the layer `layer`. */
+export function activePoolingMap(level: number, layer: string): PoolingMap {
+  activeBatchLevel(level + 1, layer);
+  return activeMeshBatch()!.pools[level];
+}
