@@ -48,7 +48,7 @@ import {
 
 /** Defaults that depend on the model kind (the GEM-CNN trains differently from the convex probe). */
 export const MODEL_DEFAULTS: Record<ModelKind, { epochs: number; lr: number; batchSize: number }> = {
-  gemcnn: { epochs: 40, lr: 0.002, batchSize: 8 },
+  gemcnn: { epochs: 30, lr: 0.002, batchSize: 8 },
   "linear-probe": { epochs: 60, lr: 0.01, batchSize: 16 },
 };
 

@@ -19,29 +19,51 @@ export interface SyntheticClass {
 
 const uniform = (random: Random, lo: number, hi: number) => lo + (hi - lo) * random();
 
-/** Random unit vectors at least `minAngle` radians apart (rejection sampling). */
-function separatedDirections(random: Random, count: number, minAngle: number): Vector3[] {
-  const out: Vector3[] = [];
-  const cosMin = Math.cos(minAngle);
-  for (let attempt = 0; out.length < count && attempt < 10_000; attempt++) {
-    const v = new Vector3(gaussian(random), gaussian(random), gaussian(random)).normalize();
-    if (out.every((w) => w.dot(v) < cosMin)) out.push(v);
-  }
-  if (out.length < count) throw new Error(`could not place ${count} bumps ${minAngle} rad apart`);
-  return out;
+/** A random orthonormal basis (u, v, w) of 3-space. */
+function randomBasis(random: Random): [Vector3, Vector3, Vector3] {
+  const w = new Vector3(gaussian(random), gaussian(random), gaussian(random)).normalize();
+  const helper = Math.abs(w.x) < 0.9 ? new Vector3(1, 0, 0) : new Vector3(0, 1, 0);
+  const u = new Vector3().crossVectors(w, helper).normalize();
+  return [u, new Vector3().crossVectors(w, u), w];
 }
 
+/**
+ * Three bump centres on a small circle about a random axis, 120° apart around it, at polar angle
+ * `polar` from the axis (jittered by ±`jitter`): the pairwise angle between centres is about
+ * `2·asin(sin(polar)·√3/2)`.
+ */
+function triangleOfDirections(random: Random, polar: number, jitter: number): Vector3[] {
+  const [u, v, w] = randomBasis(random);
+  const start = 2 * Math.PI * random();
+  return [0, 1, 2].map((k) => {
+    const azimuth = start + (2 * Math.PI * k) / 3 + jitter * (2 * random() - 1);
+    const t = polar + jitter * (2 * random() - 1);
+    return new Vector3()
+      .addScaledVector(w, Math.cos(t))
+      .addScaledVector(u, Math.sin(t) * Math.cos(azimuth))
+      .addScaledVector(v, Math.sin(t) * Math.sin(azimuth))
+      .normalize();
+  });
+}
+
+/**
+ * A sphere with three smooth bumps of the same size range, placed by `placement`. The two bump
+ * classes below differ only in where the bumps sit relative to each other, so their curvature
+ * values are distributed alike over the surface, and statistics pooled over the vertices barely
+ * tell them apart: a model has to see the arrangement.
+ */
 function bumpyClass(
   name: string,
-  bumps: number,
-  height: [number, number],
-  width: [number, number],
+  description: string,
+  placement: (random: Random) => Vector3[],
 ): SyntheticClass {
+  const height: [number, number] = [0.3, 0.45];
+  const width: [number, number] = [0.19, 0.22];
   return {
     name,
-    description: `sphere with ${bumps} smooth bumps at random places`,
+    description,
     make(random, vertexCount) {
-      const centres = separatedDirections(random, bumps, 2.2 * width[1]);
+      const centres = placement(random);
       const heights = centres.map(() => uniform(random, ...height));
       const widths = centres.map(() => uniform(random, ...width));
       return radialSurface(randomSphereTriangulation(vertexCount, 0.35, random), (x, y, z) => {
@@ -59,7 +81,8 @@ function bumpyClass(
 /**
  * The classes of the embedded default dataset. They differ in intrinsic geometry (how Gaussian
  * curvature is distributed, and topology), not only in outline, so an intrinsic model must tell
- * them apart whatever their pose, size and triangulation.
+ * them apart whatever their pose, size and triangulation. Two of them (`bumps-spread`,
+ * `bumps-cluster`) differ only in the arrangement of equal bumps.
  */
 export const SYNTHETIC_CLASSES: readonly SyntheticClass[] = [
   {
@@ -125,8 +148,14 @@ export const SYNTHETIC_CLASSES: readonly SyntheticClass[] = [
       );
     },
   },
-  bumpyClass("bumps-3", 3, [0.35, 0.5], [0.28, 0.36]),
-  bumpyClass("bumps-6", 6, [0.25, 0.35], [0.22, 0.28]),
+  bumpyClass(
+    "bumps-spread",
+    "sphere with 3 bumps spread around a great circle (about 120° apart)",
+    (random) => triangleOfDirections(random, Math.PI / 2, 0.1),
+  ),
+  bumpyClass("bumps-cluster", "sphere with 3 bumps close together (about 70° apart)", (random) =>
+    triangleOfDirections(random, 0.75, 0.06),
+  ),
   {
     name: "torus",
     description: "torus (genus 1), radii ratio 2 to 3",

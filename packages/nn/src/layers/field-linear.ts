@@ -1,8 +1,8 @@
 import { type FieldType, selfInteractionBasis } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import { type SparseMatrix, sparseMatrix, sparseMatVec } from "../ops/sparse-matvec.js";
-import { FieldLayerError, type LayerArgs, singleInput, singleShape } from "./field-layer-utils.js";
-import { checkFieldDim, fieldTypeArgument } from "./field-parts.js";
+import { FieldLayerError } from "./field-layer-utils.js";
+import { checkFieldDim, fieldTypeArgument, type LayerArgs, singleInput, singleShape } from "./field-parts.js";
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
 

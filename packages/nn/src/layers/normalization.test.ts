@@ -86,11 +86,22 @@ describe("FieldDropout", () => {
   });
 
   it("is gauge equivariant for a fixed mask", () => {
-    const layer = new FieldDropout({ fieldType: type, rate: 0.3, seed: 11 });
-    const { relativeError } = testing.checkFieldMapEquivariance(mapOf(layer, true), type, type, {
-      dtype: "float32",
-    });
+    // A fresh layer per call: both calls of the check draw the same (first) mask.
+    const dropout = <T extends Float32Array | Float64Array>(x: T): T =>
+      mapOf(new FieldDropout({ fieldType: type, rate: 0.3, seed: 11 }), true)(x);
+    const { relativeError } = testing.checkFieldMapEquivariance(dropout, type, type, { dtype: "float32" });
     expect(relativeError).toBeLessThan(1e-6);
+  });
+
+  it("draws a new mask on every training call, repeatably for a seed", () => {
+    const x = Float32Array.from({ length: V * type.dim }, () => 1);
+    const first = new FieldDropout({ fieldType: type, rate: 0.5, seed: 5 });
+    const second = new FieldDropout({ fieldType: type, rate: 0.5, seed: 5 });
+    const a1 = Array.from(mapOf(first, true)(x));
+    const a2 = Array.from(mapOf(first, true)(x));
+    expect(a2).not.toEqual(a1);
+    expect(Array.from(mapOf(second, true)(x))).toEqual(a1);
+    expect(Array.from(mapOf(second, true)(x))).toEqual(a2);
   });
 });
 

@@ -140,7 +140,11 @@ export interface FieldDropoutArgs extends LayerArgs {
   fieldType: string | FieldType;
   /** Probability of dropping each copy at each vertex, in [0, 1). */
   rate: number;
-  /** Seed of the dropout masks (default: random). */
+  /**
+   * Makes the sequence of masks repeatable: the k-th training call (k = 0, 1, …) of a layer draws
+   * its mask with seed `seed + k`, so consecutive calls differ and two layers built with the same
+   * seed drop the same copies call for call. Default: random.
+   */
   seed?: number;
 }
 
@@ -155,6 +159,7 @@ export class FieldDropout extends tf.layers.Layer {
   readonly fieldType: FieldType;
   readonly rate: number;
   readonly seed: number | undefined;
+  private trainingCalls = 0;
 
   constructor(args: FieldDropoutArgs) {
     super(args);
@@ -179,15 +184,13 @@ export class FieldDropout extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = singleInput(inputs);
       if (kwargs?.training !== true || this.rate === 0) return tf.clone(x);
+      const seed = this.seed === undefined ? undefined : this.seed + this.trainingCalls++;
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
       const nPairs = this.fieldType.nonScalarCount;
       const keep = tf.div(
         tf.cast(
-          tf.greaterEqual(
-            tf.randomUniform([nVertices, nScalars + nPairs], 0, 1, "float32", this.seed),
-            this.rate,
-          ),
+          tf.greaterEqual(tf.randomUniform([nVertices, nScalars + nPairs], 0, 1, "float32", seed), this.rate),
           "float32",
         ),
         1 - this.rate,

@@ -3,8 +3,17 @@ import * as tf from "@tensorflow/tfjs";
 import { activeConvGraph } from "../graph-context.js";
 import { activeBatchLevel, activeMeshBatch, activePoolingMap } from "../multiscale/batch.js";
 import { poolingPlans, transportMap } from "../multiscale/transport-map.js";
-import { type LayerArgs, levelArg, singleInput, singleShape } from "./field-layer-utils.js";
-import { checkFieldDim, copyNorms, fieldTypeArgument, joinField, splitField } from "./field-parts.js";
+import { levelArg } from "./field-layer-utils.js";
+import {
+  checkFieldDim,
+  copyNorms,
+  fieldTypeArgument,
+  joinField,
+  type LayerArgs,
+  singleInput,
+  singleShape,
+  splitField,
+} from "./field-parts.js";
 import type { GraphKwargs } from "./gem-conv.js";
 
 /** A bad pooling argument or input; the message names the layer and the problem. */

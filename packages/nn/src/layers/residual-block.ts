@@ -2,9 +2,9 @@ import { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import type { Aggregation } from "../kernels/aggregate.js";
 import { activeBatchLevel } from "../multiscale/batch.js";
-import { FieldLayerError, type LayerArgs, levelArg, singleInput, singleShape } from "./field-layer-utils.js";
+import { FieldLayerError, levelArg } from "./field-layer-utils.js";
 import { FieldLinear } from "./field-linear.js";
-import { fieldTypeArgument } from "./field-parts.js";
+import { fieldTypeArgument, type LayerArgs, singleInput, singleShape } from "./field-parts.js";
 import { GemConv, type GraphKwargs } from "./gem-conv.js";
 import {
   ACTIVATIONS,
