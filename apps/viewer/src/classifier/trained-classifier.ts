@@ -91,6 +91,8 @@ export class TrainedClassifier {
     this.info = info;
     this.description = description;
     this.inputType = FieldType.parse(info.config.inputType);
+    // nn's builders name the residual blocks block0, block1, …; those before the first pooling run
+    // on the input mesh, whose vertices the page draws on.
     let level = 0;
     const layers: FeatureLayer[] = [];
     info.config.blocks.forEach((block, i) => {
