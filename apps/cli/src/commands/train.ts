@@ -209,7 +209,13 @@ export function architectureFromArgs(args: ParsedArgs, defaults = DEFAULT_GEM_AR
 export function trainSettingsFromArgs(
   args: ParsedArgs,
   io: CliIO,
-  defaults: { name: string; epochs?: number; model?: ModelKind; lr?: number; architecture?: GemArchitecture },
+  defaults: {
+    name: string;
+    /** Epochs per model kind, where they differ from `MODEL_DEFAULTS`. */
+    epochs?: Partial<Record<ModelKind, number>>;
+    model?: ModelKind;
+    architecture?: GemArchitecture;
+  },
 ): TrainSettings {
   const name = stringOption(args, "name") ?? defaults.name;
   if (!/^[\w.-]+$/.test(name))
@@ -222,11 +228,14 @@ export function trainSettingsFromArgs(
   return {
     model,
     architecture: architectureFromArgs(args, defaults.architecture),
-    epochs: integerOption(args, "epochs", defaults.epochs ?? kindDefaults.epochs, { min: 1, max: 100_000 }),
+    epochs: integerOption(args, "epochs", defaults.epochs?.[model] ?? kindDefaults.epochs, {
+      min: 1,
+      max: 100_000,
+    }),
     batchSize: integerOption(args, "batch-size", kindDefaults.batchSize, { min: 1 }),
     schedule: {
       ...DEFAULT_SCHEDULE,
-      base: numberOption(args, "lr", defaults.lr ?? kindDefaults.lr, { min: 0 }),
+      base: numberOption(args, "lr", kindDefaults.lr, { min: 0 }),
       kind: choiceOption(args, "schedule", ["cosine", "step", "constant"] as const, "cosine"),
     },
     weightDecay: numberOption(args, "weight-decay", 1e-4, { min: 0 }),
@@ -306,8 +315,12 @@ export async function trainClassifier(
   const test = data.test.map((_, i) => data.train.length + i);
   const spec = specForTraining(baseSpec, meshes, train);
   const model = await createClassifier(spec, meshes, labels, train);
-  if (gem)
-    log(`model: GEM-CNN ${formatBlocks(settings.architecture.blocks)} on input "${spec.input?.fieldType}"`);
+  if (gem) {
+    const { blocks, nonlinearity, head } = settings.architecture;
+    log(
+      `model: GEM-CNN ${formatBlocks(blocks)}, ${nonlinearity}, head ${head.join(",") || "none"}; input "${spec.input?.fieldType}"; ${model.parameterCount} weights`,
+    );
+  }
 
   const progress = new TrainingProgress(io.stderr, {
     totalEpochs: settings.epochs,

@@ -44,6 +44,8 @@ export const SPEC_FILE = "gemcnn.json";
 export interface Classifier extends TrainableModel {
   /** Class probabilities of each sample. */
   predict(indices: readonly number[]): Promise<Float64Array[]>;
+  /** Number of weights, where the model counts them (the GEM-CNN). */
+  readonly parameterCount?: number;
   /** Writes the trained model's files (not the optimizer state) into `dir`. */
   exportModel(dir: string): Promise<void>;
 }

@@ -95,6 +95,11 @@ export class GemCnnClassifier {
     return new GemCnnClassifier(await loadModel(modelDir), meshes, labels, options);
   }
 
+  /** Number of trainable weights. */
+  get parameterCount(): number {
+    return this.model.countParams();
+  }
+
   /** The multiscale hierarchy of mesh `i`, in the frames its features were computed in. */
   hierarchy(i: number): MeshHierarchy {
     let hierarchy = this.hierarchies[i];
