@@ -82,6 +82,40 @@ describe("MeshGeometry quantities", () => {
     }
   });
 
+  it("weights vertex normals by corner angle, not by area or count", () => {
+    // Two faces of equal area meet at vertex 0 with corner angles π/2 (normal +z) and π/4 (normal
+    // −x): angle weights give (−1, 0, 2)/√5, area or uniform weights would give (−1, 0, 1)/√2. On
+    // spheres and flat grids every weighting agrees, so only a fan like this tells them apart.
+    const geometry = MeshGeometry.fromData({
+      positions: Float64Array.of(0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, -1),
+      triangles: Uint32Array.of(0, 1, 2, 0, 2, 3),
+    });
+    expect(geometry.faceAreas[0]).toBeCloseTo(geometry.faceAreas[1], 15);
+    const expected = [-1 / Math.sqrt(5), 0, 2 / Math.sqrt(5)];
+    const cached = Array.from(geometry.vertexNormals.subarray(0, 3));
+    for (const normal of [cached, geometry.vertexNormal(0)]) {
+      for (let k = 0; k < 3; k++) expect(Math.abs(normal[k] - expected[k])).toBeLessThan(1e-15);
+    }
+  });
+
+  it("computes each quantity once and hands out the same array afterwards", () => {
+    const geometry = bumpyIcosphere(1, 0.2);
+    const getters = [
+      "faceNormals",
+      "faceAreas",
+      "cornerAngles",
+      "edgeLengths",
+      "vertexNormals",
+      "vertexAngleSums",
+      "vertexAngleDefects",
+      "halfedgeAnglesInVertex",
+    ] as const;
+    const first = getters.map((name) => geometry[name]);
+    getters.forEach((name, i) => {
+      expect(geometry[name], name).toBe(first[i]);
+    });
+  });
+
   it("has flat interior vertices on a flat grid", () => {
     const geometry = flatGrid(6, 5, 0.3);
     const { vertexAngleDefects, vertexNormals } = geometry;
