@@ -88,6 +88,51 @@ test("every built-in mesh opens without an error", async () => {
   }
 });
 
+describe("display", () => {
+  test("the frames toggle draws an e1 and an e2 arrow at every vertex, and hides them again", async () => {
+    expect((await segments("frames")).visible).toBe(false);
+    await page.check("#show-frames");
+    const shown = await segments("frames");
+    expect(shown.visible).toBe(true);
+    expect(shown.segments.length).toBe(2 * 18 * (await hook((h) => h.state())).nVertices);
+    await page.uncheck("#show-frames");
+    expect((await segments("frames")).visible).toBe(false);
+  });
+
+  test("the curvature colour map paints positive curvature red and negative blue, with a legend", async () => {
+    // The torus: positive curvature on the outside, negative on the inside.
+    await page.selectOption("#mesh-select", "torus");
+    await expect.poll(() => hook((h) => h.state().mesh), POLL).toBe("torus");
+    await page.selectOption("#coloring", "curvature");
+    const colours = await hook((h) => h.surfaceColors());
+    const curvature = await page.evaluate(() => {
+      const h = window.__gemcnnViewer!;
+      return Array.from({ length: h.state().nVertices }, (_, v) => h.curvature(v).density);
+    });
+    expect(colours.length).toBe(3 * curvature.length);
+    // Away from zero (where the map is white), red minus blue has the sign of the curvature.
+    const largest = Math.max(...curvature.map(Math.abs));
+    const signs = { positive: 0, negative: 0, wrong: 0 };
+    curvature.forEach((k, v) => {
+      if (Math.abs(k) < 0.05 * largest) return;
+      const redness = colours[3 * v] - colours[3 * v + 2];
+      if (Math.sign(redness) !== Math.sign(k)) signs.wrong++;
+      else if (k > 0) signs.positive++;
+      else signs.negative++;
+    });
+    expect(signs.wrong).toBe(0);
+    expect(signs.positive).toBeGreaterThan(50);
+    expect(signs.negative).toBeGreaterThan(50);
+    expect(await page.textContent("#legend")).toContain("K (1/length²)");
+
+    // Back to plain: one colour everywhere and no legend.
+    await page.selectOption("#coloring", "plain");
+    const plain = await hook((h) => h.surfaceColors());
+    expect(new Set(plain.map((c) => c.toFixed(4))).size).toBeLessThanOrEqual(3);
+    expect(await page.textContent("#legend")).toBe("");
+  });
+});
+
 describe("picking", () => {
   test("clicking a vertex shows its frame, in 3D and on screen", async () => {
     const { v, x, y } = await visibleVertex();
