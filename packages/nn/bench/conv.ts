@@ -7,9 +7,9 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { FieldType, testing } from "@gemcnn/gauge";
+// geodesicSphere: the geometry package's generator of the peer's geodesic sphere.
 import { geodesicSphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
-// The geometry package's benchmark generator of the peer's geodesic sphere.
 import { buildConvGraph, type GemConvSpec, gemConv, gemConvBases, initBackend } from "../src/index.js";
 
 const FREQUENCY = 26;

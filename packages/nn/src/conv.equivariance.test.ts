@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend.js";
 import { type GemConvSpec, gemConv, gemConvBases } from "./conv.js";
-import type { ConvGraph } from "./graph.js";
+import { buildConvGraph, type ConvGraph } from "./graph.js";
 import { assertGaugeEquivariant, checkGaugeEquivariance, type GraphFieldMap } from "./testing.js";
 
 /** An icosphere with bumps, so that curvature and transport vary from vertex to vertex. */
@@ -57,6 +57,21 @@ describe("GemConv gauge equivariance (float32, wasm)", () => {
       expect(error).toBeLessThan(1e-5);
     });
   }
+
+  it("checks the graph the options describe, frame options included", () => {
+    const graphOptions = { frameOptions: { gauge: "random", seed: 4 } } as const;
+    const seen: ConvGraph[] = [];
+    assertGaugeEquivariant(
+      (x, g) => {
+        seen.push(g);
+        return conv(x, g);
+      },
+      { geometry, inType, outType, graphOptions, seed: 3 },
+    );
+    // The first call runs in the untouched frames: the graph buildConvGraph makes from the options.
+    expect(Array.from(seen[0].theta)).toEqual(Array.from(buildConvGraph(geometry, graphOptions).theta));
+    expect(Array.from(seen[0].theta)).not.toEqual(Array.from(buildConvGraph(geometry).theta));
+  });
 
   // Negative controls: each breaks one convention, and the check must see it.
   const controls: [string, GraphFieldMap][] = [

@@ -33,13 +33,18 @@ export * as layers from "./layers/index.js";
 export {
   ACTIVATIONS,
   type ActivationName,
+  activationFunction,
+  activationNames,
   GatedNonlinearity,
   type GatedNonlinearityArgs,
+  isActivation,
   NonlinearityError,
   NormNonlinearity,
   type NormNonlinearityArgs,
+  type PointwiseFunction,
   RegularNonlinearity,
   type RegularNonlinearityArgs,
+  registerActivation,
 } from "./layers/nonlinearities.js";
 export {
   FieldDropout,

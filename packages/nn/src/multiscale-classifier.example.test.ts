@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { multiscaleClassifier } from "../examples/multiscale-classifier.js";
 
-it("runs the README's multiscale classifier example", async () => {
+// Ten training steps, a save and a load and two invariance checks: about 3 s alone, more on a
+// loaded 2-core machine, beyond vitest's default 5 s.
+it("runs the README's multiscale classifier example", { timeout: 60_000 }, async () => {
   const root = await mkdtemp(join(tmpdir(), "gemcnn-example-"));
   try {
     const { losses, logits, invariance, dir } = await multiscaleClassifier(join(root, "model"));

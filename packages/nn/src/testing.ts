@@ -18,7 +18,10 @@ export interface GaugeEquivarianceOptions {
   readonly geometry: MeshGeometry;
   readonly inType: FieldType;
   readonly outType: FieldType;
-  /** How the graph is built, in both gauges (the frames are chosen by the check). */
+  /**
+   * How the graph is built, in both gauges: the frames are `tangentFrames(geometry, frameOptions)`
+   * (as `buildConvGraph` makes them) and, for the other gauge, those frames turned by the check.
+   */
   readonly graphOptions?: Omit<ConvGraphOptions, "frames">;
   /** Seed of the random input field and gauge change (default 1). */
   readonly seed?: number;
@@ -39,7 +42,7 @@ export function checkGaugeEquivariance(
   const { geometry, inType, outType } = options;
   const seed = options.seed ?? 1;
   const nVertices = geometry.mesh.nVertices;
-  const frames = tangentFrames(geometry);
+  const frames = tangentFrames(geometry, options.graphOptions?.frameOptions);
   const phi = randomGauge(nVertices, seed);
   const graph = buildConvGraph(geometry, { ...options.graphOptions, frames });
   const turnedGraph = buildConvGraph(geometry, {

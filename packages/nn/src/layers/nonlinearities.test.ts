@@ -14,6 +14,7 @@ import {
   NonlinearityError,
   NormNonlinearity,
   RegularNonlinearity,
+  registerActivation,
 } from "./nonlinearities.js";
 
 const relu = (x: number) => Math.max(0, x);
@@ -95,6 +96,36 @@ describe("nonlinearity layers", () => {
     );
     for (let i = 1; i < errors.length; i++) expect(errors[i]).toBeLessThan(errors[i - 1]);
     expect(errors[0]).toBeGreaterThan(1e-3);
+  });
+
+  it("regular: takes any pointwise function registered by name, and keeps the name in its config", () => {
+    // A function no built-in provides: leaky ReLU with slope 0.2.
+    registerActivation("leaky_0.2", (t) => tf.maximum(t, tf.mul(t, 0.2)));
+    const type = FieldType.parse("3x0+3x1+3x2");
+    const x = testing.randomField(type, V, 7) as Float64Array;
+    const layer = new RegularNonlinearity({ fieldType: type, activation: "leaky_0.2", samples: 9 });
+    const leaky = (v: number) => Math.max(v, 0.2 * v);
+    const expected = applyRegularNonlinearity(x, type, leaky, 9);
+    expect(testing.relativeError(through(layer, type.dim)(x), expected)).toBeLessThan(1e-5);
+    expect(testing.relativeError(expected, applyRegularNonlinearity(x, type, relu, 9))).toBeGreaterThan(1e-2);
+    const copy = RegularNonlinearity.fromConfig(
+      RegularNonlinearity,
+      layer.getConfig(),
+    ) as RegularNonlinearity;
+    expect(copy.activationName).toBe("leaky_0.2");
+    expect(testing.relativeError(through(copy, type.dim)(x), expected)).toBeLessThan(1e-5);
+    // The norm and gated layers take registered names too.
+    expect(new NormNonlinearity({ fieldType: "1x1", activation: "leaky_0.2" }).activationName).toBe(
+      "leaky_0.2",
+    );
+    expect(new GatedNonlinearity({ fieldType: "1x1", gateActivation: "leaky_0.2" }).gateActivation).toBe(
+      "leaky_0.2",
+    );
+    expect(() => registerActivation("relu", (t) => t)).toThrow(/built-in/);
+    expect(() => registerActivation("", (t) => t)).toThrow(NonlinearityError);
+    expect(() => new RegularNonlinearity({ fieldType: type, activation: "leaky_0.3" })).toThrow(
+      /activation must be one of .*leaky_0.2.*registerActivation/,
+    );
   });
 
   it("round-trip their configs and reject bad arguments", () => {

@@ -11,7 +11,13 @@ import {
   splitField,
 } from "./field-parts.js";
 
-/** Scalar functions the nonlinearity layers accept, by name (stored in their configs). */
+/** A scalar function applied to every entry of a tensor. */
+export type PointwiseFunction = (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * The built-in scalar functions the nonlinearity layers accept by name (stored in their configs);
+ * `registerActivation` adds others.
+ */
 export const ACTIVATIONS = {
   linear: (x: tf.Tensor) => x,
   relu: (x: tf.Tensor) => tf.relu(x),
@@ -21,7 +27,52 @@ export const ACTIVATIONS = {
   softplus: (x: tf.Tensor) => tf.softplus(x),
   swish: (x: tf.Tensor) => tf.mul(x, tf.sigmoid(x)),
 } as const;
-export type ActivationName = keyof typeof ACTIVATIONS;
+/** A built-in activation, or one added with `registerActivation`. */
+export type ActivationName = keyof typeof ACTIVATIONS | (string & {});
+
+const registeredActivations = new Map<string, PointwiseFunction>();
+
+/**
+ * Makes any pointwise function available by name to the nonlinearity layers, residual blocks and
+ * model builders. The configs store the name, so, as with tfjs's `registerClass`, register it
+ * before building or loading a model that uses it. Built-in names cannot be replaced; registering
+ * a name again replaces the function.
+ */
+export function registerActivation(name: string, fn: PointwiseFunction): void {
+  if (typeof name !== "string" || name === "") {
+    throw new NonlinearityError(`registerActivation: name must be a non-empty string, got ${String(name)}`);
+  }
+  if (Object.hasOwn(ACTIVATIONS, name)) {
+    throw new NonlinearityError(`registerActivation: "${name}" is a built-in activation`);
+  }
+  if (typeof fn !== "function") {
+    throw new NonlinearityError(`registerActivation: "${name}" needs a function (tensor → tensor)`);
+  }
+  registeredActivations.set(name, fn);
+}
+
+/** Whether `name` is a built-in or registered activation. */
+export function isActivation(name: unknown): name is ActivationName {
+  return typeof name === "string" && (Object.hasOwn(ACTIVATIONS, name) || registeredActivations.has(name));
+}
+
+/** Every activation name now accepted, built-in first. */
+export function activationNames(): string[] {
+  return [...Object.keys(ACTIVATIONS), ...registeredActivations.keys()];
+}
+
+/** The function of a built-in or registered activation. */
+export function activationFunction(name: ActivationName): PointwiseFunction {
+  const fn = Object.hasOwn(ACTIVATIONS, name)
+    ? ACTIVATIONS[name as keyof typeof ACTIVATIONS]
+    : registeredActivations.get(name);
+  if (fn === undefined) {
+    throw new NonlinearityError(
+      `unknown activation "${name}"; expected one of ${activationNames().join(", ")} (see registerActivation)`,
+    );
+  }
+  return fn;
+}
 
 /** A bad nonlinearity argument: the message names the layer, the argument and the problem. */
 export class NonlinearityError extends Error {
@@ -35,12 +86,12 @@ function activation(
   arg: string,
 ): ActivationName {
   const chosen = name ?? fallback;
-  if (!Object.hasOwn(ACTIVATIONS, chosen)) {
+  if (!isActivation(chosen)) {
     throw new NonlinearityError(
-      `${layer}: ${arg} must be one of ${Object.keys(ACTIVATIONS).join(", ")}, got ${JSON.stringify(name)}`,
+      `${layer}: ${arg} must be one of ${activationNames().join(", ")} (or a name given to registerActivation), got ${JSON.stringify(name)}`,
     );
   }
-  return chosen as ActivationName;
+  return chosen;
 }
 
 export interface NormNonlinearityArgs extends LayerArgs {
@@ -90,7 +141,7 @@ export class NormNonlinearity extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs);
-      const fn = ACTIVATIONS[this.activationName];
+      const fn = activationFunction(this.activationName);
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
       const nPairs = this.fieldType.nonScalarCount;
@@ -174,7 +225,7 @@ export class GatedNonlinearity extends tf.layers.Layer {
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
       const nPairs = this.fieldType.nonScalarCount;
-      const gates = ACTIVATIONS[this.gateActivation](tf.slice(x, [0, nScalars], [nVertices, nPairs]));
+      const gates = activationFunction(this.gateActivation)(tf.slice(x, [0, nScalars], [nVertices, nPairs]));
       const pairs = tf.reshape(tf.slice(x, [0, nScalars + nPairs], [nVertices, 2 * nPairs]), [
         nVertices,
         nPairs,
@@ -182,7 +233,7 @@ export class GatedNonlinearity extends tf.layers.Layer {
       ]);
       const gated = tf.reshape(tf.mul(pairs, tf.expandDims(gates, 2)), [nVertices, 2 * nPairs]);
       if (nScalars === 0) return gated;
-      const scalars = ACTIVATIONS[this.scalarActivation](tf.slice(x, [0, 0], [nVertices, nScalars]));
+      const scalars = activationFunction(this.scalarActivation)(tf.slice(x, [0, 0], [nVertices, nScalars]));
       return tf.concat([scalars, gated], 1);
     });
   }
@@ -201,7 +252,7 @@ tf.serialization.registerClass(GatedNonlinearity);
 export interface RegularNonlinearityArgs extends LayerArgs {
   /** `c` copies of `regular(L)`: `"cx0+cx1+…+cxL"`. */
   fieldType: string | FieldType;
-  /** Any pointwise function, applied to the samples (default relu). */
+  /** Any pointwise function, by name (see `registerActivation`), applied to the samples (default relu). */
   activation?: ActivationName;
   /** Number of samples `N ≥ 2L + 1` per channel (default `8L + 1`). */
   samples?: number;
@@ -260,7 +311,7 @@ export class RegularNonlinearity extends tf.layers.Layer {
       const toChannels = tf.tensor2d(this.toChannels, [dim, dim]);
       const sampling = tf.tensor2d(this.sampling, [this.samples, this.width]);
       const coefficients = tf.reshape(tf.matMul(x, toChannels), [nVertices * this.channels, this.width]);
-      const values = ACTIVATIONS[this.activationName](tf.matMul(coefficients, tf.transpose(sampling)));
+      const values = activationFunction(this.activationName)(tf.matMul(coefficients, tf.transpose(sampling)));
       const back = tf.reshape(tf.matMul(values, sampling), [nVertices, dim]);
       return tf.matMul(back, tf.transpose(toChannels));
     });

@@ -10,6 +10,7 @@ import { withMeshBatch } from "../multiscale/batch.js";
 import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
 import { assertGaugeEquivariant, checkGaugeEquivariance } from "../testing.js";
 import { FieldLayerError } from "./field-layer-utils.js";
+import { type NormNonlinearity, registerActivation } from "./nonlinearities.js";
 import { ResidualBlock, type ResidualBlockArgs } from "./residual-block.js";
 
 const geometry = MeshGeometry.fromData(bumpySphere({ level: 2 }));
@@ -150,9 +151,11 @@ describe("ResidualBlock", () => {
     expect(() => new ResidualBlock({ inType, outType, nonlinearity: "relu" as "norm" })).toThrow(
       /nonlinearity must be one of/,
     );
-    expect(() => new ResidualBlock({ inType, outType, activation: "nope" as "relu" })).toThrow(
-      FieldLayerError,
-    );
+    expect(() => new ResidualBlock({ inType, outType, activation: "nope" })).toThrow(FieldLayerError);
+    registerActivation("softsign", (t) => tf.div(t, tf.add(tf.abs(t), 1)));
+    const softsign = new ResidualBlock({ inType, outType, nonlinearity: "norm", activation: "softsign" });
+    expect(softsign.getConfig().activation).toBe("softsign");
+    expect((softsign.activationLayer as NormNonlinearity).activationName).toBe("softsign");
     expect(() => new ResidualBlock({ inType, outType: "2x0+1x1", nonlinearity: "regular" })).toThrow(
       UnsupportedFieldTypeError,
     );

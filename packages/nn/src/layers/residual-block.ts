@@ -7,9 +7,10 @@ import { FieldLinear } from "./field-linear.js";
 import { fieldTypeArgument, type LayerArgs, singleInput, singleShape } from "./field-parts.js";
 import { GemConv, type GraphKwargs } from "./gem-conv.js";
 import {
-  ACTIVATIONS,
   type ActivationName,
+  activationNames,
   GatedNonlinearity,
+  isActivation,
   NormNonlinearity,
   RegularNonlinearity,
 } from "./nonlinearities.js";
@@ -84,9 +85,9 @@ export class ResidualBlock extends tf.layers.Layer {
       );
     }
     this.activationName = args.activation ?? "relu";
-    if (!Object.hasOwn(ACTIVATIONS, this.activationName)) {
+    if (!isActivation(this.activationName)) {
       throw new FieldLayerError(
-        `${layer}: activation must be one of ${Object.keys(ACTIVATIONS).join(", ")}, got ${JSON.stringify(args.activation)}`,
+        `${layer}: activation must be one of ${activationNames().join(", ")} (or a name given to registerActivation), got ${JSON.stringify(args.activation)}`,
       );
     }
     this.samples = args.samples;

@@ -4,7 +4,7 @@ import type { ConvGraphOptions } from "../graph.js";
 import type { Aggregation } from "../kernels/aggregate.js";
 import { FieldLinear } from "../layers/field-linear.js";
 import { GemConv } from "../layers/gem-conv.js";
-import { ACTIVATIONS, type ActivationName } from "../layers/nonlinearities.js";
+import { type ActivationName, activationNames, isActivation } from "../layers/nonlinearities.js";
 import { InvariantPooling, TransportPooling, TransportUnpooling } from "../layers/pooling.js";
 import { NONLINEARITY_KINDS, type NonlinearityKind, ResidualBlock } from "../layers/residual-block.js";
 import type { MeshHierarchyOptions } from "../multiscale/hierarchy.js";
@@ -113,9 +113,9 @@ function check(config: GemModelConfig, builder: string): CheckedConfig {
   const nonlinearity = config.nonlinearity ?? "gated";
   if (!NONLINEARITY_KINDS.includes(nonlinearity))
     fail(`nonlinearity must be one of ${NONLINEARITY_KINDS.join(", ")}, got ${JSON.stringify(nonlinearity)}`);
-  if (config.activation !== undefined && !Object.hasOwn(ACTIVATIONS, config.activation))
+  if (config.activation !== undefined && !isActivation(config.activation))
     fail(
-      `activation must be one of ${Object.keys(ACTIVATIONS).join(", ")}, got ${JSON.stringify(config.activation)}`,
+      `activation must be one of ${activationNames().join(", ")} (or a name given to registerActivation), got ${JSON.stringify(config.activation)}`,
     );
   const rings = config.rings ?? 2;
   if (!Number.isSafeInteger(rings) || rings < 1) fail(`rings must be a positive integer, got ${rings}`);

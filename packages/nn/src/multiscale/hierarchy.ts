@@ -103,10 +103,12 @@ const hierarchyCache = new WeakMap<MeshGeometry, Map<string, MeshHierarchy>>();
  * `options.frames` is given). Level 0 is the mesh with `buildConvGraph(geometry, options.graph)`.
  * Each coarser level is a farthest-point sample of the previous level's vertices (edge-path
  * distances on the input mesh, `farthestPointSampling`); every previous-level vertex belongs to
- * the cell of its nearest sample, and pooling transports it to that sample by normal rotation.
- * A coarse level's neighbourhoods join samples whose cells touch (`hops` steps); its log map is
- * GEM-CNN's projection and its transport the normal rotation, both from the geometry package,
- * which define them for any pair of vertices. Every coarse vertex keeps its input-mesh frame.
+ * the cell of its nearest sample, and pooling transports it to that sample (by default along the
+ * cell's shortest edge path, `CoarseningOptions.transport`). A coarse level's neighbourhoods join
+ * samples whose cells touch (`hops` steps); by default `r` and the transport follow the shortest
+ * edge path through the two cells and `θ` is the projected direction of a point on it, with
+ * `transport: "normal-rotation"` GEM-CNN's projection log map and normal rotation (both from the
+ * geometry package). Every coarse vertex keeps its input-mesh frame.
  */
 export function buildMeshHierarchy(
   geometry: MeshGeometry,
