@@ -20,6 +20,7 @@ export {
 } from "./geometry/gauge-change.js";
 export { type LogMap, type LogMapMethod, logMap } from "./geometry/log-map.js";
 export { MeshGeometry } from "./geometry/mesh-geometry.js";
+export { MinHeap } from "./geometry/min-heap.js";
 export {
   geodesicBall,
   kRing,
@@ -34,6 +35,7 @@ export {
   type NeighbourhoodSpec,
   precomputeNeighbourhoodGeometry,
 } from "./geometry/precompute.js";
+export { rotationFromQuaternion } from "./geometry/rotation.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
 export { type MeshFormat, meshFormatOf, parseMesh, serializeMesh } from "./io/formats.js";
 export { MeshParseError } from "./io/mesh-parse-error.js";

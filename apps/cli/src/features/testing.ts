@@ -1,4 +1,4 @@
-import { mulberry32 } from "@gemcnn/geometry";
+import { mulberry32, rotationFromQuaternion } from "@gemcnn/geometry";
 import { gaussian } from "../synthetic/shapes.js";
 
 /** A rigid motion `x ↦ R x + t` with `R` a rotation, plus a uniform scale `s` (`x ↦ s (R x + t)`). */
@@ -16,20 +16,8 @@ export interface SimilarityTransform {
 export function randomRigidMotion(seed: number, scale = 1): SimilarityTransform {
   const rand = mulberry32(seed);
   const gauss = () => gaussian(rand);
-  let [w, x, y, z] = [gauss(), gauss(), gauss(), gauss()];
-  const norm = Math.hypot(w, x, y, z);
-  [w, x, y, z] = [w / norm, x / norm, y / norm, z / norm];
-  const rotation = [
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - w * z),
-    2 * (x * z + w * y),
-    2 * (x * y + w * z),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - w * x),
-    2 * (x * z - w * y),
-    2 * (y * z + w * x),
-    1 - 2 * (x * x + y * y),
-  ];
+  const [w, x, y, z] = [gauss(), gauss(), gauss(), gauss()];
+  const rotation = Array.from(rotationFromQuaternion(w, x, y, z));
   const translation: [number, number, number] = [10 * rand() - 5, 10 * rand() - 5, 10 * rand() - 5];
   return { rotation, translation, scale };
 }

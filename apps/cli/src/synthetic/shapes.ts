@@ -1,4 +1,4 @@
-import type { TriangleMeshData } from "@gemcnn/geometry";
+import { rotationFromQuaternion, type TriangleMeshData } from "@gemcnn/geometry";
 import { Matrix3, Vector3 } from "three";
 import { ConvexHull } from "three/examples/jsm/math/ConvexHull.js";
 
@@ -111,20 +111,9 @@ export function randomTorus(
 
 /** A uniformly random rotation (from a random unit quaternion) as a three.js matrix. */
 export function randomRotation(random: Random): Matrix3 {
-  let [w, x, y, z] = [gaussian(random), gaussian(random), gaussian(random), gaussian(random)];
-  const n = Math.hypot(w, x, y, z) || 1;
-  [w, x, y, z] = [w / n, x / n, y / n, z / n];
-  return new Matrix3().set(
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - w * z),
-    2 * (x * z + w * y),
-    2 * (x * y + w * z),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - w * x),
-    2 * (x * z - w * y),
-    2 * (y * z + w * x),
-    1 - 2 * (x * x + y * y),
-  );
+  const [w, x, y, z] = [gaussian(random), gaussian(random), gaussian(random), gaussian(random)];
+  const r = rotationFromQuaternion(w, x, y, z);
+  return new Matrix3().set(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]);
 }
 
 /** A standard normal sample (Box-Muller). */

@@ -1,6 +1,7 @@
 import type { SurfaceMesh } from "../mesh/surface-mesh.js";
 import { GeometryError } from "./errors.js";
 import type { MeshGeometry } from "./mesh-geometry.js";
+import { MinHeap } from "./min-heap.js";
 
 /**
  * A neighbourhood per vertex in compressed form: the pairs of vertex `p` are `(p, indices[i])` for
@@ -225,66 +226,5 @@ export function checkNeighbourhoods(neighbourhoods: Neighbourhoods, nVertices: n
   for (let i = 0; i < indices.length; i++) {
     if (indices[i] >= nVertices)
       fail(`index ${i} is vertex ${indices[i]}, but the mesh has ${nVertices} vertices`);
-  }
-}
-
-/**
- * Binary min-heap of (key, value) pairs in typed arrays. Dijkstra uses it with lazy deletion
- * (a vertex may be pushed again with a smaller key; stale entries are skipped when popped), which
- * is simpler and, on meshes of bounded degree, as fast as decrease-key.
- */
-class MinHeap {
-  keys = new Float64Array(64);
-  values = new Int32Array(64);
-  size = 0;
-
-  push(key: number, value: number): void {
-    if (this.size === this.keys.length) {
-      const keys = new Float64Array(2 * this.size);
-      keys.set(this.keys);
-      this.keys = keys;
-      const values = new Int32Array(2 * this.size);
-      values.set(this.values);
-      this.values = values;
-    }
-    const { keys, values } = this;
-    let i = this.size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (keys[parent] <= key) break;
-      keys[i] = keys[parent];
-      values[i] = values[parent];
-      i = parent;
-    }
-    keys[i] = key;
-    values[i] = value;
-  }
-
-  topKey(): number {
-    return this.keys[0];
-  }
-
-  /** Removes the entry with the smallest key and returns its value. */
-  pop(): number {
-    const { keys, values } = this;
-    const top = values[0];
-    const size = --this.size;
-    if (size > 0) {
-      const key = keys[size];
-      const value = values[size];
-      let i = 0;
-      for (;;) {
-        let child = 2 * i + 1;
-        if (child >= size) break;
-        if (child + 1 < size && keys[child + 1] < keys[child]) child++;
-        if (keys[child] >= key) break;
-        keys[i] = keys[child];
-        values[i] = values[child];
-        i = child;
-      }
-      keys[i] = key;
-      values[i] = value;
-    }
-    return top;
   }
 }

@@ -1,5 +1,11 @@
 import { FieldType, testing } from "@gemcnn/gauge";
-import { MeshGeometry, randomGauge, rotateFrames, tangentFrames } from "@gemcnn/geometry";
+import {
+  MeshGeometry,
+  randomGauge,
+  rotateFrames,
+  rotationFromQuaternion,
+  tangentFrames,
+} from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { batchMeshes, type MeshBatch } from "../multiscale/batch.js";
 import {
@@ -95,22 +101,8 @@ export function checkMeshMapGaugeEquivariance(map: MeshBatchMap, options: MeshMa
 /** A seeded random rotation (uniform, from a normalised Gaussian quaternion) and translation. */
 export function randomRigidMotion(seed: number): { rotation: Float64Array; translation: Float64Array } {
   const random = new testing.SeededRandom(seed);
-  const [w, x, y, z] = (() => {
-    const q = [random.gaussian(), random.gaussian(), random.gaussian(), random.gaussian()];
-    const norm = Math.hypot(...q);
-    return q.map((c) => c / norm);
-  })();
-  const rotation = Float64Array.of(
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - w * z),
-    2 * (x * z + w * y),
-    2 * (x * y + w * z),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - w * x),
-    2 * (x * z - w * y),
-    2 * (y * z + w * x),
-    1 - 2 * (x * x + y * y),
-  );
+  const [w, x, y, z] = [random.gaussian(), random.gaussian(), random.gaussian(), random.gaussian()];
+  const rotation = rotationFromQuaternion(w, x, y, z);
   const translation = Float64Array.of(random.gaussian(0, 3), random.gaussian(0, 3), random.gaussian(0, 3));
   return { rotation, translation };
 }

@@ -1,4 +1,4 @@
-import { type MeshGeometry, mulberry32, oneRing } from "@gemcnn/geometry";
+import { type MeshGeometry, MinHeap, mulberry32, oneRing } from "@gemcnn/geometry";
 
 /** A bad argument to the sampling or hierarchy functions; the message names the argument. */
 export class MultiscaleError extends Error {
@@ -163,64 +163,4 @@ export function farthestPointSampling(
     grow(chosen, k);
   }
   return { samples, nearest, distance, parentEdge };
-}
-
-/**
- * Binary min-heap of (key, vertex) pairs in typed arrays, used with lazy deletion (a vertex may be
- * pushed again with a smaller key; stale entries are skipped when popped). The geometry package
- * has the same structure for its geodesic balls but does not export it.
- */
-class MinHeap {
-  keys = new Float64Array(64);
-  values = new Int32Array(64);
-  size = 0;
-
-  push(key: number, value: number): void {
-    if (this.size === this.keys.length) {
-      const keys = new Float64Array(2 * this.size);
-      keys.set(this.keys);
-      this.keys = keys;
-      const values = new Int32Array(2 * this.size);
-      values.set(this.values);
-      this.values = values;
-    }
-    const { keys, values } = this;
-    let i = this.size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (keys[parent] <= key) break;
-      keys[i] = keys[parent];
-      values[i] = values[parent];
-      i = parent;
-    }
-    keys[i] = key;
-    values[i] = value;
-  }
-
-  topKey(): number {
-    return this.keys[0];
-  }
-
-  pop(): number {
-    const { keys, values } = this;
-    const top = values[0];
-    const size = --this.size;
-    if (size > 0) {
-      const key = keys[size];
-      const value = values[size];
-      let i = 0;
-      for (;;) {
-        let child = 2 * i + 1;
-        if (child >= size) break;
-        if (child + 1 < size && keys[child + 1] < keys[child]) child++;
-        if (keys[child] >= key) break;
-        keys[i] = keys[child];
-        values[i] = values[child];
-        i = child;
-      }
-      keys[i] = key;
-      values[i] = value;
-    }
-    return top;
-  }
 }
