@@ -30,6 +30,7 @@ describe("renderLineChartSvg", () => {
     });
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("T &lt;1&gt;");
+    expect(svg).toContain("<title>T &lt;1&gt;</title>");
     const paths = [...svg.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1]);
     expect(paths).toHaveLength(2);
     // Series b is flat: both points share a y coordinate, halfway between those of series a.

@@ -48,6 +48,8 @@ export function renderLineChartSvg(chart: LineChart): string {
 
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    // Screen readers and linters (biome's noSvgWithoutTitle) read the chart's name from <title>.
+    `<title>${escapeXml(chart.title || "chart")}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${MARGIN.left + plotW / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(chart.title)}</text>`,
   ];
