@@ -61,6 +61,11 @@ export function activationNames(): string[] {
   return [...Object.keys(ACTIVATIONS), ...registeredActivations.keys()];
 }
 
+/** What an activation argument may be, for error messages. */
+export function activationChoices(): string {
+  return `one of ${activationNames().join(", ")} (or a name given to registerActivation)`;
+}
+
 /** The function of a built-in or registered activation. */
 export function activationFunction(name: ActivationName): PointwiseFunction {
   const fn = Object.hasOwn(ACTIVATIONS, name)
@@ -88,7 +93,7 @@ function activation(
   const chosen = name ?? fallback;
   if (!isActivation(chosen)) {
     throw new NonlinearityError(
-      `${layer}: ${arg} must be one of ${activationNames().join(", ")} (or a name given to registerActivation), got ${JSON.stringify(name)}`,
+      `${layer}: ${arg} must be ${activationChoices()}, got ${JSON.stringify(name)}`,
     );
   }
   return chosen;

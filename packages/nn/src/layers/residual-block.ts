@@ -8,7 +8,7 @@ import { fieldTypeArgument, type LayerArgs, singleInput, singleShape } from "./f
 import { GemConv, type GraphKwargs } from "./gem-conv.js";
 import {
   type ActivationName,
-  activationNames,
+  activationChoices,
   GatedNonlinearity,
   isActivation,
   NormNonlinearity,
@@ -87,7 +87,7 @@ export class ResidualBlock extends tf.layers.Layer {
     this.activationName = args.activation ?? "relu";
     if (!isActivation(this.activationName)) {
       throw new FieldLayerError(
-        `${layer}: activation must be one of ${activationNames().join(", ")} (or a name given to registerActivation), got ${JSON.stringify(args.activation)}`,
+        `${layer}: activation must be ${activationChoices()}, got ${JSON.stringify(args.activation)}`,
       );
     }
     this.samples = args.samples;

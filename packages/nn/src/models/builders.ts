@@ -4,7 +4,7 @@ import type { ConvGraphOptions } from "../graph.js";
 import type { Aggregation } from "../kernels/aggregate.js";
 import { FieldLinear } from "../layers/field-linear.js";
 import { GemConv } from "../layers/gem-conv.js";
-import { type ActivationName, activationNames, isActivation } from "../layers/nonlinearities.js";
+import { type ActivationName, activationChoices, isActivation } from "../layers/nonlinearities.js";
 import { InvariantPooling, TransportPooling, TransportUnpooling } from "../layers/pooling.js";
 import { NONLINEARITY_KINDS, type NonlinearityKind, ResidualBlock } from "../layers/residual-block.js";
 import type { MeshHierarchyOptions } from "../multiscale/hierarchy.js";
@@ -114,9 +114,7 @@ function check(config: GemModelConfig, builder: string): CheckedConfig {
   if (!NONLINEARITY_KINDS.includes(nonlinearity))
     fail(`nonlinearity must be one of ${NONLINEARITY_KINDS.join(", ")}, got ${JSON.stringify(nonlinearity)}`);
   if (config.activation !== undefined && !isActivation(config.activation))
-    fail(
-      `activation must be one of ${activationNames().join(", ")} (or a name given to registerActivation), got ${JSON.stringify(config.activation)}`,
-    );
+    fail(`activation must be ${activationChoices()}, got ${JSON.stringify(config.activation)}`);
   const rings = config.rings ?? 2;
   if (!Number.isSafeInteger(rings) || rings < 1) fail(`rings must be a positive integer, got ${rings}`);
   for (const [name, rate] of [
