@@ -72,9 +72,7 @@ export function activationFunction(name: ActivationName): PointwiseFunction {
     ? ACTIVATIONS[name as keyof typeof ACTIVATIONS]
     : registeredActivations.get(name);
   if (fn === undefined) {
-    throw new NonlinearityError(
-      `unknown activation "${name}"; expected one of ${activationNames().join(", ")} (see registerActivation)`,
-    );
+    throw new NonlinearityError(`unknown activation "${name}"; expected ${activationChoices()}`);
   }
   return fn;
 }
