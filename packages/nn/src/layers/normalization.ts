@@ -1,5 +1,6 @@
 import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import { activeBatchShare, combinedFieldStatistics, shareRowsOf } from "../parallel/batch-share.js";
 import {
   checkFieldDim,
   fieldTypeArgument,
@@ -91,19 +92,25 @@ export class FieldNormalization extends tf.layers.Layer {
       let mean: tf.Tensor1D;
       let variance: tf.Tensor1D;
       if (kwargs?.training === true) {
-        const statistics: tf.Tensor1D[] = [];
-        const means: tf.Tensor1D[] = [];
-        if (scalars !== null) {
-          const moments = tf.moments(scalars, 0);
-          means.push(moments.mean as tf.Tensor1D);
-          statistics.push(moments.variance as tf.Tensor1D);
+        // In a data-parallel step the statistics are those of the whole batch, over all replicas.
+        const share = activeBatchShare();
+        if (share !== undefined) {
+          ({ mean, variance } = combinedFieldStatistics(scalars, pairs, share));
+        } else {
+          const statistics: tf.Tensor1D[] = [];
+          const means: tf.Tensor1D[] = [];
+          if (scalars !== null) {
+            const moments = tf.moments(scalars, 0);
+            means.push(moments.mean as tf.Tensor1D);
+            statistics.push(moments.variance as tf.Tensor1D);
+          }
+          if (pairs !== null) {
+            means.push(tf.zeros([nPairs]));
+            statistics.push(tf.mean(tf.sum(tf.square(pairs), 2), 0) as tf.Tensor1D);
+          }
+          mean = tf.concat(means) as tf.Tensor1D;
+          variance = tf.concat(statistics) as tf.Tensor1D;
         }
-        if (pairs !== null) {
-          means.push(tf.zeros([nPairs]));
-          statistics.push(tf.mean(tf.sum(tf.square(pairs), 2), 0) as tf.Tensor1D);
-        }
-        mean = tf.concat(means) as tf.Tensor1D;
-        variance = tf.concat(statistics) as tf.Tensor1D;
         const m = this.momentum;
         this.movingMean!.write(tf.add(tf.mul(this.movingMean!.read(), m), tf.mul(mean, 1 - m)));
         this.movingVariance!.write(tf.add(tf.mul(this.movingVariance!.read(), m), tf.mul(variance, 1 - m)));
@@ -180,7 +187,8 @@ export class FieldDropout extends tf.layers.Layer {
     return singleShape(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+  /** `kwargs.level`: the mesh level of the input, which a data-parallel step needs (see `BatchShare`). */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean; level?: number }): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs);
       if (kwargs?.training !== true || this.rate === 0) return tf.clone(x);
@@ -188,13 +196,11 @@ export class FieldDropout extends tf.layers.Layer {
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
       const nPairs = this.fieldType.nonScalarCount;
-      const keep = tf.div(
-        tf.cast(
-          tf.greaterEqual(tf.randomUniform([nVertices, nScalars + nPairs], 0, 1, "float32", seed), this.rate),
-          "float32",
-        ),
-        1 - this.rate,
-      );
+      // In a data-parallel step: the whole batch's mask, of which this replica keeps its rows.
+      const share = shareRowsOf(nVertices, kwargs.level, `FieldDropout "${this.name}"`);
+      let uniform = tf.randomUniform([share?.total ?? nVertices, nScalars + nPairs], 0, 1, "float32", seed);
+      if (share !== undefined) uniform = tf.slice(uniform, [share.offset, 0], [nVertices, nScalars + nPairs]);
+      const keep = tf.div(tf.cast(tf.greaterEqual(uniform, this.rate), "float32"), 1 - this.rate);
       const { scalars, pairs } = splitField(x, this.fieldType);
       const outScalars =
         scalars === null ? null : tf.mul(scalars, tf.slice(keep, [0, 0], [nVertices, nScalars]));

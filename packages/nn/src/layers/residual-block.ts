@@ -199,7 +199,7 @@ export class ResidualBlock extends tf.layers.Layer {
       let h = this.conv1.call(x, { graph }) as tf.Tensor2D;
       if (this.norm1 !== null) h = this.norm1.call(h, training) as tf.Tensor2D;
       h = this.activationLayer.call(h, {}) as tf.Tensor2D;
-      if (this.dropout !== null) h = this.dropout.call(h, training) as tf.Tensor2D;
+      if (this.dropout !== null) h = this.dropout.call(h, { ...training, level: this.level }) as tf.Tensor2D;
       h = this.conv2.call(h, { graph }) as tf.Tensor2D;
       if (this.norm2 !== null) h = this.norm2.call(h, training) as tf.Tensor2D;
       return tf.add(h, this.skip === null ? x : (this.skip.call(x) as tf.Tensor2D));

@@ -1,0 +1,286 @@
+import { MeshGeometry, mulberry32, type TangentFrames, type TriangleMeshData } from "@gemcnn/geometry";
+import * as tf from "@tensorflow/tfjs";
+import { meshOptionsOf } from "../models/builders.js";
+import { applyToMeshes } from "../models/run.js";
+import { batchMeshes, type MeshBatch } from "../multiscale/batch.js";
+import { buildMeshHierarchy, type MeshHierarchy } from "../multiscale/hierarchy.js";
+import { activeBatchShare, batchShareOf, shareRowsOf, withBatchShare } from "./batch-share.js";
+
+/** One mesh of a data-parallel run: its geometry, the frames its features are in, its input field. */
+export interface ReplicaSample {
+  /** Vertex positions and triangles, as `MeshGeometry.fromData` takes them. */
+  readonly mesh: TriangleMeshData;
+  /**
+   * Frames of the vertices that `features` are expressed in (default: the frames
+   * `buildMeshHierarchy` computes itself).
+   */
+  readonly frames?: TangentFrames;
+  /** The input field, `[V × inputDim]` float32 (the model's input type). */
+  readonly features: Float32Array;
+  /** Names the mesh in error messages. */
+  readonly name?: string;
+}
+
+/** Where each weight of a model sits in a flat float32 array (trainable weights first). */
+export interface WeightLayout {
+  readonly trainable: readonly WeightSlot[];
+  readonly nonTrainable: readonly WeightSlot[];
+  /** Numbers in the trainable weights (the length of a gradient vector). */
+  readonly trainableSize: number;
+  /** Numbers in all weights. */
+  readonly size: number;
+}
+
+export interface WeightSlot {
+  /** The weight's name in the model (`originalName`), the same in every replica. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** The layout of `model`'s weights: `trainableWeights` in order, then `nonTrainableWeights`. */
+export function weightLayout(model: tf.LayersModel): WeightLayout {
+  let offset = 0;
+  const slots = (weights: tf.LayerVariable[]) =>
+    weights.map((w) => {
+      const size = w.shape.reduce((a: number, b) => a * (b as number), 1);
+      const slot = { name: w.originalName, shape: w.shape as number[], offset, size };
+      offset += size;
+      return slot;
+    });
+  const trainable = slots(model.trainableWeights);
+  const trainableSize = offset;
+  const nonTrainable = slots(model.nonTrainableWeights);
+  return { trainable, nonTrainable, trainableSize, size: offset };
+}
+
+/** Copies every weight of `model` into `target` (laid out by `layout`). */
+export function readWeights(model: tf.LayersModel, layout: WeightLayout, target: Float32Array): void {
+  const weights = [...model.trainableWeights, ...model.nonTrainableWeights];
+  [...layout.trainable, ...layout.nonTrainable].forEach((slot, k) => {
+    target.set(weights[k].read().dataSync() as Float32Array, slot.offset);
+  });
+}
+
+/** Sets the weights of `slots` in `weights` from `source` (laid out by the same layout). */
+export function writeWeights(
+  weights: readonly tf.LayerVariable[],
+  slots: readonly WeightSlot[],
+  source: Float32Array,
+  sourceOffset = 0,
+): void {
+  tf.tidy(() => {
+    slots.forEach((slot, k) => {
+      const start = slot.offset - sourceOffset;
+      weights[k].write(tf.tensor(source.slice(start, start + slot.size), slot.shape as number[], "float32"));
+    });
+  });
+}
+
+/**
+ * tfjs layer classes a replica cannot run as one batch over several replicas: their batch
+ * statistics or random draws would be those of each replica's part only.
+ */
+export const UNSUPPORTED_LAYERS = [
+  "BatchNormalization",
+  "LayerNormalization",
+  "GaussianNoise",
+  "GaussianDropout",
+  "AlphaDropout",
+  "SpatialDropout1D",
+] as const;
+
+/** Throws naming the first layer of `model` that data-parallel training cannot split exactly. */
+export function checkSplittable(model: tf.LayersModel): void {
+  for (const layer of model.layers) {
+    const kind = layer.getClassName();
+    if ((UNSUPPORTED_LAYERS as readonly string[]).includes(kind)) {
+      throw new RangeError(
+        `layer "${layer.name}" (${kind}) cannot be split over replicas exactly; use gemcnn's FieldNormalization and FieldDropout, or one thread`,
+      );
+    }
+    if (kind === "Dropout" && (layer as unknown as { noiseShape?: unknown }).noiseShape != null) {
+      throw new RangeError(
+        `layer "${layer.name}" (Dropout with a noiseShape) cannot be split over replicas exactly`,
+      );
+    }
+  }
+}
+
+interface DropoutLike {
+  readonly rate: number;
+  readonly seed?: number;
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+}
+
+/**
+ * Makes the tfjs `Dropout` layers of `model` draw, in a data-parallel step, the mask of the whole
+ * batch and keep their own rows (as `FieldDropout` does), so that each mask value is the one a
+ * single step over the whole batch draws. The arithmetic is tfjs's `dropout` op's:
+ * `x · ⌊u + keep⌋ / keep` with `u` uniform in [0, 1). Outside a step the layers are unchanged.
+ */
+export function splitDropoutLayers(model: tf.LayersModel): void {
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== "Dropout") continue;
+    const dropout = layer as unknown as DropoutLike;
+    const original = dropout.call.bind(dropout);
+    dropout.call = (inputs, kwargs) => {
+      const rate = dropout.rate;
+      if (activeBatchShare() === undefined || kwargs?.training !== true || !(rate > 0 && rate < 1)) {
+        return original(inputs, kwargs);
+      }
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const rows = shareRowsOf(x.shape[0], undefined, `Dropout "${layer.name}"`)!;
+        const rest = x.shape.slice(1);
+        const keep = 1 - rate;
+        const uniform = tf.randomUniform([rows.total, ...rest], 0, 1, "float32", dropout.seed);
+        const own = tf.slice(uniform, [rows.offset, ...rest.map(() => 0)], [rows.rows, ...rest]);
+        return tf.mul(x, tf.div(tf.floor(tf.add(own, keep)), keep));
+      });
+    };
+  }
+}
+
+/**
+ * Runs `fn` with `Math.random` replaced by mulberry32 seeded by `seed` (tfjs's dropout draws its
+ * seeds from `Math.random`), then restores it; as a caller that wraps a single-threaded step in a
+ * seeded `Math.random` does, so both draw the same masks.
+ */
+export function withSeededMathRandom<T>(seed: number, fn: () => T): T {
+  const original = Math.random;
+  Math.random = mulberry32(seed);
+  try {
+    return fn();
+  } finally {
+    Math.random = original;
+  }
+}
+
+/** What one replica computes for its part of a classifier's training step. */
+export interface ShareGradients {
+  /** Logits of the part's meshes, `[meshes × classes]` row-major. */
+  readonly logits: Float32Array;
+  /** The part's share of the batch's mean loss: the sum of its meshes' losses over the batch size. */
+  readonly loss: number;
+  /** Per trainable weight: whether the loss reaches it (the others get no gradient). */
+  readonly hasGradient: boolean[];
+}
+
+/**
+ * A model replica inside one worker: the meshes it has been sent, their hierarchies (built on
+ * first use, in the mesh's own frames) and the batches of inference chunks.
+ */
+export class Replica {
+  readonly model: tf.LayersModel;
+  private readonly samples = new Map<number, { sample: ReplicaSample; hierarchy?: MeshHierarchy }>();
+  private readonly chunkBatches = new Map<string, MeshBatch>();
+
+  constructor(model: tf.LayersModel) {
+    checkSplittable(model);
+    splitDropoutLayers(model);
+    this.model = model;
+  }
+
+  addSample(index: number, sample: ReplicaSample): void {
+    this.samples.set(index, { sample });
+  }
+
+  private entry(index: number) {
+    const entry = this.samples.get(index);
+    if (entry === undefined) throw new RangeError(`replica: sample ${index} was never sent to this replica`);
+    return entry;
+  }
+
+  hierarchy(index: number): MeshHierarchy {
+    const entry = this.entry(index);
+    if (entry.hierarchy === undefined) {
+      const { mesh, frames, name } = entry.sample;
+      const geometry = MeshGeometry.fromData(mesh, { source: name });
+      const options = meshOptionsOf(this.model);
+      entry.hierarchy = buildMeshHierarchy(geometry, frames === undefined ? options : { ...options, frames });
+    }
+    return entry.hierarchy;
+  }
+
+  features(index: number): Float32Array {
+    return this.entry(index).sample.features;
+  }
+
+  /**
+   * Forward and backward of the softmax cross-entropy of this replica's meshes `indices`
+   * (classes `labels`), summed and divided by `batchSize` (the whole batch's), with the whole
+   * batch's normalisation statistics and dropout masks (through `collective`); dropout seeded by
+   * `seed`. Writes the gradient of each trainable weight into `gradients` (flat, in
+   * `trainableWeights` order; zeros where the loss does not reach).
+   */
+  classifierGradients(
+    indices: readonly number[],
+    labels: readonly number[],
+    batchSize: number,
+    seed: number,
+    collective: Parameters<typeof batchShareOf>[1],
+    gradients: Float32Array,
+  ): ShareGradients {
+    const batch = batchMeshes(indices.map((i) => this.hierarchy(i)));
+    const inputs = indices.map((i) => this.features(i));
+    const share = batchShareOf(batch, collective);
+    const classes = this.model.outputs[0].shape.at(-1) as number;
+    const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    let logits: Float32Array = new Float32Array(0);
+    let loss = 0;
+    const grads = withSeededMathRandom(seed, () =>
+      withBatchShare(share, () =>
+        tf.tidy(() => {
+          const targets = tf.oneHot(tf.tensor1d(labels as number[], "int32"), classes);
+          const result = tf.variableGrads(() => {
+            const output = applyToMeshes(this.model, batch, inputs, { training: true });
+            logits = output.dataSync() as Float32Array;
+            const sum = tf.losses.softmaxCrossEntropy(targets, output, undefined, 0, tf.Reduction.SUM);
+            return tf.div(sum, batchSize) as tf.Scalar;
+          }, variables);
+          loss = result.value.dataSync()[0];
+          return result.grads;
+        }),
+      ),
+    );
+    let offset = 0;
+    const hasGradient = variables.map((v) => {
+      const size = v.size;
+      const g = grads[v.name];
+      if (g === undefined) gradients.fill(0, offset, offset + size);
+      else gradients.set(g.dataSync() as Float32Array, offset);
+      offset += size;
+      return g !== undefined;
+    });
+    tf.dispose(Object.values(grads));
+    return { logits, loss, hasGradient };
+  }
+
+  /** Inference logits of `chunks` (each one batch, cached by its composition), concatenated. */
+  logits(chunks: readonly (readonly number[])[]): Float32Array {
+    const classes = this.model.outputs[0].shape.at(-1) as number;
+    const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0) * classes);
+    let row = 0;
+    for (const chunk of chunks) {
+      const key = chunk.join(",");
+      let batch = this.chunkBatches.get(key);
+      if (batch === undefined) {
+        batch = batchMeshes(chunk.map((i) => this.hierarchy(i)));
+        this.chunkBatches.set(key, batch);
+      }
+      const values = tf.tidy(
+        () =>
+          applyToMeshes(
+            this.model,
+            batch,
+            chunk.map((i) => this.features(i)),
+          ).dataSync() as Float32Array,
+      );
+      out.set(values, row * classes);
+      row += chunk.length;
+    }
+    return out;
+  }
+}
