@@ -23,6 +23,8 @@ import {
   datasetFromArgs,
   PREPROCESS_OPTIONS,
   preprocessDataset,
+  THREADS_OPTION,
+  threadsFromArgs,
 } from "./shared.js";
 
 /** Worker and cache options (the features themselves are fixed by the model). */
@@ -30,6 +32,7 @@ const RUNTIME_OPTIONS: Record<string, OptionSpec> = {
   workers: PREPROCESS_OPTIONS.workers,
   cache: PREPROCESS_OPTIONS.cache,
   "no-cache": PREPROCESS_OPTIONS["no-cache"],
+  threads: THREADS_OPTION,
 };
 
 function runtimeSetup(args: ParsedArgs, io: CliIO, spec: ModelSpec) {
@@ -102,6 +105,7 @@ export const evalCommand: Command = {
     const chosen =
       part === "test" ? sources.test : part === "train" ? sources.train : [...sources.train, ...sources.test];
     const rotate = booleanOption(args, "rotate");
+    const threads = threadsFromArgs(args);
     const seed = integerOption(args, "rotate-seed", 1, { min: 0 });
     const items = rotate
       ? rotatedSources(
@@ -119,8 +123,10 @@ export const evalCommand: Command = {
       modelDir,
       spec,
       data.train.map((s) => s.mesh),
+      undefined,
+      { threads },
     );
-    const probabilities = await model.predict(data.train.map((_, i) => i));
+    const probabilities = await model.predict(data.train.map((_, i) => i)).finally(() => model.close?.());
     const predicted = probabilities.map(argmax);
     const truth = data.train.map((s) => toModel(s.label));
     const correct = predicted.filter((p, i) => p === truth[i]).length;
@@ -180,6 +186,7 @@ export const predictCommand: Command = {
     const modelDir = resolve(io.cwd, args.positionals.model as string);
     const spec = await readModelSpec(modelDir);
     const paths = (args.positionals.mesh as string[]).map((p) => resolve(io.cwd, p));
+    const threads = threadsFromArgs(args);
     const samples = paths.map((path) => ({ path, name: path, className: "", label: 0 }));
     const items = fileSources(samples).map((source) => ({ source, label: 0 }));
     const data = await preprocessDataset(
@@ -194,8 +201,10 @@ export const predictCommand: Command = {
         modelDir,
         spec,
         data.train.map((s) => s.mesh),
+        undefined,
+        { threads },
       );
-      const probabilities = await model.predict(data.train.map((_, i) => i));
+      const probabilities = await model.predict(data.train.map((_, i) => i)).finally(() => model.close?.());
       probabilities.forEach((p, i) => {
         const ranked = Array.from(p.keys())
           .sort((a, b) => p[b] - p[a])

@@ -53,6 +53,19 @@ export const DATA_OPTIONS: Record<string, OptionSpec> = {
   },
 };
 
+/** `--threads`: worker threads of GEM-CNN training and inference (data-parallel replicas of the model). */
+export const THREADS_OPTION: OptionSpec = {
+  type: "string",
+  valueName: "<n>",
+  description: "GEM-CNN training and inference threads, one model replica each (1: this thread)",
+  defaultText: "number of cores",
+};
+
+/** The `--threads` value: every core by default. */
+export function threadsFromArgs(args: ParsedArgs): number {
+  return integerOption(args, "threads", availableParallelism(), { min: 1, max: 64 });
+}
+
 /** Options of the preprocessing: features, repair, workers, cache. */
 export const PREPROCESS_OPTIONS: Record<string, OptionSpec> = {
   features: {

@@ -44,6 +44,8 @@ import {
   PREPROCESS_OPTIONS,
   preprocessDataset,
   preprocessingFromArgs,
+  THREADS_OPTION,
+  threadsFromArgs,
 } from "./shared.js";
 
 /** Defaults that depend on the model kind (the GEM-CNN trains differently from the convex probe). */
@@ -138,6 +140,7 @@ export const TRAINING_OPTIONS: Record<string, OptionSpec> = {
     description: "GEM-CNN fraction of vertices kept by each pooling",
     defaultText: String(DEFAULT_GEM_ARCHITECTURE.poolRatio),
   },
+  threads: THREADS_OPTION,
   "eval-every": {
     type: "string",
     valueName: "<n>",
@@ -165,6 +168,8 @@ export interface TrainSettings {
   readonly weightDecay: number;
   readonly seed: number;
   readonly evalEvery: number;
+  /** Worker threads of GEM-CNN training and inference (1: this thread). */
+  readonly threads: number;
   readonly runDir: string;
   readonly resume: boolean;
   readonly force: boolean;
@@ -241,6 +246,7 @@ export function trainSettingsFromArgs(
     weightDecay: numberOption(args, "weight-decay", 1e-4, { min: 0 }),
     seed: integerOption(args, "seed", 0, { min: 0 }),
     evalEvery: integerOption(args, "eval-every", 1, { min: 1 }),
+    threads: threadsFromArgs(args),
     runDir: resolve(io.cwd, runDirOption ?? join("runs", name)),
     resume: booleanOption(args, "resume"),
     force: booleanOption(args, "force"),
@@ -299,7 +305,12 @@ export async function trainClassifier(
         weightDecay: settings.weightDecay,
         seed: settings.seed,
       },
-      adjustable: { epochs: settings.epochs, evalEvery: settings.evalEvery, workers: setup.workers },
+      adjustable: {
+        epochs: settings.epochs,
+        evalEvery: settings.evalEvery,
+        workers: setup.workers,
+        threads: settings.threads,
+      },
     },
     { resume: settings.resume, overwrite: settings.force },
   );
@@ -314,11 +325,11 @@ export async function trainClassifier(
   const train = data.train.map((_, i) => i);
   const test = data.test.map((_, i) => data.train.length + i);
   const spec = specForTraining(baseSpec, meshes, train);
-  const model = await createClassifier(spec, meshes, labels, train);
+  const model = await createClassifier(spec, meshes, labels, train, { threads: settings.threads });
   if (gem) {
     const { blocks, nonlinearity, head } = settings.architecture;
     log(
-      `model: GEM-CNN ${formatBlocks(blocks)}, ${nonlinearity}, head ${head.join(",") || "none"}; input "${spec.input?.fieldType}"; ${model.parameterCount} weights`,
+      `model: GEM-CNN ${formatBlocks(blocks)}, ${nonlinearity}, head ${head.join(",") || "none"}; input "${spec.input?.fieldType}"; ${model.parameterCount} weights; ${settings.threads} thread${settings.threads === 1 ? "" : "s"}`,
     );
   }
 
@@ -349,17 +360,22 @@ export async function trainClassifier(
         await writeTrainingCurves(run.curvesDir, run.metrics.epochs);
       },
     });
+  } catch (error) {
+    await model.close?.();
+    throw error;
   } finally {
     interrupt.dispose();
     progress.finish();
   }
   if (outcome.status === "interrupted") {
     log(`stopped; continue with the same command and --resume (run directory ${run.path})`);
+    await model.close?.();
     return EXIT.interrupted;
   }
   const trainSeconds = (performance.now() - started) / 1000;
   await saveClassifier(run.modelDir, spec, model);
   const report = await evaluateAndReport(model, test, labels, sources, data, settings, run, trainSeconds);
+  await model.close?.();
   io.stdout.write(formatTrainReport(report, io.cwd));
   return EXIT.success;
 }

@@ -48,6 +48,14 @@ export interface Classifier extends TrainableModel {
   readonly parameterCount?: number;
   /** Writes the trained model's files (not the optimizer state) into `dir`. */
   exportModel(dir: string): Promise<void>;
+  /** Stops the worker threads the model runs on, where it has any. */
+  close?(): Promise<void>;
+}
+
+/** How a classifier runs (not part of the model): worker threads for the GEM-CNN. */
+export interface RunOptions {
+  /** Worker threads of data-parallel training and inference; 1 (default) runs on the calling thread. */
+  readonly threads?: number;
 }
 
 /**
@@ -74,6 +82,7 @@ export async function createClassifier(
   meshes: readonly PreprocessedMesh[],
   labels: readonly number[],
   train: readonly number[],
+  run: RunOptions = {},
 ): Promise<Classifier> {
   switch (spec.kind) {
     case "linear-probe": {
@@ -94,6 +103,7 @@ export async function createClassifier(
         input,
         weightDecay: spec.weightDecay,
         seed: spec.seed,
+        threads: run.threads,
       });
     }
   }
@@ -105,6 +115,7 @@ export async function loadClassifier(
   spec: ModelSpec,
   meshes: readonly PreprocessedMesh[],
   labels: readonly number[] = meshes.map(() => -1),
+  run: RunOptions = {},
 ): Promise<Classifier> {
   try {
     if (spec.kind === "gemcnn") {
@@ -114,6 +125,7 @@ export async function loadClassifier(
         input,
         weightDecay: spec.weightDecay,
         seed: spec.seed,
+        threads: run.threads,
       });
     }
     const model = await createClassifier(spec, meshes, labels, []);

@@ -51,8 +51,8 @@ const train = dataset.train.map((_, i) => i);
 const test = dataset.test.map((_, i) => dataset.train.length + i);
 const input = fitInputNormalization(train.map((i) => meshes[i]));
 
-const create = (seed: number, weightDecay = 1e-3, list: readonly PreprocessedMesh[] = meshes) =>
-  GemCnnClassifier.create(ARCHITECTURE, 3, list, labels, { input, weightDecay, seed });
+const create = (seed: number, weightDecay = 1e-3, list: readonly PreprocessedMesh[] = meshes, threads = 1) =>
+  GemCnnClassifier.create(ARCHITECTURE, 3, list, labels, { input, weightDecay, seed, threads });
 
 const weightsOf = (classifier: GemCnnClassifier) =>
   classifier.model.getWeights().map((w) => Array.from(w.dataSync()));
@@ -205,4 +205,106 @@ describe("GemCnnClassifier", () => {
     expect(plain.outputs[0].shape).toEqual([null, 3]);
     plain.dispose();
   });
+});
+
+describe("GemCnnClassifier on worker threads", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gemcnn-threads-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("repeats a 2-thread run bit for bit, and agrees with the 1-thread run up to float32 rounding", async () => {
+    const names = (await create(3)).model.weights.map((w) => w.originalName);
+    const run = async (threads: number) => {
+      const classifier = await create(3, 1e-3, meshes, threads);
+      try {
+        const totals = [
+          await classifier.trainBatch([0, 3, 6, 1], 0.01),
+          await classifier.trainBatch([2, 4, 5, 7, 8], 0.01),
+          await classifier.trainBatch([6, 1, 0], 0.01),
+          await classifier.evaluate(test),
+        ];
+        return { totals, weights: weightsOf(classifier) };
+      } finally {
+        await classifier.close();
+      }
+    };
+    const single = await run(1);
+    const a = await run(2);
+    const b = await run(2);
+    expect(b).toEqual(a);
+    // A 2-thread step sums the same float32 terms in another order (each worker's part, then the
+    // parts in float64): the training losses agree to about 1e-7.
+    a.totals.slice(0, 3).forEach((t, k) => {
+      expect(t.count).toBe(single.totals[k].count);
+      expect(t.correct).toBe(single.totals[k].correct);
+      expect(Math.abs(t.loss - single.totals[k].loss)).toBeLessThan(1e-6 * single.totals[k].loss);
+    });
+    // So do the weights, except the biases of the convolutions that feed a FieldNormalization:
+    // the normalisation subtracts them again, so their gradient is 0 in exact arithmetic and
+    // rounding noise in float32, which Adam turns into steps of about ±lr whatever its size (in
+    // one thread as well: any other summation order gives other noise). The moving means follow
+    // them at 1 − momentum = 1% per step; they change only the inference, so the test loss agrees
+    // less closely.
+    a.weights.forEach((w, k) => {
+      const bound = /conv\d\/bias$/.test(names[k])
+        ? 3 * 2 * 0.01
+        : /moving_mean$/.test(names[k])
+          ? 1e-3
+          : 1e-5;
+      w.forEach((x, i) => {
+        expect(Math.abs(x - single.weights[k][i])).toBeLessThan(bound);
+      });
+    });
+    const [evaluated, reference] = [a.totals[3], single.totals[3]];
+    expect(evaluated.correct).toBe(reference.correct);
+    expect(Math.abs(evaluated.loss - reference.loss)).toBeLessThan(1e-3 * reference.loss);
+    // Negative control: another seed (other initial weights and masks) moves the loss far beyond that.
+    const moved = await (await create(4)).trainBatch([0, 3, 6, 1], 0.01);
+    expect(Math.abs(moved.loss - a.totals[0].loss)).toBeGreaterThan(1e-3 * a.totals[0].loss);
+  }, 60_000);
+
+  it("ends a 2-thread run interrupted and resumed from its checkpoint where an uninterrupted one ends", async () => {
+    const loop = async (runDir: string, classifier: GemCnnClassifier, interrupt?: InterruptRequest) => {
+      const checkpoints = new CheckpointStore(join(runDir, "checkpoints"));
+      return runTrainingLoop(classifier, {
+        epochs: 2,
+        batchSize: 3,
+        seed: 5,
+        train,
+        test,
+        learningRate: (e) => 0.01 / e,
+        checkpoints,
+        metrics: await MetricsLog.load(runDir, (await checkpoints.latest())?.state.epoch ?? 0),
+        interrupt,
+      });
+    };
+    const straight = await create(2, 1e-3, meshes, 2);
+    await loop(join(dir, "straight"), straight).finally(() => straight.close());
+
+    const source = new EventEmitter();
+    const interrupt = new InterruptRequest({ source, forceExit: () => {} }).install();
+    const first = await create(2, 1e-3, meshes, 2);
+    let batches = 0;
+    const original = first.trainBatch.bind(first);
+    first.trainBatch = async (indices, lr) => {
+      const totals = await original(indices, lr);
+      if (++batches === 3) source.emit("SIGINT"); // inside epoch 2 (2 batches per epoch)
+      return totals;
+    };
+    const stopped = await loop(join(dir, "resumed"), first, interrupt).finally(() => first.close());
+    interrupt.dispose();
+    expect(stopped).toMatchObject({ status: "interrupted", epochsDone: 1 });
+
+    const resumed = await create(2, 1e-3, meshes, 2);
+    await loop(join(dir, "resumed"), resumed).finally(() => resumed.close());
+    expect(weightsOf(resumed)).toEqual(weightsOf(straight));
+    const strip = (rows: readonly Record<string, number>[]) => rows.map(({ seconds: _s, ...rest }) => rest);
+    expect(strip((await MetricsLog.load(join(dir, "resumed"))).epochs)).toEqual(
+      strip((await MetricsLog.load(join(dir, "straight"))).epochs),
+    );
+  }, 60_000);
 });

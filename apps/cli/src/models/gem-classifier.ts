@@ -12,6 +12,7 @@ import {
   meshOptionsOf,
   saveModel,
 } from "@gemcnn/nn";
+import { ReplicaPool } from "@gemcnn/nn/parallel";
 import * as tf from "@tensorflow/tfjs";
 import type { PreprocessedMesh } from "../preprocess/pipeline.js";
 import type { Totals } from "../train/loop.js";
@@ -32,6 +33,11 @@ export interface GemCnnOptions {
   readonly weightDecay: number;
   /** Seeds the initial weights (with `create`) and every step's dropout masks. */
   readonly seed: number;
+  /**
+   * Worker threads for training steps and inference (nn's `ReplicaPool`, data-parallel); 1 (the
+   * default) runs everything on the calling thread.
+   */
+  readonly threads?: number;
 }
 
 /**
@@ -53,6 +59,8 @@ export class GemCnnClassifier {
   private readonly evalBatches = new Map<string, MeshBatch>();
   /** Training steps taken so far (restored with the optimizer state); seeds each step's dropout. */
   private steps = 0;
+  /** The worker threads when `options.threads > 1`, started on first use. */
+  private pool: Promise<ReplicaPool> | undefined;
 
   private constructor(
     model: tf.LayersModel,
@@ -130,15 +138,53 @@ export class GemCnnClassifier {
     return batchMeshes(indices.map((i) => this.hierarchy(i)));
   }
 
+  /** Worker threads in use: `options.threads`, or 1. */
+  get threads(): number {
+    return this.options.threads ?? 1;
+  }
+
+  /** The data-parallel workers (when `threads > 1`), each with a replica of the model. */
+  private replicas(): Promise<ReplicaPool> {
+    this.pool ??= ReplicaPool.create(this.model, {
+      threads: this.threads,
+      sample: (i) => {
+        const mesh = this.meshes[i];
+        return {
+          mesh: { positions: mesh.positions, triangles: mesh.triangles },
+          frames: { e1: mesh.e1, e2: mesh.e2, n: mesh.normals },
+          features: this.input(i),
+          name: mesh.name,
+        };
+      },
+    });
+    return this.pool;
+  }
+
   async trainBatch(indices: readonly number[], learningRate: number): Promise<Totals> {
-    const batch = this.batch(indices);
-    const inputs = indices.map((i) => this.input(i));
     const labels = indices.map((i) => this.labels[i]);
     // tfjs reads the rate on every applyGradients; it has no public setter.
     (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
     const weights = this.model.trainableWeights;
     const variables = weights.map((w) => w.read() as tf.Variable);
     const decayed = variables.filter((_, k) => DECAYED_WEIGHT.test(weights[k].originalName));
+    const keep = 1 - learningRate * this.options.weightDecay;
+    if (this.threads > 1) {
+      // The same step split over the workers: the batch's gradients (and normalisation statistics)
+      // come back, and the optimizer and the decay run here, on the one authoritative model.
+      const pool = await this.replicas();
+      const { gradients, logits } = await pool.classifierGradients(indices, labels, {
+        seed: stepSeed(this.options.seed, this.steps),
+      });
+      tf.tidy(() => {
+        (this.optimizer as tf.Optimizer).applyGradients(gradients);
+        if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
+      });
+      tf.dispose(Object.values(gradients));
+      this.steps++;
+      return totalsOf(logits, labels, this.classes);
+    }
+    const batch = this.batch(indices);
+    const inputs = indices.map((i) => this.input(i));
     let logits: Float32Array = new Float32Array(0);
     withSeededRandom(stepSeed(this.options.seed, this.steps), () =>
       tf.tidy(() => {
@@ -149,7 +195,6 @@ export class GemCnnClassifier {
           return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
         }, variables);
         (this.optimizer as tf.Optimizer).applyGradients(grads);
-        const keep = 1 - learningRate * this.options.weightDecay;
         if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
       }),
     );
@@ -183,8 +228,15 @@ export class GemCnnClassifier {
     return out;
   }
 
+  /** `logits`, on the workers when there are several. */
+  private async logitsOf(indices: readonly number[]): Promise<Float32Array[]> {
+    if (this.threads === 1 || indices.length === 0) return this.logits(indices);
+    const flat = await (await this.replicas()).logits(indices, { batchSize: EVAL_BATCH });
+    return indices.map((_, k) => flat.slice(k * this.classes, (k + 1) * this.classes));
+  }
+
   async evaluate(indices: readonly number[]): Promise<Totals> {
-    const logits = this.logits(indices);
+    const logits = await this.logitsOf(indices);
     const flat = new Float32Array(indices.length * this.classes);
     logits.forEach((l, k) => {
       flat.set(l, k * this.classes);
@@ -197,7 +249,14 @@ export class GemCnnClassifier {
   }
 
   async predict(indices: readonly number[]): Promise<Float64Array[]> {
-    return this.logits(indices).map(softmax);
+    return (await this.logitsOf(indices)).map(softmax);
+  }
+
+  /** Stops the worker threads, if any (the classifier still works, on this thread or new workers). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool !== undefined) await (await pool.catch(() => undefined))?.close();
   }
 
   /** Checkpoint: `model/` (tfjs layers model) and `optimizer.bin` (Adam's complete state). */
