@@ -8,7 +8,7 @@ import { readdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MeshGeometry } from "@gemcnn/geometry";
+import { MeshGeometry, mulberry32 } from "@gemcnn/geometry";
 import { readMeshSync } from "@gemcnn/geometry/node";
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -23,6 +23,7 @@ import {
   type MeshBatch,
   meshOptionsOf,
 } from "../src/index.js";
+import { ReplicaPool } from "../src/parallel/index.js";
 
 const REPS = 10;
 const WARM_UPS = 4;
@@ -159,3 +160,74 @@ const best = Math.min(...rows.map((r) => r["per mesh "]));
 console.log(
   `one epoch of SHREC-11's 480 training meshes at ${best} ms per mesh: about ${Math.round((480 * best) / 1000)} s`,
 );
+
+// Data parallelism: the same training step in this thread and split over a ReplicaPool of
+// THREADS workers (one replica and one tfjs wasm backend each), on shuffled batches of fresh
+// compositions as in training. The two alternate round by round, so that load from other jobs
+// on the machine hits both alike; medians over the rounds' per-step times.
+const THREADS = Number(process.env.GEMCNN_BENCH_THREADS ?? os.availableParallelism());
+const ROUNDS = 7;
+const STEPS_PER_ROUND = 6;
+const poolModel = buildGemClassifier(config);
+poolModel.setWeights(model.getWeights());
+const poolOptimizer = tf.train.adam(1e-3);
+const pool = await ReplicaPool.create(poolModel, {
+  threads: THREADS,
+  sample: (i) => ({ mesh: readMeshSync(files[i]), features: features[i], name: files[i] }),
+});
+try {
+  const all = geometries.map((_, i) => i);
+  // Every worker builds every hierarchy once before the timing, as the in-thread run did above.
+  for (let shift = 0; shift < THREADS; shift++) {
+    await pool.logits(all.map((_, i) => all[(i + Math.round((shift * all.length) / THREADS)) % all.length]));
+  }
+  let shuffleSeed = 1;
+  const shuffled = (size: number) => {
+    const random = mulberry32(shuffleSeed++);
+    return all
+      .map((i) => ({ i, key: random() }))
+      .sort((a, b) => a.key - b.key)
+      .slice(0, size)
+      .map((e) => e.i);
+  };
+  const parallelRows: Record<string, number | string>[] = [];
+  for (const size of [8, 16]) {
+    const inThread: number[] = [];
+    const inPool: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      let start = performance.now();
+      for (let s = 0; s < STEPS_PER_ROUND; s++) {
+        const indices = shuffled(size);
+        trainStep(indices, batchMeshes(indices.map((i) => hierarchies[i])));
+      }
+      inThread.push((performance.now() - start) / STEPS_PER_ROUND);
+      start = performance.now();
+      for (let s = 0; s < STEPS_PER_ROUND; s++) {
+        const indices = shuffled(size);
+        const { gradients } = await pool.classifierGradients(
+          indices,
+          indices.map((i) => i % 30),
+          { seed: s },
+        );
+        (poolOptimizer as tf.Optimizer).applyGradients(gradients);
+        tf.dispose(Object.values(gradients));
+      }
+      inPool.push((performance.now() - start) / STEPS_PER_ROUND);
+    }
+    const a = median(inThread);
+    const b = median(inPool);
+    parallelRows.push({
+      batch: size,
+      "1 thread: step ms": Number(a.toFixed(1)),
+      [`${THREADS} workers: step ms`]: Number(b.toFixed(1)),
+      "step-rate ratio": Number((a / b).toFixed(2)),
+      "ratio per round": inThread.map((t, r) => (t / inPool[r]).toFixed(2)).join(" "),
+    });
+  }
+  console.log(
+    `data-parallel training step (ReplicaPool, ${THREADS} workers) beside this thread, fresh shuffled batches, ${ROUNDS} alternating rounds of ${STEPS_PER_ROUND} steps, medians:`,
+  );
+  console.table(parallelRows);
+} finally {
+  await pool.close();
+}
