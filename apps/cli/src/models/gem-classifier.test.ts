@@ -243,22 +243,28 @@ describe("GemCnnClassifier on worker threads", () => {
       expect(t.correct).toBe(single.totals[k].correct);
       expect(Math.abs(t.loss - single.totals[k].loss)).toBeLessThan(1e-6 * single.totals[k].loss);
     });
-    // So do the weights, except the biases of the convolutions that feed a FieldNormalization:
-    // the normalisation subtracts them again, so their gradient is 0 in exact arithmetic and
-    // rounding noise in float32, which Adam turns into steps of about ±lr whatever its size (in
-    // one thread as well: any other summation order gives other noise). The moving means follow
-    // them at 1 − momentum = 1% per step; they change only the inference, so the test loss agrees
-    // less closely.
+    // The weights move by at most about 3 · lr in three Adam steps; Adam divides each gradient
+    // entry by its own size, so an entry whose gradient is small carries the rounding difference
+    // of the large ones into its step (relative error of that entry × lr). Most weights agree to
+    // 1e-6 and all to 1% of the possible movement, except the biases of the convolutions that
+    // feed a FieldNormalization: the normalisation subtracts them again, so their gradient is 0
+    // in exact arithmetic and rounding noise in float32, which Adam turns into steps of about
+    // ±lr (in one thread as well: any other summation order gives other noise). The moving means
+    // follow them at 1 − momentum = 1% per step; they change only the inference, so the test loss
+    // agrees less closely.
+    const movement = 3 * 0.01;
+    const differences: number[] = [];
     a.weights.forEach((w, k) => {
-      const bound = /conv\d\/bias$/.test(names[k])
-        ? 3 * 2 * 0.01
-        : /moving_mean$/.test(names[k])
-          ? 1e-3
-          : 1e-5;
+      const noise = /conv\d\/bias$/.test(names[k]);
+      const bound = noise ? 2 * movement : /moving_mean$/.test(names[k]) ? 1e-3 : 0.01 * movement;
       w.forEach((x, i) => {
-        expect(Math.abs(x - single.weights[k][i])).toBeLessThan(bound);
+        const difference = Math.abs(x - single.weights[k][i]);
+        expect(difference).toBeLessThan(bound);
+        if (!noise) differences.push(difference);
       });
     });
+    differences.sort((x, y) => x - y);
+    expect(differences[differences.length >> 1]).toBeLessThan(1e-6);
     const [evaluated, reference] = [a.totals[3], single.totals[3]];
     expect(evaluated.correct).toBe(reference.correct);
     expect(Math.abs(evaluated.loss - reference.loss)).toBeLessThan(1e-3 * reference.loss);

@@ -111,28 +111,17 @@ export function shareRowsOf(rows: number, level: number | undefined, layer: stri
 }
 
 /**
- * `share.allReduce` as a differentiable op on a 1-D tensor: the forward sums the replicas'
- * vectors, and since every replica's loss depends on the sum, the gradient with respect to each
- * replica's own vector is the sum of the replicas' upstream gradients (a second all-reduce in the
- * backward pass; every replica runs the same backward, so the calls pair up).
- */
-export function allReduceSum(x: tf.Tensor1D, share: BatchShare): tf.Tensor1D {
-  const reduce = (t: tf.Tensor) =>
-    tf.tensor1d(Float32Array.from(share.allReduce(t.dataSync() as Float32Array)), "float32");
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: reduce(args[0] as tf.Tensor),
-    gradFunc: (dy: tf.Tensor) => reduce(dy),
-  }));
-  return op(x) as tf.Tensor1D;
-}
-
-/**
  * `FieldNormalization`'s training statistics over the whole batch of a data-parallel step, from
- * this replica's part: the scalars' means (all-reduced sums over all-reduced counts), then their
- * variances as the mean squared deviation from that mean (a second all-reduce, as `tf.moments`
- * computes it, rather than E[x²] − E[x]², which loses digits when the mean is large), and the
- * non-scalar copies' mean squared norms. Returns per copy (scalars first) the mean (0 for
- * non-scalars) and the variance or mean squared norm, as the layer's single-batch path does.
+ * this replica's part, with one all-reduce forward and one backward (each all-reduce is a point
+ * where every replica waits for the slowest). Forward: this part's sums of the scalars, of their
+ * squares and of the non-scalar copies' squared norms, and its row count, added up in float64
+ * (in JavaScript, from the tensors' values) and all-reduced; then per scalar channel the mean
+ * `S/N` and the variance `Q/N − mean²` (in float64, where the cancellation costs no float32
+ * digits), and per non-scalar copy the mean squared norm `P/N`. Backward: the upstream gradients
+ * of the statistics summed over the replicas (every replica's loss depends on the shared
+ * statistics), then `∂mean/∂x = 1/N`, `∂var/∂x = 2(x − mean)/N`, `∂(P/N)/∂p = 2p/N`.
+ * Returns per copy (scalars first) the mean (0 for non-scalars) and the variance or mean squared
+ * norm, as the layer's single-batch path does.
  */
 export function combinedFieldStatistics(
   scalars: tf.Tensor2D | null,
@@ -141,24 +130,79 @@ export function combinedFieldStatistics(
 ): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const nScalars = scalars?.shape[1] ?? 0;
   const nPairs = pairs?.shape[1] ?? 0;
-  const rows = scalars?.shape[0] ?? pairs?.shape[0] ?? 0;
-  const parts: tf.Tensor1D[] = [];
-  if (scalars !== null) parts.push(tf.sum(scalars, 0) as tf.Tensor1D);
-  if (pairs !== null) parts.push(tf.sum(tf.sum(tf.square(pairs), 2), 0) as tf.Tensor1D);
-  parts.push(tf.tensor1d([rows], "float32"));
-  const sums = allReduceSum(tf.concat(parts) as tf.Tensor1D, share);
-  const count = tf.slice(sums, [nScalars + nPairs], [1]);
-  const means: tf.Tensor1D[] = [];
-  const statistics: tf.Tensor1D[] = [];
+  const inputs = [scalars, pairs].filter((t): t is tf.Tensor2D | tf.Tensor3D => t !== null);
+  let rows = 0;
+  let meanValues = new Float64Array(nScalars);
+  const statistics = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    // The backward pass runs after the layer's tidy has disposed its intermediate tensors: keep them.
+    (args[args.length - 1] as tf.GradSaveFunc)(args.slice(0, -1) as tf.Tensor[]);
+    const local = new Float64Array(2 * nScalars + nPairs + 1);
+    if (scalars !== null) {
+      const x = scalars.dataSync();
+      rows = scalars.shape[0];
+      for (let v = 0; v < rows; v++) {
+        for (let c = 0; c < nScalars; c++) {
+          const value = x[v * nScalars + c];
+          local[c] += value;
+          local[nScalars + c] += value * value;
+        }
+      }
+    }
+    if (pairs !== null) {
+      const p = pairs.dataSync();
+      rows = pairs.shape[0];
+      for (let v = 0; v < rows; v++) {
+        for (let k = 0; k < nPairs; k++) {
+          const a = p[(v * nPairs + k) * 2];
+          const b = p[(v * nPairs + k) * 2 + 1];
+          local[2 * nScalars + k] += a * a + b * b;
+        }
+      }
+    }
+    local[2 * nScalars + nPairs] = rows;
+    const sums = share.allReduce(local);
+    const total = sums[2 * nScalars + nPairs];
+    const out = new Float32Array(2 * nScalars + nPairs);
+    meanValues = new Float64Array(nScalars);
+    for (let c = 0; c < nScalars; c++) {
+      const mean = sums[c] / total;
+      meanValues[c] = mean;
+      out[c] = mean;
+      out[nScalars + c] = Math.max(0, sums[nScalars + c] / total - mean * mean);
+    }
+    for (let k = 0; k < nPairs; k++) out[2 * nScalars + k] = sums[2 * nScalars + k] / total;
+    return {
+      value: tf.tensor1d(out, "float32"),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const g = share.allReduce(dy.dataSync() as Float32Array);
+        const grads: tf.Tensor[] = [];
+        if (scalars !== null) {
+          const dMean = Float32Array.from(g.subarray(0, nScalars), (d) => d / total);
+          const dVariance = Float32Array.from(g.subarray(nScalars, 2 * nScalars), (d) => (2 * d) / total);
+          const centred = tf.sub(saved[0], tf.tensor1d(Float32Array.from(meanValues), "float32"));
+          grads.push(
+            tf.add(tf.mul(centred, tf.tensor1d(dVariance, "float32")), tf.tensor1d(dMean, "float32")),
+          );
+        }
+        if (pairs !== null) {
+          const dSquares = Float32Array.from(g.subarray(2 * nScalars), (d) => (2 * d) / total);
+          const p = saved[scalars !== null ? 1 : 0];
+          grads.push(tf.mul(p, tf.reshape(tf.tensor1d(dSquares, "float32"), [1, nPairs, 1])));
+        }
+        return grads;
+      },
+    };
+  });
+  const values = statistics(...inputs) as tf.Tensor1D;
+  const mean: tf.Tensor1D[] = [];
+  const variance: tf.Tensor1D[] = [];
   if (scalars !== null) {
-    const mean = tf.div(tf.slice(sums, [0], [nScalars]), count) as tf.Tensor1D;
-    const squares = tf.sum(tf.square(tf.sub(scalars, mean)), 0) as tf.Tensor1D;
-    means.push(mean);
-    statistics.push(tf.div(allReduceSum(squares, share), count) as tf.Tensor1D);
+    mean.push(tf.slice(values, [0], [nScalars]));
+    variance.push(tf.slice(values, [nScalars], [nScalars]));
   }
   if (pairs !== null) {
-    means.push(tf.zeros([nPairs]));
-    statistics.push(tf.div(tf.slice(sums, [nScalars], [nPairs]), count) as tf.Tensor1D);
+    mean.push(tf.zeros([nPairs]));
+    variance.push(tf.slice(values, [2 * nScalars], [nPairs]));
   }
-  return { mean: tf.concat(means) as tf.Tensor1D, variance: tf.concat(statistics) as tf.Tensor1D };
+  return { mean: tf.concat(mean) as tf.Tensor1D, variance: tf.concat(variance) as tf.Tensor1D };
 }

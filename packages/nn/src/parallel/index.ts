@@ -2,7 +2,6 @@
 // package's main entry stays free of Node modules for browser bundles).
 export {
   activeBatchShare,
-  allReduceSum,
   type BatchShare,
   batchShareOf,
   combinedFieldStatistics,

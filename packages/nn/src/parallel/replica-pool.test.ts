@@ -167,10 +167,16 @@ describe("ReplicaPool", () => {
     model.getLayer("logits").setWeights([tf.mul(kernel, 2), model.getLayer("logits").getWeights()[1]]);
     expect(Math.abs((await pool.logits(BATCH))[0] - here[0])).toBeGreaterThan(1e-3);
   }, 60_000);
+
+  it("fails a call that is running when the pool closes, instead of hanging (last: closes the pool)", async () => {
+    const running = pool.classifierGradients(BATCH, LABELS, { seed: 2 });
+    await pool.close();
+    await expect(running).rejects.toThrow(/closed/);
+  });
 });
 
 describe("ReplicaPool errors", () => {
-  it("reports a failing mesh with the replica and its message, keeps working, and closes cleanly", async () => {
+  it("reports a failing mesh with the replica and its message and keeps working; a dead worker fails it for good", async () => {
     await initBackend();
     const [model] = twinModels(2);
     const broken: ReplicaSample = {
@@ -189,18 +195,18 @@ describe("ReplicaPool errors", () => {
       const ok = await pool.classifierGradients([0, 1], [0, 1], { seed: 1 });
       expect(ok.logits.length).toBe(2 * CONFIG.classes);
       tf.dispose(Object.values(ok.gradients));
+
+      // A worker that dies (out of memory, a native fault: here terminated) fails the running
+      // call and every later one, instead of leaving them waiting.
+      const running = pool.classifierGradients(BATCH, LABELS, { seed: 2 });
+      await (
+        pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }
+      ).slots[1].worker.terminate();
+      await expect(running).rejects.toThrow(/replica 1 stopped: its worker thread exited/);
+      await expect(pool.logits([0])).rejects.toThrow(/replica 1 stopped/);
     } finally {
       await pool.close();
     }
     await expect(pool.logits([0])).rejects.toThrow(/closed/);
-  }, 60_000);
-
-  it("fails a call that is running when the pool closes, instead of hanging", async () => {
-    await initBackend();
-    const [model] = twinModels(3);
-    const pool = await ReplicaPool.create(model, { threads: 2, sample });
-    const running = pool.classifierGradients(BATCH, LABELS, { seed: 2 });
-    await pool.close();
-    await expect(running).rejects.toThrow(/closed/);
   }, 60_000);
 });

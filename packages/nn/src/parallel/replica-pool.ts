@@ -97,6 +97,7 @@ export class ReplicaPool {
   private readonly weights: Float32Array;
   private readonly gradients: Float32Array;
   private readonly collective: SharedArrayBuffer;
+  private readonly capacity: number;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 0;
   private failure: ReplicaPoolError | undefined;
@@ -111,8 +112,8 @@ export class ReplicaPool {
     this.gradients = new Float32Array(new SharedArrayBuffer(4 * threads * this.layout.trainableSize));
     // A collective carries one vector per FieldNormalization (its copies plus a count) or the row
     // counts of the levels; the non-trainable weights (two numbers per copy) bound the former.
-    const capacity = 64 + (this.layout.size - this.layout.trainableSize);
-    this.collective = createCollectiveBuffer(threads, capacity);
+    this.capacity = 64 + (this.layout.size - this.layout.trainableSize);
+    this.collective = createCollectiveBuffer(threads, this.capacity);
     const entry = fileURLToPath(new URL("./replica-worker-entry.mjs", import.meta.url));
     const module = new URL(
       `./replica-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
@@ -199,7 +200,7 @@ export class ReplicaPool {
             layout: pool.layout,
             rank,
             maxReplicas: threads,
-            capacity: 64 + (pool.layout.size - pool.layout.trainableSize),
+            capacity: pool.capacity,
             weights: pool.weights.buffer as SharedArrayBuffer,
             gradients: pool.gradients.buffer as SharedArrayBuffer,
             collective: pool.collective,
@@ -368,9 +369,15 @@ export class ReplicaPool {
   private send(slot: Slot, message: ToReplica): Promise<FromReplica> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise<FromReplica>((resolve, reject) => {
+      try {
+        slot.worker.postMessage(message);
+      } catch (error) {
+        // E.g. a sample that cannot be copied to a worker (a DataCloneError).
+        reject(new ReplicaPoolError(`cannot send work to a replica: ${(error as Error).message}`));
+        return;
+      }
       slot.job = { resolve, reject };
       slot.worker.ref();
-      slot.worker.postMessage(message);
     });
   }
 
