@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FieldType, testing } from "@gemcnn/gauge";
-import { bunny, icosphere, MeshGeometry, torus } from "@gemcnn/geometry";
+import { bunny, icosphere, MeshGeometry, moveMesh, randomRigidMotion, torus } from "@gemcnn/geometry";
 import { readMeshSync } from "@gemcnn/geometry/node";
 import {
   applyToMeshes,
@@ -30,10 +30,8 @@ import {
   type MeshBatch,
   type MeshBatchMap,
   meshOptionsOf,
-  moveMesh,
   NormNonlinearity,
   RegularNonlinearity,
-  randomRigidMotion,
 } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -238,8 +236,7 @@ describe("gauge-invariance suite (float32, wasm)", () => {
     it("features computed from the moved mesh (curvature, areas) give the same logits; raw coordinates do not", () => {
       const model = buildGemClassifier({ ...CLASSIFIER, inputType: "3x0" });
       randomizeWeights(model, 9);
-      const { rotation, translation } = randomRigidMotion(10);
-      const moved = moveMesh(geometry(), rotation, translation);
+      const moved = moveMesh(geometry(), randomRigidMotion(10));
       const logits = (g: MeshGeometry, features: Float32Array) =>
         applyToMeshes(model, batchForModel(model, [g]), [features]).dataSync();
       const invariant = (g: MeshGeometry) =>

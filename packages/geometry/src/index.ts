@@ -35,6 +35,12 @@ export {
   type NeighbourhoodSpec,
   precomputeNeighbourhoodGeometry,
 } from "./geometry/precompute.js";
+export {
+  applyRigidMotion,
+  moveMesh,
+  type RigidMotion,
+  randomRigidMotion,
+} from "./geometry/rigid-motion.js";
 export { rotationFromQuaternion } from "./geometry/rotation.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
 export { type MeshFormat, meshFormatOf, parseMesh, serializeMesh } from "./io/formats.js";

@@ -89,8 +89,6 @@ export {
   type MeshBatchMap,
   type MeshMapCheckOptions,
   type ModelInvarianceReport,
-  moveMesh,
-  randomRigidMotion,
 } from "./models/invariance.js";
 export { loadModel, MODEL_JSON, ModelIOError, saveModel, WEIGHTS_BIN } from "./models/io.js";
 export {

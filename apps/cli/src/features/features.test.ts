@@ -1,8 +1,10 @@
 import {
+  applyRigidMotion,
   icosphere,
   MeshGeometry,
   mulberry32,
   randomGauge,
+  randomRigidMotion,
   rotateFrames,
   type TriangleMeshData,
 } from "@gemcnn/geometry";
@@ -15,7 +17,6 @@ import {
   type PreparedMesh,
   prepareMesh,
 } from "./features.js";
-import { randomRigidMotion, transformPositions } from "./testing.js";
 
 /** An irregular, asymmetric closed surface: a randomly triangulated sphere with two bumps. */
 function lumpyMesh(seed: number, vertices = 150): TriangleMeshData {
@@ -85,7 +86,7 @@ describe("input features", () => {
       [3, 0.002],
     ]) {
       const moved = {
-        positions: transformPositions(mesh.positions, randomRigidMotion(seed, scale)),
+        positions: applyRigidMotion(mesh.positions, randomRigidMotion(seed), scale),
         triangles: mesh.triangles,
       };
       const again = computeFeatures(prepareMesh(moved), options);

@@ -1,8 +1,7 @@
-import { icosphere } from "@gemcnn/geometry";
+import { applyRigidMotion, icosphere, randomRigidMotion } from "@gemcnn/geometry";
 import { describe, expect, it } from "vitest";
 import { FeatureSizeError, heatKernelSignature, laplacianEigenpairs } from "./heat-kernel.js";
 import { applyStiffness, cotanLaplacian, scaledStiffnessDense } from "./laplacian.js";
-import { randomRigidMotion, transformPositions } from "./testing.js";
 
 describe("cotanLaplacian", () => {
   const sphere = icosphere(2);
@@ -70,7 +69,7 @@ describe("laplacianEigenpairs and heatKernelSignature", () => {
       expect(mean / area).toBeCloseTo(1, 12);
     }
     const moved = {
-      positions: transformPositions(sphere.positions, randomRigidMotion(7)),
+      positions: applyRigidMotion(sphere.positions, randomRigidMotion(7)),
       triangles: sphere.triangles,
     };
     const lapMoved = cotanLaplacian(moved);

@@ -1,9 +1,10 @@
 import { FieldType, testing } from "@gemcnn/gauge";
 import {
-  MeshGeometry,
+  type MeshGeometry,
+  moveMesh,
   randomGauge,
+  randomRigidMotion,
   rotateFrames,
-  rotationFromQuaternion,
   tangentFrames,
 } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
@@ -98,38 +99,6 @@ export function checkMeshMapGaugeEquivariance(map: MeshBatchMap, options: MeshMa
   };
 }
 
-/** A seeded random rotation (uniform, from a normalised Gaussian quaternion) and translation. */
-export function randomRigidMotion(seed: number): { rotation: Float64Array; translation: Float64Array } {
-  const random = new testing.SeededRandom(seed);
-  const [w, x, y, z] = [random.gaussian(), random.gaussian(), random.gaussian(), random.gaussian()];
-  const rotation = rotationFromQuaternion(w, x, y, z);
-  const translation = Float64Array.of(random.gaussian(0, 3), random.gaussian(0, 3), random.gaussian(0, 3));
-  return { rotation, translation };
-}
-
-/** The mesh moved by `p ↦ R p + t` (row-major `R`), same connectivity. */
-export function moveMesh(
-  geometry: MeshGeometry,
-  rotation: Float64Array,
-  translation: Float64Array,
-): MeshGeometry {
-  const p = geometry.positions;
-  const moved = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i += 3) {
-    for (let r = 0; r < 3; r++) {
-      moved[i + r] =
-        rotation[3 * r] * p[i] +
-        rotation[3 * r + 1] * p[i + 1] +
-        rotation[3 * r + 2] * p[i + 2] +
-        translation[r];
-    }
-  }
-  return MeshGeometry.fromData(
-    { positions: moved, triangles: geometry.mesh.triangles },
-    { source: geometry.source },
-  );
-}
-
 /**
  * Invariance of a multiscale map under a random rigid motion of the mesh (rotation and
  * translation, everything recomputed from the moved positions): the frames move with the mesh, so
@@ -141,8 +110,7 @@ export function checkMeshMapRigidMotionInvariance(
 ): CheckResult {
   const { geometry, inType } = options;
   const seed = options.seed ?? 1;
-  const { rotation, translation } = randomRigidMotion(seed);
-  const moved = moveMesh(geometry, rotation, translation);
+  const moved = moveMesh(geometry, randomRigidMotion(seed));
   const x = testing.randomField(inType, geometry.mesh.nVertices, seed + 1, "float32") as Float32Array;
   const hierarchy = buildMeshHierarchy(geometry, { ...options.meshOptions });
   outputRows(options, hierarchy);
