@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FieldType, testing } from "@gemcnn/gauge";
+import { EquivarianceError, FieldType, relativeError, SeededRandom } from "@gemcnn/gauge";
 import { bunny, icosphere, MeshGeometry, moveMesh, randomRigidMotion, torus } from "@gemcnn/geometry";
 import { readMeshSync } from "@gemcnn/geometry/node";
 import {
@@ -93,7 +93,7 @@ const CONVS = [
 function randomConv(inType: FieldType, outType: FieldType, seed: number, sum = false): GraphFieldMap {
   const spec = { inType, outType, rings: 2, aggregation: sum ? ("sum" as const) : ("mean" as const) };
   const { nWeights, nBias } = gemConvBases(spec);
-  const random = new testing.SeededRandom(seed);
+  const random = new SeededRandom(seed);
   const weights = tf.tensor1d(random.gaussianArray(nWeights, "float32") as Float32Array);
   const bias = tf.tensor1d(Float32Array.from({ length: nBias }, () => random.gaussian(0, 1) + 0.5));
   return (x, graph) => gemConv(x, graph, weights, bias, spec);
@@ -101,7 +101,7 @@ function randomConv(inType: FieldType, outType: FieldType, seed: number, sum = f
 
 /** Random non-zero values for every weight of a model (positive scales and variances). */
 function randomizeWeights(model: tf.LayersModel, seed: number): void {
-  const random = new testing.SeededRandom(seed);
+  const random = new SeededRandom(seed);
   model.setWeights(
     model.weights.map((w) => {
       const name = w.originalName;
@@ -170,7 +170,7 @@ describe("gauge-invariance suite (float32, wasm)", () => {
         const type = FieldType.parse("3x0+3x1+2x2+1x3");
         const norm = new NormNonlinearity({ fieldType: type, activation: "relu" });
         norm.build([null, type.dim]);
-        const random = new testing.SeededRandom(3);
+        const random = new SeededRandom(3);
         norm.setWeights([tf.tensor1d(Float32Array.from({ length: 9 }, () => random.uniform(-0.8, 0.3)))]);
         const gated = new GatedNonlinearity({ fieldType: type });
         const withGates = FieldType.directSum(type, FieldType.scalars(type.nonScalarCount));
@@ -224,7 +224,7 @@ describe("gauge-invariance suite (float32, wasm)", () => {
           const [a, b] = [1, 2].map((seed) =>
             applyToMeshes(model, batch, tf.randomNormal([n, 2], 0, 1, "float32", seed)).dataSync(),
           );
-          expect(testing.relativeError(a, b)).toBeGreaterThan(1e-3);
+          expect(relativeError(a, b)).toBeGreaterThan(1e-3);
         }
       });
     });
@@ -241,15 +241,12 @@ describe("gauge-invariance suite (float32, wasm)", () => {
         applyToMeshes(model, batchForModel(model, [g]), [features]).dataSync();
       const invariant = (g: MeshGeometry) =>
         invariantVertexFeatures(g, ["ones", "angle-defect", "relative-area"]);
-      const error = testing.relativeError(
-        logits(moved, invariant(moved)),
-        logits(geometry(), invariant(geometry())),
-      );
+      const error = relativeError(logits(moved, invariant(moved)), logits(geometry(), invariant(geometry())));
       expect(error).toBeLessThan(GAUGE_EQUIVARIANCE_TOLERANCE);
       record(MESHES[3][0], "classifier on recomputed features: rigid motion", error);
       // Negative control: coordinates as input features move with the mesh.
       const coordinates = (g: MeshGeometry) => Float32Array.from(g.positions);
-      const broken = testing.relativeError(
+      const broken = relativeError(
         logits(moved, coordinates(moved)),
         logits(geometry(), coordinates(geometry())),
       );
@@ -336,7 +333,7 @@ describe("gauge-invariance suite (float32, wasm)", () => {
       it(`on the ${name}`, () => {
         for (const [control, map] of controls) {
           const options = { geometry: geometry(), inType, outType, seed: 31, label: `${name}: ${control}` };
-          expect(() => assertGaugeEquivariant(map, options), control).toThrow(testing.EquivarianceError);
+          expect(() => assertGaugeEquivariant(map, options), control).toThrow(EquivarianceError);
           expect(checkGaugeEquivariance(map, options).relativeError, control).toBeGreaterThan(1e-2);
         }
       });

@@ -12,6 +12,13 @@ export {
 } from "./backend.js";
 export { type GemConvBases, GemConvError, type GemConvSpec, gemConv, gemConvBases } from "./conv.js";
 export {
+  assertGaugeEquivariant,
+  checkGaugeEquivariance,
+  GAUGE_EQUIVARIANCE_TOLERANCE,
+  type GaugeEquivarianceOptions,
+  type GraphFieldMap,
+} from "./equivariance.js";
+export {
   buildConvGraph,
   type ConvGraph,
   ConvGraphError,
@@ -127,10 +134,3 @@ export {
   MultiscaleError,
 } from "./multiscale/sampling.js";
 export { gemConvReference } from "./reference.js";
-export {
-  assertGaugeEquivariant,
-  checkGaugeEquivariance,
-  GAUGE_EQUIVARIANCE_TOLERANCE,
-  type GaugeEquivarianceOptions,
-  type GraphFieldMap,
-} from "./testing.js";

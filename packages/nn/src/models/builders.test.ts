@@ -1,4 +1,4 @@
-import { testing } from "@gemcnn/gauge";
+import { relativeError } from "@gemcnn/gauge";
 import { bumpySphere, icosphere, MeshGeometry, torus } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -86,9 +86,9 @@ describe("buildGemClassifier", () => {
     const alone = geometries.map((g, i) =>
       Array.from(applyToMeshes(model, batchForModel(model, [g]), [features[i]]).dataSync()),
     );
-    expect(testing.relativeError(together.dataSync(), alone.flat())).toBeLessThan(1e-5);
+    expect(relativeError(together.dataSync(), alone.flat())).toBeLessThan(1e-5);
     // Different meshes get different logits.
-    expect(testing.relativeError(alone[0], alone[1])).toBeGreaterThan(1e-3);
+    expect(relativeError(alone[0], alone[1])).toBeGreaterThan(1e-3);
   });
 
   it("learns: a few Adam steps on a batch lower the cross-entropy", () => {

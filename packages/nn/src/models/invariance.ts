@@ -1,4 +1,4 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { EquivarianceError, FieldType, randomField, relativeError } from "@gemcnn/gauge";
 import {
   type MeshGeometry,
   moveMesh,
@@ -8,13 +8,13 @@ import {
   tangentFrames,
 } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
+import { GAUGE_EQUIVARIANCE_TOLERANCE } from "../equivariance.js";
 import { batchMeshes, type MeshBatch } from "../multiscale/batch.js";
 import {
   buildMeshHierarchy,
   type MeshHierarchy,
   type MeshHierarchyOptions,
 } from "../multiscale/hierarchy.js";
-import { GAUGE_EQUIVARIANCE_TOLERANCE } from "../testing.js";
 import { gemModelInfo, ModelConfigError } from "./builders.js";
 import { applyToMeshes } from "./run.js";
 
@@ -82,7 +82,7 @@ export function checkMeshMapGaugeEquivariance(map: MeshBatchMap, options: MeshMa
   const phi = randomGauge(nVertices, seed);
   const hierarchy = buildMeshHierarchy(geometry, { ...options.meshOptions, frames });
   const turned = buildMeshHierarchy(geometry, { ...options.meshOptions, frames: rotateFrames(frames, phi) });
-  const x = testing.randomField(inType, nVertices, seed + 1, "float32") as Float32Array;
+  const x = randomField(inType, nVertices, seed + 1, "float32") as Float32Array;
   const output = run(map, x, hierarchy, inType.dim);
   const rows = outputRows(options, hierarchy);
   const expected =
@@ -94,7 +94,7 @@ export function checkMeshMapGaugeEquivariance(map: MeshBatchMap, options: MeshMa
         );
   const actual = run(map, inType.changeGauge(x, phi), turned, inType.dim);
   return {
-    relativeError: testing.relativeError(actual, expected),
+    relativeError: relativeError(actual, expected),
     tolerance: options.tolerance ?? GAUGE_EQUIVARIANCE_TOLERANCE,
   };
 }
@@ -111,20 +111,20 @@ export function checkMeshMapRigidMotionInvariance(
   const { geometry, inType } = options;
   const seed = options.seed ?? 1;
   const moved = moveMesh(geometry, randomRigidMotion(seed));
-  const x = testing.randomField(inType, geometry.mesh.nVertices, seed + 1, "float32") as Float32Array;
+  const x = randomField(inType, geometry.mesh.nVertices, seed + 1, "float32") as Float32Array;
   const hierarchy = buildMeshHierarchy(geometry, { ...options.meshOptions });
   outputRows(options, hierarchy);
   const expected = run(map, x, hierarchy, inType.dim);
   const actual = run(map, x, buildMeshHierarchy(moved, { ...options.meshOptions }), inType.dim);
   return {
-    relativeError: testing.relativeError(actual, expected),
+    relativeError: relativeError(actual, expected),
     tolerance: options.tolerance ?? GAUGE_EQUIVARIANCE_TOLERANCE,
   };
 }
 
 function assertWithin(result: CheckResult, label: string): number {
   if (!(result.relativeError <= result.tolerance)) {
-    throw new testing.EquivarianceError(label, result.relativeError, result.tolerance);
+    throw new EquivarianceError(label, result.relativeError, result.tolerance);
   }
   return result.relativeError;
 }

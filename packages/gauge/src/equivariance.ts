@@ -1,10 +1,11 @@
 import { GaugeArgumentError } from "./errors.js";
 import type { FieldType, FloatArray } from "./field-type.js";
+import { randomGaugeAngles, SeededRandom } from "./random.js";
 
 /**
- * Helpers for equivariance tests, shipped with the package so that other packages (and users'
- * own layers) check gauge equivariance the same way: a seeded PRNG, random gauges and fields,
- * relative errors and assertions with tolerances that depend on the float type.
+ * Equivariance checks, shipped with the package so that other packages (and users' own layers)
+ * check gauge equivariance the same way: relative errors and assertions with tolerances that
+ * depend on the float type, on the random gauges and fields of `random.ts`.
  */
 
 /** The float types a field can be computed in. */
@@ -27,80 +28,6 @@ export const EQUIVARIANCE_TOLERANCE: Readonly<Record<FloatDtype, number>> = Obje
 /** The dtype of a float array. */
 export function dtypeOf(array: FloatArray): FloatDtype {
   return array instanceof Float32Array ? "float32" : "float64";
-}
-
-/**
- * mulberry32: a small, fast 32-bit PRNG, good enough for test data (not for cryptography).
- * Returns a function giving uniform numbers in `[0, 1)`; equal seeds give equal sequences.
- */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seeded source of uniform and Gaussian numbers built on `mulberry32`. */
-export class SeededRandom {
-  private readonly next: () => number;
-
-  constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new GaugeArgumentError("seed", `must be a finite number, got ${seed}`);
-    this.next = mulberry32(seed);
-  }
-
-  /** Uniform in `[low, high)`. */
-  uniform(low = 0, high = 1): number {
-    return low + (high - low) * this.next();
-  }
-
-  /** Uniform integer in `[0, n)`. */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  /** Normal with the given mean and standard deviation (Box–Muller). */
-  gaussian(mean = 0, std = 1): number {
-    const u = 1 - this.next(); // in (0, 1], so the logarithm is finite
-    const v = this.next();
-    return mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-
-  /** Uniform angle in `[−π, π)`. */
-  angle(): number {
-    return this.uniform(-Math.PI, Math.PI);
-  }
-
-  /** `n` standard normal numbers, in a `Float64Array` or (rounded) `Float32Array`. */
-  gaussianArray(n: number, dtype: FloatDtype = "float64"): FloatArray {
-    const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.gaussian();
-    return out;
-  }
-}
-
-function rngFrom(seedOrRandom: number | SeededRandom): SeededRandom {
-  return typeof seedOrRandom === "number" ? new SeededRandom(seedOrRandom) : seedOrRandom;
-}
-
-/** A random gauge change: one angle per vertex, uniform in `[−π, π)`. */
-export function randomGaugeAngles(nVertices: number, seedOrRandom: number | SeededRandom): Float64Array {
-  const rng = rngFrom(seedOrRandom);
-  return Float64Array.from({ length: nVertices }, () => rng.angle());
-}
-
-/** A packed `[nVertices × type.dim]` field with standard normal coefficients. */
-export function randomField(
-  type: FieldType,
-  nVertices: number,
-  seedOrRandom: number | SeededRandom,
-  dtype: FloatDtype = "float64",
-): FloatArray {
-  return rngFrom(seedOrRandom).gaussianArray(nVertices * type.dim, dtype);
 }
 
 /**

@@ -1,46 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { FieldType } from "./field-type.js";
 import {
   assertFieldMapEquivariant,
   assertRelativelyClose,
   EQUIVARIANCE_TOLERANCE,
   EquivarianceError,
   type FieldMap,
-  mulberry32,
-  randomField,
-  randomGaugeAngles,
   relativeError,
-  SeededRandom,
-} from "./testing.js";
-
-describe("seeded randomness", () => {
-  test("mulberry32 is deterministic and uniform in [0, 1)", () => {
-    const a = mulberry32(42);
-    const b = mulberry32(42);
-    const values = Array.from({ length: 10000 }, () => a());
-    expect(values.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => b()));
-    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...values)).toBeLessThan(1);
-    expect(values.reduce((s, x) => s + x) / values.length).toBeCloseTo(0.5, 1);
-    expect(mulberry32(43)()).not.toBe(mulberry32(42)());
-  });
-
-  test("Gaussian samples have mean 0 and variance 1", () => {
-    const rng = new SeededRandom(7);
-    const xs = Array.from({ length: 20000 }, () => rng.gaussian());
-    const mean = xs.reduce((s, x) => s + x) / xs.length;
-    const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
-    expect(Math.abs(mean)).toBeLessThan(0.03);
-    expect(Math.abs(variance - 1)).toBeLessThan(0.05);
-  });
-
-  test("random gauges and fields have the right shapes, ranges and types", () => {
-    const angles = randomGaugeAngles(500, 1);
-    expect(angles.every((a) => a >= -Math.PI && a < Math.PI)).toBe(true);
-    expect(randomField(FieldType.parse("2x0+1x1"), 10, 2, "float32")).toBeInstanceOf(Float32Array);
-    expect(randomField(FieldType.parse("2x0+1x1"), 10, 2).length).toBe(40);
-  });
-});
+} from "./equivariance.js";
+import { FieldType } from "./field-type.js";
 
 describe("errors and assertions", () => {
   test("relativeError is ‖a − b‖ / ‖b‖, absolute when b = 0, NaN-propagating", () => {

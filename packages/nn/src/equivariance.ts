@@ -1,4 +1,4 @@
-import { type FieldType, testing } from "@gemcnn/gauge";
+import { EquivarianceError, type FieldType, randomField, relativeError } from "@gemcnn/gauge";
 import { type MeshGeometry, randomGauge, rotateFrames, tangentFrames } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { buildConvGraph, type ConvGraph, type ConvGraphOptions } from "./graph.js";
@@ -49,7 +49,7 @@ export function checkGaugeEquivariance(
     ...options.graphOptions,
     frames: rotateFrames(frames, phi),
   });
-  const x = testing.randomField(inType, nVertices, seed + 1, "float32") as Float32Array;
+  const x = randomField(inType, nVertices, seed + 1, "float32") as Float32Array;
   const apply = (field: Float32Array, g: ConvGraph) =>
     tf.tidy(() => map(tf.tensor2d(field, [nVertices, inType.dim]), g).dataSync() as Float32Array);
   const output = apply(x, graph);
@@ -61,7 +61,7 @@ export function checkGaugeEquivariance(
   const expected = outType.changeGauge(Float64Array.from(output), phi);
   const actual = apply(inType.changeGauge(x, phi), turnedGraph);
   return {
-    relativeError: testing.relativeError(actual, expected),
+    relativeError: relativeError(actual, expected),
     tolerance: options.tolerance ?? GAUGE_EQUIVARIANCE_TOLERANCE,
   };
 }
@@ -73,7 +73,7 @@ export function checkGaugeEquivariance(
 export function assertGaugeEquivariant(map: GraphFieldMap, options: GaugeEquivarianceOptions): number {
   const { relativeError, tolerance } = checkGaugeEquivariance(map, options);
   if (!(relativeError <= tolerance)) {
-    throw new testing.EquivarianceError(
+    throw new EquivarianceError(
       options.label ?? `"${options.inType}" → "${options.outType}" is not gauge equivariant`,
       relativeError,
       tolerance,
