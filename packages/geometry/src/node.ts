@@ -2,4 +2,4 @@
  * File-system helpers of the geometry package (Node only). The main entry `@gemcnn/geometry` stays
  * free of `node:` imports so that it bundles for the browser.
  */
-export { readMesh, readMeshSync, writeFileAtomic, writeMeshFile } from "./io/files.js";
+export { readMesh, readMeshSync, siblingTemporaryPath, writeFileAtomic, writeMeshFile } from "./io/files.js";

@@ -1,4 +1,5 @@
 import { join, relative, resolve } from "node:path";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
 import {
   booleanOption,
   type CliIO,
@@ -12,7 +13,6 @@ import {
   stringOption,
 } from "../cli/command.js";
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
-import { writeFileAtomic } from "../io/atomic.js";
 import {
   DEFAULT_GEM_ARCHITECTURE,
   formatBlocks,

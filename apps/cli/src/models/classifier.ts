@@ -1,7 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
 import { CliError } from "../cli/errors.js";
-import { writeFileAtomic } from "../io/atomic.js";
 import type { PreprocessedMesh, PreprocessOptions } from "../preprocess/pipeline.js";
 import type { TrainableModel } from "../train/loop.js";
 import type { GemArchitecture } from "./architecture.js";

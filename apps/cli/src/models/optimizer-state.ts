@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
 import * as tf from "@tensorflow/tfjs";
-import { writeFileAtomic } from "../io/atomic.js";
 import { decodeRecord, encodeRecord, type RecordArray } from "../preprocess/record.js";
 
 /**

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { siblingTemporaryPath, writeFileAtomic } from "../io/atomic.js";
+import { siblingTemporaryPath, writeFileAtomic } from "@gemcnn/geometry/node";
 
 /** Where a run stands when a checkpoint is taken. */
 export interface CheckpointState {

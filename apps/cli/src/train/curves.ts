@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
 import type { EpochMetrics } from "./metrics.js";
 
 export interface Series {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
 
 /** Figures of one epoch; `epoch` counts from 1, accuracies are fractions in [0, 1], times seconds. */
 export interface EpochMetrics {

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
 import { CliError, UsageError } from "../cli/errors.js";
-import { writeFileAtomic } from "../io/atomic.js";
 import { canonicalJson } from "../preprocess/cache.js";
 import { CheckpointStore } from "./checkpoints.js";
 import { MetricsLog } from "./metrics.js";

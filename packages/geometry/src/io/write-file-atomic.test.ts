@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { writeFileAtomic } from "./atomic.js";
+import { siblingTemporaryPath, writeFileAtomic } from "./files.js";
 
 describe("writeFileAtomic", () => {
   let dir: string;
@@ -27,5 +27,13 @@ describe("writeFileAtomic", () => {
     // A directory in the way of the rename target's parent makes the write fail.
     await expect(writeFileAtomic(join(path, "child"), "new")).rejects.toThrow();
     expect(await readFile(path, "utf8")).toBe("old");
+  });
+
+  it("names temporary files beside the target, hidden and unique", () => {
+    const a = siblingTemporaryPath(join(dir, "x", "model"));
+    const b = siblingTemporaryPath(join(dir, "x", "model"));
+    expect(a).not.toBe(b);
+    expect(a.startsWith(join(dir, "x", ".model."))).toBe(true);
+    expect(a.endsWith(".tmp")).toBe(true);
   });
 });
