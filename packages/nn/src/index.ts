@@ -86,6 +86,7 @@ export {
   ModelConfigError,
   meshOptionsOf,
 } from "./models/builders.js";
+export { MODEL_JSON, WEIGHTS_BIN } from "./models/file-names.js";
 export {
   assertMeshMapGaugeEquivariant,
   assertMeshMapRigidMotionInvariant,
@@ -97,7 +98,7 @@ export {
   type MeshMapCheckOptions,
   type ModelInvarianceReport,
 } from "./models/invariance.js";
-export { loadModel, MODEL_JSON, ModelIOError, saveModel, WEIGHTS_BIN } from "./models/io.js";
+export { loadModel, ModelIOError, saveModel } from "./models/io.js";
 export {
   applyToMeshes,
   batchForModel,

@@ -8,7 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { buildGemClassifier, gemModelInfo } from "./builders.js";
-import { loadModel, MODEL_JSON, ModelIOError, saveModel, WEIGHTS_BIN } from "./io.js";
+import { MODEL_JSON, WEIGHTS_BIN } from "./file-names.js";
+import { loadModel, ModelIOError, saveModel } from "./io.js";
 import { applyToMeshes, batchForModel, invariantVertexFeatures } from "./run.js";
 
 const geometry = MeshGeometry.fromData(bumpySphere({ level: 2 }));
