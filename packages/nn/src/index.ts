@@ -70,8 +70,8 @@ export {
   vertexInvariants,
 } from "./layers/pooling.js";
 export {
-  NONLINEARITY_KINDS,
-  type NonlinearityKind,
+  BLOCK_NONLINEARITIES,
+  type BlockNonlinearity,
   ResidualBlock,
   type ResidualBlockArgs,
 } from "./layers/residual-block.js";

@@ -1,5 +1,5 @@
 import { FieldType } from "@gemcnn/gauge";
-import type { GemBlockConfig, GemModelConfig, NonlinearityKind } from "@gemcnn/nn";
+import type { BlockNonlinearity, GemBlockConfig, GemModelConfig } from "@gemcnn/nn";
 import type { InputNormalization } from "./input-normalization.js";
 
 // The GEM-CNN's shape as the command line sets it. Kept apart from gem-classifier.ts, which loads
@@ -9,7 +9,7 @@ import type { InputNormalization } from "./input-normalization.js";
 export interface GemArchitecture {
   /** Residual blocks in order; `pool: true` pools to the next coarser level first. */
   readonly blocks: readonly GemBlockConfig[];
-  readonly nonlinearity: NonlinearityKind;
+  readonly nonlinearity: BlockNonlinearity;
   /** Widths of the hidden dense layers after the invariant pooling. */
   readonly head: readonly number[];
   /** Dropout rate before each dense layer of the head. */
@@ -55,8 +55,8 @@ export function formatBlocks(blocks: readonly GemBlockConfig[]): string {
   return blocks.map((b) => `${b.pool ? "pool:" : ""}${b.fieldType}`).join(",");
 }
 
-/** The nonlinearities of nn's residual blocks (nn's `NONLINEARITY_KINDS`, repeated so that this module needs no tfjs). */
-export const NONLINEARITY_CHOICES: readonly NonlinearityKind[] = ["gated", "norm", "regular"];
+/** The nonlinearities of nn's residual blocks (nn's `BLOCK_NONLINEARITIES`, repeated so that this module needs no tfjs). */
+export const NONLINEARITY_CHOICES: readonly BlockNonlinearity[] = ["gated", "norm", "regular"];
 
 /** The nn package's model configuration for an architecture, input and class count. */
 export function gemModelConfig(

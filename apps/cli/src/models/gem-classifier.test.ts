@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomGauge } from "@gemcnn/geometry";
-import { loadModel } from "@gemcnn/nn";
+import { BLOCK_NONLINEARITIES, loadModel } from "@gemcnn/nn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FEATURE_OPTIONS } from "../features/features.js";
 import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "../preprocess/pipeline.js";
@@ -12,7 +12,7 @@ import { CheckpointStore } from "../train/checkpoints.js";
 import { InterruptRequest } from "../train/interrupt.js";
 import { runTrainingLoop } from "../train/loop.js";
 import { MetricsLog } from "../train/metrics.js";
-import { type GemArchitecture, parseBlocks } from "./architecture.js";
+import { type GemArchitecture, NONLINEARITY_CHOICES, parseBlocks } from "./architecture.js";
 import { relativeChange } from "./gem-check.js";
 import { GemCnnClassifier } from "./gem-classifier.js";
 import { fitInputNormalization } from "./input-normalization.js";
@@ -24,6 +24,10 @@ const OPTIONS: PreprocessOptions = {
   repair: true,
   largestComponentOnly: true,
 };
+it("offers nn's block nonlinearities, which it repeats to stay free of tfjs", () => {
+  expect(NONLINEARITY_CHOICES).toEqual(BLOCK_NONLINEARITIES);
+});
+
 const ARCHITECTURE: GemArchitecture = {
   blocks: parseBlocks("4x0+2x1+2x2,pool:6x0+2x1+2x2"),
   nonlinearity: "gated",

@@ -16,15 +16,20 @@ import {
 } from "./nonlinearities.js";
 import { FieldDropout, FieldNormalization } from "./normalization.js";
 
-/** The nonlinearities a block can use: exactly equivariant `norm` and `gated`, approximately equivariant `regular`. */
-export const NONLINEARITY_KINDS = ["gated", "norm", "regular"] as const;
-export type NonlinearityKind = (typeof NONLINEARITY_KINDS)[number];
+/**
+ * The nonlinearities a residual block can use: exactly equivariant `norm` and `gated`,
+ * approximately equivariant `regular`. A subset of the gauge package's `NonlinearityKind` (what a
+ * field type may support), which also has `pointwise`, legal on scalars only and so no choice
+ * for a block with non-scalar fields.
+ */
+export const BLOCK_NONLINEARITIES = ["gated", "norm", "regular"] as const;
+export type BlockNonlinearity = (typeof BLOCK_NONLINEARITIES)[number];
 
 export interface ResidualBlockArgs extends LayerArgs {
   inType: string | FieldType;
   outType: string | FieldType;
   /** Default `"gated"`. On a type without non-scalar copies, `gated` is the activation of the scalars. */
-  nonlinearity?: NonlinearityKind;
+  nonlinearity?: BlockNonlinearity;
   /** The scalar function (norm: of `‖x‖ + b`; gated: of the scalars; regular: of the samples); default relu. */
   activation?: ActivationName;
   /** Samples of the regular nonlinearity (default `8L + 1`). */
@@ -56,7 +61,7 @@ export class ResidualBlock extends tf.layers.Layer {
   static className = "ResidualBlock";
   readonly inType: FieldType;
   readonly outType: FieldType;
-  readonly nonlinearity: NonlinearityKind;
+  readonly nonlinearity: BlockNonlinearity;
   readonly activationName: ActivationName;
   readonly samples: number | undefined;
   readonly level: number;
@@ -79,9 +84,9 @@ export class ResidualBlock extends tf.layers.Layer {
     this.inType = fieldTypeArgument(args?.inType, `${layer}: inType`, FieldLayerError);
     this.outType = fieldTypeArgument(args.outType, `${layer}: outType`, FieldLayerError);
     this.nonlinearity = args.nonlinearity ?? "gated";
-    if (!NONLINEARITY_KINDS.includes(this.nonlinearity)) {
+    if (!BLOCK_NONLINEARITIES.includes(this.nonlinearity)) {
       throw new FieldLayerError(
-        `${layer}: nonlinearity must be one of ${NONLINEARITY_KINDS.join(", ")}, got ${JSON.stringify(args.nonlinearity)}`,
+        `${layer}: nonlinearity must be one of ${BLOCK_NONLINEARITIES.join(", ")}, got ${JSON.stringify(args.nonlinearity)}`,
       );
     }
     this.activationName = args.activation ?? "relu";

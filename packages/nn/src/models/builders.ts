@@ -6,7 +6,7 @@ import { FieldLinear } from "../layers/field-linear.js";
 import { GemConv } from "../layers/gem-conv.js";
 import { type ActivationName, activationChoices, isActivation } from "../layers/nonlinearities.js";
 import { InvariantPooling, TransportPooling, TransportUnpooling } from "../layers/pooling.js";
-import { NONLINEARITY_KINDS, type NonlinearityKind, ResidualBlock } from "../layers/residual-block.js";
+import { BLOCK_NONLINEARITIES, type BlockNonlinearity, ResidualBlock } from "../layers/residual-block.js";
 import type { MeshHierarchyOptions } from "../multiscale/hierarchy.js";
 
 /** A bad model configuration; the message names the field and the problem. */
@@ -43,7 +43,7 @@ export interface GemModelConfig {
   /** Number of classes (logits per mesh for a classifier, per vertex for a segmenter). */
   readonly classes: number;
   /** Default `"gated"`. */
-  readonly nonlinearity?: NonlinearityKind;
+  readonly nonlinearity?: BlockNonlinearity;
   /** Default `"relu"`. */
   readonly activation?: ActivationName;
   /** Samples of the regular nonlinearity. */
@@ -111,8 +111,10 @@ function check(config: GemModelConfig, builder: string): CheckedConfig {
   if (!Number.isSafeInteger(config.classes) || config.classes < 1)
     fail(`classes must be a positive integer, got ${config.classes}`);
   const nonlinearity = config.nonlinearity ?? "gated";
-  if (!NONLINEARITY_KINDS.includes(nonlinearity))
-    fail(`nonlinearity must be one of ${NONLINEARITY_KINDS.join(", ")}, got ${JSON.stringify(nonlinearity)}`);
+  if (!BLOCK_NONLINEARITIES.includes(nonlinearity))
+    fail(
+      `nonlinearity must be one of ${BLOCK_NONLINEARITIES.join(", ")}, got ${JSON.stringify(nonlinearity)}`,
+    );
   if (config.activation !== undefined && !isActivation(config.activation))
     fail(`activation must be ${activationChoices()}, got ${JSON.stringify(config.activation)}`);
   const rings = config.rings ?? 2;
