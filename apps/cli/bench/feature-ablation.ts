@@ -4,11 +4,11 @@
 //     [--split a.json --split b.json …] [--synthetic] [--epochs 150] [--seeds 3]
 // Features are preprocessed once with every group (cached), then columns are selected per run.
 import { parseArgs } from "node:util";
+import type { PreprocessedMesh } from "@gemcnn/features";
 import { captureIO } from "../src/cli/testing.js";
 import { datasetFromArgs, preprocessDataset, preprocessingFromArgs } from "../src/commands/shared.js";
 import { LinearProbe } from "../src/models/linear-probe.js";
 import { fieldOrders, pooledStatistics } from "../src/models/pooled-statistics.js";
-import type { PreprocessedMesh } from "../src/preprocess/pipeline.js";
 import { epochOrder } from "../src/train/loop.js";
 import { DEFAULT_SCHEDULE, learningRateAt } from "../src/train/schedule.js";
 

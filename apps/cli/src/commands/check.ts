@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
 import { MeshGeometry, mulberry32, randomGauge, type TriangleMeshData } from "@gemcnn/geometry";
 import { booleanOption, type Command, integerOption } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
 import { describeFsError } from "../data/dataset.js";
 import { loadMeshFile } from "../data/load.js";
 import { loadClassifier, readModelSpec } from "../models/classifier.js";
-import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "../preprocess/pipeline.js";
 import { randomRotationMatrix, rotateMesh } from "../preprocess/run.js";
 
 /**

@@ -1,5 +1,12 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
+import {
+  DEFAULT_FEATURE_OPTIONS,
+  DEFAULT_HKS_MAX_VERTICES,
+  FEATURE_KINDS,
+  type FeatureKind,
+} from "@gemcnn/features";
 import {
   booleanOption,
   type CliIO,
@@ -12,10 +19,7 @@ import {
 import { UsageError } from "../cli/errors.js";
 import { type Dataset, openDataset } from "../data/dataset.js";
 import { fileSources } from "../data/sources.js";
-import { DEFAULT_FEATURE_OPTIONS, FEATURE_KINDS, type FeatureKind } from "../features/features.js";
-import { DEFAULT_HKS_MAX_VERTICES } from "../features/heat-kernel.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
-import type { PreprocessedMesh, PreprocessOptions } from "../preprocess/pipeline.js";
 import { type MeshSource, memorySources, preprocessAll } from "../preprocess/run.js";
 import { preprocessRunner } from "../preprocess/runner.js";
 import { DEFAULT_SYNTHETIC_OPTIONS, generateSyntheticDataset } from "../synthetic/dataset.js";

@@ -1,6 +1,6 @@
+import type { InputNormalization } from "@gemcnn/features";
 import { FieldType } from "@gemcnn/gauge";
 import type { BlockNonlinearity, GemBlockConfig, GemModelConfig } from "@gemcnn/nn";
-import type { InputNormalization } from "./input-normalization.js";
 
 // The GEM-CNN's shape as the command line sets it. Kept apart from gem-classifier.ts, which loads
 // tfjs (about 1.5 s): commands that only parse options or read meshes start without it.

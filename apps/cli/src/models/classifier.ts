@@ -1,11 +1,11 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
+import { fitInputNormalization, type InputNormalization } from "@gemcnn/features";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
 import { CliError } from "../cli/errors.js";
-import type { PreprocessedMesh, PreprocessOptions } from "../preprocess/pipeline.js";
 import type { TrainableModel } from "../train/loop.js";
 import type { GemArchitecture } from "./architecture.js";
-import { fitInputNormalization, type InputNormalization } from "./input-normalization.js";
 import { LinearProbe } from "./linear-probe.js";
 import { pooledStatistics } from "./pooled-statistics.js";
 

@@ -2,11 +2,16 @@ import { EventEmitter } from "node:events";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  DEFAULT_FEATURE_OPTIONS,
+  fitInputNormalization,
+  type PreprocessedMesh,
+  type PreprocessOptions,
+  preprocessMeshData,
+} from "@gemcnn/features";
 import { randomGauge } from "@gemcnn/geometry";
 import { BLOCK_NONLINEARITIES, loadModel } from "@gemcnn/nn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEATURE_OPTIONS } from "../features/features.js";
-import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "../preprocess/pipeline.js";
 import { generateSyntheticDataset, SYNTHETIC_CLASSES } from "../synthetic/dataset.js";
 import { CheckpointStore } from "../train/checkpoints.js";
 import { InterruptRequest } from "../train/interrupt.js";
@@ -15,7 +20,6 @@ import { MetricsLog } from "../train/metrics.js";
 import { type GemArchitecture, NONLINEARITY_CHOICES, parseBlocks } from "./architecture.js";
 import { relativeChange } from "./gem-check.js";
 import { GemCnnClassifier } from "./gem-classifier.js";
-import { fitInputNormalization } from "./input-normalization.js";
 
 // Tiny on purpose: 3 classes × 3 meshes of 50-70 vertices, a 2-level network of a few hundred
 // weights, so every test here runs in about a second.

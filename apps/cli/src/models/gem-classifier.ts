@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import type { PreprocessedMesh } from "@gemcnn/features";
+import { type InputNormalization, normalizeInput } from "@gemcnn/features";
 import { MeshGeometry, type TangentFrames } from "@gemcnn/geometry";
 import {
   applyToMeshes,
@@ -13,10 +15,8 @@ import {
   saveModel,
 } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
-import type { PreprocessedMesh } from "../preprocess/pipeline.js";
 import type { Totals } from "../train/loop.js";
 import { type GemArchitecture, gemModelConfig } from "./architecture.js";
-import { type InputNormalization, normalizeInput } from "./input-normalization.js";
 import { loadAdamState, saveAdamState } from "./optimizer-state.js";
 import { stepSeed, withSeededRandom } from "./seeded-random.js";
 

@@ -1,4 +1,4 @@
-import type { PreprocessedMesh } from "../preprocess/pipeline.js";
+import type { PreprocessedMesh } from "@gemcnn/features";
 
 /** Parses the orders of a canonical field type such as `"9x0+2x1+1x2"` into one order per copy. */
 export function fieldOrders(fieldType: string): number[] {

@@ -1,13 +1,8 @@
+import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
 import { mulberry32, type TriangleMeshData } from "@gemcnn/geometry";
 import { randomRotation } from "../synthetic/shapes.js";
 import { PreprocessCache } from "./cache.js";
-import {
-  fromRecord,
-  type PreprocessedMesh,
-  type PreprocessOptions,
-  preprocessMeshData,
-  toRecord,
-} from "./pipeline.js";
+import { fromRecord, toRecord } from "./mesh-record.js";
 import type { TaskRunner } from "./pool.js";
 import { decodeRecord, encodeRecord } from "./record.js";
 

@@ -1,5 +1,5 @@
 import { FieldType } from "@gemcnn/gauge";
-import type { PreprocessedMesh } from "../preprocess/pipeline.js";
+import type { PreprocessedMesh } from "./preprocess.js";
 
 /**
  * How a mesh's packed features become the network's input, fitted on the training meshes and

@@ -9,22 +9,30 @@ import {
   type TriangleMeshData,
 } from "@gemcnn/geometry";
 import { describe, expect, it } from "vitest";
-import { radialSurface, randomSphereTriangulation } from "../synthetic/shapes.js";
 import {
   computeFeatures,
   DEFAULT_FEATURE_OPTIONS,
   type MeshFeatures,
   type PreparedMesh,
   prepareMesh,
-} from "./features.js";
+} from "./mesh-features.js";
 
-/** An irregular, asymmetric closed surface: a randomly triangulated sphere with two bumps. */
-function lumpyMesh(seed: number, vertices = 150): TriangleMeshData {
+/**
+ * An irregular, asymmetric closed surface: an icosphere (162 vertices) with every vertex moved by
+ * a random step of up to a fifth of an edge and pushed out by two bumps.
+ */
+function lumpyMesh(seed: number): TriangleMeshData {
   const random = mulberry32(seed);
-  return radialSurface(
-    randomSphereTriangulation(vertices, 0.4, random),
-    (x, y, z) => 1 + 0.4 * Math.exp(-(1 - x) / 0.1) + 0.25 * Math.exp(-(1 - (0.6 * y + 0.8 * z)) / 0.15),
-  );
+  const { positions, triangles } = icosphere(2);
+  const out = new Float64Array(positions.length);
+  for (let i = 0; i < positions.length; i += 3) {
+    const p = [0, 1, 2].map((d) => positions[i + d] + 0.05 * (2 * random() - 1));
+    const norm = Math.hypot(p[0], p[1], p[2]);
+    const [x, y, z] = p.map((c) => c / norm);
+    const r = 1 + 0.4 * Math.exp(-(1 - x) / 0.1) + 0.25 * Math.exp(-(1 - (0.6 * y + 0.8 * z)) / 0.15);
+    out.set([r * x, r * y, r * z], i);
+  }
+  return { positions: out, triangles };
 }
 
 const options = { ...DEFAULT_FEATURE_OPTIONS, hksTimes: [0.01, 0.05] };
@@ -75,7 +83,7 @@ describe("input features", () => {
       "hks.t=0.01",
       "hks.t=0.05",
     ]);
-    expect(features.values.length).toBe(150 * 13);
+    expect(features.values.length).toBe(162 * 13);
     for (const x of features.values) expect(Number.isFinite(x)).toBe(true);
   });
 
