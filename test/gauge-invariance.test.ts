@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { meshFeatures } from "@gemcnn/features";
 import { EquivarianceError, FieldType, relativeError, SeededRandom } from "@gemcnn/gauge";
 import { bunny, icosphere, MeshGeometry, moveMesh, randomRigidMotion, torus } from "@gemcnn/geometry";
 import { readMeshSync } from "@gemcnn/geometry/node";
@@ -26,7 +27,6 @@ import {
   gemConv,
   gemConvBases,
   initBackend,
-  invariantVertexFeatures,
   type MeshBatch,
   type MeshBatchMap,
   meshOptionsOf,
@@ -237,10 +237,10 @@ describe("gauge-invariance suite (float32, wasm)", () => {
       const model = buildGemClassifier({ ...CLASSIFIER, inputType: "3x0" });
       randomizeWeights(model, 9);
       const moved = moveMesh(geometry(), randomRigidMotion(10));
-      const logits = (g: MeshGeometry, features: Float32Array) =>
+      const logits = (g: MeshGeometry, features: Float32Array | Float64Array) =>
         applyToMeshes(model, batchForModel(model, [g]), [features]).dataSync();
       const invariant = (g: MeshGeometry) =>
-        invariantVertexFeatures(g, ["ones", "angle-defect", "relative-area"]);
+        meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values;
       const error = relativeError(logits(moved, invariant(moved)), logits(geometry(), invariant(geometry())));
       expect(error).toBeLessThan(GAUGE_EQUIVARIANCE_TOLERANCE);
       record(MESHES[3][0], "classifier on recomputed features: rigid motion", error);

@@ -23,6 +23,7 @@ export {
   type FeatureKind,
   type FeatureOptions,
   type MeshFeatures,
+  meshFeatures,
   type PreparedMesh,
   prepareMesh,
 } from "./mesh-features.js";

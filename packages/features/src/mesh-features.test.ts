@@ -12,7 +12,9 @@ import { describe, expect, it } from "vitest";
 import {
   computeFeatures,
   DEFAULT_FEATURE_OPTIONS,
+  FEATURE_KINDS,
   type MeshFeatures,
+  meshFeatures,
   type PreparedMesh,
   prepareMesh,
 } from "./mesh-features.js";
@@ -167,5 +169,58 @@ describe("input features", () => {
     const onlyScalars = computeFeatures(prepared, { ...options, kinds: ["curvature", "hks"] });
     expect(onlyScalars.fieldType).toBe("4x0");
     expect(Array.from(onlyScalars.values.subarray(0, 4))).toEqual(Array.from(features.values.subarray(3, 7)));
+  });
+});
+
+describe("the cheap invariant scalars: ones, angle defects, relative areas", () => {
+  const kinds = ["ones", "angle-defect", "relative-area"] as const;
+
+  it("are the constant 1, angle defects summing to 2π·χ and barycentric areas of mean 1", () => {
+    const sphere = MeshGeometry.fromData(icosphere(2));
+    const f = meshFeatures(sphere, { kinds });
+    expect(f.fieldType).toBe("3x0");
+    expect(f.channels).toEqual(["ones", "angle-defect", "relative-area"]);
+    const n = sphere.mesh.nVertices;
+    let defects = 0;
+    let areas = 0;
+    for (let v = 0; v < n; v++) {
+      expect(f.values[3 * v]).toBe(1);
+      expect(f.values[3 * v + 1]).toBeCloseTo(sphere.vertexAngleDefects[v], 12);
+      defects += f.values[3 * v + 1];
+      areas += f.values[3 * v + 2];
+    }
+    expect(defects).toBeCloseTo(4 * Math.PI, 10);
+    expect(areas / n).toBeCloseTo(1, 12);
+    // The icosphere's vertices of valence 5 and 6 have different areas.
+    expect(Math.max(...f.values.filter((_, i) => i % 3 === 2))).toBeGreaterThan(1.05);
+  });
+
+  it("pack in the canonical order whatever order they are asked in, after the other scalars", () => {
+    const mesh = lumpyMesh(3);
+    const reversed = meshFeatures(mesh, { kinds: [...kinds].reverse() });
+    expect(reversed.channels).toEqual([...kinds]);
+    const all = meshFeatures(mesh, { kinds: FEATURE_KINDS, hksTimes: [0.01] });
+    expect(all.fieldType).toBe("9x0+2x1+1x2");
+    expect(all.channels.slice(6, 9)).toEqual([...kinds]);
+    for (let v = 0; v < 162; v++) {
+      for (let c = 0; c < 3; c++) expect(all.values[v * all.dim + 6 + c]).toBe(reversed.values[v * 3 + c]);
+    }
+  });
+
+  it("are unchanged by rigid motions and scalings, and the same from mesh data or a MeshGeometry", () => {
+    const mesh = lumpyMesh(4);
+    const base = meshFeatures(mesh, { kinds });
+    expect(meshFeatures(MeshGeometry.fromData(mesh), { kinds }).values).toEqual(base.values);
+    const moved = {
+      positions: applyRigidMotion(mesh.positions, randomRigidMotion(9), 40),
+      triangles: mesh.triangles,
+    };
+    expect(maxAbsDifference(meshFeatures(moved, { kinds }).values, base.values)).toBeLessThan(1e-9);
+  });
+
+  it("refuses an unknown kind, naming the known ones", () => {
+    expect(() => meshFeatures(lumpyMesh(1), { kinds: ["curvature", "area" as "ones"] })).toThrow(
+      /unknown feature kind "area" \(moments, curvature, hks, ones, angle-defect, relative-area\)/,
+    );
   });
 });

@@ -11,9 +11,20 @@ import { DEFAULT_HKS_MAX_VERTICES, heatKernelSignature, laplacianEigenpairs } fr
 import { cotanLaplacian } from "./laplacian.js";
 import { localMoments, MOMENT_CHANNELS } from "./moments.js";
 
-/** Groups of input features; each is invariant to rigid motions and scaling of the mesh. */
-export type FeatureKind = "moments" | "curvature" | "hks";
-export const FEATURE_KINDS: readonly FeatureKind[] = ["moments", "curvature", "hks"];
+/**
+ * The input features the project knows, in their canonical packing order; each is invariant to
+ * rigid motions and scaling of the mesh (see `computeFeatures`). The command line's `--features`
+ * and a model's `gemcnn.json` name them; nn's examples use the cheap scalars at the end.
+ */
+export const FEATURE_KINDS = [
+  "moments",
+  "curvature",
+  "hks",
+  "ones",
+  "angle-defect",
+  "relative-area",
+] as const;
+export type FeatureKind = (typeof FEATURE_KINDS)[number];
 
 export interface FeatureOptions {
   /** Which groups to compute (order does not matter: the packing is canonical). */
@@ -24,8 +35,9 @@ export interface FeatureOptions {
   readonly hksMaxVertices: number;
 }
 
+/** The command line's default: moments, curvature and the heat kernel (`9x0+2x1+1x2`). */
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
-  kinds: FEATURE_KINDS,
+  kinds: ["moments", "curvature", "hks"],
   hksTimes: [0.005, 0.02, 0.08, 0.32],
   hksMaxVertices: DEFAULT_HKS_MAX_VERTICES,
 };
@@ -55,11 +67,13 @@ export interface PreparedMesh {
 /**
  * Centres the mesh on its area-weighted centroid and scales it to unit total area, then builds
  * its geometry and reference-neighbour frames (GEM-CNN's gauge, defined by the connectivity and
- * so carried along by any rigid motion). Throws `MeshError` (naming `source`) for meshes the
- * geometry package rejects, and for a mesh of zero area.
+ * so carried along by any rigid motion). Mesh data is validated first: throws `MeshError`
+ * (naming `source`) for meshes the geometry package rejects; a `MeshGeometry` is used as it is.
+ * Throws for a mesh of zero area.
  */
-export function prepareMesh(data: TriangleMeshData, source?: string): PreparedMesh {
-  const raw = MeshGeometry.fromData(data, { source });
+export function prepareMesh(data: TriangleMeshData | MeshGeometry, source?: string): PreparedMesh {
+  const raw = data instanceof MeshGeometry ? data : MeshGeometry.fromData(data, { source });
+  source ??= raw.source;
   const areas = raw.faceAreas;
   const { triangles } = raw.mesh;
   let area = 0;
@@ -92,14 +106,19 @@ export function prepareMesh(data: TriangleMeshData, source?: string): PreparedMe
  * - `curvature` (2 scalars): Gaussian curvature (angle defect per area) and mean curvature
  *   (cotangent Laplacian), each relative to a sphere of the same area (4π and √(4π)) and
  *   compressed by `asinh`, since tips and creases reach values hundreds of times larger;
- * - `hks` (one scalar per time): `heatKernelSignature` (mean 1 over the surface).
+ * - `hks` (one scalar per time): `heatKernelSignature` (mean 1 over the surface);
+ * - `ones`: the constant 1;
+ * - `angle-defect`: `2π −` the sum of the corner angles at the vertex (`π −` on the boundary), the
+ *   discrete Gaussian curvature times the vertex's area, dimensionless;
+ * - `relative-area`: the vertex's barycentric area (a third of its faces') over the mean of that.
+ * Scalars are packed in this order, then the moments' order-1 and order-2 copies.
  */
 export function computeFeatures(mesh: PreparedMesh, options: FeatureOptions): MeshFeatures {
   const { geometry, frames } = mesh;
   const V = geometry.nVertices;
   const kinds = new Set(options.kinds);
   for (const k of kinds) {
-    if (!FEATURE_KINDS.includes(k))
+    if (!(FEATURE_KINDS as readonly string[]).includes(k))
       throw new RangeError(`unknown feature kind "${k}" (${FEATURE_KINDS.join(", ")})`);
   }
   const scalars: { name: string; values: Float64Array }[] = [];
@@ -139,6 +158,18 @@ export function computeFeatures(mesh: PreparedMesh, options: FeatureOptions): Me
     });
   }
 
+  if (kinds.has("ones")) scalars.push({ name: "ones", values: new Float64Array(V).fill(1) });
+  if (kinds.has("angle-defect")) scalars.push({ name: "angle-defect", values: geometry.vertexAngleDefects });
+  if (kinds.has("relative-area")) {
+    const areas = new Float64Array(V);
+    const { triangles } = geometry.mesh;
+    geometry.faceAreas.forEach((a, f) => {
+      for (let c = 0; c < 3; c++) areas[triangles[3 * f + c]] += a / 3;
+    });
+    const mean = areas.reduce((sum, a) => sum + a, 0) / V;
+    scalars.push({ name: "relative-area", values: areas.map((a) => a / mean) });
+  }
+
   const nScalars = scalars.length;
   const nVectors = moments ? 2 : 0;
   const nOrder2 = moments ? 1 : 0;
@@ -154,6 +185,17 @@ export function computeFeatures(mesh: PreparedMesh, options: FeatureOptions): Me
   if (moments) channels.push(...MOMENT_CHANNELS.slice(3));
   const terms = [`${nScalars}x0`, nVectors ? `${nVectors}x1` : "", nOrder2 ? `${nOrder2}x2` : ""];
   return { fieldType: terms.filter((t) => t && !t.startsWith("0x")).join("+"), dim, channels, values };
+}
+
+/**
+ * `computeFeatures(prepareMesh(mesh), options)`, the options not given taken from
+ * `DEFAULT_FEATURE_OPTIONS`: `meshFeatures(geometry, { kinds: ["ones", "angle-defect"] })`.
+ */
+export function meshFeatures(
+  mesh: TriangleMeshData | MeshGeometry,
+  options: Partial<FeatureOptions> = {},
+): MeshFeatures {
+  return computeFeatures(prepareMesh(mesh), { ...DEFAULT_FEATURE_OPTIONS, ...options });
 }
 
 function column(values: Float64Array, stride: number, c: number): Float64Array {

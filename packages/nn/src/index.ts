@@ -103,10 +103,8 @@ export {
   applyToMeshes,
   batchForModel,
   classifierTrainStep,
-  invariantVertexFeatures,
+  type FeatureArray,
   meshHierarchyFor,
-  VERTEX_FEATURES,
-  type VertexFeature,
 } from "./models/run.js";
 export {
   activeBatchLevel,

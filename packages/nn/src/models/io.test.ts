@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { meshFeatures } from "@gemcnn/features";
 import { relativeError } from "@gemcnn/gauge";
 import { bumpySphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
@@ -10,7 +11,7 @@ import { initBackend } from "../backend.js";
 import { buildGemClassifier, gemModelInfo } from "./builders.js";
 import { MODEL_JSON, WEIGHTS_BIN } from "./file-names.js";
 import { loadModel, ModelIOError, saveModel } from "./io.js";
-import { applyToMeshes, batchForModel, invariantVertexFeatures } from "./run.js";
+import { applyToMeshes, batchForModel } from "./run.js";
 
 const geometry = MeshGeometry.fromData(bumpySphere({ level: 2 }));
 let root: string;
@@ -33,7 +34,7 @@ function classifier() {
 
 function logits(model: tf.LayersModel): Float32Array {
   return applyToMeshes(model, batchForModel(model, [geometry]), [
-    invariantVertexFeatures(geometry),
+    meshFeatures(geometry, { kinds: ["ones", "angle-defect"] }).values,
   ]).dataSync() as Float32Array;
 }
 
