@@ -30,11 +30,11 @@ export {
   edgeCount,
   validateConvGraph,
 } from "./graph.js";
-export { activeConvGraph, withConvGraph } from "./graph-context.js";
+export { activeConvGraph, type GraphKwargs, withConvGraph } from "./graph-context.js";
 export type { Aggregation } from "./kernels/aggregate.js";
 export { FieldLayerError } from "./layers/field-layer-utils.js";
 export { FieldLinear, type FieldLinearArgs } from "./layers/field-linear.js";
-export { GemConv, type GemConvArgs, type GraphKwargs, gemConvLayer } from "./layers/gem-conv.js";
+export { GemConv, type GemConvArgs, gemConvLayer } from "./layers/gem-conv.js";
 /** Layer factories in tfjs style: `layers.gemConv({ inType, outType })`. */
 export * as layers from "./layers/index.js";
 export {
@@ -113,6 +113,7 @@ export {
   type BatchLevel,
   batchMeshes,
   concatConvGraphs,
+  layerGraph,
   type MeshBatch,
   withMeshBatch,
 } from "./multiscale/batch.js";

@@ -166,7 +166,7 @@ describe("ResidualBlock", () => {
       /4 numbers per vertex/,
     );
     expect(() => new ResidualBlock({ inType, outType }).apply(tf.zeros([3, inType.dim]))).toThrow(
-      /no mesh batch/,
+      /no mesh graph/,
     );
   });
 });

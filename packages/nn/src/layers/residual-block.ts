@@ -1,11 +1,12 @@
 import { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import type { GraphKwargs } from "../graph-context.js";
 import type { Aggregation } from "../kernels/aggregate.js";
-import { activeBatchLevel } from "../multiscale/batch.js";
+import { layerGraph } from "../multiscale/batch.js";
 import { FieldLayerError, levelArg } from "./field-layer-utils.js";
 import { FieldLinear } from "./field-linear.js";
 import { fieldTypeArgument, type LayerArgs, singleInput, singleShape } from "./field-parts.js";
-import { GemConv, type GraphKwargs } from "./gem-conv.js";
+import { GemConv } from "./gem-conv.js";
 import {
   type ActivationName,
   activationChoices,
@@ -53,9 +54,9 @@ export interface ResidualBlockArgs extends LayerArgs {
  *
  * `skip` the identity when the input and output types agree, else a `FieldLinear` without bias.
  * With a gated nonlinearity, `conv1` also outputs one gate scalar per non-scalar copy. The
- * convolutions run on the graph of the call's keyword arguments (`{ graph }`, as GemConv), else
- * on the level's graph of the active mesh batch (`withMeshBatch`), else at level 0 on the
- * `withConvGraph` graph. Its sublayers' weights are named `<block>/conv1/kernel` etc.
+ * convolutions run on the graph `layerGraph` gives the block (the call's `{ graph }`, else the
+ * level's graph of the active mesh batch, else at level 0 the `withConvGraph` graph), as every
+ * graph layer does. Its sublayers' weights are named `<block>/conv1/kernel` etc.
  */
 export class ResidualBlock extends tf.layers.Layer {
   static className = "ResidualBlock";
@@ -107,6 +108,7 @@ export class ResidualBlock extends tf.layers.Layer {
       ? FieldType.directSum(this.outType, FieldType.scalars(this.outType.nonScalarCount))
       : this.outType;
     const convArgs = {
+      level: this.level,
       rings: this.rings,
       aggregation: this.aggregation,
       maxFrequency: this.maxFrequency,
@@ -197,9 +199,11 @@ export class ResidualBlock extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs);
-      const graph =
-        (kwargs as GraphKwargs | undefined)?.graph ??
-        activeBatchLevel(this.level, `ResidualBlock "${this.name}"`).graph;
+      const { graph } = layerGraph(
+        kwargs as GraphKwargs | undefined,
+        this.level,
+        `ResidualBlock "${this.name}"`,
+      );
       const training = { training: kwargs?.training === true };
       let h = this.conv1.call(x, { graph }) as tf.Tensor2D;
       if (this.norm1 !== null) h = this.norm1.call(h, training) as tf.Tensor2D;

@@ -107,7 +107,7 @@ describe("batchMeshes", () => {
     withConvGraph(graph, () => {
       expect(activeBatchLevel(0, "test").graph).toBe(graph);
       expect(Array.from(activeBatchLevel(0, "test").meshOffsets)).toEqual([0, graph.nVertices]);
-      expect(() => activeBatchLevel(1, "layer Z")).toThrow(/layer Z: no mesh batch for level 1/);
+      expect(() => activeBatchLevel(1, "layer Z")).toThrow(/layer Z: no mesh graph for level 1/);
     });
     expect(() => activeBatchLevel(0, "layer W")).toThrow(MultiscaleError);
   });
