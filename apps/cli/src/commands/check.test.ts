@@ -2,7 +2,7 @@ import type { PreprocessOptions } from "@gemcnn/features";
 import { DEFAULT_FEATURE_OPTIONS } from "@gemcnn/features";
 import { bumpySphere } from "@gemcnn/geometry";
 import { describe, expect, it } from "vitest";
-import { pooledStatistics } from "../models/pooled-statistics.js";
+import { pooledStatistics } from "../classifiers/pooled-statistics.js";
 import { invarianceVariants, probabilityChanges } from "./check.js";
 
 const options: PreprocessOptions = {

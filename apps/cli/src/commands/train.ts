@@ -1,6 +1,23 @@
 import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
 import {
+  DEFAULT_GEM_ARCHITECTURE,
+  formatBlocks,
+  type GemArchitecture,
+  NONLINEARITY_CHOICES,
+  parseBlocks,
+} from "../classifiers/architecture.js";
+import {
+  type Classifier,
+  createClassifier,
+  MODEL_KINDS,
+  type ModelKind,
+  SPEC_FORMAT,
+  saveClassifier,
+  specForTraining,
+} from "../classifiers/classifier.js";
+import { argmax } from "../classifiers/linear-probe.js";
+import {
   booleanOption,
   type CliIO,
   type Command,
@@ -13,30 +30,13 @@ import {
   stringOption,
 } from "../cli/command.js";
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
-import {
-  DEFAULT_GEM_ARCHITECTURE,
-  formatBlocks,
-  type GemArchitecture,
-  NONLINEARITY_CHOICES,
-  parseBlocks,
-} from "../models/architecture.js";
-import {
-  type Classifier,
-  createClassifier,
-  MODEL_KINDS,
-  type ModelKind,
-  SPEC_FORMAT,
-  saveClassifier,
-  specForTraining,
-} from "../models/classifier.js";
-import { argmax } from "../models/linear-probe.js";
-import { confusionMatrix, formatConfusion } from "../train/confusion.js";
-import { writeTrainingCurves } from "../train/curves.js";
-import { InterruptRequest } from "../train/interrupt.js";
-import { runTrainingLoop } from "../train/loop.js";
-import { formatDuration, TrainingProgress } from "../train/progress.js";
-import { RunDirectory } from "../train/run-dir.js";
-import { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "../train/schedule.js";
+import { confusionMatrix, formatConfusion } from "../training/confusion.js";
+import { writeTrainingCurves } from "../training/curves.js";
+import { InterruptRequest } from "../training/interrupt.js";
+import { runTrainingLoop } from "../training/loop.js";
+import { formatDuration, TrainingProgress } from "../training/progress.js";
+import { RunDirectory } from "../training/run-dir.js";
+import { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "../training/schedule.js";
 import {
   DATA_OPTIONS,
   type DatasetSources,

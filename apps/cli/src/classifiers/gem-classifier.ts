@@ -15,7 +15,7 @@ import {
   saveModel,
 } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
-import type { Totals } from "../train/loop.js";
+import type { Totals } from "../training/loop.js";
 import { type GemArchitecture, gemModelConfig } from "./architecture.js";
 import { loadAdamState, saveAdamState } from "./optimizer-state.js";
 import { stepSeed, withSeededRandom } from "./seeded-random.js";

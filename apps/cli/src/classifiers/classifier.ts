@@ -4,7 +4,7 @@ import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
 import { fitInputNormalization, type InputNormalization } from "@gemcnn/features";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
 import { CliError } from "../cli/errors.js";
-import type { TrainableModel } from "../train/loop.js";
+import type { TrainableModel } from "../training/loop.js";
 import type { GemArchitecture } from "./architecture.js";
 import { LinearProbe } from "./linear-probe.js";
 import { pooledStatistics } from "./pooled-statistics.js";

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Totals, TrainableModel } from "../train/loop.js";
+import type { Totals, TrainableModel } from "../training/loop.js";
 
 export interface LinearProbeOptions {
   readonly classes: number;
