@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import type { PreprocessedMesh } from "@gemcnn/features";
 import { LinearProbe } from "../src/classifiers/linear-probe.js";
 import { fieldOrders, pooledStatistics } from "../src/classifiers/pooled-statistics.js";
-import { captureIO } from "../src/cli/testing.js";
+import { captureIO } from "../src/cli/capture-io.js";
 import { datasetFromArgs, preprocessDataset, preprocessingFromArgs } from "../src/commands/shared.js";
 import { epochOrder } from "../src/training/loop.js";
 import { DEFAULT_SCHEDULE, learningRateAt } from "../src/training/schedule.js";

@@ -22,6 +22,7 @@ export { type LayerCheck, LOGIT_TOLERANCE, layerEquivarianceReport } from "./cla
 export { GemCnnClassifier } from "./classifiers/gem-classifier.js";
 export { LinearProbe } from "./classifiers/linear-probe.js";
 export { pooledStatistics } from "./classifiers/pooled-statistics.js";
+export { captureIO } from "./cli/capture-io.js";
 export { type CliIO, type Command, formatCommandHelp, parseCommandArgs } from "./cli/command.js";
 export { CliError, EXIT, InputFileError, UsageError } from "./cli/errors.js";
 export { commands } from "./commands/index.js";

@@ -1,6 +1,6 @@
 import type { CliIO } from "./command.js";
 
-/** An in-memory `CliIO` for tests: collects stdout and stderr. */
+/** An in-memory `CliIO` that collects stdout and stderr, for running commands from scripts and tests. */
 export function captureIO(cwd = process.cwd()): CliIO & { out: () => string; err: () => string } {
   const out: string[] = [];
   const err: string[] = [];

@@ -1,6 +1,6 @@
 // A worker for the pool's own tests: squares numbers, fails on request, or dies.
 import { threadId } from "node:worker_threads";
-import { serveTasks } from "../pool.js";
+import { serveTasks } from "./pool.js";
 
 export interface EchoTask {
   readonly value: number;

@@ -42,7 +42,7 @@ export interface ClassifierSnapshot {
  * Reading is free; actions go through the same methods as the controls. Tests still click, drop
  * files and take screenshots for the things a person does and sees.
  */
-export interface ViewerTestHook {
+export interface ViewerInspectionHook {
   /** True once the first mesh is open and drawn. */
   readonly ready: boolean;
   /** Frames drawn so far. */
@@ -95,12 +95,12 @@ export interface ViewerTestHook {
 
 declare global {
   interface Window {
-    __gemcnnViewer?: ViewerTestHook;
+    __gemcnnViewer?: ViewerInspectionHook;
   }
 }
 
 /** Installs the hook for `app`; `ready` turns true once `whenReady` resolves. */
-export function installTestHook(app: ViewerApp, whenReady: Promise<unknown>): void {
+export function installInspectionHook(app: ViewerApp, whenReady: Promise<unknown>): void {
   let ready = false;
   void whenReady.then(() => {
     ready = true;
