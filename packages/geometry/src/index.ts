@@ -18,6 +18,13 @@ export {
   randomGauge,
   rotateFrames,
 } from "./geometry/gauge-change.js";
+export {
+  cotanLaplacianOf,
+  type LaplacianEigenpairsOptions,
+  laplacianEigenpairs,
+  MAX_COTANGENT,
+  vertexAreasOf,
+} from "./geometry/laplacian.js";
 export { type LogMap, type LogMapMethod, logMap } from "./geometry/log-map.js";
 export { MeshGeometry } from "./geometry/mesh-geometry.js";
 export { MinHeap } from "./geometry/min-heap.js";
@@ -67,3 +74,8 @@ export {
   validateMesh,
 } from "./mesh/validate.js";
 export { mulberry32 } from "./random.js";
+export { type Eigenpairs, type SmallestEigenpairsOptions, smallestEigenpairs } from "./sparse/eigen.js";
+export { SparseSolverError, type SparseSolverErrorKind } from "./sparse/errors.js";
+export { SparseLDLT, type SparseLDLTOptions } from "./sparse/ldlt.js";
+export { type NestedDissectionOptions, nestedDissectionOrdering } from "./sparse/ordering.js";
+export { SparseMatrix } from "./sparse/sparse-matrix.js";
