@@ -353,6 +353,8 @@ function blockKrylov(
   const pass = new Float64Array(width * b);
   const R = new Float64Array(b * b);
   const columnNorms = new Float64Array(b);
+  const before = new Float64Array(b);
+  let localFrom = 0; // first column the next block couples to in exact arithmetic
   const profile = { solve: 0, ortho: 0, rayleighRitz: 0 };
 
   // Starting block: random, M-orthonormal.
@@ -382,7 +384,8 @@ function blockKrylov(
     clock = performance.now();
     if (constantMass !== undefined) projectOutConstant(W, b, n, m, constantMass);
     for (let c = 0; c < b; c++) columnNorms[c] = mNorm(W.subarray(c * n, c * n + n), m);
-    orthogonaliseAgainstBasis(W, basis);
+    orthogonaliseAgainstBasis(W, basis, localFrom);
+    localFrom = done;
     for (let j = 0; j < basis; j++) {
       for (let c = 0; c < b; c++) T[j * width + done + c] = coefficients[j * b + c];
     }
@@ -452,6 +455,7 @@ function blockKrylov(
     }
     done = keep;
     basis = keep + b;
+    localFrom = 0;
   }
 
   /** Ritz values (descending) and vectors of the symmetrised T[0:size, 0:size], with residuals. */
@@ -486,57 +490,46 @@ function blockKrylov(
   /** out[:, j] = Σ_l V[:, l] S[l, j] for j < count (out by columns, n × count). */
   function combineColumns(S: Float64Array, size: number, count: number, out: Float64Array): void {
     out.fill(0);
-    for (let j = 0; j < count; j++) {
-      const o = out.subarray(j * n, j * n + n);
-      let l = 0;
-      for (; l + 4 <= size; l += 4) {
-        addFour(
-          o,
-          V,
-          l * n,
-          n,
-          S[l * size + j],
-          S[(l + 1) * size + j],
-          S[(l + 2) * size + j],
-          S[(l + 3) * size + j],
-        );
-      }
-      for (; l < size; l++) addFour(o, V, l * n, n, S[l * size + j], 0, 0, 0, 1);
-    }
+    accumulateProduct(out, count, V, size, n, S, size, 1);
   }
 
   /**
-   * Classical Gram-Schmidt, twice, of the block W against V[:, 0 : count] in the M inner product;
-   * leaves the summed coefficients (count × b, row-major) in `coefficients`.
+   * M-orthogonalises the block X against V[:, 0 : count], leaving the summed coefficients
+   * (count × b, row-major) in `coefficients`. First against the local columns from `localFrom`
+   * (the previous and current blocks: in exact arithmetic the block Lanczos recurrence, where all
+   * of A V_j lies, or every column after a restart, whose kept Ritz vectors all couple to the next
+   * block), then once against the whole basis, which removes what rounding left along older
+   * vectors; that pass is repeated only for a column it shortened by more than 1/√2 (the DGKS
+   * criterion). Half the work of classical Gram-Schmidt done twice over the whole basis, the
+   * largest cost of the solver on big meshes.
    */
-  function orthogonaliseAgainstBasis(X: Float64Array, count: number): void {
+  function orthogonaliseAgainstBasis(X: Float64Array, count: number, localFrom: number): void {
     coefficients.fill(0, 0, count * b);
+    projectOut(X, localFrom, count);
     for (let round = 0; round < 2; round++) {
+      for (let c = 0; c < b; c++) before[c] = mNorm(X.subarray(c * n, c * n + n), m);
+      projectOut(X, 0, count);
+      let again = false;
       for (let c = 0; c < b; c++) {
-        const x = X.subarray(c * n, c * n + n);
-        const mx = MW.subarray(c * n, c * n + n);
-        for (let i = 0; i < n; i++) mx[i] = m[i] * x[i];
+        if (mNorm(X.subarray(c * n, c * n + n), m) < Math.SQRT1_2 * before[c]) again = true;
       }
-      blockDots(V, count, MW, b, n, pass);
-      for (let c = 0; c < b; c++) {
-        const x = X.subarray(c * n, c * n + n);
-        let j = 0;
-        for (; j + 4 <= count; j += 4) {
-          addFour(
-            x,
-            V,
-            j * n,
-            n,
-            -pass[j * b + c],
-            -pass[(j + 1) * b + c],
-            -pass[(j + 2) * b + c],
-            -pass[(j + 3) * b + c],
-          );
-        }
-        for (; j < count; j++) addFour(x, V, j * n, n, -pass[j * b + c], 0, 0, 0, 1);
-      }
-      for (let p = 0; p < count * b; p++) coefficients[p] += pass[p];
+      if (!again) break;
     }
+  }
+
+  /** X −= V[:, from : to] (V[:, from : to]ᵀ M X), the coefficients added to `coefficients`. */
+  function projectOut(X: Float64Array, from: number, to: number): void {
+    const count = to - from;
+    if (count <= 0) return;
+    for (let c = 0; c < b; c++) {
+      const x = X.subarray(c * n, c * n + n);
+      const mx = MW.subarray(c * n, c * n + n);
+      for (let i = 0; i < n; i++) mx[i] = m[i] * x[i];
+    }
+    const columns = V.subarray(from * n, to * n);
+    blockDots(columns, count, MW, b, n, pass);
+    accumulateProduct(X, b, columns, count, n, pass, b, -1);
+    for (let p = 0; p < count * b; p++) coefficients[from * b + p] += pass[p];
   }
 
   /**
@@ -572,7 +565,7 @@ function blockKrylov(
             for (let i = 0; i < n; i++) ms[i] = m[i] * single[i];
             const dots = new Float64Array(count);
             blockDots(V, count, ms, 1, n, dots);
-            for (let j = 0; j < count; j++) addFour(single, V, j * n, n, -dots[j], 0, 0, 0, 1);
+            accumulateProduct(single, 1, V, count, n, dots, 1, -1);
             for (let q = 0; q < c; q++) {
               const y = W.subarray(q * n, q * n + n);
               const dot = mDot(single, y, m);
@@ -592,6 +585,93 @@ function blockKrylov(
       }
       const inverse = 1 / norm;
       for (let i = 0; i < n; i++) x[i] *= inverse;
+    }
+  }
+}
+
+/**
+ * out[:, a] += scale · Σ_l V[:, l] · C[l · ldc + a] for a < outCount, l < vCount, all columns
+ * of length n stored one after another. Four output columns by four basis columns per sweep
+ * (sixteen coefficients held in locals), so each basis column is read outCount / 4 times, not
+ * outCount times: this product (orthogonalisation updates, Ritz vectors, restarts) is most of
+ * the solver's memory traffic.
+ */
+function accumulateProduct(
+  out: Float64Array,
+  outCount: number,
+  V: Float64Array,
+  vCount: number,
+  n: number,
+  C: Float64Array,
+  ldc: number,
+  scale: number,
+): void {
+  let a = 0;
+  for (; a + 4 <= outCount; a += 4) {
+    const o0 = a * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const o3 = o2 + n;
+    let l = 0;
+    for (; l + 4 <= vCount; l += 4) {
+      const v0 = l * n;
+      const v1 = v0 + n;
+      const v2 = v1 + n;
+      const v3 = v2 + n;
+      const r0 = l * ldc + a;
+      const r1 = r0 + ldc;
+      const r2 = r1 + ldc;
+      const r3 = r2 + ldc;
+      const c00 = scale * C[r0];
+      const c01 = scale * C[r0 + 1];
+      const c02 = scale * C[r0 + 2];
+      const c03 = scale * C[r0 + 3];
+      const c10 = scale * C[r1];
+      const c11 = scale * C[r1 + 1];
+      const c12 = scale * C[r1 + 2];
+      const c13 = scale * C[r1 + 3];
+      const c20 = scale * C[r2];
+      const c21 = scale * C[r2 + 1];
+      const c22 = scale * C[r2 + 2];
+      const c23 = scale * C[r2 + 3];
+      const c30 = scale * C[r3];
+      const c31 = scale * C[r3 + 1];
+      const c32 = scale * C[r3 + 2];
+      const c33 = scale * C[r3 + 3];
+      for (let i = 0; i < n; i++) {
+        const x0 = V[v0 + i];
+        const x1 = V[v1 + i];
+        const x2 = V[v2 + i];
+        const x3 = V[v3 + i];
+        out[o0 + i] += x0 * c00 + x1 * c10 + x2 * c20 + x3 * c30;
+        out[o1 + i] += x0 * c01 + x1 * c11 + x2 * c21 + x3 * c31;
+        out[o2 + i] += x0 * c02 + x1 * c12 + x2 * c22 + x3 * c32;
+        out[o3 + i] += x0 * c03 + x1 * c13 + x2 * c23 + x3 * c33;
+      }
+    }
+    for (; l < vCount; l++) {
+      const v0 = l * n;
+      const r0 = l * ldc + a;
+      const c0 = scale * C[r0];
+      const c1 = scale * C[r0 + 1];
+      const c2 = scale * C[r0 + 2];
+      const c3 = scale * C[r0 + 3];
+      for (let i = 0; i < n; i++) {
+        const x = V[v0 + i];
+        out[o0 + i] += x * c0;
+        out[o1 + i] += x * c1;
+        out[o2 + i] += x * c2;
+        out[o3 + i] += x * c3;
+      }
+    }
+  }
+  for (; a < outCount; a++) {
+    const o = a * n;
+    for (let l = 0; l < vCount; l++) {
+      const v = l * n;
+      const c = scale * C[l * ldc + a];
+      if (c === 0) continue;
+      for (let i = 0; i < n; i++) out[o + i] += V[v + i] * c;
     }
   }
 }
@@ -670,33 +750,6 @@ function blockDots(
       for (let i = 0; i < n; i++) s += V[v0 + i] * X[x0 + i];
       out[j * b + c] = s;
     }
-  }
-}
-
-/**
- * x += h0 V[:, j] + h1 V[:, j + 1] + h2 V[:, j + 2] + h3 V[:, j + 3] (column j starting at
- * `offset`); with `single` set, only the first term (so the last columns need no padding).
- */
-function addFour(
-  x: Float64Array,
-  V: Float64Array,
-  offset: number,
-  n: number,
-  h0: number,
-  h1: number,
-  h2: number,
-  h3: number,
-  single = 0,
-): void {
-  if (single) {
-    for (let i = 0; i < n; i++) x[i] += h0 * V[offset + i];
-    return;
-  }
-  const o1 = offset + n;
-  const o2 = o1 + n;
-  const o3 = o2 + n;
-  for (let i = 0; i < n; i++) {
-    x[i] += h0 * V[offset + i] + h1 * V[o1 + i] + h2 * V[o2 + i] + h3 * V[o3 + i];
   }
 }
 
