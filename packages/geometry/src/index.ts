@@ -74,6 +74,7 @@ export {
   validateMesh,
 } from "./mesh/validate.js";
 export { mulberry32 } from "./random.js";
+export { type SymmetricEigen, symmetricEigen } from "./sparse/dense-eigen.js";
 export { type Eigenpairs, type SmallestEigenpairsOptions, smallestEigenpairs } from "./sparse/eigen.js";
 export { SparseSolverError, type SparseSolverErrorKind } from "./sparse/errors.js";
 export { SparseLDLT, type SparseLDLTOptions } from "./sparse/ldlt.js";

@@ -27,7 +27,8 @@ export interface SmallestEigenpairsOptions {
   readonly blockSize?: number;
   /**
    * Krylov basis size before a thick restart, rounded up to a multiple of the block size.
-   * Default `2k`: memory is `n × (basis + blockSize)` doubles.
+   * Default `max(2k, k + 2 · blockSize)`: the basis takes `n × (size + blockSize)` doubles, and
+   * a restart as many again for a moment.
    */
   readonly maxBasisSize?: number;
   /** Thick restarts before giving up with a `"no-convergence"` error. Default 50. */
@@ -64,9 +65,9 @@ export interface Eigenpairs {
     readonly orthogonalisation: number;
     readonly rayleighRitz: number;
   };
-  /** Entries of the factor `L` (0 when the small dense path was taken). */
+  /** Entries of the factors `L`, summed over the components (0 where the dense path was taken). */
   readonly factorNonzeros: number;
-  /** `"sparse"` (shift-invert block Krylov), or `"dense"` for problems too small for it. */
+  /** `"sparse"` when any component took the shift-invert block Krylov path, else `"dense"`. */
   readonly method: "sparse" | "dense";
 }
 
@@ -75,20 +76,23 @@ export interface Eigenpairs {
  * positive semi-definite (a stiffness matrix such as the cotangent Laplacian) and `M` diagonal
  * positive (a lumped mass matrix, given as its diagonal or as a diagonal `SparseMatrix`).
  *
- * Shift-invert: `K − σM` (σ < 0) is factored once by `SparseLDLT`, and a block Krylov method
- * (block Lanczos in the M inner product with full reorthogonalisation, Rayleigh-Ritz on the
- * projected matrix, thick restarts that keep the best Ritz vectors) finds the largest
- * eigenvalues `θ = 1/(λ − σ)` of `(K − σM)⁻¹ M`, which belong to the smallest λ. Blocks find
- * repeated eigenvalues (up to the block size per Krylov space) and make each pass over the
- * factor and the basis serve several vectors. Written here because no maintained npm package
- * offers a sparse symmetric eigensolver (see `SparseLDLT` for the factorisation survey); the
- * small Rayleigh-Ritz problems use ml-matrix's dense symmetric decomposition. Problems too small
- * for a Krylov basis (`n` below about `2k + 3 · blockSize`) are solved densely with ml-matrix.
+ * Each connected component of K's graph is solved on its own (so eigenvalues that several
+ * identical components share are all found, however many copies there are), components of at
+ * most 200 rows densely. A larger one is shifted by σ < 0 and `K − σM` is factored once by
+ * `SparseLDLT`; then a block Krylov method (block Lanczos in the M inner product with full
+ * reorthogonalisation, Rayleigh-Ritz on the projected matrix, thick restarts that keep the best
+ * Ritz vectors) finds the largest eigenvalues `θ = 1/(λ − σ)` of `(K − σM)⁻¹ M`, which belong to
+ * the smallest λ. Blocks find eigenvalues repeated within a component up to the block size, and
+ * make each pass over the factor and the basis serve several vectors. Written here because no
+ * maintained npm package offers a sparse symmetric eigensolver (see `SparseLDLT` for the
+ * survey); the small dense problems use `symmetricEigen`. A component whose size is too close to
+ * k for a Krylov basis (about `2k + 2 · blockSize`) is solved densely too, up to 3000 rows.
  *
  * Throws a `SparseSolverError`: `"invalid-argument"` for mismatched sizes, `k` outside
- * `1 … n − 1`, a mass that is not positive and finite, a non-diagonal mass, or null-space
- * components that `K` does not annihilate; `"not-positive-definite"` when `K − σM` cannot be
- * factored (K indefinite, or σ not below its spectrum); `"no-convergence"` when the restarts run
+ * `1 … n − 1`, a mass that is not positive and finite, a non-diagonal mass, a `constantNullSpace`
+ * that K's rows do not sum to zero for, or k too close to the size of a component of more than
+ * 3000 rows; `"not-positive-definite"` when `K − σM` cannot be factored or the dense path finds a
+ * negative eigenvalue (K not positive semi-definite); `"no-convergence"` when the restarts run
  * out.
  */
 export function smallestEigenpairs(
@@ -590,6 +594,13 @@ function blockKrylov(
 }
 
 /**
+ * Rows per sweep of the basis kernels: a chunk of every column involved stays in the L1/L2
+ * caches while all its products are formed, instead of each output column being streamed from
+ * memory once per four basis columns (which made the large meshes memory-bound).
+ */
+const ROW_CHUNK = 512;
+
+/**
  * out[:, a] += scale · Σ_l V[:, l] · C[l · ldc + a] for a < outCount, l < vCount, all columns
  * of length n stored one after another. Four output columns by four basis columns per sweep
  * (sixteen coefficients held in locals), so each basis column is read outCount / 4 times, not
@@ -605,6 +616,23 @@ function accumulateProduct(
   C: Float64Array,
   ldc: number,
   scale: number,
+): void {
+  for (let from = 0; from < n; from += ROW_CHUNK) {
+    accumulateProductRows(out, outCount, V, vCount, n, C, ldc, scale, from, Math.min(n, from + ROW_CHUNK));
+  }
+}
+
+function accumulateProductRows(
+  out: Float64Array,
+  outCount: number,
+  V: Float64Array,
+  vCount: number,
+  n: number,
+  C: Float64Array,
+  ldc: number,
+  scale: number,
+  from: number,
+  to: number,
 ): void {
   let a = 0;
   for (; a + 4 <= outCount; a += 4) {
@@ -638,7 +666,7 @@ function accumulateProduct(
       const c31 = scale * C[r3 + 1];
       const c32 = scale * C[r3 + 2];
       const c33 = scale * C[r3 + 3];
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const x0 = V[v0 + i];
         const x1 = V[v1 + i];
         const x2 = V[v2 + i];
@@ -656,7 +684,7 @@ function accumulateProduct(
       const c1 = scale * C[r0 + 1];
       const c2 = scale * C[r0 + 2];
       const c3 = scale * C[r0 + 3];
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const x = V[v0 + i];
         out[o0 + i] += x * c0;
         out[o1 + i] += x * c1;
@@ -671,7 +699,7 @@ function accumulateProduct(
       const v = l * n;
       const c = scale * C[l * ldc + a];
       if (c === 0) continue;
-      for (let i = 0; i < n; i++) out[o + i] += V[v + i] * c;
+      for (let i = from; i < to; i++) out[o + i] += V[v + i] * c;
     }
   }
 }
@@ -684,6 +712,23 @@ function blockDots(
   b: number,
   n: number,
   out: Float64Array,
+): void {
+  out.fill(0, 0, count * b);
+  for (let from = 0; from < n; from += ROW_CHUNK) {
+    blockDotsRows(V, count, X, b, n, out, from, Math.min(n, from + ROW_CHUNK));
+  }
+}
+
+/** Adds rows from … to − 1 of every dot product of `blockDots` into `out`. */
+function blockDotsRows(
+  V: Float64Array,
+  count: number,
+  X: Float64Array,
+  b: number,
+  n: number,
+  out: Float64Array,
+  from: number,
+  to: number,
 ): void {
   // Two basis vectors against four block columns per sweep: eight running sums in registers.
   let j = 0;
@@ -704,7 +749,7 @@ function blockDots(
       let s11 = 0;
       let s12 = 0;
       let s13 = 0;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const a = V[v0 + i];
         const d = V[v1 + i];
         const y0 = X[x0 + i];
@@ -720,26 +765,26 @@ function blockDots(
         s12 += d * y2;
         s13 += d * y3;
       }
-      out[j * b + c] = s00;
-      out[j * b + c + 1] = s01;
-      out[j * b + c + 2] = s02;
-      out[j * b + c + 3] = s03;
-      out[(j + 1) * b + c] = s10;
-      out[(j + 1) * b + c + 1] = s11;
-      out[(j + 1) * b + c + 2] = s12;
-      out[(j + 1) * b + c + 3] = s13;
+      out[j * b + c] += s00;
+      out[j * b + c + 1] += s01;
+      out[j * b + c + 2] += s02;
+      out[j * b + c + 3] += s03;
+      out[(j + 1) * b + c] += s10;
+      out[(j + 1) * b + c + 1] += s11;
+      out[(j + 1) * b + c + 2] += s12;
+      out[(j + 1) * b + c + 3] += s13;
     }
     for (; c < b; c++) {
       const x0 = c * n;
       let s0 = 0;
       let s1 = 0;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const y = X[x0 + i];
         s0 += V[v0 + i] * y;
         s1 += V[v1 + i] * y;
       }
-      out[j * b + c] = s0;
-      out[(j + 1) * b + c] = s1;
+      out[j * b + c] += s0;
+      out[(j + 1) * b + c] += s1;
     }
   }
   for (; j < count; j++) {
@@ -747,8 +792,8 @@ function blockDots(
     for (let c = 0; c < b; c++) {
       const x0 = c * n;
       let s = 0;
-      for (let i = 0; i < n; i++) s += V[v0 + i] * X[x0 + i];
-      out[j * b + c] = s;
+      for (let i = from; i < to; i++) s += V[v0 + i] * X[x0 + i];
+      out[j * b + c] += s;
     }
   }
 }
