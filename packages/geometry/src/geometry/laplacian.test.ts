@@ -3,9 +3,9 @@ import { bunny } from "../generate/bunny.js";
 import { icosphere } from "../generate/icosphere.js";
 import { mulberry32 } from "../random.js";
 import { symmetricEigen } from "../sparse/dense-eigen.js";
+import { bumpyIcosphere, flatGrid } from "./geometry.fixture.js";
 import { cotanLaplacianOf, MAX_COTANGENT } from "./laplacian.js";
 import { MeshGeometry } from "./mesh-geometry.js";
-import { bumpyIcosphere, flatGrid } from "./test-fixtures.js";
 
 function triangle(positions: number[]): MeshGeometry {
   return MeshGeometry.fromData({

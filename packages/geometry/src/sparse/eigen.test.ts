@@ -5,14 +5,14 @@ import { icosphere } from "../generate/icosphere.js";
 import { laplacianEigenpairs } from "../geometry/laplacian.js";
 import { MeshGeometry } from "../geometry/mesh-geometry.js";
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
-import { type Eigenpairs, smallestEigenpairs } from "./eigen.js";
 import {
   clusters,
   denseGeneralisedEigenpairs,
   disjointUnion,
   eigenspaceDistance,
   massOrthonormalityError,
-} from "./eigen-test-helpers.js";
+} from "./eigen.fixture.js";
+import { type Eigenpairs, smallestEigenpairs } from "./eigen.js";
 import { SparseSolverError } from "./errors.js";
 import { SparseMatrix } from "./sparse-matrix.js";
 

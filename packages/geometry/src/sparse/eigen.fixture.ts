@@ -1,4 +1,4 @@
-// Dense references and eigenspace comparisons for the eigensolver tests (not exported).
+// Dense references and eigenspace comparisons for the eigensolver tests (a fixture: not exported).
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
 import type { SparseMatrix } from "./sparse-matrix.js";
