@@ -45,6 +45,7 @@ export { type PlyFormat, parsePly, writePly } from "./io/ply.js";
 export type { MeshInput } from "./io/text.js";
 export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } from "./mesh/errors.js";
 export type { TriangleMeshData } from "./mesh/mesh-data.js";
+export { type RelabelledMesh, relabelMesh } from "./mesh/relabel.js";
 export {
   type DroppedFaceReason,
   type MeshRepairOptions,

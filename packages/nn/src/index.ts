@@ -94,6 +94,11 @@ export {
 } from "./models/invariance.js";
 export { loadModel, MODEL_JSON, ModelIOError, saveModel, WEIGHTS_BIN } from "./models/io.js";
 export {
+  assertMeshMapRelabellingInvariant,
+  assertModelRelabellingInvariant,
+  checkMeshMapRelabellingInvariance,
+} from "./models/relabelling.js";
+export {
   applyToMeshes,
   batchForModel,
   classifierTrainStep,
@@ -126,7 +131,10 @@ export {
   type FarthestPointOptions,
   type FarthestPointSample,
   farthestPointSampling,
+  intrinsicVertexRanks,
   MultiscaleError,
+  SAMPLE_ORDERINGS,
+  type SampleOrdering,
 } from "./multiscale/sampling.js";
 export { gemConvReference } from "./reference.js";
 export {

@@ -8,6 +8,7 @@ import { type ActivationName, activationChoices, isActivation } from "../layers/
 import { InvariantPooling, TransportPooling, TransportUnpooling } from "../layers/pooling.js";
 import { NONLINEARITY_KINDS, type NonlinearityKind, ResidualBlock } from "../layers/residual-block.js";
 import type { MeshHierarchyOptions } from "../multiscale/hierarchy.js";
+import type { SampleOrdering } from "../multiscale/sampling.js";
 
 /** A bad model configuration; the message names the field and the problem. */
 export class ModelConfigError extends Error {
@@ -32,6 +33,8 @@ export interface GemMeshConfig {
   readonly hops?: number;
   /** Seed of the farthest-point samples (default 0). */
   readonly seed?: number;
+  /** How first samples and ties are chosen (default `"intrinsic"`; see `SampleOrdering`). */
+  readonly ordering?: SampleOrdering;
 }
 
 /** What `buildGemClassifier` and `buildGemSegmenter` take; stored in the model to rebuild it. */
@@ -142,6 +145,7 @@ function check(config: GemModelConfig, builder: string): CheckedConfig {
       graph: { ...mesh.graph, rings },
       coarsening: Array.from({ length: level }, () => ({ ratio, hops: mesh.hops ?? 1 })),
       seed: mesh.seed ?? 0,
+      ordering: mesh.ordering,
     }),
   );
   return { inputType, blockTypes, levelOfBlock, nLevels: level + 1, meshOptions };
