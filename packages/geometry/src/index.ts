@@ -38,6 +38,17 @@ export {
 export { rotationFromQuaternion } from "./geometry/rotation.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
 export { type MeshFormat, meshFormatOf, parseMesh, serializeMesh } from "./io/formats.js";
+export {
+  faceLabelsToVertexLabels,
+  formatLabels,
+  LABEL_EXTENSIONS,
+  type LabelElement,
+  LabelFileError,
+  labelElementOf,
+  type ParseLabelsOptions,
+  parseLabels,
+  vertexLabelsToFaceLabels,
+} from "./io/labels.js";
 export { MeshParseError } from "./io/mesh-parse-error.js";
 export { parseObj, type WriteObjOptions, writeObj } from "./io/obj.js";
 export { parseOff, writeOff } from "./io/off.js";

@@ -62,7 +62,8 @@ export interface FarthestPointSample {
   /**
    * The shortest-path forest of the cells: for every vertex, the index in `edgeGraph(geometry)`'s
    * arrays of the edge `parent → vertex` along which its distance was found (−1 for the samples
-   * and unreached vertices). The parent belongs to the same cell and is nearer to its sample.
+   * and unreached vertices). The parent belongs to the same cell and is nearer to its sample;
+   * among parents giving paths equal within the tie margin, the one of lower rank.
    */
   readonly parentEdge: Int32Array;
 }
@@ -217,6 +218,7 @@ export function farthestPointSampling(
   const distance = new Float64Array(nVertices).fill(Number.POSITIVE_INFINITY);
   const nearest = new Int32Array(nVertices).fill(-1);
   const parentEdge = new Int32Array(nVertices).fill(-1);
+  const parent = new Int32Array(nVertices).fill(-1);
   const samples = new Uint32Array(count);
   const heap = new MinHeap();
 
@@ -224,6 +226,7 @@ export function farthestPointSampling(
     distance[source] = 0;
     nearest[source] = label;
     parentEdge[source] = -1;
+    parent[source] = -1;
     heap.push(0, source);
     while (heap.size > 0) {
       const d = heap.topKey();
@@ -236,7 +239,14 @@ export function farthestPointSampling(
           distance[w] = dw;
           nearest[w] = label;
           parentEdge[w] = i;
+          parent[w] = u;
           heap.push(dw, w);
+        } else if (nearest[w] === label && dw <= distance[w] + margin && before(u, parent[w])) {
+          // Paths of equal length (an exact symmetry, or a rigid motion's rounding) that the
+          // heap would otherwise settle by pop order: the parent of lower rank wins, so the
+          // shortest-path tree, and the transports composed along it, are the same each time.
+          parentEdge[w] = i;
+          parent[w] = u;
         }
       }
     }
