@@ -7,6 +7,11 @@ export { type TorusOptions, torus } from "./generate/torus.js";
 export { angleDistance, wrapAngle } from "./geometry/angles.js";
 export { GeometryError, type GeometryErrorKind } from "./geometry/errors.js";
 export {
+  type ExactGeodesicOptions,
+  exactGeodesicDistances,
+  exactGeodesicDistancesTo,
+} from "./geometry/exact-geodesics.js";
+export {
   type Gauge,
   type TangentFrameOptions,
   type TangentFrames,

@@ -69,6 +69,19 @@ export {
   type ResidualBlockArgs,
 } from "./layers/residual-block.js";
 export {
+  type ConfusionMatrix,
+  confusionMatrix,
+  exactGeodesics,
+  type GeodesicDistances,
+  type GeodesicErrorCurve,
+  type GeodesicErrorOptions,
+  geodesicErrorCurve,
+  type IntersectionOverUnion,
+  intersectionOverUnion,
+  MetricError,
+  perVertexAccuracy,
+} from "./metrics/per-vertex.js";
+export {
   buildGemClassifier,
   buildGemSegmenter,
   type GemBlockConfig,
@@ -79,6 +92,7 @@ export {
   ModelConfigError,
   meshOptionsOf,
 } from "./models/builders.js";
+export { buildGemCorrespondence, EMBEDDING_LAYER, LOGITS_LAYER } from "./models/correspondence.js";
 export {
   assertMeshMapGaugeEquivariant,
   assertMeshMapRigidMotionInvariant,
@@ -93,6 +107,13 @@ export {
   randomRigidMotion,
 } from "./models/invariance.js";
 export { loadModel, MODEL_JSON, ModelIOError, saveModel, WEIGHTS_BIN } from "./models/io.js";
+export {
+  type PerVertexPrediction,
+  type PerVertexTrainOptions,
+  type PerVertexValues,
+  perVertexTrainStep,
+  predictPerVertex,
+} from "./models/per-vertex.js";
 export {
   assertMeshMapRelabellingInvariant,
   assertModelRelabellingInvariant,
