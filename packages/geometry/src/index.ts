@@ -1,3 +1,16 @@
+export {
+  type ArticulatedBody,
+  type ArticulatedBodyOptions,
+  articulatedBodies,
+  BODY_PARTS,
+  type BodyPart,
+  type BodyPose,
+  type BodyShape,
+  DEFAULT_BODY_SHAPE,
+  REST_POSE,
+  randomBodyPose,
+  randomBodyShape,
+} from "./generate/articulated-body.js";
 export { type BumpySphereOptions, bumpySphere } from "./generate/bumpy-sphere.js";
 export { bunny } from "./generate/bunny.js";
 export { geodesicSphere } from "./generate/geodesic-sphere.js";
