@@ -159,6 +159,26 @@ function denseHead(model: tf.LayersModel): DenseHead | null {
   return head;
 }
 
+/**
+ * `e · t` (`e`: `[rows × D]`, `t`: `[D × K]`) with gradients that avoid the wasm backend's slow
+ * matMul with `transposeA`/`transposeB` set (3–10× slower than transposing first; see conv.ts):
+ * `de = dy · tᵀ` and `dt = (dyᵀ · e)ᵀ`, with explicit transposes, so that the second operand,
+ * which the wasm matMul packs anew each time, is the small one (`[K × D]`, `[rows × D]`): with
+ * `dt = eᵀ · dy` the `[rows × K]` gradient was packed, 4× slower at K = 2,048.
+ */
+const headMatMul = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [e, t, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([e, t]);
+  return {
+    value: tf.matMul(e, t),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [se, st] = saved as tf.Tensor2D[];
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.matMul(dy2, tf.transpose(st)), tf.transpose(tf.matMul(tf.transpose(dy2), se))];
+    },
+  };
+}) as (e: tf.Tensor2D, t: tf.Tensor2D) => tf.Tensor2D;
+
 /** `k` distinct classes of `0 … classes − 1`, uniformly (a partial Fisher-Yates shuffle). */
 function sampleClasses(classes: number, k: number, random: () => number): Int32Array {
   const pool = Int32Array.from({ length: classes }, (_, c) => c);
@@ -197,7 +217,14 @@ export function perVertexTrainStep(
     throw new ModelConfigError(`${caller}: sampledClasses must be an integer ≥ 2, got ${sampled}`);
   }
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  if (sampled === undefined || sampled >= classes) {
+  const head = denseHead(model);
+  const sampling = sampled !== undefined && sampled < classes;
+  if (head === null) {
+    if (sampling) {
+      throw new ModelConfigError(
+        `${caller}: sampledClasses needs a model whose output layer is a linear dense head named "${LOGITS_LAYER}" (buildGemCorrespondence); model "${model.name}" has none`,
+      );
+    }
     return tf.tidy(() => {
       const rowIndex = Int32Array.from(rows);
       const targetsOneHot = tf.oneHot(tf.tensor1d(targets, "int32"), classes);
@@ -212,14 +239,11 @@ export function perVertexTrainStep(
       return value.dataSync()[0];
     });
   }
-  const head = denseHead(model);
-  if (head === null) {
-    throw new ModelConfigError(
-      `${caller}: sampledClasses needs a model whose output layer is a linear dense head named "${LOGITS_LAYER}" (buildGemCorrespondence); model "${model.name}" has none`,
-    );
-  }
-  const random = options.random ?? defaultRandom;
-  const drawn = sampleClasses(classes, sampled, random);
+  // A dense head: logits from the embedding and the (sampled) columns of the head's kernel.
+  const k = sampling ? sampled : classes;
+  const drawn = sampling
+    ? sampleClasses(classes, k, options.random ?? defaultRandom)
+    : Int32Array.from({ length: classes }, (_, c) => c);
   const column = new Map<number, number>();
   drawn.forEach((c, j) => {
     column.set(c, j);
@@ -232,21 +256,23 @@ export function perVertexTrainStep(
     const target = kept.map((i) => column.get(targets[i])!);
     const keptWeights = kept.map((i) => weights[i]);
     const total = keptWeights.reduce((a, b) => a + b, 0);
-    const targetsOneHot = tf.oneHot(tf.tensor1d(target, "int32"), sampled);
+    const targetsOneHot = tf.oneHot(tf.tensor1d(target, "int32"), k);
     // Negatives stand for the C − 1 other classes of which K − 1 were drawn.
-    const correction = tf.mul(tf.sub(1, targetsOneHot), Math.log((classes - 1) / (sampled - 1)));
+    const correction = sampling ? tf.mul(tf.sub(1, targetsOneHot), Math.log((classes - 1) / (k - 1))) : null;
     const w = tf.tensor1d(keptWeights);
     const { value, grads } = tf.variableGrads(() => {
       const embedding = applyToMeshes(head.embedding, batch, features, { training: true });
-      const table = gatherRows(tf.transpose(head.kernel.read() as tf.Tensor2D), drawn);
-      let logits = tf.matMul(gatherRows(embedding, rowIndex), table, false, true);
+      const kernel = head.kernel.read() as tf.Tensor2D;
+      const table = sampling ? tf.transpose(gatherRows(tf.transpose(kernel), drawn)) : kernel;
+      let logits = headMatMul(gatherRows(embedding, rowIndex), table as tf.Tensor2D);
       if (head.bias !== null) {
-        logits = tf.add(
-          logits,
-          tf.reshape(gatherRows(tf.reshape(head.bias.read(), [classes, 1]), drawn), [-1]),
-        );
+        const bias = sampling
+          ? tf.reshape(gatherRows(tf.reshape(head.bias.read(), [classes, 1]), drawn), [-1])
+          : head.bias.read();
+        logits = tf.add(logits, bias);
       }
-      const picked = tf.sum(tf.mul(tf.logSoftmax(tf.add(logits, correction)), targetsOneHot), 1);
+      if (correction !== null) logits = tf.add(logits, correction);
+      const picked = tf.sum(tf.mul(tf.logSoftmax(logits), targetsOneHot), 1);
       return tf.div(tf.neg(tf.sum(tf.mul(picked, w))), total) as tf.Scalar;
     }, variables);
     optimizer.applyGradients(grads);
