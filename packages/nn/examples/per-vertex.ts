@@ -18,7 +18,7 @@ import {
 } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
 
-export async function perVertexExample(steps = 25, noise = 0.02) {
+export async function perVertexExample(steps = 30, noise = 0.02) {
   await initBackend();
   const blocks = [
     { fieldType: "8x0+4x1+2x2" },

@@ -99,7 +99,9 @@ export interface MeshHierarchyOptions {
   readonly seed?: number;
   /**
    * How the first samples and all ties are chosen (default `"intrinsic"`: the hierarchy does not
-   * depend on the order of the file's vertices and faces; `"file"`: by vertex index, as before).
+   * depend on the order of the file's vertices and faces; `"file"`: exactly as gemcnn built
+   * hierarchies before, by vertex index and without the common identification of intrinsic and
+   * projected angles, see `frameIdentification`).
    */
   readonly ordering?: SampleOrdering;
   /**
@@ -161,7 +163,10 @@ function build(geometry: MeshGeometry, options: MeshHierarchyOptions): MeshHiera
   if (coarsening.length === 0) return { levels, pools };
   const frames = options.frames ?? tangentFrames(geometry, graphOptions.frameOptions);
   const includeSelf = graphOptions.includeSelf ?? true;
-  const identification = frameIdentification(geometry, frames, graphOptions);
+  const identification =
+    (options.ordering ?? "intrinsic") === "intrinsic"
+      ? frameIdentification(geometry, frames, graphOptions)
+      : { angleShift: () => 0, transportShift: () => 0 };
   coarsening.forEach((step, index) => {
     const fine = levels[levels.length - 1];
     const nFine = fine.vertices.length;

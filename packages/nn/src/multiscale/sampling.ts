@@ -71,9 +71,11 @@ export interface FarthestPointSample {
 /**
  * How the first sample and ties are chosen: `"intrinsic"` (default) from the mesh's geometry alone
  * (`intrinsicVertexRanks`), so that the samples are the same points whatever the order of the
- * vertices and faces in the file; `"file"` by vertex index, as gemcnn did before (the first sample
- * a seeded uniform draw of an index; ties to the lower index), which changes when a file is
- * relabelled. `"file"` is kept to rebuild hierarchies of models trained before.
+ * vertices and faces in the file; `"file"` exactly as gemcnn did before (the first sample a seeded
+ * uniform draw of an index, ties to the lower index, equal shortest paths as the search meets
+ * them, and in `buildMeshHierarchy` no common identification of intrinsic and projected angles),
+ * which changes when a file is relabelled. `"file"` rebuilds the hierarchies of models trained
+ * before.
  */
 export type SampleOrdering = "intrinsic" | "file";
 
@@ -241,7 +243,12 @@ export function farthestPointSampling(
           parentEdge[w] = i;
           parent[w] = u;
           heap.push(dw, w);
-        } else if (nearest[w] === label && dw <= distance[w] + margin && before(u, parent[w])) {
+        } else if (
+          rank !== null &&
+          nearest[w] === label &&
+          dw <= distance[w] + margin &&
+          before(u, parent[w])
+        ) {
           // Paths of equal length (an exact symmetry, or a rigid motion's rounding) that the
           // heap would otherwise settle by pop order: the parent of lower rank wins, so the
           // shortest-path tree, and the transports composed along it, are the same each time.
