@@ -3,7 +3,9 @@
 // peak memory, an epoch estimate for FAUST's 80 training registrations, and the per-vertex
 // prediction of all 6,890 template vertices. Each model runs in a child process of its own, so
 // that its peak resident memory (getrusage's maxrss) is its own. Median of REPS steps after
-// WARM_UPS. Options: --reps N, --only NAME (one variant), --skip-baseline.
+// warm-ups, wall time and the process's CPU time (one thread does the work, so on a machine
+// shared with other jobs the CPU time is what an idle machine's wall time would be). Options:
+// --reps N, --only NAME (variants whose name contains NAME), --skip-baseline.
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -110,9 +112,13 @@ async function runVariant(index: number, reps: number): Promise<Record<string, n
   const warmUps = 2;
   for (let i = 0; i < warmUps; i++) step();
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < (variant.reps ?? reps); i++) {
     const start = performance.now();
+    const startCpu = process.cpuUsage();
     step();
+    const used = process.cpuUsage(startCpu);
+    cpu.push((used.user + used.system) / 1000);
     times.push(performance.now() - start);
   }
   const profile = await tf.profile(() => {
@@ -131,9 +137,12 @@ async function runVariant(index: number, reps: number): Promise<Record<string, n
     "hierarchy ms": Math.round(prepareMs),
     "step ms (median)": Math.round(stepMs),
     "step ms (min … max)": `${Math.round(Math.min(...times))} … ${Math.round(Math.max(...times))}`,
+    // One thread does the work: its CPU time is what the wall time would be on an idle machine.
+    "step CPU ms (median)": Math.round(median(cpu)),
     "peak RSS MB": Math.round(process.resourceUsage().maxRSS / 1024),
     "tf peak MB (one step)": Math.round(profile.peakBytes / 2 ** 20),
     "predict ms": Math.round(predictMs),
+    "epoch s (80 meshes, CPU)": Math.round((TRAIN_MESHES * median(cpu)) / 1000),
     "epoch s (80 meshes)": Math.round(epochS),
     // The 80 hierarchies are built once, then every epoch reuses them.
     "epochs in 45 min": Math.floor((BUDGET_MINUTES * 60 - (TRAIN_MESHES * prepareMs) / 1000) / epochS),
