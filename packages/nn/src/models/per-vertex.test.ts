@@ -69,7 +69,10 @@ describe("per-vertex training and prediction", () => {
     expect(() => gatherRows(x, Int32Array.of(3))).toThrow(/row 3 is outside the tensor's 3 rows/);
   });
 
-  it("returns the weighted, masked cross-entropy over the batch's vertices, and learns", () => {
+  // Thirty training steps: about 1 s alone, several on a loaded 2-core machine.
+  it("returns the weighted, masked cross-entropy over the batch's vertices, and learns", {
+    timeout: 60_000,
+  }, () => {
     const model = buildGemSegmenter(config);
     const batch = batchForModel(model, meshes);
     const mask = labels.map((l) => Float64Array.from(l, (_, v) => (v % 5 === 0 ? 0 : 1)));
@@ -162,7 +165,7 @@ describe("correspondence model", () => {
     await initBackend({ backend: "wasm" });
   });
 
-  it("factors the logits through an embedding and a dense head, invariantly", () => {
+  it("factors the logits through an embedding and a dense head, invariantly", { timeout: 60_000 }, () => {
     const model = buildGemCorrespondence(correspondence);
     expect(model.getLayer("logits").getWeights()[0].shape).toEqual([8, n]);
     const batch = batchForModel(model, [meshes[0]]);
@@ -176,7 +179,9 @@ describe("correspondence model", () => {
     );
   });
 
-  it("samples classes: the corrected sampled cross-entropy, updates only drawn columns, and learns", () => {
+  it("samples classes: the corrected sampled cross-entropy, updates only drawn columns, and learns", {
+    timeout: 60_000,
+  }, () => {
     const model = buildGemCorrespondence(correspondence);
     const batch = batchForModel(model, meshes);
     const identity = Int32Array.from({ length: n }, (_, v) => v);
