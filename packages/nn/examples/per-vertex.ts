@@ -28,8 +28,8 @@ export async function perVertexExample(steps = 30, noise = 0.02) {
   const invariant = (g: MeshGeometry) =>
     invariantVertexFeatures(g, ["ones", "angle-defect", "relative-area"]);
 
-  // Correspondence: 2 shapes × 3 poses sharing one 330-vertex connectivity; label = vertex index.
-  const registrations = articulatedBodies({ shapes: 2, poses: 3, vertices: 330, noise });
+  // Correspondence: 2 shapes × 3 poses sharing one 410-vertex connectivity; label = vertex index.
+  const registrations = articulatedBodies({ shapes: 2, poses: 3, vertices: 410, noise });
   const meshes = registrations.map((b) => MeshGeometry.fromData(b.data));
   const [train, test] = [meshes.slice(0, 5), meshes[5]];
   const classes = meshes[0].nVertices;
@@ -46,7 +46,7 @@ export async function perVertexExample(steps = 30, noise = 0.02) {
   const optimizer = tf.train.adam(0.01);
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
-    // A softmax over 128 of the 330 classes per step: the [vertices × classes] logits never exist.
+    // A softmax over 128 of the 410 classes per step: the [vertices × classes] logits never exist.
     losses.push(perVertexTrainStep(model, optimizer, batch, features, labels, { sampledClasses: 128 }));
   }
   const testBatch = batchForModel(model, [test]);
@@ -61,7 +61,7 @@ export async function perVertexExample(steps = 30, noise = 0.02) {
   );
 
   // Segmentation: the same kind of bodies, each remeshed on its own, labelled by part.
-  const bodies = articulatedBodies({ shapes: 2, poses: 2, vertices: 330, remesh: true, seed: 1, noise });
+  const bodies = articulatedBodies({ shapes: 2, poses: 2, vertices: 410, remesh: true, seed: 1, noise });
   const parts = bodies.map((b) => MeshGeometry.fromData(b.data));
   const segmenter = buildGemSegmenter({
     inputType: "3x0",

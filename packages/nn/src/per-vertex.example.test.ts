@@ -1,13 +1,13 @@
 import { expect, it } from "vitest";
 import { perVertexExample } from "../examples/per-vertex.js";
 
-// Thirty steps of each model on 330-vertex bodies: about 5 s alone, more on a loaded 2-core machine.
+// Thirty steps of each model on 410-vertex bodies: about 5 s alone, more on a loaded 2-core machine.
 it("runs the README's per-vertex example: correspondence and segmentation learn", {
   timeout: 120_000,
 }, async () => {
   const { losses, curve, accuracy, iou } = await perVertexExample();
   expect(losses.at(-1)!).toBeLessThan(0.8 * losses[0]);
-  // On a pose it never saw: far above chance (1 in 330) at zero error, and the curve rises.
+  // On a pose it never saw: far above chance (1 in 410) at zero error, and the curve rises.
   expect(curve.atZero).toBeGreaterThan(0.04);
   for (let i = 1; i < curve.fraction.length; i++)
     expect(curve.fraction[i]).toBeGreaterThanOrEqual(curve.fraction[i - 1]);

@@ -103,12 +103,13 @@ describe("articulatedBodies", () => {
   });
 
   it("is deterministic and seeded, and rejects bad options", () => {
-    const a = articulatedBodies({ shapes: 2, poses: 2, vertices: 400, seed: 3 });
-    expect(articulatedBodies({ shapes: 2, poses: 2, vertices: 400, seed: 3 })).toEqual(a);
-    expect(articulatedBodies({ shapes: 2, poses: 2, vertices: 400, seed: 4 })[3].data.positions).not.toEqual(
+    const a = articulatedBodies({ shapes: 2, poses: 2, vertices: 450, seed: 3 });
+    expect(articulatedBodies({ shapes: 2, poses: 2, vertices: 450, seed: 3 })).toEqual(a);
+    expect(articulatedBodies({ shapes: 2, poses: 2, vertices: 450, seed: 4 })[3].data.positions).not.toEqual(
       a[3].data.positions,
     );
-    expect(() => articulatedBodies({ vertices: 100 })).toThrow(/vertices must be an integer ≥ 330, got 100/);
+    expect(articulatedBodies({ shapes: 1, poses: 1, vertices: 410 })[0].data.positions.length).toBe(3 * 410);
+    expect(() => articulatedBodies({ vertices: 100 })).toThrow(/vertices must be an integer ≥ 410, got 100/);
     expect(() => articulatedBodies({ shapes: 0 })).toThrow(/shapes must be an integer ≥ 1/);
     expect(() => articulatedBodies({ noise: -1 })).toThrow(/noise must be in \[0, 0\.2\)/);
   });

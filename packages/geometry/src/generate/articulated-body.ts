@@ -530,7 +530,7 @@ export interface ArticulatedBodyOptions {
   readonly shapes?: number;
   /** Number of poses per shape: pose 0 is the rest pose, the others `randomBodyPose` (default 5). */
   readonly poses?: number;
-  /** Vertices of each mesh, at least 330 (default 1,000; 6,890 gives FAUST's size). */
+  /** Vertices of each mesh, at least 410 (default 1,000; 6,890 gives FAUST's size). */
   readonly vertices?: number;
   /** Standard deviation of the noise added to every coordinate, relative to the mean edge length (default 0.02). */
   readonly noise?: number;
@@ -552,7 +552,8 @@ export interface ArticulatedBody {
   readonly pose: number;
 }
 
-const MIN_VERTICES = 330;
+/** Vertices of the cage after one Catmull-Clark step: the smallest body (104 cage vertices, 102 quads). */
+const MIN_VERTICES = 410;
 
 /**
  * Bodies with a head and four limbs, `shapes × poses` of them (shape-major), each a closed genus-0
