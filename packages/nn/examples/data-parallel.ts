@@ -1,8 +1,9 @@
 // Data-parallel training on worker threads: a ReplicaPool splits every batch over two replicas of
 // the model, returns the batch's gradients, and the optimizer steps on this thread.
 // Run: pnpm --filter @gemcnn/nn example:parallel
+import { meshFeatures } from "@gemcnn/features";
 import { bumpySphere, MeshGeometry, torus } from "@gemcnn/geometry";
-import { buildGemClassifier, initBackend, invariantVertexFeatures } from "@gemcnn/nn";
+import { buildGemClassifier, initBackend } from "@gemcnn/nn";
 import { ReplicaPool } from "@gemcnn/nn/parallel";
 import * as tf from "@tensorflow/tfjs";
 
@@ -22,7 +23,7 @@ export async function dataParallel() {
     torus({ majorSegments: 14, minorSegments: 7 }),
   ];
   const features = meshes.map((m) =>
-    invariantVertexFeatures(MeshGeometry.fromData(m), ["ones", "angle-defect"]),
+    meshFeatures(MeshGeometry.fromData(m), { kinds: ["ones", "angle-defect"] }).values,
   );
   const labels = [0, 1, 0, 1];
 

@@ -1,9 +1,10 @@
+import { meshFeatures } from "@gemcnn/features";
 import { bumpySphere, MeshGeometry, torus } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { buildGemClassifier, type GemModelConfig, meshOptionsOf } from "../models/builders.js";
-import { applyToMeshes, invariantVertexFeatures } from "../models/run.js";
+import { applyToMeshes } from "../models/run.js";
 import { batchMeshes } from "../multiscale/batch.js";
 import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
 import { type BatchShare, batchShareOf, shareRowsOf, withBatchShare } from "./batch-share.js";
@@ -23,7 +24,7 @@ const meshes = [
   torus({ majorSegments: 7, minorSegments: 6, minorRadius: 0.35 }),
 ];
 const geometries = meshes.map((m) => MeshGeometry.fromData(m));
-const features = geometries.map((g) => invariantVertexFeatures(g, ["ones", "angle-defect", "relative-area"]));
+const features = geometries.map((g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values);
 
 function model(normalization: boolean): tf.LayersModel {
   const config: GemModelConfig = {

@@ -1,9 +1,10 @@
+import { meshFeatures } from "@gemcnn/features";
 import { bumpySphere, MeshGeometry, type TriangleMeshData, torus } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { buildGemClassifier, type GemModelConfig, meshOptionsOf } from "../models/builders.js";
-import { applyToMeshes, invariantVertexFeatures } from "../models/run.js";
+import { applyToMeshes } from "../models/run.js";
 import { batchMeshes } from "../multiscale/batch.js";
 import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
 import { type ReplicaSample, withSeededMathRandom } from "./replica.js";
@@ -29,7 +30,7 @@ const meshes: TriangleMeshData[] = [
   bumpySphere({ level: 1, seed: 3, amplitude: 0.3 }),
 ];
 const geometries = meshes.map((m, i) => MeshGeometry.fromData(m, { source: `mesh ${i}` }));
-const features = geometries.map((g) => invariantVertexFeatures(g, ["ones", "angle-defect", "relative-area"]));
+const features = geometries.map((g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values);
 const sample = (i: number): ReplicaSample => ({ mesh: meshes[i], features: features[i], name: `mesh ${i}` });
 const LABELS = [0, 1, 2, 1, 0];
 

@@ -1,7 +1,7 @@
 import { MeshGeometry, mulberry32, type TangentFrames, type TriangleMeshData } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { meshOptionsOf } from "../models/builders.js";
-import { applyToMeshes } from "../models/run.js";
+import { applyToMeshes, type FeatureArray } from "../models/run.js";
 import { batchMeshes, type MeshBatch } from "../multiscale/batch.js";
 import { buildMeshHierarchy, type MeshHierarchy } from "../multiscale/hierarchy.js";
 import { activeBatchShare, batchShareOf, shareRowsOf, withBatchShare } from "./batch-share.js";
@@ -15,8 +15,8 @@ export interface ReplicaSample {
    * `buildMeshHierarchy` computes itself).
    */
   readonly frames?: TangentFrames;
-  /** The input field, `[V × inputDim]` float32 (the model's input type). */
-  readonly features: Float32Array;
+  /** The input field, `[V × inputDim]` (the model's input type), float32 or float64 as `applyToMeshes` takes it. */
+  readonly features: FeatureArray;
   /** Names the mesh in error messages. */
   readonly name?: string;
 }
@@ -204,7 +204,7 @@ export class Replica {
     return entry.hierarchy;
   }
 
-  features(index: number): Float32Array {
+  features(index: number): FeatureArray {
     return this.entry(index).sample.features;
   }
 
