@@ -22,8 +22,8 @@ export async function dataParallel() {
     bumpySphere({ level: 2, seed: 2 }),
     torus({ majorSegments: 14, minorSegments: 7 }),
   ];
-  const features = meshes.map((m) =>
-    meshFeatures(MeshGeometry.fromData(m), { kinds: ["ones", "angle-defect"] }).values,
+  const features = meshes.map(
+    (m) => meshFeatures(MeshGeometry.fromData(m), { kinds: ["ones", "angle-defect"] }).values,
   );
   const labels = [0, 1, 0, 1];
 
