@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { meshFeatures } from "@gemcnn/features";
 import { bumpySphere, MeshGeometry, type TriangleMeshData, torus } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
@@ -30,7 +32,9 @@ const meshes: TriangleMeshData[] = [
   bumpySphere({ level: 1, seed: 3, amplitude: 0.3 }),
 ];
 const geometries = meshes.map((m, i) => MeshGeometry.fromData(m, { source: `mesh ${i}` }));
-const features = geometries.map((g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values);
+const features = geometries.map(
+  (g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values,
+);
 const sample = (i: number): ReplicaSample => ({ mesh: meshes[i], features: features[i], name: `mesh ${i}` });
 const LABELS = [0, 1, 2, 1, 0];
 
@@ -187,7 +191,10 @@ describe("ReplicaPool errors", () => {
     };
     const pool = await ReplicaPool.create(model, {
       threads: 2,
-      sample: (i) => (i === 9 ? broken : sample(i)),
+      sample: (i) => {
+        if (i === 8) throw new RangeError("there is no mesh 8");
+        return i === 9 ? broken : sample(i);
+      },
     });
     try {
       const failure = pool.classifierGradients([0, 1, 9], [0, 1, 2], { seed: 1 });
@@ -196,6 +203,17 @@ describe("ReplicaPool errors", () => {
       const ok = await pool.classifierGradients([0, 1], [0, 1], { seed: 1 });
       expect(ok.logits.length).toBe(2 * CONFIG.classes);
       tf.dispose(Object.values(ok.gradients));
+
+      // The caller's own `sample` failing for the second worker's part: the call fails with that
+      // error, and the first worker was not left waiting in a step the second never joined (the
+      // next step would hang).
+      await expect(pool.classifierGradients([0, 1, 8], [0, 1, 2], { seed: 1 })).rejects.toThrow(
+        "there is no mesh 8",
+      );
+      await expect(pool.logits([3, 8])).rejects.toThrow("there is no mesh 8");
+      const after = await pool.classifierGradients([2, 3], [2, 1], { seed: 1 });
+      expect(after.logits.length).toBe(2 * CONFIG.classes);
+      tf.dispose(Object.values(after.gradients));
 
       // A worker that dies (out of memory, a native fault: here terminated) fails the running
       // call and every later one, instead of leaving them waiting.
@@ -210,4 +228,35 @@ describe("ReplicaPool errors", () => {
     }
     await expect(pool.logits([0])).rejects.toThrow(/closed/);
   }, 60_000);
+});
+
+describe("ReplicaPool in a process that ends", () => {
+  const fixture = fileURLToPath(new URL("./exit.fixture.ts", import.meta.url));
+  const packageRoot = fileURLToPath(new URL("../..", import.meta.url));
+  /** Runs exit.fixture.ts; a process still running after 90 s (it hangs) is killed. */
+  const run = (mode: string) =>
+    new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ["--import", "tsx", "--conditions=source", fixture, mode],
+        { cwd: packageRoot, timeout: 90_000 },
+        (_error, _stdout, stderr) => resolve({ code: child.exitCode, signal: child.signalCode, stderr }),
+      );
+    });
+
+  it("exits when the main thread throws while the workers run a step", async () => {
+    const { code, signal, stderr } = await run("throw");
+    expect(signal).toBeNull(); // not killed after 90 s
+    // 1 for an uncaught exception; 7 when tfjs's wasm module's own handler rethrows it (it does
+    // once the wasm backend is up, printing its minified source before the error).
+    expect([1, 7]).toContain(code);
+    expect(stderr).toContain("the main thread failed during a step");
+  }, 120_000);
+
+  it("exits with the process's own code when a pool is never closed, after a failed step", async () => {
+    const { code, signal, stderr } = await run("forget");
+    expect(signal).toBeNull();
+    expect(stderr).toMatch(/handled: replica 1: MeshError/);
+    expect(code).toBe(3);
+  }, 120_000);
 });

@@ -241,23 +241,24 @@ export class ReplicaPool {
     return this.serialise(async () => {
       const parts = splitEvenly(indices, Math.min(this.threads, indices.length));
       const labelParts = splitEvenly(labels, parts.length);
+      // Every message is made before any is sent: a sample that fails here (the caller's
+      // `sample` throws) must not leave a worker waiting in the step for one that never starts.
+      const messages = parts.map(
+        (part, rank): ToReplica => ({
+          type: "train",
+          id: this.nextId,
+          samples: this.unsent(this.slots[rank], part),
+          indices: part,
+          labels: labelParts[rank],
+          batchSize: indices.length,
+          replicas: parts.length,
+          seed,
+        }),
+      );
+      this.nextId++;
       this.publishWeights();
       resetCollective(this.collective);
-      const id = this.nextId++;
-      const replies = await this.all(
-        parts.map((part, rank) =>
-          this.send(this.slots[rank], {
-            type: "train",
-            id,
-            samples: this.unsent(this.slots[rank], part),
-            indices: part,
-            labels: labelParts[rank],
-            batchSize: indices.length,
-            replicas: parts.length,
-            seed,
-          }),
-        ),
-      );
+      const replies = await this.all(messages.map((message, rank) => this.send(this.slots[rank], message)));
       const trained = replies as Extract<FromReplica, { type: "trained" }>[];
       const first = trained[0];
       writeWeights(
@@ -306,19 +307,17 @@ export class ReplicaPool {
     if (indices.length === 0) return Promise.resolve(new Float32Array(0));
     return this.serialise(async () => {
       const parts = splitEvenly(indices, Math.min(this.threads, indices.length));
-      this.publishWeights();
-      const id = this.nextId++;
-      const replies = await this.all(
-        parts.map((part, rank) => {
-          const chunks = splitEvenly(part, Math.ceil(part.length / batchSize));
-          return this.send(this.slots[rank], {
-            type: "infer",
-            id,
-            samples: this.unsent(this.slots[rank], part),
-            chunks,
-          });
+      const messages = parts.map(
+        (part, rank): ToReplica => ({
+          type: "infer",
+          id: this.nextId,
+          samples: this.unsent(this.slots[rank], part),
+          chunks: splitEvenly(part, Math.ceil(part.length / batchSize)),
         }),
       );
+      this.nextId++;
+      this.publishWeights();
+      const replies = await this.all(messages.map((message, rank) => this.send(this.slots[rank], message)));
       const out = new Float32Array(indices.length * classes);
       let at = 0;
       for (const reply of replies as Extract<FromReplica, { type: "inferred" }>[]) {
@@ -356,12 +355,17 @@ export class ReplicaPool {
     readWeights(this.model, this.layout, this.weights);
   }
 
+  /**
+   * The samples of `indices` that `slot`'s worker has not been sent yet (`send` marks them sent
+   * once they are posted). An error of the caller's `sample` is thrown as it is.
+   */
   private unsent(slot: Slot, indices: readonly number[]): [number, ReplicaSample][] {
     const out: [number, ReplicaSample][] = [];
+    const taken = new Set<number>();
     for (const index of indices) {
-      if (slot.sent.has(index)) continue;
+      if (slot.sent.has(index) || taken.has(index)) continue;
+      taken.add(index);
       out.push([index, this.sample(index)]);
-      slot.sent.add(index);
     }
     return out;
   }
@@ -376,6 +380,7 @@ export class ReplicaPool {
         reject(new ReplicaPoolError(`cannot send work to a replica: ${(error as Error).message}`));
         return;
       }
+      if (message.type !== "init") for (const [index] of message.samples) slot.sent.add(index);
       slot.job = { resolve, reject };
       slot.worker.ref();
     });
