@@ -11,7 +11,9 @@ import {
 } from "@gemcnn/features";
 import { randomGauge } from "@gemcnn/geometry";
 import { BLOCK_NONLINEARITIES, loadModel } from "@gemcnn/nn";
+import type { ReplicaPool } from "@gemcnn/nn/parallel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CliError } from "../cli/errors.js";
 import { generateSyntheticDataset, SYNTHETIC_CLASSES } from "../synthetic/dataset.js";
 import { CheckpointStore } from "../training/checkpoints.js";
 import { InterruptRequest } from "../training/interrupt.js";
@@ -320,5 +322,26 @@ describe("GemCnnClassifier on worker threads", () => {
     expect(strip((await MetricsLog.load(join(dir, "resumed"))).epochs)).toEqual(
       strip((await MetricsLog.load(join(dir, "straight"))).epochs),
     );
+  }, 60_000);
+
+  it("reports a worker that died as one line for the command line, naming the replica", async () => {
+    const classifier = await create(1, 1e-3, meshes, 2);
+    try {
+      await classifier.trainBatch([0, 1, 2, 3], 0.01);
+      // A worker that dies (out of memory, a native fault: here terminated from outside).
+      const pool = await (classifier as unknown as { pool: Promise<ReplicaPool> }).pool;
+      await (
+        pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }
+      ).slots[1].worker.terminate();
+      const failure = await classifier.trainBatch([0, 1, 2, 3], 0.01).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(CliError);
+      const { message } = failure as CliError;
+      expect(message).toMatch(
+        /^GEM-CNN worker threads \(--threads 2\): replica 1 stopped: its worker thread exited \(code \d+\); --threads 1 runs without worker threads$/,
+      );
+      await expect(classifier.evaluate(test)).rejects.toThrow(CliError);
+    } finally {
+      await classifier.close();
+    }
   }, 60_000);
 });

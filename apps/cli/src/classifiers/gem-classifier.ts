@@ -14,8 +14,9 @@ import {
   meshOptionsOf,
   saveModel,
 } from "@gemcnn/nn";
-import { ReplicaPool } from "@gemcnn/nn/parallel";
+import { ReplicaPool, ReplicaPoolError } from "@gemcnn/nn/parallel";
 import * as tf from "@tensorflow/tfjs";
+import { CliError } from "../cli/errors.js";
 import type { Totals } from "../training/loop.js";
 import { type GemArchitecture, gemModelConfig } from "./architecture.js";
 import { loadAdamState, saveAdamState } from "./optimizer-state.js";
@@ -160,6 +161,24 @@ export class GemCnnClassifier {
     return this.pool;
   }
 
+  /**
+   * `task` on the workers; their failures (a replica that cannot start, fails or dies) become one
+   * line for the command line, naming the replica and the original error.
+   */
+  private async onWorkers<T>(task: (pool: ReplicaPool) => Promise<T>): Promise<T> {
+    try {
+      return await task(await this.replicas());
+    } catch (error) {
+      if (!(error instanceof ReplicaPoolError)) throw error;
+      const text = error.message.split("\n")[0];
+      // A mesh's own error would fail on one thread as well; a worker that stopped need not.
+      const hint = /stopped|could not start/.test(text) ? "; --threads 1 runs without worker threads" : "";
+      throw new CliError(`GEM-CNN worker threads (--threads ${this.threads}): ${text}${hint}`, undefined, {
+        cause: error,
+      });
+    }
+  }
+
   async trainBatch(indices: readonly number[], learningRate: number): Promise<Totals> {
     const labels = indices.map((i) => this.labels[i]);
     // tfjs reads the rate on every applyGradients; it has no public setter.
@@ -171,10 +190,9 @@ export class GemCnnClassifier {
     if (this.threads > 1) {
       // The same step split over the workers: the batch's gradients (and normalisation statistics)
       // come back, and the optimizer and the decay run here, on the one authoritative model.
-      const pool = await this.replicas();
-      const { gradients, logits } = await pool.classifierGradients(indices, labels, {
-        seed: stepSeed(this.options.seed, this.steps),
-      });
+      const { gradients, logits } = await this.onWorkers((pool) =>
+        pool.classifierGradients(indices, labels, { seed: stepSeed(this.options.seed, this.steps) }),
+      );
       tf.tidy(() => {
         (this.optimizer as tf.Optimizer).applyGradients(gradients);
         if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
@@ -231,7 +249,7 @@ export class GemCnnClassifier {
   /** `logits`, on the workers when there are several. */
   private async logitsOf(indices: readonly number[]): Promise<Float32Array[]> {
     if (this.threads === 1 || indices.length === 0) return this.logits(indices);
-    const flat = await (await this.replicas()).logits(indices, { batchSize: EVAL_BATCH });
+    const flat = await this.onWorkers((pool) => pool.logits(indices, { batchSize: EVAL_BATCH }));
     return indices.map((_, k) => flat.slice(k * this.classes, (k + 1) * this.classes));
   }
 
