@@ -3,8 +3,10 @@
 // ../shared/datasets/shrec_16 (250 vertices each). Median of REPS steps after WARM_UPS. Batches are
 // either made afresh every step (new compositions, so the kernels' per-graph plans are rebuilt) or
 // made once and reused (fixed compositions, shuffled order: the plans are cached). Also the one-off
-// preprocessing per mesh (hierarchy: graphs, sampling, pooling maps) and inference.
-import { readdirSync } from "node:fs";
+// preprocessing per mesh (hierarchy: graphs, sampling, pooling maps) and inference. Last, the
+// data-parallel step (ReplicaPool, GEMCNN_BENCH_THREADS workers, default every core) beside the
+// single-threaded one, in wall time and in CPU time per thread.
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,6 +67,12 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
 }
+
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 const t0 = performance.now();
 const hierarchies = geometries.map((g) => buildMeshHierarchy(g, meshOptions));
@@ -146,7 +154,7 @@ for (const size of BATCH_SIZES) {
 const parameters = model.countParams();
 console.log(`date: ${new Date().toISOString()}`);
 console.log(
-  `machine: ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}`,
+  `machine: ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}, load average ${loadAverage()} (1, 5, 15 min)`,
 );
 console.log(`command: pnpm bench:classifier   backend: ${report.reason}`);
 console.log(
@@ -163,6 +171,41 @@ console.log(
   `one epoch of SHREC-11's 480 training meshes at ${best} ms per mesh: about ${Math.round((480 * best) / 1000)} s`,
 );
 
+/**
+ * CPU time (ms) of every thread of this process, by thread id, from /proc/self/task/<tid>/stat
+ * (utime + stime, in clock ticks of 10 ms); empty where /proc is missing (not Linux).
+ */
+function threadTimes(): Map<number, number> {
+  const times = new Map<number, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync("/proc/self/task");
+  } catch {
+    return times;
+  }
+  for (const task of tasks) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      times.set(Number(task), (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return times;
+}
+
+/** CPU ms between two `threadTimes()`: the calling thread's, and the others' in decreasing order. */
+function cpuOf(before: Map<number, number>, after: Map<number, number>): { main: number; others: number[] } {
+  if (after.size === 0) return { main: Number.NaN, others: [] };
+  const main = (after.get(process.pid) ?? 0) - (before.get(process.pid) ?? 0);
+  const others = [...after]
+    .filter(([tid]) => tid !== process.pid)
+    .map(([tid, ms]) => ms - (before.get(tid) ?? 0))
+    .sort((x, y) => y - x);
+  return { main, others };
+}
+
 // Data parallelism: the same training step in this thread and split over a ReplicaPool of
 // THREADS workers (one replica and one tfjs wasm backend each), on shuffled batches of fresh
 // compositions as in training. The two alternate round by round, so that load from other jobs
@@ -173,6 +216,7 @@ const STEPS_PER_ROUND = 6;
 const poolModel = buildGemClassifier(config);
 poolModel.setWeights(model.getWeights());
 const poolOptimizer = tf.train.adam(1e-3);
+const loadBefore = loadAverage();
 const pool = await ReplicaPool.create(poolModel, {
   threads: THREADS,
   sample: (i) => ({ mesh: readMeshSync(files[i]), features: features[i], name: files[i] }),
@@ -193,16 +237,35 @@ try {
       .map((e) => e.i);
   };
   const parallelRows: Record<string, number | string>[] = [];
+  const cpuRows: Record<string, number | string>[] = [];
   for (const size of [8, 16]) {
     const inThread: number[] = [];
     const inPool: number[] = [];
+    const cpu = {
+      thread: [] as number[],
+      share: [] as number[],
+      poolMain: [] as number[],
+      workers: [] as number[][],
+    };
     for (let round = 0; round < ROUNDS; round++) {
+      // This thread on one worker's share of the batch: what a worker would cost if a replica
+      // added nothing; beside the whole batch it shows the step's fixed cost.
+      const share = Math.ceil(size / THREADS);
+      const shareBefore = threadTimes();
+      for (let s = 0; s < STEPS_PER_ROUND; s++) {
+        const indices = shuffled(share);
+        trainStep(indices, batchMeshes(indices.map((i) => hierarchies[i])));
+      }
+      cpu.share.push(cpuOf(shareBefore, threadTimes()).main / STEPS_PER_ROUND);
+      let before = threadTimes();
       let start = performance.now();
       for (let s = 0; s < STEPS_PER_ROUND; s++) {
         const indices = shuffled(size);
         trainStep(indices, batchMeshes(indices.map((i) => hierarchies[i])));
       }
       inThread.push((performance.now() - start) / STEPS_PER_ROUND);
+      cpu.thread.push(cpuOf(before, threadTimes()).main / STEPS_PER_ROUND);
+      before = threadTimes();
       start = performance.now();
       for (let s = 0; s < STEPS_PER_ROUND; s++) {
         const indices = shuffled(size);
@@ -215,6 +278,9 @@ try {
         tf.dispose(Object.values(gradients));
       }
       inPool.push((performance.now() - start) / STEPS_PER_ROUND);
+      const used = cpuOf(before, threadTimes());
+      cpu.poolMain.push(used.main / STEPS_PER_ROUND);
+      cpu.workers.push(used.others.slice(0, THREADS).map((ms) => ms / STEPS_PER_ROUND));
     }
     const a = median(inThread);
     const b = median(inPool);
@@ -225,11 +291,33 @@ try {
       "step-rate ratio": Number((a / b).toFixed(2)),
       "ratio per round": inThread.map((t, r) => (t / inPool[r]).toFixed(2)).join(" "),
     });
+    if (cpu.thread.some(Number.isNaN)) continue;
+    const single = median(cpu.thread);
+    const main = median(cpu.poolMain);
+    const workers = Array.from({ length: THREADS }, (_, w) => median(cpu.workers.map((r) => r[w] ?? 0)));
+    // With a free core per worker the step takes the calling thread's serial part (weights out,
+    // gradients summed, Adam) plus the slowest worker's part, which run one after the other.
+    const freeCores = main + Math.max(...workers);
+    cpuRows.push({
+      batch: size,
+      "1 thread: CPU ms/step": Number(single.toFixed(1)),
+      [`1 thread, ${Math.ceil(size / THREADS)} meshes`]: Number(median(cpu.share).toFixed(1)),
+      "pool: calling thread CPU ms": Number(main.toFixed(1)),
+      "workers: CPU ms each": workers.map((w) => w.toFixed(1)).join(" "),
+      [`estimate on ${THREADS} free cores: ms`]: Number(freeCores.toFixed(1)),
+      "CPU-time ratio": Number((single / freeCores).toFixed(2)),
+    });
   }
   console.log(
-    `data-parallel training step (ReplicaPool, ${THREADS} workers) beside this thread, fresh shuffled batches, ${ROUNDS} alternating rounds of ${STEPS_PER_ROUND} steps, medians:`,
+    `data-parallel training step (ReplicaPool, ${THREADS} workers) beside this thread, fresh shuffled batches, ${ROUNDS} alternating rounds of ${STEPS_PER_ROUND} steps, medians (load average before: ${loadBefore}, after: ${loadAverage()}):`,
   );
   console.table(parallelRows);
+  if (cpuRows.length > 0) {
+    console.log(
+      "the same steps in CPU time per thread (Linux /proc; clock ticks of 10 ms summed over a round), which other jobs on the machine do not inflate as they do wall time: the workers are the busiest threads besides the calling one",
+    );
+    console.table(cpuRows);
+  }
 } finally {
   await pool.close();
 }
