@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { torus, writeObj } from "@gemcnn/geometry";
+import { bunny, torus, writeObj } from "@gemcnn/geometry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureIO } from "./cli/capture-io.js";
 import { commands } from "./commands/index.js";
@@ -71,6 +71,39 @@ describe("gemcnn command line", () => {
     expect(info.validation.counts.genus).toBe(1);
     expect(Math.abs(info.geometry.totalAngleDefect)).toBeLessThan(1e-9);
   });
+
+  it("summarises the input features of any mesh beside its geometry, with train's --features", async () => {
+    // The bunny's 1,839 vertices were above the dense heat kernel's old limit of 1,000.
+    await writeFile(join(dir, "bunny.obj"), writeObj(bunny()));
+    const io = captureIO(dir);
+    expect(await runCli(["info", "bunny.obj", "--features"], io)).toBe(0);
+    expect(io.out()).toContain("1839 vertices");
+    expect(io.out()).toMatch(/mean H {6}min/);
+    expect(io.out()).toMatch(/features {4}9x0\+2x1\+1x2 on 1839 vertices/);
+    expect(io.out()).toMatch(/hks\.t4 +-?[\d.e-]+ ± [\d.e-]+/);
+    expect(io.out()).not.toContain("not computed");
+    const json = captureIO(dir);
+    expect(
+      await runCli(
+        ["info", "torus.obj", "--features", "moments,hks", "--hks-time-count", "2", "--json"],
+        json,
+      ),
+    ).toBe(0);
+    const info = JSON.parse(json.out());
+    expect(info.geometry.edgeLength.median).toBeGreaterThan(0);
+    expect(info.features.fieldType).toBe("5x0+2x1+1x2");
+    expect(info.features.channels.map((c: { name: string }) => c.name).slice(3, 5)).toEqual([
+      "hks.t1",
+      "hks.t2",
+    ]);
+    // The same list errors as train's.
+    const bad = captureIO(dir);
+    expect(await runCli(["info", "torus.obj", "--features", "moments,wavelets"], bad)).toBe(2);
+    expect(bad.err()).toContain("option --features: unknown feature group 'wavelets'");
+    const lonely = captureIO(dir);
+    expect(await runCli(["info", "torus.obj", "--hks-time-count", "2"], lonely)).toBe(2);
+    expect(lonely.err()).toContain("option --hks-time-count needs --features");
+  }, 60_000);
 
   it("lists a broken mesh's problems and what repair does", async () => {
     const io = captureIO(dir);

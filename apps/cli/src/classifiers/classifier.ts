@@ -22,8 +22,8 @@ export const MODEL_KINDS: readonly ModelKind[] = ["gemcnn", "linear-probe"];
 export interface ModelSpec {
   /** Identifies the file: `"gemcnn-classifier"`. */
   readonly format: typeof SPEC_FORMAT;
-  /** Version of this file's layout. */
-  readonly version: 1;
+  /** Version of this file's layout (`SPEC_VERSION`). */
+  readonly version: typeof SPEC_VERSION;
   readonly kind: ModelKind;
   readonly classes: readonly string[];
   /** How meshes must be preprocessed for this model (features, repair…). */
@@ -37,6 +37,13 @@ export interface ModelSpec {
 }
 
 export const SPEC_FORMAT = "gemcnn-classifier";
+/**
+ * Version of `gemcnn.json`. 2: the heat-kernel features are `hksEigenpairs` and `hksTimeCount`
+ * (times set by the spectrum), and `input` holds the robust normalisation (`scalarCenter`,
+ * `scalarScale`, `copyScale`, `clip`). Version 1 files are refused with a message: their heat
+ * kernel and normalisation are no longer computed, so their inputs could not be reproduced.
+ */
+export const SPEC_VERSION = 2;
 /** Name of the spec file in a model directory. */
 export const SPEC_FILE = "gemcnn.json";
 
@@ -159,13 +166,20 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
   } catch (error) {
     throw new CliError(`${path}: not valid JSON (${(error as Error).message})`);
   }
+  if (spec?.format === SPEC_FORMAT && (spec.version as number) === 1) {
+    throw new CliError(
+      `${path}: a classifier saved by an earlier gemcnn (description version 1), whose heat-kernel features and input normalisation this version no longer computes; train it again`,
+    );
+  }
   if (
     spec?.format !== SPEC_FORMAT ||
-    spec.version !== 1 ||
+    spec.version !== SPEC_VERSION ||
     !MODEL_KINDS.includes(spec.kind) ||
     !Array.isArray(spec.classes)
   ) {
-    throw new CliError(`${path}: not a gemcnn classifier description (format ${SPEC_FORMAT}, version 1)`);
+    throw new CliError(
+      `${path}: not a gemcnn classifier description (format ${SPEC_FORMAT}, version ${SPEC_VERSION})`,
+    );
   }
   return spec;
 }

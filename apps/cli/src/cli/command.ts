@@ -8,6 +8,11 @@ export interface OptionSpec {
   readonly multiple?: boolean;
   /** Shown in help after the option, e.g. `<dir>`; string options only. */
   readonly valueName?: string;
+  /**
+   * String options only: the option may also be given without a value (as the last word, or
+   * followed by another option), and is then `true` in `ParsedArgs.options`. Help shows `[<list>]`.
+   */
+  readonly optionalValue?: boolean;
   readonly description: string;
   /** Shown in help as "(default: …)"; applied by the command, not by the parser. */
   readonly defaultText?: string;
@@ -69,16 +74,29 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
       ...(spec.multiple ? { multiple: true } : {}),
     };
   }
+  // An option with an optional value that has none is taken out before parsing and set to true.
+  const withoutValue = new Set<string>();
+  const words = argv.filter((word, i) => {
+    const name = word.startsWith("--") ? word.slice(2) : undefined;
+    const spec = name === undefined ? undefined : command.options[name];
+    if (!spec?.optionalValue) return true;
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith("-")) return true;
+    withoutValue.add(name as string);
+    return false;
+  });
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: words, options, strict: true, allowPositionals: true });
   } catch (error) {
     // parseArgs explains what is wrong ("Unknown option '--foo'"); keep its words, add the command.
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError(message, command.name);
   }
   if (parsed.values.help) return undefined;
-  return { options: parsed.values, positionals: bindPositionals(command, parsed.positionals) };
+  const values: Record<string, string | boolean | (string | boolean)[] | undefined> = { ...parsed.values };
+  for (const name of withoutValue) if (values[name] === undefined) values[name] = true;
+  return { options: values, positionals: bindPositionals(command, parsed.positionals) };
 }
 
 function bindPositionals(command: Command, words: string[]): Record<string, string | string[] | undefined> {
@@ -127,8 +145,9 @@ export function formatCommandHelp(command: Command, program = "gemcnn"): string 
   }
   lines.push("", "Options:");
   const entries = Object.entries({ ...command.options, help: HELP_OPTION }).map(([name, spec]) => {
+    const value = spec.valueName ?? "<value>";
     const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${
-      spec.type === "string" ? ` ${spec.valueName ?? "<value>"}` : ""
+      spec.type === "string" ? ` ${spec.optionalValue ? `[${value}]` : value}` : ""
     }`;
     const text = `${spec.description}${spec.defaultText ? ` (default: ${spec.defaultText})` : ""}`;
     return [flag, text] as const;
@@ -150,6 +169,16 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
   if (value === undefined) return undefined;
   if (typeof value !== "string") throw new Error(`option --${name} is not a string option`);
   return value;
+}
+
+/**
+ * An option with an optional value (`OptionSpec.optionalValue`): `undefined` when absent, `true`
+ * when given without a value, else the value.
+ */
+export function optionalValueOption(args: ParsedArgs, name: string): string | true | undefined {
+  const value = args.options[name];
+  if (value === undefined || value === true || typeof value === "string") return value;
+  throw new Error(`option --${name} is not a string option`);
 }
 
 export function booleanOption(args: ParsedArgs, name: string): boolean {
@@ -199,7 +228,7 @@ export function numberOption(
   return value;
 }
 
-/** A comma-separated list of positive numbers, e.g. `--hks-times 0.01,0.1,1`. */
+/** A comma-separated list of numbers, e.g. `--head 64,32`. */
 export function numberListOption(args: ParsedArgs, name: string, fallback: readonly number[]): number[] {
   const text = stringOption(args, name);
   if (text === undefined) return [...fallback];

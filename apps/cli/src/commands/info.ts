@@ -1,13 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import {
-  computeFeatures,
-  cotanLaplacian,
-  DEFAULT_FEATURE_OPTIONS,
-  gaussianCurvature,
-  meanCurvature,
-  prepareMesh,
-} from "@gemcnn/features";
+import { type FeatureOptions, gaussianCurvature, meanCurvature, preprocessMeshData } from "@gemcnn/features";
 import {
   MeshGeometry,
   type MeshValidationReport,
@@ -18,8 +11,9 @@ import {
   validateMesh,
 } from "@gemcnn/geometry";
 import { booleanOption, type Command } from "../cli/command.js";
-import { CliError, EXIT, InputFileError } from "../cli/errors.js";
+import { CliError, EXIT, InputFileError, UsageError } from "../cli/errors.js";
 import { describeFsError } from "../data/dataset.js";
+import { featureOptionSpecs, featureOptionsFromArgs } from "./shared.js";
 
 /** Five-number summary of a distribution. */
 export interface Summary {
@@ -52,17 +46,26 @@ export interface MeshInfo {
     /** From the cotangent Laplacian, positive where convex (1/length). */
     readonly meanCurvature: Summary;
   };
-  /** With `--features`: the input features' field type and each channel's mean and spread. */
+  /**
+   * With `--features`: the input features as training computes them by default (largest
+   * component, repaired mesh), their field type, each channel's mean and spread, what the
+   * preprocessing noted, and how long it took.
+   */
   readonly features?: {
     readonly fieldType: string;
+    readonly nVertices: number;
     readonly channels: readonly { name: string; mean: number; std: number }[];
+    readonly notes: readonly string[];
+    readonly seconds: number;
   };
-  /** Why the geometry or features could not be computed. */
+  /** Why the geometry could not be computed. */
   readonly geometryError?: string;
+  /** Why the features could not be computed (the geometry summary above them stands). */
+  readonly featuresError?: string;
 }
 
-/** Everything `gemcnn info` reports about one mesh file. */
-export async function meshInfo(path: string, withFeatures: boolean): Promise<MeshInfo> {
+/** Everything `gemcnn info` reports about one mesh file; the features only when `features` is given. */
+export async function meshInfo(path: string, features?: FeatureOptions): Promise<MeshInfo> {
   let bytes: Uint8Array;
   try {
     if (!(await stat(path)).isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
@@ -98,9 +101,10 @@ export async function meshInfo(path: string, withFeatures: boolean): Promise<Mes
     ...(repair ? { repair } : {}),
   };
   if (!usable) return { ...info, geometryError: "the mesh has problems that repair cannot fix" };
+  let withGeometry: MeshInfo;
   try {
     const geometry = MeshGeometry.fromData(usable, { source: path });
-    const laplacian = cotanLaplacian({ positions: geometry.positions, triangles: geometry.mesh.triangles });
+    const areas = geometry.vertexAreas;
     const defects = geometry.vertexAngleDefects;
     const p = geometry.positions;
     const extent = [0, 1, 2].map((d) => {
@@ -112,35 +116,52 @@ export async function meshInfo(path: string, withFeatures: boolean): Promise<Mes
       }
       return hi - lo;
     }) as [number, number, number];
-    const withGeometry: MeshInfo = {
+    withGeometry = {
       ...info,
       geometry: {
         repaired: !report.ok,
         area: geometry.faceAreas.reduce((a, b) => a + b, 0),
         boundingBox: extent,
         edgeLength: summarise(geometry.edgeLengths),
-        gaussianCurvature: summarise(gaussianCurvature(defects, laplacian.mass)),
+        gaussianCurvature: summarise(gaussianCurvature(defects, areas)),
         totalAngleDefect: defects.reduce((a, b) => a + b, 0),
-        meanCurvature: summarise(meanCurvature(laplacian, geometry.positions, geometry.vertexNormals)),
+        meanCurvature: summarise(
+          meanCurvature(geometry.cotanLaplacian, areas, geometry.positions, geometry.vertexNormals),
+        ),
       },
     };
-    if (!withFeatures) return withGeometry;
-    const features = computeFeatures(prepareMesh(usable, path), DEFAULT_FEATURE_OPTIONS);
-    const channels = features.channels.map((name, c) => {
+  } catch (error) {
+    return { ...info, geometryError: (error as Error).message };
+  }
+  if (!features) return withGeometry;
+  try {
+    const start = performance.now();
+    const notes: string[] = [];
+    const mesh = preprocessMeshData(
+      usable,
+      path,
+      { features, repair: true, largestComponentOnly: true },
+      notes,
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const dim = mesh.features.length / mesh.nVertices;
+    const channels = mesh.channels.map((name, c) => {
       let sum = 0;
       let squares = 0;
-      const V = features.values.length / features.dim;
-      for (let v = 0; v < V; v++) {
-        const x = features.values[v * features.dim + c];
+      for (let v = 0; v < mesh.nVertices; v++) {
+        const x = mesh.features[v * dim + c];
         sum += x;
         squares += x * x;
       }
-      const mean = sum / V;
-      return { name, mean, std: Math.sqrt(Math.max(0, squares / V - mean * mean)) };
+      const mean = sum / mesh.nVertices;
+      return { name, mean, std: Math.sqrt(Math.max(0, squares / mesh.nVertices - mean * mean)) };
     });
-    return { ...withGeometry, features: { fieldType: features.fieldType, channels } };
+    return {
+      ...withGeometry,
+      features: { fieldType: mesh.fieldType, nVertices: mesh.nVertices, channels, notes, seconds },
+    };
   } catch (error) {
-    return { ...info, geometryError: (error as Error).message };
+    return { ...withGeometry, featuresError: (error as Error).message };
   }
 }
 
@@ -191,13 +212,17 @@ export function formatMeshInfo(info: MeshInfo): string {
       `mean H      ${summary(m.meanCurvature)} (cotangent Laplacian)`,
     );
   }
-  if (info.features) {
-    lines.push(`features    ${info.features.fieldType} (unit-area mesh; mean ± std over vertices)`);
-    const width = Math.max(...info.features.channels.map((ch) => ch.name.length));
-    for (const ch of info.features.channels)
-      lines.push(`  ${ch.name.padEnd(width)}  ${g(ch.mean)} ± ${g(ch.std)}`);
-  }
   if (info.geometryError) lines.push(`geometry    not computed: ${info.geometryError}`);
+  if (info.features) {
+    const f = info.features;
+    lines.push(
+      `features    ${f.fieldType} on ${f.nVertices} vertices, unit area, in ${f.seconds.toFixed(2)} s (mean ± std over vertices)`,
+    );
+    for (const note of f.notes) lines.push(`  - ${note}`);
+    const width = Math.max(...f.channels.map((ch) => ch.name.length));
+    for (const ch of f.channels) lines.push(`  ${ch.name.padEnd(width)}  ${g(ch.mean)} ± ${g(ch.std)}`);
+  }
+  if (info.featuresError) lines.push(`features    not computed: ${info.featuresError}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -207,29 +232,35 @@ export const infoCommand: Command = {
   description:
     "Reads an OBJ, OFF or PLY file and prints its counts and topology (components, Euler\n" +
     "characteristic, genus, boundary loops), every validation problem, what repair would change,\n" +
-    "and summaries of edge lengths and curvature. Exit status 0 when a report was printed (also for\n" +
-    "a broken mesh), 1 when the file cannot be read or parsed.",
+    "and summaries of edge lengths and curvature. With --features, also the input features as\n" +
+    "training computes them (the largest component of the repaired mesh, scaled to unit area):\n" +
+    "the default groups, or those of --features <list>, as train takes it. Exit status 0 when a\n" +
+    "report was printed (also for a broken mesh), 1 when the file cannot be read or parsed.",
   positionals: [{ name: "mesh", description: "mesh file (.obj, .off, .ply)", required: true }],
   options: {
-    features: {
-      type: "boolean",
-      description: "also summarise the input features (moments, curvature, heat kernel)",
-    },
+    ...featureOptionSpecs(undefined, true),
     json: { type: "boolean", description: "print the report as JSON" },
   },
   examples: [
     { command: "gemcnn info meshes/torus.obj", description: "counts, genus 1, curvature of the torus" },
     {
       command: "gemcnn info ../shared/datasets/shrec_16/alien/train/T220.obj --features",
-      description: "a SHREC mesh with its input features",
+      description: "a SHREC mesh with its input features (moments, curvature, heat kernel)",
+    },
+    {
+      command: "gemcnn info meshes/bumpy-sphere.obj --features hks --hks-time-count 8",
+      description: "the heat-kernel signature alone, at 8 times",
     },
     { command: "gemcnn info broken.off --json", description: "machine-readable report" },
   ],
   async run(args, io) {
-    const info = await meshInfo(
-      resolve(io.cwd, args.positionals.mesh as string),
-      booleanOption(args, "features"),
-    );
+    if (args.options.features === undefined) {
+      for (const name of ["hks-eigenpairs", "hks-time-count"]) {
+        if (args.options[name] !== undefined) throw new UsageError(`option --${name} needs --features`);
+      }
+    }
+    const features = args.options.features === undefined ? undefined : featureOptionsFromArgs(args);
+    const info = await meshInfo(resolve(io.cwd, args.positionals.mesh as string), features);
     io.stdout.write(
       booleanOption(args, "json") ? `${JSON.stringify(info, null, 1)}\n` : formatMeshInfo(info),
     );

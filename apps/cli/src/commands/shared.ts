@@ -1,18 +1,13 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
-import {
-  DEFAULT_FEATURE_OPTIONS,
-  DEFAULT_HKS_MAX_VERTICES,
-  FEATURE_KINDS,
-  type FeatureKind,
-} from "@gemcnn/features";
+import type { FeatureOptions, PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
+import { DEFAULT_FEATURE_OPTIONS, FEATURE_KINDS, type FeatureKind } from "@gemcnn/features";
 import {
   booleanOption,
   type CliIO,
   integerOption,
-  numberListOption,
   type OptionSpec,
+  optionalValueOption,
   type ParsedArgs,
   stringOption,
 } from "../cli/command.js";
@@ -79,9 +74,14 @@ export interface PreprocessDefaults {
 /** The command line's usual preprocessing defaults: the features package's default groups. */
 export const PREPROCESS_DEFAULTS: PreprocessDefaults = { featureKinds: DEFAULT_FEATURE_OPTIONS.kinds };
 
-/** Options of the preprocessing (features, repair, workers, cache), their help showing `defaults`. */
-export function preprocessOptionSpecs(
+/**
+ * Options that choose the input features (`--features`, the heat kernel's eigenpairs and times),
+ * their help showing `defaults`; with `listOptional`, `--features` may be given without a list
+ * (then it means the default groups), as `gemcnn info` takes it.
+ */
+export function featureOptionSpecs(
   defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
+  listOptional = false,
 ): Record<string, OptionSpec> {
   return {
     features: {
@@ -89,19 +89,29 @@ export function preprocessOptionSpecs(
       valueName: "<list>",
       description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")}`,
       defaultText: defaults.featureKinds.join(","),
+      ...(listOptional ? { optionalValue: true } : {}),
     },
-    "hks-times": {
+    "hks-eigenpairs": {
       type: "string",
-      valueName: "<list>",
-      description: "heat-kernel times (unit-area mesh)",
-      defaultText: DEFAULT_FEATURE_OPTIONS.hksTimes.join(","),
+      valueName: "<k>",
+      description: "eigenpairs of the Laplacian behind the heat-kernel signature",
+      defaultText: String(DEFAULT_FEATURE_OPTIONS.hksEigenpairs),
     },
-    "hks-max-vertices": {
+    "hks-time-count": {
       type: "string",
       valueName: "<n>",
-      description: "largest mesh for the dense heat-kernel eigen-decomposition",
-      defaultText: String(DEFAULT_HKS_MAX_VERTICES),
+      description: "heat-kernel times, log-spaced from 4 ln 10 / λ_k to 4 ln 10 / λ_1",
+      defaultText: String(DEFAULT_FEATURE_OPTIONS.hksTimeCount),
     },
+  };
+}
+
+/** Options of the preprocessing (features, repair, workers, cache), their help showing `defaults`. */
+export function preprocessOptionSpecs(
+  defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
+): Record<string, OptionSpec> {
+  return {
+    ...featureOptionSpecs(defaults),
     "no-repair": { type: "boolean", description: "skip broken meshes instead of repairing them" },
     "all-components": {
       type: "boolean",
@@ -185,15 +195,17 @@ export async function datasetFromArgs(
   };
 }
 
-/** Preprocessing options, worker count and cache from the command line; `defaults` as in the command's help. */
-export function preprocessingFromArgs(
+/**
+ * The feature options of `featureOptionSpecs` from the command line; `--features` without a list
+ * (where the command allows it) means `defaults`' groups.
+ */
+export function featureOptionsFromArgs(
   args: ParsedArgs,
-  io: CliIO,
   defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
-): { options: PreprocessOptions; workers: number; cache: PreprocessCache | undefined } {
-  const kindsText = stringOption(args, "features");
+): FeatureOptions {
+  const kindsText = optionalValueOption(args, "features");
   const kinds: string[] =
-    kindsText === undefined ? [...defaults.featureKinds] : kindsText.split(",").map((s) => s.trim());
+    typeof kindsText === "string" ? kindsText.split(",").map((s) => s.trim()) : [...defaults.featureKinds];
   for (const k of kinds) {
     if (!FEATURE_KINDS.includes(k as FeatureKind)) {
       throw new UsageError(
@@ -202,15 +214,28 @@ export function preprocessingFromArgs(
     }
   }
   if (kinds.length === 0) throw new UsageError("option --features: name at least one feature group");
-  const hksTimes = numberListOption(args, "hks-times", DEFAULT_FEATURE_OPTIONS.hksTimes);
-  if (hksTimes.some((t) => !(t > 0))) throw new UsageError("option --hks-times: times must be positive");
+  return {
+    // Canonical order, so that the cache key does not depend on how the list was written.
+    kinds: FEATURE_KINDS.filter((k) => kinds.includes(k)),
+    hksEigenpairs: integerOption(args, "hks-eigenpairs", DEFAULT_FEATURE_OPTIONS.hksEigenpairs, {
+      min: 1,
+      max: 4096,
+    }),
+    hksTimeCount: integerOption(args, "hks-time-count", DEFAULT_FEATURE_OPTIONS.hksTimeCount, {
+      min: 1,
+      max: 64,
+    }),
+  };
+}
+
+/** Preprocessing options, worker count and cache from the command line; `defaults` as in the command's help. */
+export function preprocessingFromArgs(
+  args: ParsedArgs,
+  io: CliIO,
+  defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
+): { options: PreprocessOptions; workers: number; cache: PreprocessCache | undefined } {
   const options: PreprocessOptions = {
-    features: {
-      // Canonical order, so that the cache key does not depend on how the list was written.
-      kinds: FEATURE_KINDS.filter((k) => kinds.includes(k)),
-      hksTimes,
-      hksMaxVertices: integerOption(args, "hks-max-vertices", DEFAULT_HKS_MAX_VERTICES, { min: 3 }),
-    },
+    features: featureOptionsFromArgs(args, defaults),
     repair: !booleanOption(args, "no-repair"),
     largestComponentOnly: !booleanOption(args, "all-components"),
   };

@@ -13,6 +13,7 @@ import {
   MODEL_KINDS,
   type ModelKind,
   SPEC_FORMAT,
+  SPEC_VERSION,
   saveClassifier,
   specForTraining,
 } from "../classifiers/classifier.js";
@@ -306,7 +307,7 @@ export async function trainClassifier(
   const gem = settings.model === "gemcnn";
   const baseSpec = {
     format: SPEC_FORMAT,
-    version: 1,
+    version: SPEC_VERSION,
     kind: settings.model,
     classes: sources.classes,
     preprocess: setup.options,

@@ -15,7 +15,7 @@ import { fileSources } from "./sources.js";
 const TETRA_OBJ = "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 3 2\nf 1 2 4\nf 2 3 4\nf 1 4 3\n";
 const encode = (text: string) => new TextEncoder().encode(text);
 const options: PreprocessOptions = {
-  features: { ...DEFAULT_FEATURE_OPTIONS, hksTimes: [0.02] },
+  features: { ...DEFAULT_FEATURE_OPTIONS, hksTimeCount: 1 },
   repair: true,
   largestComponentOnly: true,
 };

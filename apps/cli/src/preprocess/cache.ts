@@ -9,9 +9,10 @@ export const DEFAULT_CACHE_DIR = ".cache/gemcnn";
 
 /**
  * Version of what the preprocessing computes; part of every key, so that changing the feature
- * code (bump it then) never serves stale results.
+ * code (bump it then) never serves stale results. 2: the heat-kernel signature from k
+ * eigenpairs at spectrum-relative times, logged; geometry's cotangent Laplacian for curvature.
  */
-export const PREPROCESS_VERSION = 1;
+export const PREPROCESS_VERSION = 2;
 
 /**
  * Preprocessed meshes on disk, one binary record per (file content, options) pair. The key is

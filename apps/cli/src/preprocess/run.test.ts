@@ -18,7 +18,7 @@ import {
 } from "./run.js";
 
 const options: PreprocessOptions = {
-  features: { ...DEFAULT_FEATURE_OPTIONS, hksTimes: [0.02] },
+  features: { ...DEFAULT_FEATURE_OPTIONS, hksTimeCount: 1 },
   repair: true,
   largestComponentOnly: true,
 };
@@ -70,7 +70,7 @@ describe("preprocessAll", () => {
     // Different options miss the cache.
     const third = countingRunner();
     await preprocessAll(sources(3), {
-      options: { ...options, features: { ...options.features, hksTimes: [0.05] } },
+      options: { ...options, features: { ...options.features, hksTimeCount: 2 } },
       cache,
       runner: third.runner,
     });
