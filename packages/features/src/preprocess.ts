@@ -33,8 +33,8 @@ export interface PreprocessedMesh {
 /**
  * From raw mesh data to a `PreprocessedMesh`: drops all but the largest component when asked
  * (logged in `notes`), normalises, builds frames (optionally changed by `gaugeChange`, angles per
- * vertex) and features. Throws (a `MeshError`, a
- * `FeatureSizeError`, …) when the mesh cannot be used; callers skip it with that reason.
+ * vertex) and features. Throws (a `MeshError`, a `FeatureError`, geometry's `SparseSolverError`,
+ * …) when the mesh cannot be used; callers skip it with that reason.
  */
 export function preprocessMeshData(
   data: TriangleMeshData,
