@@ -23,6 +23,17 @@ describe("gemcnn command line", () => {
       join(dir, "broken.obj"),
       "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 3 2\nf 1 2 4\nf 2 3 4\nf 1 3 4\nf 1 1 2\n",
     );
+    // Two tetrahedra sharing vertex 1 (non-manifold), one face given twice, and 150 faces
+    // repeating a vertex: more problems than validation lists.
+    const tetra = "f 1 3 2\nf 1 2 4\nf 2 3 4\nf 1 4 3\n";
+    await writeFile(
+      join(dir, "pinched.obj"),
+      `v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nv -1 0 0\nv 0 -1 0\nv 0 0 -1\n${tetra}${tetra
+        .replaceAll("2", "x")
+        .replaceAll("3", "6")
+        .replaceAll("4", "7")
+        .replaceAll("x", "5")}f 1 2 4\n${"f 2 2 3\n".repeat(150)}`,
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -78,6 +89,23 @@ describe("gemcnn command line", () => {
     expect(io.out()).toMatch(/validation {2}\d+ problem/);
     expect(io.out()).toContain("repair      fixes every problem");
     expect(io.out()).toContain("(geometry below is of the repaired mesh)");
+  });
+
+  it("repairs a non-manifold mesh and gives the topology of the repaired mesh", async () => {
+    const io = captureIO(dir);
+    expect(await runCli(["info", "pinched.obj"], io)).toBe(0);
+    const out = io.out();
+    expect(out).toContain("validation  151 problem(s): 150 degenerate-face, 1 duplicate-face");
+    expect(out).toContain("  - … and 143 more");
+    expect(out).toContain("repair      fixes every problem");
+    expect(out).toMatch(/dropped 1 face repeating another face \(duplicate face\)/);
+    expect(out).toMatch(/split 1 vertex into 2 copies/);
+    expect(out).toContain("repaired    8 vertices, 8 faces, 12 edges");
+    expect(out).toContain(
+      "            2 component(s), Euler characteristic 4, genus 0, 0 boundary loop(s) (0 boundary edges)",
+    );
+    // Negative control: the input's own topology line is not the repaired one.
+    expect(out).toMatch(/topology {4}1 component\(s\)/);
   });
 
   it("names a missing file and exits with 1", async () => {

@@ -46,10 +46,12 @@ export type { MeshInput } from "./io/text.js";
 export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } from "./mesh/errors.js";
 export type { TriangleMeshData } from "./mesh/mesh-data.js";
 export {
+  type DroppedFace,
   type DroppedFaceReason,
   type MeshRepairOptions,
   type MeshRepairReport,
   repairMesh,
+  type SplitEdge,
 } from "./mesh/repair.js";
 export { buildConnectivity, SurfaceMesh, type SurfaceMeshArrays } from "./mesh/surface-mesh.js";
 export {

@@ -119,7 +119,7 @@ describe("repairMesh", () => {
     expect(data.triangles.length).toBe(6);
     expect(data.positions.length).toBe(12);
     expect(report.validation.ok).toBe(true);
-    expect(report.summary.join("\n")).toMatch(/dropped 1 face\(s\) with zero area/);
+    expect(report.summary.join("\n")).toMatch(/dropped 1 face with zero area/);
   });
 
   it("removes unreferenced vertices and renumbers the rest in order", () => {
@@ -176,7 +176,7 @@ describe("repairMesh", () => {
     expect(report.validation.counts.components).toBe(1);
     expect(report.validation.counts.boundaryLoops).toBe(1);
     expect(report.validation.counts.eulerCharacteristic).toBe(1);
-    expect(report.summary.join("\n")).toMatch(/cut 1 edge\(s\) open where the surface is non-orientable/);
+    expect(report.summary.join("\n")).toMatch(/cut 1 edge open where the surface is non-orientable/);
 
     // Negative control: without splitting, as before this option existed.
     const off = repairMesh(strip, { splitNonManifold: false });
@@ -276,7 +276,7 @@ describe("repairMesh makes a mesh manifold", () => {
     expect(report.validation.counts.genus).toBe(0);
     expect(report.flippedFaces).toEqual([]);
     expectFaithful(shared, data, report);
-    expect(report.summary.join("\n")).toMatch(/split 1 vertices into 2 copies/);
+    expect(report.summary.join("\n")).toMatch(/split 1 vertex into 2 copies/);
     // Negative control: without splitting, the same problem as before.
     const off = repairMesh(shared, { splitNonManifold: false });
     expect(off.report.validation.problems).toEqual(before.problems);
@@ -358,7 +358,7 @@ describe("repairMesh makes a mesh manifold", () => {
     ]);
     expect(data).toEqual(plane);
     expect(report.summary).toEqual([
-      `dropped 2 face(s) that duplicate another face (duplicate face) (faces ${nFaces}, ${nFaces + 1})`,
+      `dropped 2 faces repeating another face (duplicate face) (faces ${nFaces}, ${nFaces + 1})`,
     ]);
     // Negative control: with the duplicate and non-manifold steps off, the same problems remain.
     const off = repairMesh(doubled, { removeDuplicateFaces: false, splitNonManifold: false });

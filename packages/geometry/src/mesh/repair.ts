@@ -822,10 +822,22 @@ function signedVolume(
   return volume;
 }
 
+/** "1 vertex", "2 vertices". */
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** " (vertices 3, 8, 12 and 40 more)": the first few elements of a list. */
-function examples(noun: string, ids: readonly number[]): string {
+function examples(ids: readonly number[], one: string, many: string): string {
   const shown = ids.slice(0, 5).join(", ");
-  return ` (${noun} ${shown}${ids.length > 5 ? ` and ${ids.length - 5} more` : ""})`;
+  return ` (${ids.length === 1 ? one : many} ${shown}${ids.length > 5 ? ` and ${ids.length - 5} more` : ""})`;
+}
+
+/** " (edges (1, 2), (3, 4) and 7 more)". */
+function edgeExamples(edges: readonly { vertices: readonly [number, number] }[]): string {
+  const shown = edges.slice(0, 3).map((e) => `(${e.vertices[0]}, ${e.vertices[1]})`);
+  const more = edges.length > 3 ? ` and ${edges.length - 3} more` : "";
+  return ` (${edges.length === 1 ? "edge" : "edges"} ${shown.join(", ")}${more})`;
 }
 
 function summarise(changes: {
@@ -840,62 +852,61 @@ function summarise(changes: {
   flippedFaces: readonly number[];
 }): string[] {
   const lines: string[] = [];
+  const vertices = (ids: readonly number[]) => examples(ids, "vertex", "vertices");
+  const faces = (ids: readonly number[]) => examples(ids, "face", "faces");
   const welded = [...new Set(changes.weldedVertices.map((w) => w.vertex))];
-  if (welded.length > 0)
-    lines.push(`welded ${welded.length} duplicate vertices${examples("vertices", welded)}`);
-  if (changes.unweldedVertices.length > 0) {
+  if (welded.length > 0) {
     lines.push(
-      `kept ${changes.unweldedVertices.length} duplicate vertices apart: welding them would have made an edge or a vertex non-manifold${examples("vertices", changes.unweldedVertices)}`,
+      `welded ${plural(welded.length, "duplicate vertex", "duplicate vertices")}${vertices(welded)}`,
+    );
+  }
+  const apart = changes.unweldedVertices;
+  if (apart.length > 0) {
+    lines.push(
+      `kept ${plural(apart.length, "duplicate vertex", "duplicate vertices")} apart: welding them would have made an edge or a vertex non-manifold${vertices(apart)}`,
     );
   }
   const why: Record<DroppedFaceReason, string> = {
-    "index-out-of-range": "that refer to missing vertices",
+    "index-out-of-range": "referring to missing vertices",
     "repeated-vertex": "with a repeated vertex",
     "zero-area": "with zero area",
-    duplicate: "that duplicate another face (duplicate face)",
+    duplicate: "repeating another face (duplicate face)",
   };
   for (const reason of Object.keys(why) as DroppedFaceReason[]) {
-    const faces = changes.droppedFaces.filter((d) => d.reason === reason).map((d) => d.face);
-    if (faces.length > 0)
-      lines.push(`dropped ${faces.length} face(s) ${why[reason]}${examples("faces", faces)}`);
+    const dropped = changes.droppedFaces.filter((d) => d.reason === reason).map((d) => d.face);
+    if (dropped.length > 0)
+      lines.push(`dropped ${plural(dropped.length, "face", "faces")} ${why[reason]}${faces(dropped)}`);
   }
   if (changes.splitEdges.length > 0) {
     const detached = changes.splitEdges.reduce((n, e) => n + e.detachedFaces.length, 0);
-    const edges = changes.splitEdges.slice(0, 3).map((e) => `(${e.vertices[0]}, ${e.vertices[1]})`);
-    const more = changes.splitEdges.length > 3 ? ` and ${changes.splitEdges.length - 3} more` : "";
     lines.push(
-      `split ${changes.splitEdges.length} non-manifold edge(s) shared by more than two faces, keeping consistently oriented pairs and detaching ${detached} face(s) (edges ${edges.join(", ")}${more})`,
+      `split ${plural(changes.splitEdges.length, "non-manifold edge", "non-manifold edges")} shared by more than two faces, keeping consistently oriented pairs and detaching ${plural(detached, "face", "faces")}${edgeExamples(changes.splitEdges)}`,
     );
   }
   if (changes.cutEdges.length > 0) {
-    const edges = changes.cutEdges.slice(0, 3).map((e) => `(${e.vertices[0]}, ${e.vertices[1]})`);
-    const more = changes.cutEdges.length > 3 ? ` and ${changes.cutEdges.length - 3} more` : "";
     lines.push(
-      `cut ${changes.cutEdges.length} edge(s) open where the surface is non-orientable (edges ${edges.join(", ")}${more})`,
+      `cut ${plural(changes.cutEdges.length, "edge", "edges")} open where the surface is non-orientable${edgeExamples(changes.cutEdges)}`,
     );
   }
   if (changes.splitVertices.length > 0) {
     const copies = changes.splitVertices.reduce((n, s) => n + s.copies.length, 0);
     lines.push(
-      `split ${changes.splitVertices.length} vertices into ${copies} copies, one per fan of faces (non-manifold vertices, ends of split or cut edges)${examples(
-        "vertices",
-        changes.splitVertices.map((s) => s.vertex),
-      )}`,
+      `split ${plural(changes.splitVertices.length, "vertex", "vertices")} into ${copies} copies, one per fan of faces (non-manifold vertices, ends of split or cut edges)${vertices(changes.splitVertices.map((s) => s.vertex))}`,
     );
   }
   if (changes.isolatedFaces.length > 0) {
     lines.push(
-      `gave ${changes.isolatedFaces.length} face(s) their own vertices, as their edges coincided with others${examples("faces", changes.isolatedFaces)}`,
+      `gave ${plural(changes.isolatedFaces.length, "face", "faces")} their own vertices, as their edges coincided with others${faces(changes.isolatedFaces)}`,
     );
   }
   if (changes.removedVertices.length > 0) {
     lines.push(
-      `removed ${changes.removedVertices.length} unreferenced vertices${examples("vertices", changes.removedVertices)}`,
+      `removed ${plural(changes.removedVertices.length, "unreferenced vertex", "unreferenced vertices")}${vertices(changes.removedVertices)}`,
     );
   }
   if (changes.flippedFaces.length > 0) {
     lines.push(
-      `flipped ${changes.flippedFaces.length} face(s) to orient the mesh consistently${examples("faces", changes.flippedFaces)}`,
+      `flipped ${plural(changes.flippedFaces.length, "face", "faces")} to orient the mesh consistently${faces(changes.flippedFaces)}`,
     );
   }
   return lines;
