@@ -27,45 +27,54 @@ export function groupHalfedgesByEdge(
   corners: ArrayLike<number>,
   includeFace?: Uint8Array,
 ): EdgeGroups {
-  const nHalfedges = corners.length - (corners.length % 3);
-  const low = new Uint32Array(nHalfedges);
-  const high = new Uint32Array(nHalfedges);
+  const nFaces = Math.floor(corners.length / 3);
   let nIncluded = 0;
-  for (let h = 0; h < nHalfedges; h += 3) {
-    if (includeFace && !includeFace[h / 3]) continue;
-    for (let k = 0; k < 3; k++) {
-      const u = corners[h + k];
-      const w = corners[h + (k === 2 ? 0 : k + 1)];
-      low[h + k] = Math.min(u, w);
-      high[h + k] = Math.max(u, w);
-    }
-    nIncluded += 3;
+  for (let f = 0; f < nFaces; f++) if (!includeFace || includeFace[f]) nIncluded += 3;
+  // The included halfedges in a list, with their end vertices, so that faces left out cost
+  // nothing in the sorting passes below.
+  const halfedge = new Uint32Array(nIncluded);
+  const low = new Uint32Array(nIncluded);
+  const high = new Uint32Array(nIncluded);
+  let i = 0;
+  for (let f = 0; f < nFaces; f++) {
+    if (includeFace && !includeFace[f]) continue;
+    const a = corners[3 * f];
+    const b = corners[3 * f + 1];
+    const c = corners[3 * f + 2];
+    halfedge[i] = 3 * f;
+    low[i] = Math.min(a, b);
+    high[i++] = Math.max(a, b);
+    halfedge[i] = 3 * f + 1;
+    low[i] = Math.min(b, c);
+    high[i++] = Math.max(b, c);
+    halfedge[i] = 3 * f + 2;
+    low[i] = Math.min(c, a);
+    high[i++] = Math.max(c, a);
   }
   const counts = new Uint32Array(nVertices + 1);
   const byHigh = new Uint32Array(nIncluded);
-  for (let h = 0; h < nHalfedges; h++) if (!includeFace || includeFace[(h / 3) | 0]) counts[high[h] + 1]++;
+  for (let j = 0; j < nIncluded; j++) counts[high[j] + 1]++;
   for (let v = 0; v < nVertices; v++) counts[v + 1] += counts[v];
-  for (let h = 0; h < nHalfedges; h++)
-    if (!includeFace || includeFace[(h / 3) | 0]) byHigh[counts[high[h]]++] = h;
+  for (let j = 0; j < nIncluded; j++) byHigh[counts[high[j]]++] = j;
   counts.fill(0);
-  for (let i = 0; i < nIncluded; i++) counts[low[byHigh[i]] + 1]++;
+  for (let j = 0; j < nIncluded; j++) counts[low[j] + 1]++;
   for (let v = 0; v < nVertices; v++) counts[v + 1] += counts[v];
-  const order = new Uint32Array(nIncluded);
-  for (let i = 0; i < nIncluded; i++) {
-    const h = byHigh[i];
-    order[counts[low[h]]++] = h;
+  const sorted = new Uint32Array(nIncluded);
+  for (let k = 0; k < nIncluded; k++) {
+    const j = byHigh[k];
+    sorted[counts[low[j]]++] = j;
   }
   // Group boundaries where (low, high) changes.
+  const isStart = (k: number) =>
+    k === 0 || low[sorted[k]] !== low[sorted[k - 1]] || high[sorted[k]] !== high[sorted[k - 1]];
   let groupCount = 0;
-  for (let i = 0; i < nIncluded; i++) {
-    if (i === 0 || low[order[i]] !== low[order[i - 1]] || high[order[i]] !== high[order[i - 1]]) groupCount++;
-  }
+  for (let k = 0; k < nIncluded; k++) if (isStart(k)) groupCount++;
   const groupStart = new Uint32Array(groupCount + 1);
+  const order = new Uint32Array(nIncluded);
   let g = 0;
-  for (let i = 0; i < nIncluded; i++) {
-    if (i === 0 || low[order[i]] !== low[order[i - 1]] || high[order[i]] !== high[order[i - 1]]) {
-      groupStart[g++] = i;
-    }
+  for (let k = 0; k < nIncluded; k++) {
+    if (isStart(k)) groupStart[g++] = k;
+    order[k] = halfedge[sorted[k]];
   }
   groupStart[groupCount] = nIncluded;
   return { order, groupStart, groupCount };
@@ -91,7 +100,9 @@ export function findDuplicateFaces(
     includeFace[f] = 0;
     onDuplicate(f, original);
   };
-  const members: number[] = [];
+  // Large groups are sorted as typed keys (opposite corner, then halfedge), which needs no
+  // comparator, while the key stays an exact integer.
+  const keyScale = corners.length;
   for (let g = 0; g < groupCount; g++) {
     const begin = groupStart[g];
     const end = groupStart[g + 1];
@@ -102,9 +113,18 @@ export function findDuplicateFaces(
       if (opposite(h0) === opposite(h1)) mark((h1 / 3) | 0, (h0 / 3) | 0);
       continue;
     }
-    members.length = 0;
-    for (let i = begin; i < end; i++) members.push(order[i]);
-    members.sort((a, b) => opposite(a) - opposite(b) || a - b);
+    let members: ArrayLike<number>;
+    let largest = 0;
+    for (let i = begin; i < end; i++) largest = Math.max(largest, opposite(order[i]));
+    if (Number.isSafeInteger((largest + 1) * keyScale)) {
+      const keys = new Float64Array(end - begin);
+      for (let i = begin; i < end; i++) keys[i - begin] = opposite(order[i]) * keyScale + order[i];
+      keys.sort();
+      for (let i = 0; i < keys.length; i++) keys[i] %= keyScale;
+      members = keys;
+    } else {
+      members = Array.from(order.subarray(begin, end)).sort((a, b) => opposite(a) - opposite(b) || a - b);
+    }
     let first = 0;
     for (let i = 1; i < members.length; i++) {
       if (opposite(members[i]) === opposite(members[first]))

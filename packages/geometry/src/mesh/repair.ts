@@ -46,6 +46,15 @@ export interface MeshRepairOptions {
 /** Why a face was dropped. */
 export type DroppedFaceReason = "index-out-of-range" | "repeated-vertex" | "zero-area" | "duplicate";
 
+/** Index 0 means "kept". */
+const DROP_REASONS: readonly (DroppedFaceReason | undefined)[] = [
+  undefined,
+  "index-out-of-range",
+  "repeated-vertex",
+  "zero-area",
+  "duplicate",
+];
+
 /** A dropped face; `duplicateOf` is the face it repeats, for reason `"duplicate"`. */
 export interface DroppedFace {
   readonly face: number;
@@ -162,7 +171,9 @@ export function repairMesh(
   const nFaces = triangles.length / 3;
   const nCorners = 3 * nFaces;
   const alive = new Uint8Array(nFaces).fill(1);
-  const droppedFaces: DroppedFace[] = [];
+  // Why each face was dropped (an index into DROP_REASONS, 0 for kept) and, for duplicates, of what.
+  const dropReason = new Uint8Array(nFaces);
+  const duplicateOf = new Int32Array(nFaces);
 
   // Input vertex of each corner (0 for the corners of faces dropped here).
   const raw = new Uint32Array(nCorners);
@@ -171,7 +182,7 @@ export function repairMesh(
       const v = triangles[3 * f + k];
       if (!(Number.isInteger(v) && v >= 0 && v < nVertices)) {
         alive[f] = 0;
-        droppedFaces.push({ face: f, reason: "index-out-of-range" });
+        dropReason[f] = DROP_REASONS.indexOf("index-out-of-range");
         raw[3 * f] = raw[3 * f + 1] = raw[3 * f + 2] = 0;
         break;
       }
@@ -196,10 +207,10 @@ export function repairMesh(
       if (!alive[f]) continue;
       if (!distinct(f)) {
         alive[f] = 0;
-        droppedFaces.push({ face: f, reason: "repeated-vertex" });
+        dropReason[f] = DROP_REASONS.indexOf("repeated-vertex");
       } else if (triangleArea(positions, raw[3 * f], raw[3 * f + 1], raw[3 * f + 2]) <= tolerance) {
         alive[f] = 0;
-        droppedFaces.push({ face: f, reason: "zero-area" });
+        dropReason[f] = DROP_REASONS.indexOf("zero-area");
       }
     }
   }
@@ -212,12 +223,20 @@ export function repairMesh(
     let found = false;
     findDuplicateFaces(groups, welded, takesPart, (face, original) => {
       alive[face] = 0;
-      droppedFaces.push({ face, reason: "duplicate", duplicateOf: original });
+      dropReason[face] = DROP_REASONS.indexOf("duplicate");
+      duplicateOf[face] = original;
       found = true;
     });
     if (found) groups = groupHalfedgesByEdge(nVertices, welded, takesPart);
   }
-  droppedFaces.sort((a, b) => a.face - b.face);
+  const droppedFaces: DroppedFace[] = [];
+  for (let f = 0; f < nFaces; f++) {
+    const reason = DROP_REASONS[dropReason[f]];
+    if (reason === undefined) continue;
+    droppedFaces.push(
+      reason === "duplicate" ? { face: f, reason, duplicateOf: duplicateOf[f] } : { face: f, reason },
+    );
+  }
 
   const tail = (h: number) => welded[h];
   const head = (h: number) => welded[h % 3 === 2 ? h - 2 : h + 1];
@@ -828,9 +847,9 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /** " (vertices 3, 8, 12 and 40 more)": the first few elements of a list. */
-function examples(ids: readonly number[], one: string, many: string): string {
+function examples(ids: readonly number[], one: string, many: string, count = ids.length): string {
   const shown = ids.slice(0, 5).join(", ");
-  return ` (${ids.length === 1 ? one : many} ${shown}${ids.length > 5 ? ` and ${ids.length - 5} more` : ""})`;
+  return ` (${count === 1 ? one : many} ${shown}${count > 5 ? ` and ${count - 5} more` : ""})`;
 }
 
 /** " (edges (1, 2), (3, 4) and 7 more)". */
