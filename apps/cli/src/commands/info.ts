@@ -61,8 +61,10 @@ export interface MeshInfo {
     readonly fieldType: string;
     readonly channels: readonly { name: string; mean: number; std: number }[];
   };
-  /** Why the geometry or features could not be computed. */
+  /** Why the geometry could not be computed. */
   readonly geometryError?: string;
+  /** With `--features`: why the features could not be computed (the geometry above still was). */
+  readonly featuresError?: string;
 }
 
 /** Everything `gemcnn info` reports about one mesh file. */
@@ -135,7 +137,12 @@ export async function meshInfo(path: string, withFeatures: boolean): Promise<Mes
       },
     };
     if (!withFeatures) return withGeometry;
-    const features = computeFeatures(prepareMesh(usable, path), DEFAULT_FEATURE_OPTIONS);
+    let features: ReturnType<typeof computeFeatures>;
+    try {
+      features = computeFeatures(prepareMesh(usable, path), DEFAULT_FEATURE_OPTIONS);
+    } catch (error) {
+      return { ...withGeometry, featuresError: (error as Error).message };
+    }
     const channels = features.channels.map((name, c) => {
       let sum = 0;
       let squares = 0;
@@ -214,6 +221,7 @@ export function formatMeshInfo(info: MeshInfo): string {
       lines.push(`  ${ch.name.padEnd(width)}  ${g(ch.mean)} ± ${g(ch.std)}`);
   }
   if (info.geometryError) lines.push(`geometry    not computed: ${info.geometryError}`);
+  if (info.featuresError) lines.push(`features    not computed: ${info.featuresError}`);
   return `${lines.join("\n")}\n`;
 }
 
