@@ -40,9 +40,12 @@ describe("loadMeshFile", () => {
   });
 
   it("rejects what cannot be repaired, naming the file", () => {
-    // Three faces on edge (1, 2): non-manifold.
+    // Three faces on edge (1, 2): non-manifold, rejected without repair; repair detaches the fin.
     const fin = `${TETRA_OBJ}v 1 1 1\nf 1 2 5\n`;
-    expect(() => loadMeshFile(encode(fin), "fin.obj", { repair: true }, [])).toThrow(/fin\.obj: .*edge/);
+    expect(() => loadMeshFile(encode(fin), "fin.obj", { repair: false }, [])).toThrow(/fin\.obj: .*edge/);
+    const finNotes: string[] = [];
+    expect(loadMeshFile(encode(fin), "fin.obj", { repair: true }, finNotes).triangles.length).toBe(15);
+    expect(finNotes.join("\n")).toMatch(/repaired: split 1 non-manifold edge/);
     expect(() => loadMeshFile(encode("v 0 0\nf 1 2 3\n"), "bad.obj", { repair: true }, [])).toThrow(
       MeshParseError,
     );
