@@ -217,6 +217,16 @@ describe("repairMesh", () => {
     expect(sphere).toEqual(copy);
   });
 
+  it("says so when no face is left", () => {
+    const flat = mesh([0, 0, 0, 1, 0, 0, 2, 0, 0], [0, 1, 2, 0, 2, 1]);
+    const { data, report } = repairMesh(flat, { source: "flat.obj" });
+    expect(data.triangles.length).toBe(0);
+    expect(report.validation.ok).toBe(false);
+    expect(report.validation.problems.map((p) => p.message)).toEqual([
+      "no face is left after repair: 2 faces were dropped (degenerate, duplicate or referring to missing vertices)",
+    ]);
+  });
+
   it("refuses arrays that are not whole triples, naming the source", () => {
     expect(() => repairMesh(mesh([0, 0], [0, 1, 2]), { source: "x.obj" })).toThrow(MeshError);
     expect(() => repairMesh(mesh([0, 0], [0, 1, 2]), { source: "x.obj" })).toThrow(/^x\.obj: /);

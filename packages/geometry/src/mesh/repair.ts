@@ -567,10 +567,25 @@ export function repairMesh(
   }
 
   const repaired: TriangleMeshData = { positions: outPositions, triangles: outTriangles };
-  const validation = validateMesh(repaired, {
+  const validated = validateMesh(repaired, {
     source: options.source,
     relativeAreaTolerance: relativeTolerance,
   });
+  // "No vertices" would puzzle a user whose file has some faces: say why nothing is left.
+  const validation: MeshValidationReport =
+    fOut > 0 || nFaces === 0
+      ? validated
+      : {
+          ...validated,
+          problems: [
+            {
+              kind: "empty-mesh",
+              message: `no face is left after repair: ${plural(nFaces, "face was", "faces were")} dropped (degenerate, duplicate or referring to missing vertices)`,
+            },
+          ],
+          problemCount: 1,
+          problemCounts: { "empty-mesh": 1 },
+        };
   const summary = summarise({
     weldedVertices,
     unweldedVertices,
