@@ -1,12 +1,14 @@
 /**
  * Interior halfedges grouped by their undirected edge, in time linear in the number of halfedges
- * and vertices whatever the vertex degrees: halfedge `3f + k` runs from `corners[3f + k]` to
+ * and vertices (O(k log k) more for a vertex of k > 32 halfedges, so O(n log n) whatever the
+ * degrees): halfedge `3f + k` runs from `corners[3f + k]` to
  * `corners[3f + (k + 1) % 3]`, and `order[groupStart[g]]` to `order[groupStart[g + 1] − 1]` are the
  * halfedges of group `g`, in increasing halfedge order. Groups come sorted by (lower vertex,
  * higher vertex).
  *
- * Two stable counting-sort passes (by the higher vertex, then by the lower one) replace the
- * per-vertex scans that cost the square of a vertex's degree, and keep the result deterministic.
+ * A counting sort by the lower vertex and a sort of each vertex's halfedges by the higher one
+ * replace the per-vertex scans that cost the square of a vertex's degree; ties keep halfedge
+ * order, so the result is deterministic.
  */
 export interface EdgeGroups {
   /** Halfedges of the included faces, sorted by edge and, within an edge, by number. */
@@ -31,52 +33,81 @@ export function groupHalfedgesByEdge(
   let nIncluded = 0;
   for (let f = 0; f < nFaces; f++) if (!includeFace || includeFace[f]) nIncluded += 3;
   // The included halfedges in a list, with their end vertices, so that faces left out cost
-  // nothing in the sorting passes below.
-  const halfedge = new Uint32Array(nIncluded);
+  // nothing below; when every face is included, list position and halfedge are the same.
+  const everyFace = nIncluded === 3 * nFaces;
+  const halfedge = everyFace ? undefined : new Uint32Array(nIncluded);
   const low = new Uint32Array(nIncluded);
   const high = new Uint32Array(nIncluded);
   let i = 0;
   for (let f = 0; f < nFaces; f++) {
-    if (includeFace && !includeFace[f]) continue;
+    if (!everyFace && includeFace && !includeFace[f]) continue;
     const a = corners[3 * f];
     const b = corners[3 * f + 1];
     const c = corners[3 * f + 2];
-    halfedge[i] = 3 * f;
+    if (halfedge) {
+      halfedge[i] = 3 * f;
+      halfedge[i + 1] = 3 * f + 1;
+      halfedge[i + 2] = 3 * f + 2;
+    }
     low[i] = Math.min(a, b);
     high[i++] = Math.max(a, b);
-    halfedge[i] = 3 * f + 1;
     low[i] = Math.min(b, c);
     high[i++] = Math.max(b, c);
-    halfedge[i] = 3 * f + 2;
     low[i] = Math.min(c, a);
     high[i++] = Math.max(c, a);
   }
-  const counts = new Uint32Array(nVertices + 1);
-  const byHigh = new Uint32Array(nIncluded);
-  for (let j = 0; j < nIncluded; j++) counts[high[j] + 1]++;
-  for (let v = 0; v < nVertices; v++) counts[v + 1] += counts[v];
-  for (let j = 0; j < nIncluded; j++) byHigh[counts[high[j]]++] = j;
-  counts.fill(0);
-  for (let j = 0; j < nIncluded; j++) counts[low[j] + 1]++;
-  for (let v = 0; v < nVertices; v++) counts[v + 1] += counts[v];
+  // One counting sort by the lower vertex, then each vertex's few halfedges by the higher one:
+  // insertion sort for the usual handful, a typed sort of exact integer keys for a vertex of
+  // high degree (O(k log k) for k halfedges), so the cost never grows with the square of a degree.
+  const start = new Uint32Array(nVertices + 1);
+  for (let j = 0; j < nIncluded; j++) start[low[j] + 1]++;
+  for (let v = 0; v < nVertices; v++) start[v + 1] += start[v];
   const sorted = new Uint32Array(nIncluded);
-  for (let k = 0; k < nIncluded; k++) {
-    const j = byHigh[k];
-    sorted[counts[low[j]]++] = j;
+  const fill = start.slice(0, nVertices);
+  for (let j = 0; j < nIncluded; j++) sorted[fill[low[j]]++] = j;
+  for (let v = 0; v < nVertices; v++) {
+    const begin = start[v];
+    const end = start[v + 1];
+    if (end - begin <= 32) {
+      for (let k = begin + 1; k < end; k++) {
+        const j = sorted[k];
+        const key = high[j];
+        let m = k - 1;
+        // Entries come in increasing j, so comparing `high` alone keeps equal edges in j order.
+        while (m >= begin && high[sorted[m]] > key) {
+          sorted[m + 1] = sorted[m];
+          m--;
+        }
+        sorted[m + 1] = j;
+      }
+    } else if (!Number.isSafeInteger(nVertices * nIncluded)) {
+      const part = Array.from(sorted.subarray(begin, end)).sort((x, y) => high[x] - high[y] || x - y);
+      sorted.set(part, begin);
+    } else {
+      const keys = new Float64Array(end - begin);
+      for (let k = begin; k < end; k++) keys[k - begin] = high[sorted[k]] * nIncluded + sorted[k];
+      keys.sort();
+      for (let k = begin; k < end; k++) sorted[k] = keys[k - begin] % nIncluded;
+    }
   }
-  // Group boundaries where (low, high) changes.
-  const isStart = (k: number) =>
-    k === 0 || low[sorted[k]] !== low[sorted[k - 1]] || high[sorted[k]] !== high[sorted[k - 1]];
   let groupCount = 0;
-  for (let k = 0; k < nIncluded; k++) if (isStart(k)) groupCount++;
+  for (let k = 0; k < nIncluded; k++) {
+    if (k === 0 || low[sorted[k]] !== low[sorted[k - 1]] || high[sorted[k]] !== high[sorted[k - 1]])
+      groupCount++;
+  }
   const groupStart = new Uint32Array(groupCount + 1);
-  const order = new Uint32Array(nIncluded);
   let g = 0;
   for (let k = 0; k < nIncluded; k++) {
-    if (isStart(k)) groupStart[g++] = k;
-    order[k] = halfedge[sorted[k]];
+    if (k === 0 || low[sorted[k]] !== low[sorted[k - 1]] || high[sorted[k]] !== high[sorted[k - 1]]) {
+      groupStart[g++] = k;
+    }
   }
   groupStart[groupCount] = nIncluded;
+  let order = sorted;
+  if (halfedge) {
+    order = new Uint32Array(nIncluded);
+    for (let k = 0; k < nIncluded; k++) order[k] = halfedge[sorted[k]];
+  }
   return { order, groupStart, groupCount };
 }
 
