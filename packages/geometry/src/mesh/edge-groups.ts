@@ -1,13 +1,12 @@
 /**
  * Interior halfedges grouped by their undirected edge, in time linear in the number of halfedges
- * and vertices (O(k log k) more for a vertex of k > 32 halfedges, so O(n log n) whatever the
- * degrees): halfedge `3f + k` runs from `corners[3f + k]` to
+ * and vertices whatever the vertex degrees: halfedge `3f + k` runs from `corners[3f + k]` to
  * `corners[3f + (k + 1) % 3]`, and `order[groupStart[g]]` to `order[groupStart[g + 1] − 1]` are the
  * halfedges of group `g`, in increasing halfedge order. Groups come sorted by (lower vertex,
  * higher vertex).
  *
  * A counting sort by the lower vertex and a sort of each vertex's halfedges by the higher one
- * replace the per-vertex scans that cost the square of a vertex's degree; ties keep halfedge
+ * (insertion sort up to 32 halfedges, a counting sort beyond) replace the per-vertex scans that cost the square of a vertex's degree; ties keep halfedge
  * order, so the result is deterministic.
  */
 export interface EdgeGroups {
@@ -56,38 +55,55 @@ export function groupHalfedgesByEdge(
     low[i] = Math.min(c, a);
     high[i++] = Math.max(c, a);
   }
-  // One counting sort by the lower vertex, then each vertex's few halfedges by the higher one:
-  // insertion sort for the usual handful, a typed sort of exact integer keys for a vertex of
-  // high degree (O(k log k) for k halfedges), so the cost never grows with the square of a degree.
+  // One counting sort by the lower vertex, then each vertex's halfedges by the higher one:
+  // insertion sort for the usual handful, a counting sort for vertices of high degree, so the
+  // cost never grows with the square of a degree.
   const start = new Uint32Array(nVertices + 1);
   for (let j = 0; j < nIncluded; j++) start[low[j] + 1]++;
   for (let v = 0; v < nVertices; v++) start[v + 1] += start[v];
   const sorted = new Uint32Array(nIncluded);
   const fill = start.slice(0, nVertices);
   for (let j = 0; j < nIncluded; j++) sorted[fill[low[j]]++] = j;
+  // Halfedges of vertices of high degree: sorted together by the higher vertex (a stable
+  // counting sort), then dealt back to their vertices' ranges in that order.
+  let nLarge = 0;
   for (let v = 0; v < nVertices; v++) {
     const begin = start[v];
     const end = start[v + 1];
-    if (end - begin <= 32) {
-      for (let k = begin + 1; k < end; k++) {
-        const j = sorted[k];
-        const key = high[j];
-        let m = k - 1;
-        // Entries come in increasing j, so comparing `high` alone keeps equal edges in j order.
-        while (m >= begin && high[sorted[m]] > key) {
-          sorted[m + 1] = sorted[m];
-          m--;
-        }
-        sorted[m + 1] = j;
+    if (end - begin > 32) {
+      nLarge += end - begin;
+      continue;
+    }
+    for (let k = begin + 1; k < end; k++) {
+      const j = sorted[k];
+      const key = high[j];
+      let m = k - 1;
+      // Entries come in increasing j, so comparing `high` alone keeps equal edges in j order.
+      while (m >= begin && high[sorted[m]] > key) {
+        sorted[m + 1] = sorted[m];
+        m--;
       }
-    } else if (!Number.isSafeInteger(nVertices * nIncluded)) {
-      const part = Array.from(sorted.subarray(begin, end)).sort((x, y) => high[x] - high[y] || x - y);
-      sorted.set(part, begin);
-    } else {
-      const keys = new Float64Array(end - begin);
-      for (let k = begin; k < end; k++) keys[k - begin] = high[sorted[k]] * nIncluded + sorted[k];
-      keys.sort();
-      for (let k = begin; k < end; k++) sorted[k] = keys[k - begin] % nIncluded;
+      sorted[m + 1] = j;
+    }
+  }
+  if (nLarge > 0) {
+    const counts = new Uint32Array(nVertices + 1);
+    const large = new Uint32Array(nLarge);
+    let n = 0;
+    for (let v = 0; v < nVertices; v++) {
+      if (start[v + 1] - start[v] <= 32) continue;
+      for (let k = start[v]; k < start[v + 1]; k++) {
+        large[n++] = sorted[k];
+        counts[high[sorted[k]] + 1]++;
+      }
+    }
+    for (let v = 0; v < nVertices; v++) counts[v + 1] += counts[v];
+    const byHigh = new Uint32Array(nLarge);
+    for (let k = 0; k < nLarge; k++) byHigh[counts[high[large[k]]]++] = large[k];
+    for (let v = 0; v < nVertices; v++) fill[v] = start[v];
+    for (let k = 0; k < nLarge; k++) {
+      const j = byHigh[k];
+      sorted[fill[low[j]]++] = j;
     }
   }
   let groupCount = 0;
