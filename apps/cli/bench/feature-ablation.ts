@@ -4,13 +4,13 @@
 //     [--split a.json --split b.json …] [--synthetic] [--epochs 150] [--seeds 3]
 // Features are preprocessed once with every group (cached), then columns are selected per run.
 import { parseArgs } from "node:util";
-import { captureIO } from "../src/cli/testing.js";
+import type { PreprocessedMesh } from "@gemcnn/features";
+import { LinearProbe } from "../src/classifiers/linear-probe.js";
+import { fieldOrders, pooledStatistics } from "../src/classifiers/pooled-statistics.js";
+import { captureIO } from "../src/cli/capture-io.js";
 import { datasetFromArgs, preprocessDataset, preprocessingFromArgs } from "../src/commands/shared.js";
-import { LinearProbe } from "../src/models/linear-probe.js";
-import { fieldOrders, pooledStatistics } from "../src/models/pooled-statistics.js";
-import type { PreprocessedMesh } from "../src/preprocess/pipeline.js";
-import { epochOrder } from "../src/train/loop.js";
-import { DEFAULT_SCHEDULE, learningRateAt } from "../src/train/schedule.js";
+import { epochOrder } from "../src/training/loop.js";
+import { DEFAULT_SCHEDULE, learningRateAt } from "../src/training/schedule.js";
 
 const { values } = parseArgs({
   options: {

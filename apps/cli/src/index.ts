@@ -1,4 +1,28 @@
 // Public names of @gemcnn/cli: the command line, and the pieces it is built from for scripts.
+// The features and the pure preprocessing are @gemcnn/features; the cache, records and workers are here.
+
+export {
+  DEFAULT_GEM_ARCHITECTURE,
+  formatBlocks,
+  type GemArchitecture,
+  parseBlocks,
+} from "./classifiers/architecture.js";
+export {
+  type Classifier,
+  createClassifier,
+  loadClassifier,
+  type ModelKind,
+  type ModelSpec,
+  readModelSpec,
+  SPEC_FILE,
+  saveClassifier,
+  specForTraining,
+} from "./classifiers/classifier.js";
+export { type LayerCheck, LOGIT_TOLERANCE, layerEquivarianceReport } from "./classifiers/gem-check.js";
+export { GemCnnClassifier } from "./classifiers/gem-classifier.js";
+export { LinearProbe } from "./classifiers/linear-probe.js";
+export { pooledStatistics } from "./classifiers/pooled-statistics.js";
+export { captureIO } from "./cli/capture-io.js";
 export { type CliIO, type Command, formatCommandHelp, parseCommandArgs } from "./cli/command.js";
 export { CliError, EXIT, InputFileError, UsageError } from "./cli/errors.js";
 export { commands } from "./commands/index.js";
@@ -12,49 +36,9 @@ export {
   readSplitFile,
 } from "./data/dataset.js";
 export { loadMeshFile } from "./data/load.js";
-export { gaussianCurvature, meanCurvature } from "./features/curvature.js";
-export {
-  computeFeatures,
-  DEFAULT_FEATURE_OPTIONS,
-  FEATURE_KINDS,
-  type FeatureKind,
-  type FeatureOptions,
-  type MeshFeatures,
-  type PreparedMesh,
-  prepareMesh,
-} from "./features/features.js";
-export { FeatureSizeError, heatKernelSignature, laplacianEigenpairs } from "./features/heat-kernel.js";
-export { type CotanLaplacian, cotanLaplacian } from "./features/laplacian.js";
-export { localMoments, MOMENT_CHANNELS, MOMENT_FIELD_TYPE } from "./features/moments.js";
 export { formatProgramHelp, runCli } from "./main.js";
-export {
-  DEFAULT_GEM_ARCHITECTURE,
-  formatBlocks,
-  type GemArchitecture,
-  parseBlocks,
-} from "./models/architecture.js";
-export {
-  type Classifier,
-  createClassifier,
-  loadClassifier,
-  type ModelKind,
-  type ModelSpec,
-  readModelSpec,
-  SPEC_FILE,
-  saveClassifier,
-  specForTraining,
-} from "./models/classifier.js";
-export { type LayerCheck, LOGIT_TOLERANCE, layerEquivarianceReport } from "./models/gem-check.js";
-export { GemCnnClassifier } from "./models/gem-classifier.js";
-export {
-  fitInputNormalization,
-  type InputNormalization,
-  normalizeInput,
-} from "./models/input-normalization.js";
-export { LinearProbe } from "./models/linear-probe.js";
-export { pooledStatistics } from "./models/pooled-statistics.js";
 export { DEFAULT_CACHE_DIR, PreprocessCache } from "./preprocess/cache.js";
-export { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "./preprocess/pipeline.js";
+export { fromRecord, toRecord } from "./preprocess/mesh-record.js";
 export { InlineRunner, type TaskRunner, WorkerPool } from "./preprocess/pool.js";
 export { type MeshSource, memorySources, preprocessAll, rotatedSources } from "./preprocess/run.js";
 export { preprocessRunner } from "./preprocess/runner.js";
@@ -65,11 +49,11 @@ export {
   type SyntheticDataset,
   type SyntheticOptions,
 } from "./synthetic/dataset.js";
-export { CheckpointStore } from "./train/checkpoints.js";
-export { renderLineChartSvg, writeTrainingCurves } from "./train/curves.js";
-export { InterruptRequest } from "./train/interrupt.js";
-export { epochOrder, runTrainingLoop, type Totals, type TrainableModel } from "./train/loop.js";
-export { MetricsLog } from "./train/metrics.js";
-export { TrainingProgress } from "./train/progress.js";
-export { RunDirectory } from "./train/run-dir.js";
-export { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "./train/schedule.js";
+export { CheckpointStore } from "./training/checkpoints.js";
+export { renderLineChartSvg, writeTrainingCurves } from "./training/curves.js";
+export { InterruptRequest } from "./training/interrupt.js";
+export { epochOrder, runTrainingLoop, type Totals, type TrainableModel } from "./training/loop.js";
+export { MetricsLog } from "./training/metrics.js";
+export { TrainingProgress } from "./training/progress.js";
+export { RunDirectory } from "./training/run-dir.js";
+export { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "./training/schedule.js";

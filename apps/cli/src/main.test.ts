@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { torus, writeObj } from "@gemcnn/geometry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureIO } from "./cli/testing.js";
+import { captureIO } from "./cli/capture-io.js";
 import { commands } from "./commands/index.js";
 import { runCli } from "./main.js";
 

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, test } from "vitest";
-import type { ClassifierSnapshot } from "../src/testing-hook.js";
+import type { ClassifierSnapshot } from "../src/inspection-hook.js";
 import { launchChromium, openViewer } from "./browser.js";
 import { maxPointDifference } from "./compare.js";
 

@@ -12,12 +12,12 @@ import {
   generateSyntheticDataset,
   loadClassifier,
   type ModelSpec,
-  preprocessMeshData,
   readModelSpec,
   SYNTHETIC_CLASSES,
   saveClassifier,
   specForTraining,
 } from "@gemcnn/cli";
+import { preprocessMeshData } from "@gemcnn/features";
 import { bumpySphere, type TriangleMeshData, torus } from "@gemcnn/geometry";
 
 export interface TinyClassifier {

@@ -1,9 +1,10 @@
 import type { FieldType } from "@gemcnn/gauge";
 import { MeshError, repairMesh, type TriangleMeshData, validateMesh, wrapAngle } from "@gemcnn/geometry";
+import { MODEL_JSON } from "@gemcnn/nn/file-names";
 import { type BufferGeometry, Mesh, MeshBasicMaterial, SphereGeometry, Vector3 } from "three";
 import { ClassifierHost } from "./classifier/classifier-host.js";
 import { scalarChannel, tangentChannel } from "./classifier/layer-channels.js";
-import { fileListSource, MODEL_JSON, ModelFilesError, urlSource } from "./classifier/model-files.js";
+import { fileListSource, ModelFilesError, urlSource } from "./classifier/model-files.js";
 import { type ColormapKind, colorize, colorRange } from "./fields/colormap.js";
 import { describeLoadError, parseMeshFile } from "./load-mesh-file.js";
 import { builtinMeshes, findBuiltinMesh } from "./mesh-sources.js";

@@ -1,5 +1,5 @@
 import { ViewerApp } from "./app.js";
-import { installTestHook } from "./testing-hook.js";
+import { installInspectionHook } from "./inspection-hook.js";
 
 const app = new ViewerApp({
   sidebar: document.getElementById("sidebar")!,
@@ -10,7 +10,7 @@ const app = new ViewerApp({
 });
 const first = app.builtinMeshNames()[0];
 const opened = app.openBuiltin(first);
-installTestHook(
+installInspectionHook(
   app,
   opened.then(() => (window.__gemcnnViewer ? window.__gemcnnViewer.nextFrame() : undefined)),
 );

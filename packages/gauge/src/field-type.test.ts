@@ -1,8 +1,9 @@
 import { describe, expect, test } from "vitest";
+import { relativeError } from "./equivariance.js";
 import { FieldTypeParseError, GaugeArgumentError, UnsupportedFieldTypeError } from "./errors.js";
 import { FieldType, type FieldTypeTerm } from "./field-type.js";
 import { irrepMatrix } from "./irrep.js";
-import { randomField, randomGaugeAngles, relativeError, SeededRandom } from "./testing.js";
+import { randomField, randomGaugeAngles, SeededRandom } from "./random.js";
 
 /** Row-major dense `[rows × cols] · vector`, the independent reference for the packed action. */
 function matVec(matrix: ArrayLike<number>, vector: ArrayLike<number>, offset: number, n: number): number[] {

@@ -1,4 +1,17 @@
 export {
+  assertFieldMapEquivariant,
+  assertRelativelyClose,
+  checkFieldMapEquivariance,
+  dtypeOf,
+  EQUIVARIANCE_TOLERANCE,
+  EquivarianceError,
+  type FieldMap,
+  type FieldMapCheckOptions,
+  type FloatDtype,
+  relativeError,
+  type ToleranceOptions,
+} from "./equivariance.js";
+export {
   FieldTypeParseError,
   GaugeArgumentError,
   type NonlinearityKind,
@@ -47,4 +60,4 @@ export {
   radialWeights,
   ringWeights,
 } from "./radial.js";
-export * as testing from "./testing.js";
+export { randomField, randomGaugeAngles, SeededRandom } from "./random.js";

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
+import { relativeError } from "./equivariance.js";
 import { GaugeArgumentError } from "./errors.js";
 import { irrepCompose, irrepDim, irrepInverse, irrepMatrix } from "./irrep.js";
-import { relativeError, SeededRandom } from "./testing.js";
+import { SeededRandom } from "./random.js";
 
 describe("irreps of SO(2)", () => {
   test("dimension is 1 for order 0 and 2 otherwise", () => {

@@ -1,5 +1,6 @@
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
 import { describe, expect, test } from "vitest";
+import { relativeError } from "./equivariance.js";
 import { FieldType } from "./field-type.js";
 import { irrepDim, irrepMatrix } from "./irrep.js";
 import {
@@ -9,7 +10,7 @@ import {
   kernelBasis,
   selfInteractionBasis,
 } from "./kernel-basis.js";
-import { relativeError, SeededRandom } from "./testing.js";
+import { SeededRandom } from "./random.js";
 
 /** Row-major `a · b` through ml-matrix, an implementation independent of the package's own loops. */
 function mul(

@@ -1,4 +1,12 @@
 import { describe, expect, test } from "vitest";
+import {
+  assertFieldMapEquivariant,
+  checkFieldMapEquivariance,
+  EQUIVARIANCE_TOLERANCE,
+  EquivarianceError,
+  type FieldMap,
+  relativeError,
+} from "./equivariance.js";
 import { GaugeArgumentError, UnsupportedFieldTypeError } from "./errors.js";
 import { FieldType } from "./field-type.js";
 import {
@@ -12,17 +20,7 @@ import {
   regularSamplingAngles,
   regularSamplingMatrix,
 } from "./nonlinearity-math.js";
-import {
-  assertFieldMapEquivariant,
-  checkFieldMapEquivariance,
-  EQUIVARIANCE_TOLERANCE,
-  EquivarianceError,
-  type FieldMap,
-  randomField,
-  randomGaugeAngles,
-  relativeError,
-  SeededRandom,
-} from "./testing.js";
+import { randomField, randomGaugeAngles, SeededRandom } from "./random.js";
 
 const relu = (x: number) => Math.max(0, x);
 

@@ -1,7 +1,8 @@
+import { relativeError } from "./equivariance.js";
 import { GaugeArgumentError } from "./errors.js";
 import { assertPackedField, FieldType, type FloatArray } from "./field-type.js";
 import { assertOrder } from "./irrep.js";
-import { randomGaugeAngles, relativeError, SeededRandom } from "./testing.js";
+import { randomGaugeAngles, SeededRandom } from "./random.js";
 
 /**
  * The mathematics of equivariant nonlinearities on packed fields, as pure functions. Each keeps

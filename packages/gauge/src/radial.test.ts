@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { GaugeArgumentError } from "./errors.js";
 import { gaussianShellWeights, radialProfileSize, radialWeights, ringWeights } from "./radial.js";
-import { SeededRandom } from "./testing.js";
+import { SeededRandom } from "./random.js";
 
 describe("ring weights (linear interpolation)", () => {
   const rings = 4;

@@ -1,3 +1,16 @@
+export {
+  type ArticulatedBody,
+  type ArticulatedBodyOptions,
+  articulatedBodies,
+  BODY_PARTS,
+  type BodyPart,
+  type BodyPose,
+  type BodyShape,
+  DEFAULT_BODY_SHAPE,
+  REST_POSE,
+  randomBodyPose,
+  randomBodyShape,
+} from "./generate/articulated-body.js";
 export { type BumpySphereOptions, bumpySphere } from "./generate/bumpy-sphere.js";
 export { bunny } from "./generate/bunny.js";
 export { geodesicSphere } from "./generate/geodesic-sphere.js";
@@ -6,6 +19,11 @@ export { icosphere } from "./generate/icosphere.js";
 export { type TorusOptions, torus } from "./generate/torus.js";
 export { angleDistance, wrapAngle } from "./geometry/angles.js";
 export { GeometryError, type GeometryErrorKind } from "./geometry/errors.js";
+export {
+  type ExactGeodesicOptions,
+  exactGeodesicDistances,
+  exactGeodesicDistancesTo,
+} from "./geometry/exact-geodesics.js";
 export {
   type Gauge,
   type TangentFrameOptions,
@@ -18,6 +36,13 @@ export {
   randomGauge,
   rotateFrames,
 } from "./geometry/gauge-change.js";
+export {
+  cotanLaplacianOf,
+  type LaplacianEigenpairsOptions,
+  laplacianEigenpairs,
+  MAX_COTANGENT,
+  vertexAreasOf,
+} from "./geometry/laplacian.js";
 export { type LogMap, type LogMapMethod, logMap } from "./geometry/log-map.js";
 export { MeshGeometry } from "./geometry/mesh-geometry.js";
 export { MinHeap } from "./geometry/min-heap.js";
@@ -35,9 +60,26 @@ export {
   type NeighbourhoodSpec,
   precomputeNeighbourhoodGeometry,
 } from "./geometry/precompute.js";
+export {
+  applyRigidMotion,
+  moveMesh,
+  type RigidMotion,
+  randomRigidMotion,
+} from "./geometry/rigid-motion.js";
 export { rotationFromQuaternion } from "./geometry/rotation.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
 export { type MeshFormat, meshFormatOf, parseMesh, serializeMesh } from "./io/formats.js";
+export {
+  faceLabelsToVertexLabels,
+  formatLabels,
+  LABEL_EXTENSIONS,
+  type LabelElement,
+  LabelFileError,
+  labelElementOf,
+  type ParseLabelsOptions,
+  parseLabels,
+  vertexLabelsToFaceLabels,
+} from "./io/labels.js";
 export { MeshParseError } from "./io/mesh-parse-error.js";
 export { parseObj, type WriteObjOptions, writeObj } from "./io/obj.js";
 export { parseOff, writeOff } from "./io/off.js";
@@ -45,6 +87,7 @@ export { type PlyFormat, parsePly, writePly } from "./io/ply.js";
 export type { MeshInput } from "./io/text.js";
 export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } from "./mesh/errors.js";
 export type { TriangleMeshData } from "./mesh/mesh-data.js";
+export { type RelabelledMesh, relabelMesh } from "./mesh/relabel.js";
 export {
   type DroppedFace,
   type DroppedFaceReason,
@@ -63,3 +106,9 @@ export {
   validateMesh,
 } from "./mesh/validate.js";
 export { mulberry32 } from "./random.js";
+export { type SymmetricEigen, symmetricEigen } from "./sparse/dense-eigen.js";
+export { type Eigenpairs, type SmallestEigenpairsOptions, smallestEigenpairs } from "./sparse/eigen.js";
+export { SparseSolverError, type SparseSolverErrorKind } from "./sparse/errors.js";
+export { SparseLDLT, type SparseLDLTOptions } from "./sparse/ldlt.js";
+export { type NestedDissectionOptions, nestedDissectionOrdering } from "./sparse/ordering.js";
+export { SparseMatrix } from "./sparse/sparse-matrix.js";

@@ -8,6 +8,7 @@ import { readdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { meshFeatures } from "@gemcnn/features";
 import { MeshGeometry } from "@gemcnn/geometry";
 import { readMeshSync } from "@gemcnn/geometry/node";
 import * as tf from "@tensorflow/tfjs";
@@ -19,7 +20,6 @@ import {
   classifierTrainStep,
   type GemModelConfig,
   initBackend,
-  invariantVertexFeatures,
   type MeshBatch,
   meshOptionsOf,
 } from "../src/index.js";
@@ -56,7 +56,9 @@ const report = await initBackend();
 const model = buildGemClassifier(config);
 const meshOptions = meshOptionsOf(model);
 const geometries = files.map((f) => MeshGeometry.fromData(readMeshSync(f), { source: f }));
-const features = geometries.map((g) => invariantVertexFeatures(g, ["ones", "angle-defect", "relative-area"]));
+const features = geometries.map(
+  (g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values,
+);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

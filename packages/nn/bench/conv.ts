@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import { FieldType, testing } from "@gemcnn/gauge";
+import { FieldType, SeededRandom } from "@gemcnn/gauge";
 // geodesicSphere: the geometry package's generator of the peer's geodesic sphere.
 import { geodesicSphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
@@ -26,7 +26,7 @@ const graphMs = performance.now() - t0;
 const type = FieldType.parse("16x0+16x1+16x2");
 const spec: GemConvSpec = { inType: type, outType: type, rings: 2, aggregation: "mean" };
 const { nWeights, nBias } = gemConvBases(spec);
-const random = new testing.SeededRandom(1);
+const random = new SeededRandom(1);
 const x = tf.tensor2d(random.gaussianArray(graph.nVertices * type.dim, "float32") as Float32Array, [
   graph.nVertices,
   type.dim,

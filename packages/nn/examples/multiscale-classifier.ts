@@ -4,6 +4,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { meshFeatures } from "@gemcnn/features";
 import { bumpySphere, MeshGeometry, torus } from "@gemcnn/geometry";
 import {
   applyToMeshes,
@@ -12,7 +13,6 @@ import {
   buildGemClassifier,
   classifierTrainStep,
   initBackend,
-  invariantVertexFeatures,
   loadModel,
   saveModel,
 } from "@gemcnn/nn";
@@ -37,7 +37,10 @@ export async function multiscaleClassifier(dir?: string) {
     MeshGeometry.fromData(data),
   );
   const batch = batchForModel(model, meshes);
-  const features = meshes.map((geometry) => invariantVertexFeatures(geometry, ["ones", "angle-defect"]));
+  // Invariant scalars from @gemcnn/features: their packed values are the input field ("2x0").
+  const features = meshes.map(
+    (geometry) => meshFeatures(geometry, { kinds: ["ones", "angle-defect"] }).values,
+  );
   const optimizer = tf.train.adam(0.01);
   const losses = Array.from({ length: 10 }, () =>
     classifierTrainStep(model, optimizer, batch, features, [0, 1]),

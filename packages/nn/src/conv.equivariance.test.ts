@@ -1,16 +1,16 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { EquivarianceError, FieldType, SeededRandom } from "@gemcnn/gauge";
 import { icosphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend.js";
 import { type GemConvSpec, gemConv, gemConvBases } from "./conv.js";
+import { assertGaugeEquivariant, checkGaugeEquivariance, type GraphFieldMap } from "./equivariance.js";
 import { buildConvGraph, type ConvGraph } from "./graph.js";
-import { assertGaugeEquivariant, checkGaugeEquivariance, type GraphFieldMap } from "./testing.js";
 
 /** An icosphere with bumps, so that curvature and transport vary from vertex to vertex. */
 function bumpySphere(): MeshGeometry {
   const data = icosphere(2);
-  const random = new testing.SeededRandom(5);
+  const random = new SeededRandom(5);
   const positions = data.positions.map(
     (v, i) => v * (1 + 0.15 * Math.sin(3 * data.positions[i - (i % 3)]) + 0.05 * random.uniform()),
   );
@@ -22,7 +22,7 @@ const inType = FieldType.parse("3x0+2x1+2x2");
 const outType = FieldType.parse("2x0+2x1+2x2+1x3");
 const spec: GemConvSpec = { inType, outType, rings: 2 };
 const { nWeights, nBias } = gemConvBases(spec);
-const random = new testing.SeededRandom(17);
+const random = new SeededRandom(17);
 const weights = Float32Array.from({ length: nWeights }, () => random.gaussian());
 const bias = Float32Array.from({ length: nBias }, () => random.gaussian());
 
@@ -97,7 +97,7 @@ describe("GemConv gauge equivariance (float32, wasm)", () => {
       const { relativeError } = checkGaugeEquivariance(map, { geometry, inType, outType, seed: 3 });
       expect(relativeError).toBeGreaterThan(1e-2);
       expect(() => assertGaugeEquivariant(map, { geometry, inType, outType, seed: 3 })).toThrow(
-        testing.EquivarianceError,
+        EquivarianceError,
       );
     });
   }

@@ -1,4 +1,4 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { FieldType, relativeError, SeededRandom } from "@gemcnn/gauge";
 import { icosphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -7,9 +7,7 @@ import { type GemConvSpec, gemConv, gemConvBases } from "./conv.js";
 import { buildConvGraph, type ConvGraph } from "./graph.js";
 import { gemConvReference } from "./reference.js";
 
-const { SeededRandom, relativeError } = testing;
-
-function randomArray(n: number, random: testing.SeededRandom): Float64Array {
+function randomArray(n: number, random: SeededRandom): Float64Array {
   return Float64Array.from({ length: n }, () => random.gaussian());
 }
 

@@ -1,9 +1,18 @@
 import type { ConvGraph } from "./graph.js";
 
 /**
- * The graph that graph layers (GemConv, pooling) use when none is passed in their call's kwargs.
- * tfjs models call their layers with tensors only, so the mesh a model runs on is set around
- * the call: `withConvGraph(graph, () => model.predict(x, { batchSize: graph.nVertices }))`.
+ * Keyword arguments of the graph layers' `call` (GemConv, ResidualBlock, InvariantPooling): the
+ * graph of one mesh to run on, which beats every graph set around the call (see `layerGraph`).
+ */
+export interface GraphKwargs {
+  graph?: ConvGraph;
+}
+
+/**
+ * The graph that graph layers use when neither their call's kwargs nor an active mesh batch give
+ * one (the last step of `layerGraph`'s rule). tfjs models call their layers with tensors only, so
+ * the mesh a model runs on is set around the call:
+ * `withConvGraph(graph, () => model.predict(x, { batchSize: graph.nVertices }))`.
  */
 const stack: ConvGraph[] = [];
 

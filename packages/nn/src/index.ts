@@ -12,6 +12,13 @@ export {
 } from "./backend.js";
 export { type GemConvBases, GemConvError, type GemConvSpec, gemConv, gemConvBases } from "./conv.js";
 export {
+  assertGaugeEquivariant,
+  checkGaugeEquivariance,
+  GAUGE_EQUIVARIANCE_TOLERANCE,
+  type GaugeEquivarianceOptions,
+  type GraphFieldMap,
+} from "./equivariance.js";
+export {
   buildConvGraph,
   type ConvGraph,
   ConvGraphError,
@@ -23,11 +30,11 @@ export {
   edgeCount,
   validateConvGraph,
 } from "./graph.js";
-export { activeConvGraph, withConvGraph } from "./graph-context.js";
+export { activeConvGraph, type GraphKwargs, withConvGraph } from "./graph-context.js";
 export type { Aggregation } from "./kernels/aggregate.js";
 export { FieldLayerError } from "./layers/field-layer-utils.js";
 export { FieldLinear, type FieldLinearArgs } from "./layers/field-linear.js";
-export { GemConv, type GemConvArgs, type GraphKwargs, gemConvLayer } from "./layers/gem-conv.js";
+export { GemConv, type GemConvArgs, gemConvLayer } from "./layers/gem-conv.js";
 /** Layer factories in tfjs style: `layers.gemConv({ inType, outType })`. */
 export * as layers from "./layers/index.js";
 export {
@@ -63,11 +70,24 @@ export {
   vertexInvariants,
 } from "./layers/pooling.js";
 export {
-  NONLINEARITY_KINDS,
-  type NonlinearityKind,
+  BLOCK_NONLINEARITIES,
+  type BlockNonlinearity,
   ResidualBlock,
   type ResidualBlockArgs,
 } from "./layers/residual-block.js";
+export {
+  type ConfusionMatrix,
+  confusionMatrix,
+  exactGeodesics,
+  type GeodesicDistances,
+  type GeodesicErrorCurve,
+  type GeodesicErrorOptions,
+  geodesicErrorCurve,
+  type IntersectionOverUnion,
+  intersectionOverUnion,
+  MetricError,
+  perVertexAccuracy,
+} from "./metrics/per-vertex.js";
 export {
   buildGemClassifier,
   buildGemSegmenter,
@@ -79,6 +99,8 @@ export {
   ModelConfigError,
   meshOptionsOf,
 } from "./models/builders.js";
+export { buildGemCorrespondence, EMBEDDING_LAYER, LOGITS_LAYER } from "./models/correspondence.js";
+export { MODEL_JSON, WEIGHTS_BIN } from "./models/file-names.js";
 export {
   assertMeshMapGaugeEquivariant,
   assertMeshMapRigidMotionInvariant,
@@ -89,18 +111,26 @@ export {
   type MeshBatchMap,
   type MeshMapCheckOptions,
   type ModelInvarianceReport,
-  moveMesh,
-  randomRigidMotion,
 } from "./models/invariance.js";
-export { loadModel, MODEL_JSON, ModelIOError, saveModel, WEIGHTS_BIN } from "./models/io.js";
+export { loadModel, ModelIOError, saveModel } from "./models/io.js";
+export {
+  type PerVertexPrediction,
+  type PerVertexTrainOptions,
+  type PerVertexValues,
+  perVertexTrainStep,
+  predictPerVertex,
+} from "./models/per-vertex.js";
+export {
+  assertMeshMapRelabellingInvariant,
+  assertModelRelabellingInvariant,
+  checkMeshMapRelabellingInvariance,
+} from "./models/relabelling.js";
 export {
   applyToMeshes,
   batchForModel,
   classifierTrainStep,
-  invariantVertexFeatures,
+  type FeatureArray,
   meshHierarchyFor,
-  VERTEX_FEATURES,
-  type VertexFeature,
 } from "./models/run.js";
 export {
   activeBatchLevel,
@@ -109,6 +139,7 @@ export {
   type BatchLevel,
   batchMeshes,
   concatConvGraphs,
+  layerGraph,
   type MeshBatch,
   withMeshBatch,
 } from "./multiscale/batch.js";
@@ -126,13 +157,9 @@ export {
   type FarthestPointOptions,
   type FarthestPointSample,
   farthestPointSampling,
+  intrinsicVertexRanks,
   MultiscaleError,
+  SAMPLE_ORDERINGS,
+  type SampleOrdering,
 } from "./multiscale/sampling.js";
 export { gemConvReference } from "./reference.js";
-export {
-  assertGaugeEquivariant,
-  checkGaugeEquivariance,
-  GAUGE_EQUIVARIANCE_TOLERANCE,
-  type GaugeEquivarianceOptions,
-  type GraphFieldMap,
-} from "./testing.js";

@@ -1,4 +1,4 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { FieldType, randomField, relativeError, SeededRandom } from "@gemcnn/gauge";
 import { bumpySphere, MeshGeometry, randomGauge, rotateFrames, tangentFrames, torus } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { InvariantPooling } from "./layers/pooling.js";
 
 /** conv → norm → conv → gated → conv → invariant pooling, random non-zero weights and biases. */
 function smallNetwork(seed: number) {
-  const random = new testing.SeededRandom(seed);
+  const random = new SeededRandom(seed);
   const init = () => tf.initializers.randomNormal({ mean: 0, stddev: 0.5, seed: random.int(1e6) });
   const layers = [
     new GemConv({
@@ -48,7 +48,7 @@ function smallNetwork(seed: number) {
 }
 
 function rigidMotion(positions: Float64Array, seed: number): Float64Array {
-  const random = new testing.SeededRandom(seed);
+  const random = new SeededRandom(seed);
   // A random rotation from a random unit quaternion, and a random translation.
   const q = [random.gaussian(), random.gaussian(), random.gaussian(), random.gaussian()];
   const n = Math.hypot(...q);
@@ -81,23 +81,23 @@ describe("a whole network with exact nonlinearities (float32, wasm)", () => {
       const network = smallNetwork(1);
       const geometry = MeshGeometry.fromData(data);
       const nVertices = geometry.mesh.nVertices;
-      const x = tf.tensor2d(
-        testing.randomField(FieldType.scalars(4), nVertices, 2, "float32") as Float32Array,
-        [nVertices, 4],
-      );
+      const x = tf.tensor2d(randomField(FieldType.scalars(4), nVertices, 2, "float32") as Float32Array, [
+        nVertices,
+        4,
+      ]);
       const frames = tangentFrames(geometry);
       const logits = network(x, buildConvGraph(geometry, { frames }));
       expect(Math.min(...logits.map(Math.abs))).toBeGreaterThan(1e-3);
 
       const turnedFrames = rotateFrames(frames, randomGauge(nVertices, 3));
       const gaugeChanged = buildConvGraph(geometry, { frames: turnedFrames });
-      expect(testing.relativeError(network(x, gaugeChanged), logits)).toBeLessThan(1e-5);
+      expect(relativeError(network(x, gaugeChanged), logits)).toBeLessThan(1e-5);
 
       const moved = MeshGeometry.fromData({
         positions: rigidMotion(data.positions, 4),
         triangles: data.triangles,
       });
-      expect(testing.relativeError(network(x, buildConvGraph(moved, {})), logits)).toBeLessThan(1e-5);
+      expect(relativeError(network(x, buildConvGraph(moved, {})), logits)).toBeLessThan(1e-5);
 
       // Negative control: the same network with transport of the wrong sign is not gauge invariant.
       const wrongSign = (graph: ConvGraph): ConvGraph => ({
@@ -105,7 +105,7 @@ describe("a whole network with exact nonlinearities (float32, wasm)", () => {
         transport: graph.transport.map((g) => -g),
       });
       const broken = network(x, wrongSign(buildConvGraph(geometry, { frames })));
-      expect(testing.relativeError(network(x, wrongSign(gaugeChanged)), broken)).toBeGreaterThan(1e-3);
+      expect(relativeError(network(x, wrongSign(gaugeChanged)), broken)).toBeGreaterThan(1e-3);
     });
   }
 });

@@ -1,8 +1,8 @@
 import { cpus, loadavg } from "node:os";
+import { computeFeatures, type FeatureKind, prepareMesh } from "@gemcnn/features";
 import { type Command, integerOption, stringOption } from "../cli/command.js";
 import { EXIT, UsageError } from "../cli/errors.js";
 import { loadMeshFile } from "../data/load.js";
-import { computeFeatures, type FeatureKind, prepareMesh } from "../features/features.js";
 import { preprocessAll } from "../preprocess/run.js";
 import { preprocessRunner } from "../preprocess/runner.js";
 import { DATA_OPTIONS, datasetFromArgs, PREPROCESS_OPTIONS, preprocessingFromArgs } from "./shared.js";

@@ -1,8 +1,8 @@
+import type { PreprocessOptions } from "@gemcnn/features";
+import { DEFAULT_FEATURE_OPTIONS } from "@gemcnn/features";
 import { bumpySphere } from "@gemcnn/geometry";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FEATURE_OPTIONS } from "../features/features.js";
-import { pooledStatistics } from "../models/pooled-statistics.js";
-import type { PreprocessOptions } from "../preprocess/pipeline.js";
+import { pooledStatistics } from "../classifiers/pooled-statistics.js";
 import { invarianceVariants, probabilityChanges } from "./check.js";
 
 const options: PreprocessOptions = {

@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
 import { MeshGeometry, mulberry32, randomGauge, type TriangleMeshData } from "@gemcnn/geometry";
+import { loadClassifier, readModelSpec } from "../classifiers/classifier.js";
 import { booleanOption, type Command, integerOption } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
 import { describeFsError } from "../data/dataset.js";
 import { loadMeshFile } from "../data/load.js";
-import { loadClassifier, readModelSpec } from "../models/classifier.js";
-import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "../preprocess/pipeline.js";
 import { randomRotationMatrix, rotateMesh } from "../preprocess/run.js";
 
 /**
@@ -136,9 +136,9 @@ export const checkCommand: Command = {
     const reference = probabilities[0];
     const best = reference.indexOf(Math.max(...reference));
     io.stdout.write(`${meshPath}: ${spec.classes[best]} (${(100 * reference[best]).toFixed(2)}%)\n`);
-    const { GemCnnClassifier } = await import("../models/gem-classifier.js");
+    const { GemCnnClassifier } = await import("../classifiers/gem-classifier.js");
     const { LOGIT_TOLERANCE, layerEquivarianceReport, relativeChange } = await import(
-      "../models/gem-check.js"
+      "../classifiers/gem-check.js"
     );
     const gem = model instanceof GemCnnClassifier ? model : undefined;
     const changes = gem

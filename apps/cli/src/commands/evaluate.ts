@@ -1,5 +1,7 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { loadClassifier, type ModelSpec, readModelSpec } from "../classifiers/classifier.js";
+import { argmax } from "../classifiers/linear-probe.js";
 import {
   booleanOption,
   type CliIO,
@@ -12,11 +14,9 @@ import {
 } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
 import { fileSources } from "../data/sources.js";
-import { loadClassifier, type ModelSpec, readModelSpec } from "../models/classifier.js";
-import { argmax } from "../models/linear-probe.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
 import { rotatedSources } from "../preprocess/run.js";
-import { confusionMatrix, formatConfusion } from "../train/confusion.js";
+import { confusionMatrix, formatConfusion } from "../training/confusion.js";
 import {
   DATA_OPTIONS,
   type DatasetSources,

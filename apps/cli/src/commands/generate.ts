@@ -1,9 +1,9 @@
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { serializeMesh } from "@gemcnn/geometry";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
 import { booleanOption, type Command, choiceOption, integerOption } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
-import { writeFileAtomic } from "../io/atomic.js";
 import {
   DEFAULT_SYNTHETIC_OPTIONS,
   generateSyntheticDataset,

@@ -1,6 +1,14 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
+  computeFeatures,
+  cotanLaplacian,
+  DEFAULT_FEATURE_OPTIONS,
+  gaussianCurvature,
+  meanCurvature,
+  prepareMesh,
+} from "@gemcnn/features";
+import {
   type MeshCounts,
   MeshGeometry,
   type MeshValidationReport,
@@ -13,9 +21,6 @@ import {
 import { booleanOption, type Command } from "../cli/command.js";
 import { CliError, EXIT, InputFileError } from "../cli/errors.js";
 import { describeFsError } from "../data/dataset.js";
-import { gaussianCurvature, meanCurvature } from "../features/curvature.js";
-import { computeFeatures, DEFAULT_FEATURE_OPTIONS, prepareMesh } from "../features/features.js";
-import { cotanLaplacian } from "../features/laplacian.js";
 
 /** Five-number summary of a distribution. */
 export interface Summary {

@@ -1,5 +1,12 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
+import {
+  DEFAULT_FEATURE_OPTIONS,
+  DEFAULT_HKS_MAX_VERTICES,
+  FEATURE_KINDS,
+  type FeatureKind,
+} from "@gemcnn/features";
 import {
   booleanOption,
   type CliIO,
@@ -12,86 +19,112 @@ import {
 import { UsageError } from "../cli/errors.js";
 import { type Dataset, openDataset } from "../data/dataset.js";
 import { fileSources } from "../data/sources.js";
-import { DEFAULT_FEATURE_OPTIONS, FEATURE_KINDS, type FeatureKind } from "../features/features.js";
-import { DEFAULT_HKS_MAX_VERTICES } from "../features/heat-kernel.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
-import type { PreprocessedMesh, PreprocessOptions } from "../preprocess/pipeline.js";
 import { type MeshSource, memorySources, preprocessAll } from "../preprocess/run.js";
 import { preprocessRunner } from "../preprocess/runner.js";
 import { DEFAULT_SYNTHETIC_OPTIONS, generateSyntheticDataset } from "../synthetic/dataset.js";
 
-/** Options that choose the dataset: `--data` and `--split`, or `--synthetic`. */
-export const DATA_OPTIONS: Record<string, OptionSpec> = {
-  data: {
-    type: "string",
-    valueName: "<dir>",
-    description: "dataset root in MeshCNN layout <dir>/<class>/{train,test}/*.obj",
-  },
-  split: {
-    type: "string",
-    valueName: "<file>",
-    description: 'split file {"<class>": {"train": [...], "test": [...]}} (paths relative to <dir>/<class>/)',
-  },
-  synthetic: { type: "boolean", description: "use the generated synthetic dataset instead of --data" },
-  "synthetic-seed": {
-    type: "string",
-    valueName: "<n>",
-    description: "seed of the synthetic dataset",
-    defaultText: "0",
-  },
-  "synthetic-train": {
-    type: "string",
-    valueName: "<n>",
-    description: "synthetic training meshes per class",
-    defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.trainPerClass),
-  },
-  "synthetic-test": {
-    type: "string",
-    valueName: "<n>",
-    description: "synthetic test meshes per class",
-    defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.testPerClass),
-  },
-};
+/**
+ * Options that choose the dataset: `--data` and `--split`, or `--synthetic`; `fallback` is the
+ * dataset of a command run without either (as `datasetFromArgs` takes it), shown in its help.
+ */
+export function dataOptionSpecs(fallback?: "synthetic"): Record<string, OptionSpec> {
+  return {
+    data: {
+      type: "string",
+      valueName: "<dir>",
+      description: "dataset root in MeshCNN layout <dir>/<class>/{train,test}/*.obj",
+    },
+    split: {
+      type: "string",
+      valueName: "<file>",
+      description:
+        'split file {"<class>": {"train": [...], "test": [...]}} (paths relative to <dir>/<class>/)',
+    },
+    synthetic: {
+      type: "boolean",
+      description: "use the generated synthetic dataset instead of --data",
+      ...(fallback === "synthetic" ? { defaultText: "when --data is not given" } : {}),
+    },
+    "synthetic-seed": {
+      type: "string",
+      valueName: "<n>",
+      description: "seed of the synthetic dataset",
+      defaultText: "0",
+    },
+    "synthetic-train": {
+      type: "string",
+      valueName: "<n>",
+      description: "synthetic training meshes per class",
+      defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.trainPerClass),
+    },
+    "synthetic-test": {
+      type: "string",
+      valueName: "<n>",
+      description: "synthetic test meshes per class",
+      defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.testPerClass),
+    },
+  };
+}
 
-/** Options of the preprocessing: features, repair, workers, cache. */
-export const PREPROCESS_OPTIONS: Record<string, OptionSpec> = {
-  features: {
-    type: "string",
-    valueName: "<list>",
-    description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")}`,
-    defaultText: DEFAULT_FEATURE_OPTIONS.kinds.join(","),
-  },
-  "hks-times": {
-    type: "string",
-    valueName: "<list>",
-    description: "heat-kernel times (unit-area mesh)",
-    defaultText: DEFAULT_FEATURE_OPTIONS.hksTimes.join(","),
-  },
-  "hks-max-vertices": {
-    type: "string",
-    valueName: "<n>",
-    description: "largest mesh for the dense heat-kernel eigen-decomposition",
-    defaultText: String(DEFAULT_HKS_MAX_VERTICES),
-  },
-  "no-repair": { type: "boolean", description: "skip broken meshes instead of repairing them" },
-  "all-components": {
-    type: "boolean",
-    description: "keep every connected component (default: the largest only)",
-  },
-  workers: {
-    type: "string",
-    valueName: "<n>",
-    description: "preprocessing worker threads (0: this thread)",
-    defaultText: "number of cores",
-  },
-  cache: {
-    type: "string",
-    valueName: "<dir>",
-    description: "preprocessing cache directory",
-    defaultText: DEFAULT_CACHE_DIR,
-  },
-  "no-cache": { type: "boolean", description: "recompute everything and write no cache" },
-};
+/** `dataOptionSpecs()`: a command that needs `--data` or `--synthetic`. */
+export const DATA_OPTIONS = dataOptionSpecs();
+
+/** What a command's preprocessing does when its options are not given (its help shows the same). */
+export interface PreprocessDefaults {
+  /** Feature groups without `--features`. */
+  readonly featureKinds: readonly FeatureKind[];
+}
+
+/** The command line's usual preprocessing defaults: the features package's default groups. */
+export const PREPROCESS_DEFAULTS: PreprocessDefaults = { featureKinds: DEFAULT_FEATURE_OPTIONS.kinds };
+
+/** Options of the preprocessing (features, repair, workers, cache), their help showing `defaults`. */
+export function preprocessOptionSpecs(
+  defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
+): Record<string, OptionSpec> {
+  return {
+    features: {
+      type: "string",
+      valueName: "<list>",
+      description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")}`,
+      defaultText: defaults.featureKinds.join(","),
+    },
+    "hks-times": {
+      type: "string",
+      valueName: "<list>",
+      description: "heat-kernel times (unit-area mesh)",
+      defaultText: DEFAULT_FEATURE_OPTIONS.hksTimes.join(","),
+    },
+    "hks-max-vertices": {
+      type: "string",
+      valueName: "<n>",
+      description: "largest mesh for the dense heat-kernel eigen-decomposition",
+      defaultText: String(DEFAULT_HKS_MAX_VERTICES),
+    },
+    "no-repair": { type: "boolean", description: "skip broken meshes instead of repairing them" },
+    "all-components": {
+      type: "boolean",
+      description: "keep every connected component (default: the largest only)",
+    },
+    workers: {
+      type: "string",
+      valueName: "<n>",
+      description: "preprocessing worker threads (0: this thread)",
+      defaultText: "number of cores",
+    },
+    cache: {
+      type: "string",
+      valueName: "<dir>",
+      description: "preprocessing cache directory",
+      defaultText: DEFAULT_CACHE_DIR,
+    },
+    "no-cache": { type: "boolean", description: "recompute everything and write no cache" },
+  };
+}
+
+/** `preprocessOptionSpecs()` with the usual defaults. */
+export const PREPROCESS_OPTIONS = preprocessOptionSpecs();
 
 /** One dataset ready for preprocessing: its classes and a source per mesh, with labels. */
 export interface DatasetSources {
@@ -152,14 +185,15 @@ export async function datasetFromArgs(
   };
 }
 
-/** Preprocessing options, worker count and cache from the command line. */
+/** Preprocessing options, worker count and cache from the command line; `defaults` as in the command's help. */
 export function preprocessingFromArgs(
   args: ParsedArgs,
   io: CliIO,
+  defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
 ): { options: PreprocessOptions; workers: number; cache: PreprocessCache | undefined } {
   const kindsText = stringOption(args, "features");
-  const kinds =
-    kindsText === undefined ? [...DEFAULT_FEATURE_OPTIONS.kinds] : kindsText.split(",").map((s) => s.trim());
+  const kinds: string[] =
+    kindsText === undefined ? [...defaults.featureKinds] : kindsText.split(",").map((s) => s.trim());
   for (const k of kinds) {
     if (!FEATURE_KINDS.includes(k as FeatureKind)) {
       throw new UsageError(

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureIO } from "../cli/testing.js";
+import { captureIO } from "../cli/capture-io.js";
 import { runCli } from "../main.js";
 
 const DATA = ["--synthetic", "--synthetic-train", "3", "--synthetic-test", "1", "--workers", "0"];

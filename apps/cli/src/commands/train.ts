@@ -1,4 +1,22 @@
 import { join, relative, resolve } from "node:path";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
+import {
+  DEFAULT_GEM_ARCHITECTURE,
+  formatBlocks,
+  type GemArchitecture,
+  NONLINEARITY_CHOICES,
+  parseBlocks,
+} from "../classifiers/architecture.js";
+import {
+  type Classifier,
+  createClassifier,
+  MODEL_KINDS,
+  type ModelKind,
+  SPEC_FORMAT,
+  saveClassifier,
+  specForTraining,
+} from "../classifiers/classifier.js";
+import { argmax } from "../classifiers/linear-probe.js";
 import {
   booleanOption,
   type CliIO,
@@ -12,31 +30,13 @@ import {
   stringOption,
 } from "../cli/command.js";
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
-import { writeFileAtomic } from "../io/atomic.js";
-import {
-  DEFAULT_GEM_ARCHITECTURE,
-  formatBlocks,
-  type GemArchitecture,
-  NONLINEARITY_CHOICES,
-  parseBlocks,
-} from "../models/architecture.js";
-import {
-  type Classifier,
-  createClassifier,
-  MODEL_KINDS,
-  type ModelKind,
-  SPEC_FORMAT,
-  saveClassifier,
-  specForTraining,
-} from "../models/classifier.js";
-import { argmax } from "../models/linear-probe.js";
-import { confusionMatrix, formatConfusion } from "../train/confusion.js";
-import { writeTrainingCurves } from "../train/curves.js";
-import { InterruptRequest } from "../train/interrupt.js";
-import { runTrainingLoop } from "../train/loop.js";
-import { formatDuration, TrainingProgress } from "../train/progress.js";
-import { RunDirectory } from "../train/run-dir.js";
-import { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "../train/schedule.js";
+import { confusionMatrix, formatConfusion } from "../training/confusion.js";
+import { writeTrainingCurves } from "../training/curves.js";
+import { InterruptRequest } from "../training/interrupt.js";
+import { runTrainingLoop } from "../training/loop.js";
+import { formatDuration, TrainingProgress } from "../training/progress.js";
+import { RunDirectory } from "../training/run-dir.js";
+import { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "../training/schedule.js";
 import {
   DATA_OPTIONS,
   type DatasetSources,
@@ -52,108 +52,134 @@ export const MODEL_DEFAULTS: Record<ModelKind, { epochs: number; lr: number; bat
   "linear-probe": { epochs: 60, lr: 0.01, batchSize: 16 },
 };
 
-/** Options of the training itself (model, optimisation, run directory). */
-export const TRAINING_OPTIONS: Record<string, OptionSpec> = {
-  model: {
-    type: "string",
-    valueName: "<kind>",
-    description: `classifier: gemcnn (GEM-CNN) or linear-probe (baseline on pooled feature statistics)`,
-    defaultText: "gemcnn",
-  },
-  epochs: {
-    type: "string",
-    valueName: "<n>",
-    description: "epochs to train (in total, also with --resume)",
-    defaultText: `${MODEL_DEFAULTS.gemcnn.epochs}; linear-probe ${MODEL_DEFAULTS["linear-probe"].epochs}`,
-  },
-  "batch-size": {
-    type: "string",
-    valueName: "<n>",
-    description: "meshes per batch (one block-diagonal graph)",
-    defaultText: `${MODEL_DEFAULTS.gemcnn.batchSize}; linear-probe ${MODEL_DEFAULTS["linear-probe"].batchSize}`,
-  },
-  lr: {
-    type: "string",
-    valueName: "<x>",
-    description: "peak learning rate of Adam",
-    defaultText: `${MODEL_DEFAULTS.gemcnn.lr}; linear-probe ${MODEL_DEFAULTS["linear-probe"].lr}`,
-  },
-  schedule: {
-    type: "string",
-    valueName: "<kind>",
-    description: "learning-rate schedule: cosine (with warm-up), step or constant",
-    defaultText: "cosine",
-  },
-  "weight-decay": {
-    type: "string",
-    valueName: "<x>",
-    description: "decoupled weight decay (AdamW), relative to the learning rate",
-    defaultText: "1e-4",
-  },
-  seed: {
-    type: "string",
-    valueName: "<n>",
-    description: "seed of initial weights, dropout and batch order (same seed, same run)",
-    defaultText: "0",
-  },
-  blocks: {
-    type: "string",
-    valueName: "<list>",
-    description: "GEM-CNN residual blocks: output field types, 'pool:' pools to a coarser level first",
-    defaultText: formatBlocks(DEFAULT_GEM_ARCHITECTURE.blocks),
-  },
-  nonlinearity: {
-    type: "string",
-    valueName: "<kind>",
-    description: `GEM-CNN nonlinearity: ${NONLINEARITY_CHOICES.join(", ")}`,
-    defaultText: DEFAULT_GEM_ARCHITECTURE.nonlinearity,
-  },
-  head: {
-    type: "string",
-    valueName: "<list>",
-    description: "GEM-CNN dense head widths after invariant pooling (0: none)",
-    defaultText: DEFAULT_GEM_ARCHITECTURE.head.join(","),
-  },
-  dropout: {
-    type: "string",
-    valueName: "<x>",
-    description: "GEM-CNN dropout before each dense layer",
-    defaultText: String(DEFAULT_GEM_ARCHITECTURE.dropout),
-  },
-  "field-dropout": {
-    type: "string",
-    valueName: "<x>",
-    description: "GEM-CNN whole-field dropout inside the blocks",
-    defaultText: String(DEFAULT_GEM_ARCHITECTURE.fieldDropout),
-  },
-  rings: {
-    type: "string",
-    valueName: "<n>",
-    description: "GEM-CNN radial rings per convolution",
-    defaultText: String(DEFAULT_GEM_ARCHITECTURE.rings),
-  },
-  "pool-ratio": {
-    type: "string",
-    valueName: "<x>",
-    description: "GEM-CNN fraction of vertices kept by each pooling",
-    defaultText: String(DEFAULT_GEM_ARCHITECTURE.poolRatio),
-  },
-  "eval-every": {
-    type: "string",
-    valueName: "<n>",
-    description: "evaluate on the test set every n epochs",
-    defaultText: "1",
-  },
-  name: {
-    type: "string",
-    valueName: "<name>",
-    description: "run name: writes runs/<name>/",
-    defaultText: "derived from the dataset",
-  },
-  "run-dir": { type: "string", valueName: "<dir>", description: "run directory (instead of runs/<name>)" },
-  resume: { type: "boolean", description: "continue the run in the run directory from its last checkpoint" },
-  force: { type: "boolean", description: "replace an existing run directory" },
+/** What a training command does when its options are not given; its help shows the same. */
+export interface TrainingDefaults {
+  /** Epochs per model kind. */
+  readonly epochs: Readonly<Record<ModelKind, number>>;
+  /** The run name, or how it is chosen, for the help. */
+  readonly nameText: string;
+  /** Whether an existing run directory is replaced without `--force` (unless `--resume`). */
+  readonly replaces: boolean;
+}
+
+/** `gemcnn train`'s defaults: `MODEL_DEFAULTS`' epochs, a run named after the dataset, never replaced. */
+export const TRAIN_DEFAULTS: TrainingDefaults = {
+  epochs: { gemcnn: MODEL_DEFAULTS.gemcnn.epochs, "linear-probe": MODEL_DEFAULTS["linear-probe"].epochs },
+  nameText: "derived from the dataset",
+  replaces: false,
 };
+
+/** Options of the training itself (model, optimisation, run directory), their help showing `defaults`. */
+export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, OptionSpec> {
+  return {
+    model: {
+      type: "string",
+      valueName: "<kind>",
+      description: `classifier: gemcnn (GEM-CNN) or linear-probe (baseline on pooled feature statistics)`,
+      defaultText: "gemcnn",
+    },
+    epochs: {
+      type: "string",
+      valueName: "<n>",
+      description: "epochs to train (in total, also with --resume)",
+      defaultText: `${defaults.epochs.gemcnn}; linear-probe ${defaults.epochs["linear-probe"]}`,
+    },
+    "batch-size": {
+      type: "string",
+      valueName: "<n>",
+      description: "meshes per batch (one block-diagonal graph)",
+      defaultText: `${MODEL_DEFAULTS.gemcnn.batchSize}; linear-probe ${MODEL_DEFAULTS["linear-probe"].batchSize}`,
+    },
+    lr: {
+      type: "string",
+      valueName: "<x>",
+      description: "peak learning rate of Adam",
+      defaultText: `${MODEL_DEFAULTS.gemcnn.lr}; linear-probe ${MODEL_DEFAULTS["linear-probe"].lr}`,
+    },
+    schedule: {
+      type: "string",
+      valueName: "<kind>",
+      description: "learning-rate schedule: cosine (with warm-up), step or constant",
+      defaultText: "cosine",
+    },
+    "weight-decay": {
+      type: "string",
+      valueName: "<x>",
+      description: "decoupled weight decay (AdamW), relative to the learning rate",
+      defaultText: "1e-4",
+    },
+    seed: {
+      type: "string",
+      valueName: "<n>",
+      description: "seed of initial weights, dropout and batch order (same seed, same run)",
+      defaultText: "0",
+    },
+    blocks: {
+      type: "string",
+      valueName: "<list>",
+      description: "GEM-CNN residual blocks: output field types, 'pool:' pools to a coarser level first",
+      defaultText: formatBlocks(DEFAULT_GEM_ARCHITECTURE.blocks),
+    },
+    nonlinearity: {
+      type: "string",
+      valueName: "<kind>",
+      description: `GEM-CNN nonlinearity: ${NONLINEARITY_CHOICES.join(", ")}`,
+      defaultText: DEFAULT_GEM_ARCHITECTURE.nonlinearity,
+    },
+    head: {
+      type: "string",
+      valueName: "<list>",
+      description: "GEM-CNN dense head widths after invariant pooling (0: none)",
+      defaultText: DEFAULT_GEM_ARCHITECTURE.head.join(","),
+    },
+    dropout: {
+      type: "string",
+      valueName: "<x>",
+      description: "GEM-CNN dropout before each dense layer",
+      defaultText: String(DEFAULT_GEM_ARCHITECTURE.dropout),
+    },
+    "field-dropout": {
+      type: "string",
+      valueName: "<x>",
+      description: "GEM-CNN whole-field dropout inside the blocks",
+      defaultText: String(DEFAULT_GEM_ARCHITECTURE.fieldDropout),
+    },
+    rings: {
+      type: "string",
+      valueName: "<n>",
+      description: "GEM-CNN radial rings per convolution",
+      defaultText: String(DEFAULT_GEM_ARCHITECTURE.rings),
+    },
+    "pool-ratio": {
+      type: "string",
+      valueName: "<x>",
+      description: "GEM-CNN fraction of vertices kept by each pooling",
+      defaultText: String(DEFAULT_GEM_ARCHITECTURE.poolRatio),
+    },
+    "eval-every": {
+      type: "string",
+      valueName: "<n>",
+      description: "evaluate on the test set every n epochs",
+      defaultText: "1",
+    },
+    name: {
+      type: "string",
+      valueName: "<name>",
+      description: "run name: writes runs/<name>/",
+      defaultText: defaults.nameText,
+    },
+    "run-dir": { type: "string", valueName: "<dir>", description: "run directory (instead of runs/<name>)" },
+    resume: {
+      type: "boolean",
+      description: "continue the run in the run directory from its last checkpoint",
+    },
+    force: {
+      type: "boolean",
+      description: "replace an existing run directory",
+      ...(defaults.replaces ? { defaultText: "on, unless --resume" } : {}),
+    },
+  };
+}
 
 export interface TrainSettings {
   readonly model: ModelKind;
@@ -205,18 +231,21 @@ export function architectureFromArgs(args: ParsedArgs, defaults = DEFAULT_GEM_AR
   };
 }
 
-/** Training settings from the command line; `defaults` let `experiment` pick its own. */
+/**
+ * Training settings from the command line; `defaults.training` (default `TRAIN_DEFAULTS`) are the
+ * ones the command's help shows, so that `experiment` picks its own and says so.
+ */
 export function trainSettingsFromArgs(
   args: ParsedArgs,
   io: CliIO,
   defaults: {
     name: string;
-    /** Epochs per model kind, where they differ from `MODEL_DEFAULTS`. */
-    epochs?: Partial<Record<ModelKind, number>>;
+    training?: TrainingDefaults;
     model?: ModelKind;
     architecture?: GemArchitecture;
   },
 ): TrainSettings {
+  const training = defaults.training ?? TRAIN_DEFAULTS;
   const name = stringOption(args, "name") ?? defaults.name;
   if (!/^[\w.-]+$/.test(name))
     throw new UsageError(`option --name: use letters, digits, '.', '-' and '_' only, got '${name}'`);
@@ -228,7 +257,7 @@ export function trainSettingsFromArgs(
   return {
     model,
     architecture: architectureFromArgs(args, defaults.architecture),
-    epochs: integerOption(args, "epochs", defaults.epochs?.[model] ?? kindDefaults.epochs, {
+    epochs: integerOption(args, "epochs", training.epochs[model], {
       min: 1,
       max: 100_000,
     }),
@@ -243,7 +272,7 @@ export function trainSettingsFromArgs(
     evalEvery: integerOption(args, "eval-every", 1, { min: 1 }),
     runDir: resolve(io.cwd, runDirOption ?? join("runs", name)),
     resume: booleanOption(args, "resume"),
-    force: booleanOption(args, "force"),
+    force: booleanOption(args, "force") || (training.replaces && !booleanOption(args, "resume")),
   };
 }
 
@@ -439,7 +468,7 @@ export const trainCommand: Command = {
     "after every epoch, model/ and report.json at the end. Ctrl-C saves a checkpoint and exits with\n" +
     "status 130; the same command with --resume continues exactly where it stopped.",
   positionals: [],
-  options: { ...DATA_OPTIONS, ...PREPROCESS_OPTIONS, ...TRAINING_OPTIONS },
+  options: { ...DATA_OPTIONS, ...PREPROCESS_OPTIONS, ...trainingOptionSpecs(TRAIN_DEFAULTS) },
   examples: [
     {
       command: "gemcnn train --data ../shared/datasets/shrec_16 --name shrec16",

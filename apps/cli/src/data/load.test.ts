@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PreprocessOptions } from "@gemcnn/features";
+import { DEFAULT_FEATURE_OPTIONS } from "@gemcnn/features";
 import { icosphere, MeshError, MeshParseError, writeObj, writeOff, writePly } from "@gemcnn/geometry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEATURE_OPTIONS } from "../features/features.js";
 import { PreprocessCache } from "../preprocess/cache.js";
-import type { PreprocessOptions } from "../preprocess/pipeline.js";
 import { preprocessAll } from "../preprocess/run.js";
 import { preprocessRunner } from "../preprocess/runner.js";
 import { readMeshCnnLayout } from "./dataset.js";

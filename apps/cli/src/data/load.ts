@@ -1,3 +1,4 @@
+import type { PreprocessOptions } from "@gemcnn/features";
 import {
   MeshError,
   meshFormatOf,
@@ -6,7 +7,6 @@ import {
   type TriangleMeshData,
   validateMesh,
 } from "@gemcnn/geometry";
-import type { PreprocessOptions } from "../preprocess/pipeline.js";
 
 /**
  * Parses a mesh file's bytes (format from the name's extension) and checks it. A mesh with

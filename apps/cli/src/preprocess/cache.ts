@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
 import { type BinaryRecord, decodeRecord, encodeRecord, RecordFormatError } from "./record.js";
 
 /** Default cache location, relative to the project (working) directory. */

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { EchoTask } from "./echo-worker.fixture.js";
 import { InlineRunner, WorkerPool, WorkerTaskError } from "./pool.js";
-import type { EchoTask } from "./testing/echo-worker.js";
 
-const ECHO = new URL("./testing/echo-worker.ts", import.meta.url);
+const ECHO = new URL("./echo-worker.fixture.ts", import.meta.url);
 
 describe("WorkerPool", () => {
   let pool: WorkerPool<EchoTask, { square: number; threadId: number; sum: number }> | undefined;

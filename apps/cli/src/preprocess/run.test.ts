@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PreprocessOptions } from "@gemcnn/features";
+import { DEFAULT_FEATURE_OPTIONS } from "@gemcnn/features";
 import { mulberry32 } from "@gemcnn/geometry";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_FEATURE_OPTIONS } from "../features/features.js";
 import { radialSurface, randomSphereTriangulation } from "../synthetic/shapes.js";
 import { PreprocessCache } from "./cache.js";
-import type { PreprocessOptions } from "./pipeline.js";
 import { InlineRunner } from "./pool.js";
 import {
   type MeshSource,

@@ -1,18 +1,16 @@
+import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
 import { mulberry32, type TriangleMeshData } from "@gemcnn/geometry";
 import { randomRotation } from "../synthetic/shapes.js";
 import { PreprocessCache } from "./cache.js";
-import {
-  fromRecord,
-  type PreprocessedMesh,
-  type PreprocessOptions,
-  preprocessMeshData,
-  toRecord,
-} from "./pipeline.js";
+import { fromRecord, toRecord } from "./mesh-record.js";
 import type { TaskRunner } from "./pool.js";
 import { decodeRecord, encodeRecord } from "./record.js";
 
-/** The raw input of one mesh: a file's bytes (format from its name) or mesh arrays in memory. */
-export type MeshInput = (
+/**
+ * What a `MeshSource` reads: a file's bytes (format from its name) or mesh arrays in memory.
+ * (Not the geometry package's `MeshInput`, the text or bytes one parser reads.)
+ */
+export type MeshSourceData = (
   | { readonly kind: "file"; readonly fileName: string; readonly bytes: Uint8Array }
   | { readonly kind: "mesh"; readonly positions: Float64Array; readonly triangles: Uint32Array }
 ) & {
@@ -23,13 +21,13 @@ export type MeshInput = (
 /** One mesh to preprocess: a display name and how to get its input. */
 export interface MeshSource {
   readonly name: string;
-  read(): Promise<MeshInput>;
+  read(): Promise<MeshSourceData>;
 }
 
 /** What a worker is sent. */
 export interface PreprocessTask {
   readonly name: string;
-  readonly input: MeshInput;
+  readonly input: MeshSourceData;
   readonly options: PreprocessOptions;
 }
 
@@ -118,7 +116,7 @@ export async function preprocessAll(
     while (next < sources.length) {
       const index = next++;
       const source = sources[index];
-      let input: MeshInput;
+      let input: MeshSourceData;
       try {
         input = await source.read();
       } catch (error) {
@@ -159,7 +157,7 @@ export async function preprocessAll(
 }
 
 /** The bytes that identify an input for the cache key. */
-function inputBytes(input: MeshInput): Uint8Array {
+function inputBytes(input: MeshSourceData): Uint8Array {
   if (input.kind === "file") return input.bytes;
   const out = new Uint8Array(input.positions.byteLength + input.triangles.byteLength);
   out.set(new Uint8Array(input.positions.buffer, input.positions.byteOffset, input.positions.byteLength), 0);

@@ -1,4 +1,4 @@
-import { largestComponent } from "@gemcnn/cli/features";
+import { largestComponent } from "@gemcnn/features";
 import { grid, icosphere, type TriangleMeshData } from "@gemcnn/geometry";
 import { describe, expect, test } from "vitest";
 import { largestComponentVertices } from "./classifier-input.js";

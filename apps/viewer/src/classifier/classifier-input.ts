@@ -1,4 +1,4 @@
-import { type PreprocessedMesh, preprocessMeshData } from "@gemcnn/cli/features";
+import { type PreprocessedMesh, preprocessMeshData } from "@gemcnn/features";
 import { rotateFrames, SurfaceMesh, type TangentFrames, type TriangleMeshData } from "@gemcnn/geometry";
 import type { MeshModel } from "../model/mesh-model.js";
 import type { ClassifierDescription } from "./description.js";

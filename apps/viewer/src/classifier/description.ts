@@ -3,7 +3,7 @@ import {
   type FeatureKind,
   type InputNormalization,
   type PreprocessOptions,
-} from "@gemcnn/cli/features";
+} from "@gemcnn/features";
 import { FieldType } from "@gemcnn/gauge";
 import { type ModelFileSource, ModelFilesError, readJsonFile } from "./model-files.js";
 

@@ -1,5 +1,6 @@
+import { MODEL_JSON } from "@gemcnn/nn/file-names";
 import { describe, expect, test } from "vitest";
-import { fileListSource, MODEL_JSON, ModelFilesError, readModelArtifacts, urlSource } from "./model-files.js";
+import { fileListSource, ModelFilesError, readModelArtifacts, urlSource } from "./model-files.js";
 
 /** A model.json with two float32 weights of 3 and 2 numbers in one file (20 bytes). */
 const MODEL = {

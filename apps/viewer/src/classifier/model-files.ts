@@ -5,14 +5,12 @@
  * is checked here, before tfjs sees it, so that each problem has a message naming the file.
  * No tfjs in this module: it runs before tfjs is loaded.
  */
+import { MODEL_JSON } from "@gemcnn/nn/file-names";
 
 /** A model directory or URL that cannot be used; the message names the file and the problem. */
 export class ModelFilesError extends Error {
   override name = "ModelFilesError";
 }
-
-/** The tfjs model file of a saved model. */
-export const MODEL_JSON = "model.json";
 
 /** One entry of a tfjs weights manifest: a named tensor stored in the weight files. */
 export interface WeightSpec {

@@ -1,4 +1,4 @@
-import { testing } from "@gemcnn/gauge";
+import { SeededRandom } from "@gemcnn/gauge";
 import { bumpySphere } from "@gemcnn/geometry";
 import { buildGemClassifier, type GemModelConfig, initBackend } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
@@ -39,7 +39,7 @@ const CONFIG: GemModelConfig = {
 /** The in-memory files of `model` (what `saveModel` writes), with random non-zero weights and biases. */
 async function artifactsOf(config: GemModelConfig, seed = 1): Promise<ModelArtifacts> {
   const model = buildGemClassifier(config);
-  const random = new testing.SeededRandom(seed);
+  const random = new SeededRandom(seed);
   model.setWeights(
     model.weights.map((w) => {
       const size = w.shape.reduce((a, b) => (a ?? 1) * (b ?? 1), 1) ?? 1;

@@ -1,4 +1,4 @@
-import { computeFeatures, normalizeInput, type PreprocessOptions, prepareMesh } from "@gemcnn/cli/features";
+import { computeFeatures, normalizeInput, type PreprocessOptions, prepareMesh } from "@gemcnn/features";
 import { FieldType } from "@gemcnn/gauge";
 import { icosphere, MeshGeometry } from "@gemcnn/geometry";
 import {

@@ -1,4 +1,4 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { FieldType, SeededRandom } from "@gemcnn/gauge";
 import { buildConvGraph, type GemConvSpec, gemConv, gemConvBases } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
 import type { TangentField } from "../model/fields.js";
@@ -38,7 +38,7 @@ export class RandomGemConv {
   constructor(seed = 1) {
     this.seed = seed;
     const { nWeights, nBias } = gemConvBases(SPEC);
-    const random = new testing.SeededRandom(seed);
+    const random = new SeededRandom(seed);
     // Weights of order 1 keep the output of the order of the input; non-zero biases, so that a
     // bias wrongly put on a vector channel would show.
     this.weights = Float32Array.from({ length: nWeights }, () => random.gaussian());

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { icosphere } from "../generate/icosphere.js";
 import { GeometryError } from "./errors.js";
 import { type TangentFrames, tangentFrames } from "./frames.js";
+import { testMeshes } from "./geometry.fixture.js";
 import { MeshGeometry } from "./mesh-geometry.js";
-import { testMeshes } from "./test-fixtures.js";
 
 const dot = (a: Float64Array, i: number, b: ArrayLike<number>, j: number) =>
   a[i] * b[j] + a[i + 1] * b[j + 1] + a[i + 2] * b[j + 2];

@@ -3,9 +3,9 @@ import { mulberry32 } from "../random.js";
 import { angleDistance, wrapAngle } from "./angles.js";
 import { tangentFrames } from "./frames.js";
 import { changeGaugeOfLogMap, changeGaugeOfTransport, randomGauge, rotateFrames } from "./gauge-change.js";
+import { testMeshes } from "./geometry.fixture.js";
 import { logMap } from "./log-map.js";
 import { kRing, oneRing } from "./neighbourhoods.js";
-import { testMeshes } from "./test-fixtures.js";
 import { parallelTransport } from "./transport.js";
 
 function largestAngleDifference(a: Float64Array, b: Float64Array): number {

@@ -3,10 +3,10 @@ import { icosphere } from "../generate/icosphere.js";
 import { angleDistance, TWO_PI } from "./angles.js";
 import { GeometryError } from "./errors.js";
 import { tangentFrames } from "./frames.js";
+import { coneFan, flatGrid, testMeshes } from "./geometry.fixture.js";
 import { logMap } from "./log-map.js";
 import { MeshGeometry } from "./mesh-geometry.js";
 import { kRing, oneRing } from "./neighbourhoods.js";
-import { coneFan, flatGrid, testMeshes } from "./test-fixtures.js";
 
 const gauges = [
   { gauge: "reference-neighbour" as const },

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { icosphere } from "../generate/icosphere.js";
 import { MeshError } from "../mesh/errors.js";
 import { TWO_PI } from "./angles.js";
+import { bumpyIcosphere, coneFan, flatGrid, testMeshes } from "./geometry.fixture.js";
 import { MeshGeometry } from "./mesh-geometry.js";
-import { bumpyIcosphere, coneFan, flatGrid, testMeshes } from "./test-fixtures.js";
 
 const TOLERANCE = 1e-12;
 

@@ -1,7 +1,9 @@
 import { MeshError, type MeshProblem } from "../mesh/errors.js";
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
 import { SurfaceMesh } from "../mesh/surface-mesh.js";
+import { SparseMatrix } from "../sparse/sparse-matrix.js";
 import { TWO_PI } from "./angles.js";
+import { cotanLaplacianOf, vertexAreasOf } from "./laplacian.js";
 
 const MAX_PROBLEMS = 100;
 
@@ -28,6 +30,9 @@ export class MeshGeometry {
   #vertexAngleSums: Float64Array | undefined;
   #vertexAngleDefects: Float64Array | undefined;
   #halfedgeAnglesInVertex: Float64Array | undefined;
+  #vertexAreas: Float64Array | undefined;
+  #cotanLaplacian: SparseMatrix | undefined;
+  #lumpedMassMatrix: SparseMatrix | undefined;
 
   /**
    * Wraps existing connectivity and positions (not copied). Throws a `MeshError` if the position
@@ -154,6 +159,32 @@ export class MeshGeometry {
   get halfedgeAnglesInVertex(): Float64Array {
     if (!this.#halfedgeAnglesInVertex) this.#halfedgeAnglesInVertex = this.#computeHalfedgeAngles();
     return this.#halfedgeAnglesInVertex;
+  }
+
+  /**
+   * Barycentric vertex area (lumped mass) of each vertex: a third of the area of every incident
+   * face; they sum to the surface area.
+   */
+  get vertexAreas(): Float64Array {
+    if (!this.#vertexAreas) this.#vertexAreas = vertexAreasOf(this);
+    return this.#vertexAreas;
+  }
+
+  /**
+   * Cotangent Laplacian `L` (stiffness), a sparse symmetric positive semi-definite matrix with
+   * `(L f)_i = Σ_j w_ij (f_i − f_j)`, `w_ij = (cot α_ij + cot β_ij) / 2` (one cotangent on a
+   * boundary edge), so that `M⁻¹ L ≈ −Δ` has eigenvalues ≥ 0; sliver faces are scaled down as
+   * `cotanLaplacianOf` documents.
+   */
+  get cotanLaplacian(): SparseMatrix {
+    if (!this.#cotanLaplacian) this.#cotanLaplacian = cotanLaplacianOf(this);
+    return this.#cotanLaplacian;
+  }
+
+  /** Lumped mass matrix `M = diag(vertexAreas)` as a sparse matrix. */
+  get lumpedMassMatrix(): SparseMatrix {
+    if (!this.#lumpedMassMatrix) this.#lumpedMassMatrix = SparseMatrix.fromDiagonal(this.vertexAreas);
+    return this.#lumpedMassMatrix;
   }
 
   /** Position of vertex `v` as a new `[x, y, z]`. */

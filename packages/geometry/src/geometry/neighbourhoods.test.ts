@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GeometryError } from "./errors.js";
+import { bumpyIcosphere, flatGrid, testMeshes } from "./geometry.fixture.js";
 import { geodesicBall, kRing, type Neighbourhoods, neighbourhoodCentres, oneRing } from "./neighbourhoods.js";
-import { bumpyIcosphere, flatGrid, testMeshes } from "./test-fixtures.js";
 
 function members(neighbourhoods: Neighbourhoods, p: number): number[] {
   return Array.from(

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../random.js";
+import { testMeshes } from "./geometry.fixture.js";
 import type { Neighbourhoods } from "./neighbourhoods.js";
 import { oneRing } from "./neighbourhoods.js";
 import { pairHalfedges } from "./pair-halfedges.js";
-import { testMeshes } from "./test-fixtures.js";
 
 describe("pairHalfedges", () => {
   it("finds the halfedge of every pair in any order, with or without self pairs", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { GeometryError } from "./errors.js";
 import { tangentFrames } from "./frames.js";
+import { bumpyIcosphere } from "./geometry.fixture.js";
 import { logMap } from "./log-map.js";
 import { geodesicBall, kRing, oneRing } from "./neighbourhoods.js";
 import { precomputeNeighbourhoodGeometry } from "./precompute.js";
-import { bumpyIcosphere } from "./test-fixtures.js";
 import { parallelTransport } from "./transport.js";
 
 describe("precomputeNeighbourhoodGeometry", () => {

@@ -10,9 +10,9 @@ import { torus } from "../generate/torus.js";
 import { readMeshSync } from "../io/files.js";
 import { angleDistance, TWO_PI } from "./angles.js";
 import { tangentFrames } from "./frames.js";
+import { holonomy, pairLookup, rescalingShare } from "./geometry.fixture.js";
 import { MeshGeometry } from "./mesh-geometry.js";
 import { oneRing } from "./neighbourhoods.js";
-import { holonomy, pairLookup, rescalingShare } from "./test-fixtures.js";
 import { parallelTransport } from "./transport.js";
 
 const repositoryRoot = fileURLToPath(new URL("../../../../", import.meta.url));

@@ -3,9 +3,6 @@ import { icosphere } from "../generate/icosphere.js";
 import { angleDistance } from "./angles.js";
 import { GeometryError } from "./errors.js";
 import { type TangentFrames, tangentFrames } from "./frames.js";
-import { logMap } from "./log-map.js";
-import { MeshGeometry } from "./mesh-geometry.js";
-import { kRing, oneRing } from "./neighbourhoods.js";
 import {
   bumpyIcosphere,
   coneFan,
@@ -14,7 +11,10 @@ import {
   pairLookup,
   rescalingShare,
   testMeshes,
-} from "./test-fixtures.js";
+} from "./geometry.fixture.js";
+import { logMap } from "./log-map.js";
+import { MeshGeometry } from "./mesh-geometry.js";
+import { kRing, oneRing } from "./neighbourhoods.js";
 import { parallelTransport } from "./transport.js";
 
 const methods = ["levi-civita", "normal-rotation"] as const;

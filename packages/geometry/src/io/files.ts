@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
 import { meshFormatOf, parseMesh, serializeMesh } from "./formats.js";
@@ -64,12 +64,14 @@ export async function writeMeshFile(
   await writeFileAtomic(path, bytes);
 }
 
-/** Writes `bytes` to `path` through a temporary file in the same directory and a rename. */
+/**
+ * Writes `bytes` to `path` so that readers see either the old or the new content, never a torn
+ * one: missing parent directories are created, the bytes go to a temporary file beside `path`
+ * (`siblingTemporaryPath`), which is then renamed over it; on failure the temporary file is removed.
+ */
 export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  const temporary = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
-  );
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = siblingTemporaryPath(path);
   try {
     await writeFile(temporary, bytes);
     await rename(temporary, path);
@@ -77,4 +79,9 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/** A fresh, unique temporary name beside `path` (not created), for files and directories made atomically. */
+export function siblingTemporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
 }

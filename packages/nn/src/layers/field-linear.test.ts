@@ -1,9 +1,9 @@
-import { FieldType, selfInteractionBasis, testing } from "@gemcnn/gauge";
+import { FieldType, relativeError, SeededRandom, selfInteractionBasis } from "@gemcnn/gauge";
 import { bumpySphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
-import { assertGaugeEquivariant, checkGaugeEquivariance } from "../testing.js";
+import { assertGaugeEquivariant, checkGaugeEquivariance } from "../equivariance.js";
 import { FieldLinear } from "./field-linear.js";
 
 const geometry = MeshGeometry.fromData(bumpySphere({ level: 2 }));
@@ -13,7 +13,7 @@ const outType = FieldType.parse("2x0+3x1+1x2+1x4");
 function randomLayer(seed: number): FieldLinear {
   const layer = new FieldLinear({ inType, outType });
   layer.build([null, inType.dim]);
-  const random = new testing.SeededRandom(seed);
+  const random = new SeededRandom(seed);
   layer.setWeights(
     layer.weights.map((w) => tf.tensor1d(random.gaussianArray(w.shape[0]!, "float32") as Float32Array)),
   );
@@ -29,7 +29,7 @@ describe("FieldLinear", () => {
     const layer = randomLayer(1);
     const [kernel, bias] = layer.getWeights().map((w) => w.dataSync());
     const S = selfInteractionBasis(inType, outType).assemble(kernel);
-    const random = new testing.SeededRandom(2);
+    const random = new SeededRandom(2);
     const x = random.gaussianArray(10 * inType.dim, "float32") as Float32Array;
     const y = (layer.apply(tf.tensor2d(x, [10, inType.dim])) as tf.Tensor).dataSync();
     const expected = new Float64Array(10 * outType.dim);
@@ -40,7 +40,7 @@ describe("FieldLinear", () => {
         expected[v * outType.dim + o] = sum;
       }
     }
-    expect(testing.relativeError(y, expected)).toBeLessThan(1e-6);
+    expect(relativeError(y, expected)).toBeLessThan(1e-6);
     // Order 4 has no input of its order: always zero.
     for (let v = 0; v < 10; v++) expect(y[v * outType.dim + outType.dim - 1]).toBe(0);
   });

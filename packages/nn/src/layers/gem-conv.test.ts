@@ -1,4 +1,4 @@
-import { FieldType, FieldTypeParseError, testing } from "@gemcnn/gauge";
+import { FieldType, FieldTypeParseError, relativeError, SeededRandom } from "@gemcnn/gauge";
 import { icosphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { GemConv, gemConvLayer } from "./gem-conv.js";
 
 const geometry = MeshGeometry.fromData(icosphere(2));
 const graph = buildConvGraph(geometry, { rings: 2 });
-const random = new testing.SeededRandom(4);
+const random = new SeededRandom(4);
 const field = (dim: number) =>
   tf.tensor2d(random.gaussianArray(graph.nVertices * dim, "float32") as Float32Array, [graph.nVertices, dim]);
 
@@ -32,9 +32,9 @@ describe("GemConv layer", () => {
     expect(kernel.shape).toEqual([layer.countParams() - 3]);
     expect(Array.from(bias.dataSync())).toEqual([1, 1, 1]);
     const expected = gemConv(x, graph, kernel as tf.Tensor1D, bias as tf.Tensor1D, layer.spec);
-    expect(testing.relativeError(y.dataSync(), expected.dataSync())).toBe(0);
+    expect(relativeError(y.dataSync(), expected.dataSync())).toBe(0);
     const viaContext = withConvGraph(graph, () => layer.apply(x) as tf.Tensor);
-    expect(testing.relativeError(viaContext.dataSync(), expected.dataSync())).toBe(0);
+    expect(relativeError(viaContext.dataSync(), expected.dataSync())).toBe(0);
   });
 
   it("has no bias without scalar outputs, or when useBias is false", () => {
@@ -84,7 +84,7 @@ describe("GemConv layer", () => {
     const copy = await tf.models.modelFromJSON(JSON.parse(model.toJSON() as string));
     copy.setWeights(model.getWeights());
     const y2 = withConvGraph(graph, () => copy.predict(x, { batchSize: graph.nVertices }) as tf.Tensor);
-    expect(testing.relativeError(y2.dataSync(), y.dataSync())).toBe(0);
+    expect(relativeError(y2.dataSync(), y.dataSync())).toBe(0);
   });
 
   it("trains: the gradient of a loss reaches every weight", () => {

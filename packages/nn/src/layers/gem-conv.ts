@@ -1,9 +1,10 @@
 import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import { GemConvError, type GemConvSpec, gemConv, gemConvBases } from "../conv.js";
-import type { ConvGraph } from "../graph.js";
-import { activeConvGraph } from "../graph-context.js";
+import type { GraphKwargs } from "../graph-context.js";
 import type { Aggregation } from "../kernels/aggregate.js";
+import { layerGraph } from "../multiscale/batch.js";
+import { levelArg } from "./field-layer-utils.js";
 import { fieldTypeArgument, type LayerArgs, singleInput, singleShape } from "./field-parts.js";
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -27,11 +28,8 @@ export interface GemConvArgs extends LayerArgs {
    */
   kernelInitializer?: Initializer;
   biasInitializer?: Initializer;
-}
-
-/** Keyword arguments of `GemConv.call`: the graph to convolve over (else the `withConvGraph` one). */
-export interface GraphKwargs {
-  graph?: ConvGraph;
+  /** Resolution level the layer runs at in a mesh batch (default 0), as residual blocks and pooling. */
+  level?: number;
 }
 
 /**
@@ -39,7 +37,8 @@ export interface GraphKwargs {
  * packed field per mesh (the first axis is the vertices, where tfjs puts the batch); output
  * `[V × outType.dim]`. Weights: `kernel`, the flat coefficients of the gauge package's neighbour
  * basis per ring then of its self-interaction basis (see `gemConv`), and `bias` on the scalar
- * outputs. The mesh comes from `call(x, { graph })` or `withConvGraph`.
+ * outputs. The mesh comes from `call(x, { graph })`, else the layer's level of the active mesh
+ * batch (`withMeshBatch`), else `withConvGraph` (`layerGraph`'s rule, shared with the other graph layers).
  */
 export class GemConv extends tf.layers.Layer {
   static className = "GemConv";
@@ -49,6 +48,7 @@ export class GemConv extends tf.layers.Layer {
   readonly aggregation: Aggregation;
   readonly maxFrequency: number | undefined;
   readonly useBias: boolean;
+  readonly level: number;
   private readonly kernelInitializer: Initializer | undefined;
   private readonly biasInitializer: Initializer | undefined;
   private kernel: tf.LayerVariable | null = null;
@@ -72,6 +72,7 @@ export class GemConv extends tf.layers.Layer {
     }
     this.maxFrequency = args.maxFrequency ?? undefined;
     this.useBias = args.useBias ?? true;
+    this.level = levelArg(args.level, "GemConv", GemConvError);
     this.kernelInitializer = args.kernelInitializer;
     this.biasInitializer = args.biasInitializer;
     // Builds the bases now, so that a bad band limit fails at construction.
@@ -118,12 +119,7 @@ export class GemConv extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: GraphKwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs);
-      const graph = kwargs?.graph ?? activeConvGraph();
-      if (graph === undefined) {
-        throw new GemConvError(
-          `GemConv "${this.name}": no mesh graph; call it with { graph } or inside withConvGraph(graph, …)`,
-        );
-      }
+      const { graph } = layerGraph(kwargs, this.level, `GemConv "${this.name}"`, GemConvError);
       return gemConv(
         x,
         graph,
@@ -141,6 +137,7 @@ export class GemConv extends tf.layers.Layer {
       rings: this.rings,
       aggregation: this.aggregation,
       useBias: this.useBias,
+      level: this.level,
     };
     if (this.maxFrequency !== undefined) config.maxFrequency = this.maxFrequency;
     return { ...config, ...super.getConfig() };

@@ -2,8 +2,10 @@ import {
   applyGatedNonlinearity,
   applyNormNonlinearity,
   applyRegularNonlinearity,
+  checkFieldMapEquivariance,
   FieldType,
-  testing,
+  randomField,
+  relativeError,
   UnsupportedFieldTypeError,
 } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
@@ -40,24 +42,24 @@ describe("nonlinearity layers", () => {
   it("norm: matches the gauge package and is equivariant within 1e-5", () => {
     const type = FieldType.parse("3x0+2x1+2x2");
     const layer = new NormNonlinearity({ fieldType: "3x0+2x1+2x2", activation: "relu" });
-    const x = testing.randomField(type, V, 1) as Float64Array;
+    const x = randomField(type, V, 1) as Float64Array;
     layer.apply(tf.zeros([V, type.dim]));
     const bias = Float32Array.from({ length: 7 }, (_, i) => 0.3 * (i - 3));
     layer.setWeights([tf.tensor1d(bias)]);
     const expected = applyNormNonlinearity(x, type, relu, bias);
-    expect(testing.relativeError(through(layer, type.dim)(x), expected)).toBeLessThan(1e-6);
-    const { relativeError } = testing.checkFieldMapEquivariance(through(layer, type.dim), type, type, {
+    expect(relativeError(through(layer, type.dim)(x), expected)).toBeLessThan(1e-6);
+    const equivariance = checkFieldMapEquivariance(through(layer, type.dim), type, type, {
       dtype: "float32",
       seed: 2,
     });
-    expect(relativeError).toBeLessThan(1e-5);
+    expect(equivariance.relativeError).toBeLessThan(1e-5);
   });
 
   it("gated: matches the gauge package, drops the gates, is equivariant within 1e-5", () => {
     const type = FieldType.parse("2x0+2x1+1x2");
     const layer = new GatedNonlinearity({ fieldType: type });
     expect(layer.inputType.toString()).toBe("5x0+2x1+1x2");
-    const input = testing.randomField(layer.inputType, V, 3) as Float64Array;
+    const input = randomField(layer.inputType, V, 3) as Float64Array;
     // Split the input into the field (scalars, then the non-scalar copies) and the gates.
     const field = new Float64Array(V * type.dim);
     const gates = new Float64Array(V * 3);
@@ -67,29 +69,27 @@ describe("nonlinearity layers", () => {
       gates.set(row.subarray(2, 5), v * 3);
     }
     const expected = applyGatedNonlinearity(field, type, gates, sigmoid, { scalarFn: relu });
-    expect(testing.relativeError(through(layer, 11)(input), expected)).toBeLessThan(1e-6);
-    const { relativeError } = testing.checkFieldMapEquivariance(through(layer, 11), layer.inputType, type, {
+    expect(relativeError(through(layer, 11)(input), expected)).toBeLessThan(1e-6);
+    const equivariance = checkFieldMapEquivariance(through(layer, 11), layer.inputType, type, {
       dtype: "float32",
       seed: 4,
     });
-    expect(relativeError).toBeLessThan(1e-5);
+    expect(equivariance.relativeError).toBeLessThan(1e-5);
   });
 
   it("regular: matches the gauge package; its error falls with N and vanishes on the sampling grid", () => {
     const type = FieldType.parse("4x0+4x1+4x2");
-    const x = testing.randomField(type, V, 5) as Float64Array;
+    const x = randomField(type, V, 5) as Float64Array;
     const errors = [5, 9, 17, 33].map((samples) => {
       const layer = new RegularNonlinearity({ fieldType: type, samples });
       const map = through(layer, type.dim);
-      expect(testing.relativeError(map(x), applyRegularNonlinearity(x, type, relu, samples))).toBeLessThan(
-        1e-5,
-      );
-      const onGrid = testing.checkFieldMapEquivariance(map, type, type, {
+      expect(relativeError(map(x), applyRegularNonlinearity(x, type, relu, samples))).toBeLessThan(1e-5);
+      const onGrid = checkFieldMapEquivariance(map, type, type, {
         dtype: "float32",
         angles: Float64Array.from({ length: 64 }, (_, v) => (2 * Math.PI * (v % samples)) / samples),
       });
       expect(onGrid.relativeError).toBeLessThan(1e-5);
-      return testing.checkFieldMapEquivariance(map, type, type, { dtype: "float32", seed: 6 }).relativeError;
+      return checkFieldMapEquivariance(map, type, type, { dtype: "float32", seed: 6 }).relativeError;
     });
     console.log(
       `regular nonlinearity (relu, L = 2) equivariance error for N = 5, 9, 17, 33: ${errors.map((e) => e.toExponential(1)).join(", ")}`,
@@ -102,18 +102,18 @@ describe("nonlinearity layers", () => {
     // A function no built-in provides: leaky ReLU with slope 0.2.
     registerActivation("leaky_0.2", (t) => tf.maximum(t, tf.mul(t, 0.2)));
     const type = FieldType.parse("3x0+3x1+3x2");
-    const x = testing.randomField(type, V, 7) as Float64Array;
+    const x = randomField(type, V, 7) as Float64Array;
     const layer = new RegularNonlinearity({ fieldType: type, activation: "leaky_0.2", samples: 9 });
     const leaky = (v: number) => Math.max(v, 0.2 * v);
     const expected = applyRegularNonlinearity(x, type, leaky, 9);
-    expect(testing.relativeError(through(layer, type.dim)(x), expected)).toBeLessThan(1e-5);
-    expect(testing.relativeError(expected, applyRegularNonlinearity(x, type, relu, 9))).toBeGreaterThan(1e-2);
+    expect(relativeError(through(layer, type.dim)(x), expected)).toBeLessThan(1e-5);
+    expect(relativeError(expected, applyRegularNonlinearity(x, type, relu, 9))).toBeGreaterThan(1e-2);
     const copy = RegularNonlinearity.fromConfig(
       RegularNonlinearity,
       layer.getConfig(),
     ) as RegularNonlinearity;
     expect(copy.activationName).toBe("leaky_0.2");
-    expect(testing.relativeError(through(copy, type.dim)(x), expected)).toBeLessThan(1e-5);
+    expect(relativeError(through(copy, type.dim)(x), expected)).toBeLessThan(1e-5);
     // The norm and gated layers take registered names too.
     expect(new NormNonlinearity({ fieldType: "1x1", activation: "leaky_0.2" }).activationName).toBe(
       "leaky_0.2",

@@ -1,4 +1,4 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { checkFieldMapEquivariance, FieldType, randomField, relativeError } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
@@ -24,9 +24,7 @@ describe("FieldNormalization", () => {
 
   it("standardises scalars and the mean squared norm of the other copies while training", () => {
     const layer = new FieldNormalization({ fieldType: type, momentum: 0, epsilon: 1e-6 });
-    const x = testing
-      .randomField(type, V, 1, "float32")
-      .map((v, i) => 3 * v + (i % type.dim) * 0.7) as Float32Array;
+    const x = randomField(type, V, 1, "float32").map((v, i) => 3 * v + (i % type.dim) * 0.7) as Float32Array;
     const y = mapOf(layer, true)(x);
     for (let c = 0; c < 3; c++) {
       const column = Array.from({ length: V }, (_, v) => y[v * type.dim + c]);
@@ -42,7 +40,7 @@ describe("FieldNormalization", () => {
       expect(meanSquare / V).toBeCloseTo(1, 4);
     }
     // With momentum 0 the moving statistics are the last batch's: inference gives the same output.
-    expect(testing.relativeError(mapOf(layer, false)(x), y)).toBeLessThan(1e-6);
+    expect(relativeError(mapOf(layer, false)(x), y)).toBeLessThan(1e-6);
   });
 
   it("is gauge equivariant within 1e-5, training or not, with non-trivial γ and β", () => {
@@ -55,7 +53,7 @@ describe("FieldNormalization", () => {
       tf.tensor1d([1.5, 0.8, 1.2, 2, 0.5, 1, 3]),
     ]);
     for (const training of [true, false]) {
-      const { relativeError } = testing.checkFieldMapEquivariance(mapOf(layer, training), type, type, {
+      const { relativeError } = checkFieldMapEquivariance(mapOf(layer, training), type, type, {
         dtype: "float32",
         nVertices: V,
         seed: 3,
@@ -89,7 +87,7 @@ describe("FieldDropout", () => {
     // A fresh layer per call: both calls of the check draw the same (first) mask.
     const dropout = <T extends Float32Array | Float64Array>(x: T): T =>
       mapOf(new FieldDropout({ fieldType: type, rate: 0.3, seed: 11 }), true)(x);
-    const { relativeError } = testing.checkFieldMapEquivariance(dropout, type, type, { dtype: "float32" });
+    const { relativeError } = checkFieldMapEquivariance(dropout, type, type, { dtype: "float32" });
     expect(relativeError).toBeLessThan(1e-6);
   });
 

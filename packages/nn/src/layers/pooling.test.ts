@@ -1,4 +1,4 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { FieldType, randomField, randomGaugeAngles, relativeError, SeededRandom } from "@gemcnn/gauge";
 import { bumpySphere, MeshGeometry, torus } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -152,7 +152,7 @@ describe("InvariantPooling", () => {
     );
     const batch = batchMeshes(meshes);
     const n = batch.levels[0].meshOffsets;
-    const random = new testing.SeededRandom(3);
+    const random = new SeededRandom(3);
     const x = random.gaussianArray(n[2] * type.dim, "float32") as Float32Array;
     const layer = new InvariantPooling({ fieldType: type });
     expect(layer.invariantType.toString()).toBe("7x0");
@@ -168,12 +168,12 @@ describe("InvariantPooling", () => {
         });
       }
     }
-    expect(testing.relativeError(y.dataSync(), expected)).toBeLessThan(1e-6);
+    expect(relativeError(y.dataSync(), expected)).toBeLessThan(1e-6);
     // One mesh inside withConvGraph is a batch of one.
     const first = withConvGraph(meshes[0].levels[0].graph, () =>
       layer.apply(tf.tensor2d(x.subarray(0, n[1] * type.dim), [n[1], type.dim])),
     ) as tf.Tensor;
-    expect(testing.relativeError(first.dataSync(), expected.subarray(0, 7))).toBeLessThan(1e-6);
+    expect(relativeError(first.dataSync(), expected.subarray(0, 7))).toBeLessThan(1e-6);
   });
 
   it("is gauge invariant, at any level; per-vertex invariants are too", () => {
@@ -219,7 +219,7 @@ describe("InvariantPooling on one mesh, without a graph", () => {
     const type = FieldType.parse("2x0+1x1+1x3");
     const V = 30;
     const layer = new InvariantPooling({ fieldType: type });
-    const x = testing.randomField(type, V, 1, "float32") as Float32Array;
+    const x = randomField(type, V, 1, "float32") as Float32Array;
     const pool = (field: Float32Array) =>
       (layer.apply(tf.tensor2d(field, [V, type.dim])) as tf.Tensor).dataSync();
     const pooled = pool(x);
@@ -233,13 +233,13 @@ describe("InvariantPooling on one mesh, without a graph", () => {
     }
     expect(layer.computeOutputShape()).toEqual([null, 4]);
     expect(layer.outputDim).toBe(4);
-    expect(testing.relativeError(pooled, expected)).toBeLessThan(1e-6);
-    const turned = type.actOnField(x, testing.randomGaugeAngles(V, 2));
-    expect(testing.relativeError(pool(turned), pooled)).toBeLessThan(1e-6);
+    expect(relativeError(pooled, expected)).toBeLessThan(1e-6);
+    const turned = type.actOnField(x, randomGaugeAngles(V, 2));
+    expect(relativeError(pool(turned), pooled)).toBeLessThan(1e-6);
     // Negative control: the mean of the raw vector coefficients is not invariant.
     const rawMean = (field: Float32Array) =>
       [2, 3].map((c) => Array.from({ length: V }, (_, v) => field[v * 6 + c]).reduce((a, b) => a + b, 0) / V);
-    expect(testing.relativeError(rawMean(turned), rawMean(x))).toBeGreaterThan(0.1);
+    expect(relativeError(rawMean(turned), rawMean(x))).toBeGreaterThan(0.1);
   });
 
   it("round-trips its config and checks its input", () => {

@@ -1,7 +1,7 @@
 import { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
-import { activeConvGraph } from "../graph-context.js";
-import { activeBatchLevel, activeMeshBatch, activePoolingMap } from "../multiscale/batch.js";
+import { activeConvGraph, type GraphKwargs } from "../graph-context.js";
+import { activeMeshBatch, activePoolingMap, layerGraph } from "../multiscale/batch.js";
 import { poolingPlans, transportMap } from "../multiscale/transport-map.js";
 import { levelArg } from "./field-layer-utils.js";
 import {
@@ -14,7 +14,6 @@ import {
   singleShape,
   splitField,
 } from "./field-parts.js";
-import type { GraphKwargs } from "./gem-conv.js";
 
 /** A bad pooling argument or input; the message names the layer and the problem. */
 export class PoolingError extends Error {
@@ -31,9 +30,9 @@ export interface InvariantPoolingArgs extends LayerArgs {
  * Gauge-invariant global pooling: `[V × dim]` (all meshes of the batch) to `[meshes × invariants]`,
  * the mean over each mesh's vertices of its scalars and of the norm of each 2-dimensional copy,
  * in packed order (`invariantType`: `scalarCount + nonScalarCount` scalars). Norms are unchanged by
- * every gauge change, so the output is invariant. Meshes are told apart by the active batch
- * (`withMeshBatch`) at the layer's level; with a `{ graph }` keyword argument, inside
- * `withConvGraph`, or without any graph, the whole input is one mesh.
+ * every gauge change, so the output is invariant. Meshes are told apart by the graph `layerGraph`
+ * gives the layer (the call's `{ graph }`: one mesh; else the active batch at the layer's level;
+ * else `withConvGraph`: one mesh); with no graph at all, the whole input is one mesh.
  */
 export class InvariantPooling extends tf.layers.Layer {
   static className = "InvariantPooling";
@@ -85,13 +84,13 @@ export class InvariantPooling extends tf.layers.Layer {
     });
   }
 
-  /** Where each mesh's rows are: from the call's graph, the active batch, or one mesh of `rows` rows. */
+  /** Where each mesh's rows are: from `layerGraph`, or one mesh of `rows` rows when there is no graph at all. */
   private meshOffsets(kwargs: GraphKwargs | undefined, rows: number): Uint32Array {
-    const graph =
-      kwargs?.graph ?? (activeMeshBatch() === undefined && this.level === 0 ? activeConvGraph() : undefined);
-    if (graph !== undefined) return Uint32Array.of(0, graph.nVertices);
-    if (activeMeshBatch() === undefined && this.level === 0) return Uint32Array.of(0, rows);
-    return activeBatchLevel(this.level, `InvariantPooling "${this.name}"`).meshOffsets;
+    // Pooling needs no edges, only where each mesh's rows are.
+    const noGraph =
+      kwargs?.graph === undefined && activeMeshBatch() === undefined && activeConvGraph() === undefined;
+    if (noGraph && this.level === 0) return Uint32Array.of(0, rows);
+    return layerGraph(kwargs, this.level, `InvariantPooling "${this.name}"`).meshOffsets;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

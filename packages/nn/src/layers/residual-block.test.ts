@@ -1,14 +1,14 @@
-import { FieldType, testing, UnsupportedFieldTypeError } from "@gemcnn/gauge";
+import { FieldType, relativeError, SeededRandom, UnsupportedFieldTypeError } from "@gemcnn/gauge";
 import { bumpySphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
+import { assertGaugeEquivariant, checkGaugeEquivariance } from "../equivariance.js";
 import { buildConvGraph } from "../graph.js";
 import { withConvGraph } from "../graph-context.js";
 import { assertMeshMapGaugeEquivariant, type MeshBatchMap } from "../models/invariance.js";
 import { withMeshBatch } from "../multiscale/batch.js";
 import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
-import { assertGaugeEquivariant, checkGaugeEquivariance } from "../testing.js";
 import { FieldLayerError } from "./field-layer-utils.js";
 import { type NormNonlinearity, registerActivation } from "./nonlinearities.js";
 import { ResidualBlock, type ResidualBlockArgs } from "./residual-block.js";
@@ -22,7 +22,7 @@ const outType = FieldType.parse("2x0+2x1+2x2");
 function randomBlock(args: Partial<ResidualBlockArgs>, seed: number): ResidualBlock {
   const block = new ResidualBlock({ inType, outType, ...args });
   block.build([null, block.inType.dim]);
-  const random = new testing.SeededRandom(seed);
+  const random = new SeededRandom(seed);
   block.setWeights(
     block.weights.map((w) => {
       const size = w.shape.reduce((a, b) => a! * b!, 1)!;
@@ -106,7 +106,7 @@ describe("ResidualBlock", () => {
     same.conv2.setWeights(same.conv2.getWeights().map((w) => tf.zerosLike(w)));
     const x = tf.randomNormal([graph.nVertices, outType.dim], 0, 1, "float32", 8);
     const y = same.apply(x, { graph }) as tf.Tensor;
-    expect(testing.relativeError(y.dataSync(), x.dataSync())).toBe(0);
+    expect(relativeError(y.dataSync(), x.dataSync())).toBe(0);
     const projecting = new ResidualBlock({ inType, outType });
     projecting.build([null, inType.dim]);
     expect(projecting.skip?.outType.toString()).toBe(outType.toString());
@@ -132,7 +132,7 @@ describe("ResidualBlock", () => {
     expect((copy.layers[1] as ResidualBlock).getConfig()).toEqual(block.getConfig());
     const x = tf.randomNormal([graph.nVertices, inType.dim], 0, 1, "float32", 9);
     const [a, b] = [model, copy].map((m) => withConvGraph(graph, () => (m.apply(x) as tf.Tensor).dataSync()));
-    expect(testing.relativeError(b, a)).toBe(0);
+    expect(relativeError(b, a)).toBe(0);
   });
 
   it("trains: the gradient reaches every trainable weight of every sublayer", () => {
@@ -166,7 +166,7 @@ describe("ResidualBlock", () => {
       /4 numbers per vertex/,
     );
     expect(() => new ResidualBlock({ inType, outType }).apply(tf.zeros([3, inType.dim]))).toThrow(
-      /no mesh batch/,
+      /no mesh graph/,
     );
   });
 });

@@ -1,11 +1,12 @@
 import { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import type { GraphKwargs } from "../graph-context.js";
 import type { Aggregation } from "../kernels/aggregate.js";
-import { activeBatchLevel } from "../multiscale/batch.js";
+import { layerGraph } from "../multiscale/batch.js";
 import { FieldLayerError, levelArg } from "./field-layer-utils.js";
 import { FieldLinear } from "./field-linear.js";
 import { fieldTypeArgument, type LayerArgs, singleInput, singleShape } from "./field-parts.js";
-import { GemConv, type GraphKwargs } from "./gem-conv.js";
+import { GemConv } from "./gem-conv.js";
 import {
   type ActivationName,
   activationChoices,
@@ -16,15 +17,20 @@ import {
 } from "./nonlinearities.js";
 import { FieldDropout, FieldNormalization } from "./normalization.js";
 
-/** The nonlinearities a block can use: exactly equivariant `norm` and `gated`, approximately equivariant `regular`. */
-export const NONLINEARITY_KINDS = ["gated", "norm", "regular"] as const;
-export type NonlinearityKind = (typeof NONLINEARITY_KINDS)[number];
+/**
+ * The nonlinearities a residual block can use: exactly equivariant `norm` and `gated`,
+ * approximately equivariant `regular`. A subset of the gauge package's `NonlinearityKind` (what a
+ * field type may support), which also has `pointwise`, legal on scalars only and so no choice
+ * for a block with non-scalar fields.
+ */
+export const BLOCK_NONLINEARITIES = ["gated", "norm", "regular"] as const;
+export type BlockNonlinearity = (typeof BLOCK_NONLINEARITIES)[number];
 
 export interface ResidualBlockArgs extends LayerArgs {
   inType: string | FieldType;
   outType: string | FieldType;
   /** Default `"gated"`. On a type without non-scalar copies, `gated` is the activation of the scalars. */
-  nonlinearity?: NonlinearityKind;
+  nonlinearity?: BlockNonlinearity;
   /** The scalar function (norm: of `‖x‖ + b`; gated: of the scalars; regular: of the samples); default relu. */
   activation?: ActivationName;
   /** Samples of the regular nonlinearity (default `8L + 1`). */
@@ -48,15 +54,15 @@ export interface ResidualBlockArgs extends LayerArgs {
  *
  * `skip` the identity when the input and output types agree, else a `FieldLinear` without bias.
  * With a gated nonlinearity, `conv1` also outputs one gate scalar per non-scalar copy. The
- * convolutions run on the graph of the call's keyword arguments (`{ graph }`, as GemConv), else
- * on the level's graph of the active mesh batch (`withMeshBatch`), else at level 0 on the
- * `withConvGraph` graph. Its sublayers' weights are named `<block>/conv1/kernel` etc.
+ * convolutions run on the graph `layerGraph` gives the block (the call's `{ graph }`, else the
+ * level's graph of the active mesh batch, else at level 0 the `withConvGraph` graph), as every
+ * graph layer does. Its sublayers' weights are named `<block>/conv1/kernel` etc.
  */
 export class ResidualBlock extends tf.layers.Layer {
   static className = "ResidualBlock";
   readonly inType: FieldType;
   readonly outType: FieldType;
-  readonly nonlinearity: NonlinearityKind;
+  readonly nonlinearity: BlockNonlinearity;
   readonly activationName: ActivationName;
   readonly samples: number | undefined;
   readonly level: number;
@@ -79,9 +85,9 @@ export class ResidualBlock extends tf.layers.Layer {
     this.inType = fieldTypeArgument(args?.inType, `${layer}: inType`, FieldLayerError);
     this.outType = fieldTypeArgument(args.outType, `${layer}: outType`, FieldLayerError);
     this.nonlinearity = args.nonlinearity ?? "gated";
-    if (!NONLINEARITY_KINDS.includes(this.nonlinearity)) {
+    if (!BLOCK_NONLINEARITIES.includes(this.nonlinearity)) {
       throw new FieldLayerError(
-        `${layer}: nonlinearity must be one of ${NONLINEARITY_KINDS.join(", ")}, got ${JSON.stringify(args.nonlinearity)}`,
+        `${layer}: nonlinearity must be one of ${BLOCK_NONLINEARITIES.join(", ")}, got ${JSON.stringify(args.nonlinearity)}`,
       );
     }
     this.activationName = args.activation ?? "relu";
@@ -102,6 +108,7 @@ export class ResidualBlock extends tf.layers.Layer {
       ? FieldType.directSum(this.outType, FieldType.scalars(this.outType.nonScalarCount))
       : this.outType;
     const convArgs = {
+      level: this.level,
       rings: this.rings,
       aggregation: this.aggregation,
       maxFrequency: this.maxFrequency,
@@ -192,9 +199,11 @@ export class ResidualBlock extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs);
-      const graph =
-        (kwargs as GraphKwargs | undefined)?.graph ??
-        activeBatchLevel(this.level, `ResidualBlock "${this.name}"`).graph;
+      const { graph } = layerGraph(
+        kwargs as GraphKwargs | undefined,
+        this.level,
+        `ResidualBlock "${this.name}"`,
+      );
       const training = { training: kwargs?.training === true };
       let h = this.conv1.call(x, { graph }) as tf.Tensor2D;
       if (this.norm1 !== null) h = this.norm1.call(h, training) as tf.Tensor2D;

@@ -1,5 +1,6 @@
-import { testing } from "@gemcnn/gauge";
-import { bumpySphere, icosphere, MeshGeometry, torus } from "@gemcnn/geometry";
+import { meshFeatures } from "@gemcnn/features";
+import { relativeError } from "@gemcnn/gauge";
+import { bumpySphere, MeshGeometry, torus } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
@@ -11,13 +12,10 @@ import {
   gemModelInfo,
   meshOptionsOf,
 } from "./builders.js";
-import {
-  applyToMeshes,
-  batchForModel,
-  classifierTrainStep,
-  invariantVertexFeatures,
-  meshHierarchyFor,
-} from "./run.js";
+import { applyToMeshes, batchForModel, classifierTrainStep, meshHierarchyFor } from "./run.js";
+
+/** Two invariant scalars per vertex (`"2x0"`, the config's input), from the features package. */
+const invariantScalars = (g: MeshGeometry) => meshFeatures(g, { kinds: ["ones", "angle-defect"] }).values;
 
 const config: GemModelConfig = {
   inputType: "2x0",
@@ -80,21 +78,21 @@ describe("buildGemClassifier", () => {
 
   it("gives each mesh of a batch the logits it gets alone (the batch is block diagonal)", () => {
     const model = buildGemClassifier(config);
-    const features = geometries.map((g) => invariantVertexFeatures(g));
+    const features = geometries.map((g) => invariantScalars(g));
     const together = applyToMeshes(model, batchForModel(model, geometries), features);
     expect(together.shape).toEqual([3, 3]);
     const alone = geometries.map((g, i) =>
       Array.from(applyToMeshes(model, batchForModel(model, [g]), [features[i]]).dataSync()),
     );
-    expect(testing.relativeError(together.dataSync(), alone.flat())).toBeLessThan(1e-5);
+    expect(relativeError(together.dataSync(), alone.flat())).toBeLessThan(1e-5);
     // Different meshes get different logits.
-    expect(testing.relativeError(alone[0], alone[1])).toBeGreaterThan(1e-3);
+    expect(relativeError(alone[0], alone[1])).toBeGreaterThan(1e-3);
   });
 
   it("learns: a few Adam steps on a batch lower the cross-entropy", () => {
     const model = buildGemClassifier({ ...config, fieldDropout: 0.1, dropout: 0.1 });
     const batch = batchForModel(model, geometries);
-    const features = geometries.map((g) => invariantVertexFeatures(g));
+    const features = geometries.map((g) => invariantScalars(g));
     const optimizer = tf.train.adam(0.01);
     const losses = Array.from({ length: 12 }, () =>
       classifierTrainStep(model, optimizer, batch, features, [0, 1, 2]),
@@ -139,31 +137,13 @@ describe("buildGemSegmenter", () => {
     const y = applyToMeshes(
       model,
       batch,
-      geometries.slice(0, 2).map((g) => invariantVertexFeatures(g)),
+      geometries.slice(0, 2).map((g) => invariantScalars(g)),
     );
     expect(y.shape).toEqual([batch.levels[0].graph.nVertices, 3]);
   });
 });
 
-describe("invariantVertexFeatures and applyToMeshes", () => {
-  it("computes ones, angle defects (summing to 2π·χ) and relative areas (mean 1)", () => {
-    const sphere = MeshGeometry.fromData(icosphere(2));
-    const f = invariantVertexFeatures(sphere, ["ones", "angle-defect", "relative-area"]);
-    const n = sphere.mesh.nVertices;
-    let defects = 0;
-    let areas = 0;
-    for (let v = 0; v < n; v++) {
-      expect(f[3 * v]).toBe(1);
-      defects += f[3 * v + 1];
-      areas += f[3 * v + 2];
-    }
-    expect(defects).toBeCloseTo(4 * Math.PI, 4);
-    expect(areas / n).toBeCloseTo(1, 5);
-    expect(() => invariantVertexFeatures(sphere, ["curvature" as "ones"])).toThrow(
-      /unknown feature "curvature"/,
-    );
-  });
-
+describe("applyToMeshes", () => {
   it("checks the features against the batch", async () => {
     await initBackend({ backend: "wasm" });
     const model = buildGemClassifier(config);

@@ -1,19 +1,20 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { EquivarianceError, FieldType, randomField, relativeError } from "@gemcnn/gauge";
 import {
-  MeshGeometry,
+  type MeshGeometry,
+  moveMesh,
   randomGauge,
+  randomRigidMotion,
   rotateFrames,
-  rotationFromQuaternion,
   tangentFrames,
 } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
+import { GAUGE_EQUIVARIANCE_TOLERANCE } from "../equivariance.js";
 import { batchMeshes, type MeshBatch } from "../multiscale/batch.js";
 import {
   buildMeshHierarchy,
   type MeshHierarchy,
   type MeshHierarchyOptions,
 } from "../multiscale/hierarchy.js";
-import { GAUGE_EQUIVARIANCE_TOLERANCE } from "../testing.js";
 import { gemModelInfo, ModelConfigError } from "./builders.js";
 import { applyToMeshes } from "./run.js";
 
@@ -81,7 +82,7 @@ export function checkMeshMapGaugeEquivariance(map: MeshBatchMap, options: MeshMa
   const phi = randomGauge(nVertices, seed);
   const hierarchy = buildMeshHierarchy(geometry, { ...options.meshOptions, frames });
   const turned = buildMeshHierarchy(geometry, { ...options.meshOptions, frames: rotateFrames(frames, phi) });
-  const x = testing.randomField(inType, nVertices, seed + 1, "float32") as Float32Array;
+  const x = randomField(inType, nVertices, seed + 1, "float32") as Float32Array;
   const output = run(map, x, hierarchy, inType.dim);
   const rows = outputRows(options, hierarchy);
   const expected =
@@ -93,41 +94,9 @@ export function checkMeshMapGaugeEquivariance(map: MeshBatchMap, options: MeshMa
         );
   const actual = run(map, inType.changeGauge(x, phi), turned, inType.dim);
   return {
-    relativeError: testing.relativeError(actual, expected),
+    relativeError: relativeError(actual, expected),
     tolerance: options.tolerance ?? GAUGE_EQUIVARIANCE_TOLERANCE,
   };
-}
-
-/** A seeded random rotation (uniform, from a normalised Gaussian quaternion) and translation. */
-export function randomRigidMotion(seed: number): { rotation: Float64Array; translation: Float64Array } {
-  const random = new testing.SeededRandom(seed);
-  const [w, x, y, z] = [random.gaussian(), random.gaussian(), random.gaussian(), random.gaussian()];
-  const rotation = rotationFromQuaternion(w, x, y, z);
-  const translation = Float64Array.of(random.gaussian(0, 3), random.gaussian(0, 3), random.gaussian(0, 3));
-  return { rotation, translation };
-}
-
-/** The mesh moved by `p ↦ R p + t` (row-major `R`), same connectivity. */
-export function moveMesh(
-  geometry: MeshGeometry,
-  rotation: Float64Array,
-  translation: Float64Array,
-): MeshGeometry {
-  const p = geometry.positions;
-  const moved = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i += 3) {
-    for (let r = 0; r < 3; r++) {
-      moved[i + r] =
-        rotation[3 * r] * p[i] +
-        rotation[3 * r + 1] * p[i + 1] +
-        rotation[3 * r + 2] * p[i + 2] +
-        translation[r];
-    }
-  }
-  return MeshGeometry.fromData(
-    { positions: moved, triangles: geometry.mesh.triangles },
-    { source: geometry.source },
-  );
 }
 
 /**
@@ -141,22 +110,21 @@ export function checkMeshMapRigidMotionInvariance(
 ): CheckResult {
   const { geometry, inType } = options;
   const seed = options.seed ?? 1;
-  const { rotation, translation } = randomRigidMotion(seed);
-  const moved = moveMesh(geometry, rotation, translation);
-  const x = testing.randomField(inType, geometry.mesh.nVertices, seed + 1, "float32") as Float32Array;
+  const moved = moveMesh(geometry, randomRigidMotion(seed));
+  const x = randomField(inType, geometry.mesh.nVertices, seed + 1, "float32") as Float32Array;
   const hierarchy = buildMeshHierarchy(geometry, { ...options.meshOptions });
   outputRows(options, hierarchy);
   const expected = run(map, x, hierarchy, inType.dim);
   const actual = run(map, x, buildMeshHierarchy(moved, { ...options.meshOptions }), inType.dim);
   return {
-    relativeError: testing.relativeError(actual, expected),
+    relativeError: relativeError(actual, expected),
     tolerance: options.tolerance ?? GAUGE_EQUIVARIANCE_TOLERANCE,
   };
 }
 
 function assertWithin(result: CheckResult, label: string): number {
   if (!(result.relativeError <= result.tolerance)) {
-    throw new testing.EquivarianceError(label, result.relativeError, result.tolerance);
+    throw new EquivarianceError(label, result.relativeError, result.tolerance);
   }
   return result.relativeError;
 }

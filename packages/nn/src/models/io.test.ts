@@ -2,14 +2,16 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { testing } from "@gemcnn/gauge";
+import { meshFeatures } from "@gemcnn/features";
+import { relativeError } from "@gemcnn/gauge";
 import { bumpySphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { buildGemClassifier, gemModelInfo } from "./builders.js";
-import { loadModel, MODEL_JSON, ModelIOError, saveModel, WEIGHTS_BIN } from "./io.js";
-import { applyToMeshes, batchForModel, invariantVertexFeatures } from "./run.js";
+import { MODEL_JSON, WEIGHTS_BIN } from "./file-names.js";
+import { loadModel, ModelIOError, saveModel } from "./io.js";
+import { applyToMeshes, batchForModel } from "./run.js";
 
 const geometry = MeshGeometry.fromData(bumpySphere({ level: 2 }));
 let root: string;
@@ -32,7 +34,7 @@ function classifier() {
 
 function logits(model: tf.LayersModel): Float32Array {
   return applyToMeshes(model, batchForModel(model, [geometry]), [
-    invariantVertexFeatures(geometry),
+    meshFeatures(geometry, { kinds: ["ones", "angle-defect"] }).values,
   ]).dataSync() as Float32Array;
 }
 
@@ -57,7 +59,7 @@ describe("saveModel and loadModel", () => {
     const loaded = await loadModel(dir);
     expect(JSON.parse(loaded.toJSON() as string)).toEqual(JSON.parse(model.toJSON() as string));
     expect(gemModelInfo(loaded)).toEqual(gemModelInfo(model));
-    expect(testing.relativeError(logits(loaded), logits(model))).toBe(0);
+    expect(relativeError(logits(loaded), logits(model))).toBe(0);
   });
 
   it("replaces a saved model in place, leaving no temporary directories", async () => {
@@ -66,7 +68,7 @@ describe("saveModel and loadModel", () => {
     const second = classifier();
     await saveModel(second, dir);
     expect((await readdir(root)).filter((name) => name.startsWith("replaced"))).toEqual(["replaced"]);
-    expect(testing.relativeError(logits(await loadModel(dir)), logits(second))).toBe(0);
+    expect(relativeError(logits(await loadModel(dir)), logits(second))).toBe(0);
   });
 
   it("serves over HTTP as a browser loads it: tf.loadLayersModel from the directory's URL", async () => {
@@ -85,7 +87,7 @@ describe("saveModel and loadModel", () => {
     const { port } = server.address() as { port: number };
     try {
       const loaded = await loadModel(`http://127.0.0.1:${port}/`);
-      expect(testing.relativeError(logits(loaded), logits(model))).toBe(0);
+      expect(relativeError(logits(loaded), logits(model))).toBe(0);
       await expect(loadModel(`http://127.0.0.1:${port}/missing/model.json`)).rejects.toThrow(
         /cannot load http:\/\/127.0.0.1:\d+\/missing\/model.json/,
       );

@@ -1,13 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
+import { MODEL_JSON, WEIGHTS_BIN } from "./file-names.js";
 
 /** A model directory or URL that cannot be written or read; the message names the path. */
 export class ModelIOError extends Error {
   override name = "ModelIOError";
 }
-
-/** File names inside a saved model directory. */
-export const MODEL_JSON = "model.json";
-export const WEIGHTS_BIN = "weights.bin";
 
 const isNode = typeof process !== "undefined" && process.versions?.node !== undefined;
 

@@ -4,53 +4,8 @@ import { batchMeshes, type MeshBatch, withMeshBatch } from "../multiscale/batch.
 import { buildMeshHierarchy, type MeshHierarchy } from "../multiscale/hierarchy.js";
 import { ModelConfigError, meshOptionsOf } from "./builders.js";
 
-/** Invariant per-vertex scalars `invariantVertexFeatures` can compute. */
-export const VERTEX_FEATURES = ["ones", "angle-defect", "relative-area"] as const;
-export type VertexFeature = (typeof VERTEX_FEATURES)[number];
-
-/**
- * Per-vertex scalar features that do not depend on the gauge, on rigid motions or on the mesh's
- * scale, as a packed `[V × names.length]` float32 field (type `"<names.length>x0"`):
- * - `ones`: the constant 1;
- * - `angle-defect`: `2π −` the sum of the corner angles at the vertex (discrete Gaussian curvature
- *   times the vertex's area; `π −` the sum on the boundary);
- * - `relative-area`: a third of the area of the faces around the vertex, over the mean of that
- *   over the mesh.
- */
-export function invariantVertexFeatures(
-  geometry: MeshGeometry,
-  names: readonly VertexFeature[] = ["ones", "angle-defect"],
-): Float32Array {
-  const nVertices = geometry.mesh.nVertices;
-  const out = new Float32Array(nVertices * names.length);
-  names.forEach((name, k) => {
-    let values: ArrayLike<number>;
-    switch (name) {
-      case "ones":
-        values = new Float64Array(nVertices).fill(1);
-        break;
-      case "angle-defect":
-        values = geometry.vertexAngleDefects;
-        break;
-      case "relative-area": {
-        const areas = new Float64Array(nVertices);
-        const { triangles } = geometry.mesh;
-        geometry.faceAreas.forEach((a, f) => {
-          for (let c = 0; c < 3; c++) areas[triangles[3 * f + c]] += a / 3;
-        });
-        const mean = areas.reduce((s, a) => s + a, 0) / nVertices;
-        values = areas.map((a) => (mean > 0 ? a / mean : 1));
-        break;
-      }
-      default:
-        throw new ModelConfigError(
-          `invariantVertexFeatures: unknown feature ${JSON.stringify(name)}; expected one of ${VERTEX_FEATURES.join(", ")}`,
-        );
-    }
-    for (let v = 0; v < nVertices; v++) out[v * names.length + k] = values[v];
-  });
-  return out;
-}
+/** One mesh's packed input field, `[V × dim]` row by row. */
+export type FeatureArray = Float32Array | Float64Array;
 
 /** The hierarchy of `geometry` that `model` expects (cached per geometry; see `buildMeshHierarchy`). */
 export function meshHierarchyFor(model: tf.LayersModel, geometry: MeshGeometry): MeshHierarchy {
@@ -59,14 +14,15 @@ export function meshHierarchyFor(model: tf.LayersModel, geometry: MeshGeometry):
 
 /**
  * Runs a gemcnn model on a batch of meshes: `features` are the meshes' input fields stacked in
- * batch order (`[Σ V_i × dim]`, a tensor or one float32 array per mesh). Returns the model's
+ * batch order (`[Σ V_i × dim]`, a tensor or one array per mesh, e.g. `@gemcnn/features`' values;
+ * float64 arrays are rounded to float32). Returns the model's
  * output: `[meshes × classes]` for a classifier, `[Σ V_i × classes]` for a segmenter.
  * `training` turns on dropout and the normalisation's batch statistics.
  */
 export function applyToMeshes(
   model: tf.LayersModel,
   batch: MeshBatch,
-  features: tf.Tensor2D | readonly Float32Array[],
+  features: tf.Tensor2D | readonly FeatureArray[],
   options: { training?: boolean } = {},
 ): tf.Tensor2D {
   const nVertices = batch.levels[0].meshOffsets.at(-1)!;
@@ -111,7 +67,7 @@ export function classifierTrainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   batch: MeshBatch,
-  features: tf.Tensor2D | readonly Float32Array[],
+  features: tf.Tensor2D | readonly FeatureArray[],
   labels: ArrayLike<number>,
 ): number {
   if (labels.length !== batch.size) {

@@ -1,4 +1,4 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { FieldType, relativeError, SeededRandom } from "@gemcnn/gauge";
 import { bumpySphere, icosphere, MeshGeometry, torus } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +56,7 @@ describe("batchMeshes", () => {
   it("makes a GemConv on the batch compute what it computes on each mesh alone", () => {
     const spec = { inType: FieldType.parse("3x0+2x1"), outType: FieldType.parse("2x0+2x1+1x2"), rings: 2 };
     const { nWeights, nBias } = gemConvBases(spec);
-    const random = new testing.SeededRandom(2);
+    const random = new SeededRandom(2);
     const weights = tf.tensor1d(random.gaussianArray(nWeights, "float32") as Float32Array);
     const bias = tf.tensor1d(random.gaussianArray(nBias, "float32") as Float32Array);
     const fields = meshes.map(
@@ -79,7 +79,7 @@ describe("batchMeshes", () => {
       7,
     ]);
     const together = gemConv(stacked, batch.levels[0].graph, weights, bias, spec).dataSync();
-    expect(testing.relativeError(together, alone.flat())).toBeLessThan(1e-6);
+    expect(relativeError(together, alone.flat())).toBeLessThan(1e-6);
   });
 
   it("reuses a single mesh's graphs (and caches that batch)", () => {
@@ -107,7 +107,7 @@ describe("batchMeshes", () => {
     withConvGraph(graph, () => {
       expect(activeBatchLevel(0, "test").graph).toBe(graph);
       expect(Array.from(activeBatchLevel(0, "test").meshOffsets)).toEqual([0, graph.nVertices]);
-      expect(() => activeBatchLevel(1, "layer Z")).toThrow(/layer Z: no mesh batch for level 1/);
+      expect(() => activeBatchLevel(1, "layer Z")).toThrow(/layer Z: no mesh graph for level 1/);
     });
     expect(() => activeBatchLevel(0, "layer W")).toThrow(MultiscaleError);
   });

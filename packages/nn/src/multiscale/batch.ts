@@ -1,5 +1,5 @@
 import type { ConvGraph } from "../graph.js";
-import { activeConvGraph, withConvGraph } from "../graph-context.js";
+import { activeConvGraph, type GraphKwargs, withConvGraph } from "../graph-context.js";
 import type { MeshHierarchy, MeshLevel, PoolingMap } from "./hierarchy.js";
 import { MultiscaleError } from "./sampling.js";
 
@@ -158,24 +158,39 @@ export function activeMeshBatch(): MeshBatch | undefined {
 }
 
 /**
- * Level `level` of the active batch, for the layer `layer` (named in errors). Level 0 also works
- * inside a plain `withConvGraph`, as a batch of one mesh.
+ * Where a layer's graph comes from, one rule for GemConv, residual blocks and invariant pooling:
+ * 1. the call's keyword argument `{ graph }` (one mesh), whatever the layer's level;
+ * 2. level `level` of the active mesh batch (`withMeshBatch`);
+ * 3. the `withConvGraph` graph, for a layer at level 0 (one mesh).
+ * Throws an `ErrorClass` naming `layer` when none applies, or when the batch has no level `level`.
  */
-export function activeBatchLevel(level: number, layer: string): BatchLevel {
+export function layerGraph(
+  kwargs: GraphKwargs | undefined,
+  level: number,
+  layer: string,
+  ErrorClass: new (message: string) => Error = MultiscaleError,
+): BatchLevel {
+  const given = kwargs?.graph;
+  if (given !== undefined) return { graph: given, meshOffsets: Uint32Array.of(0, given.nVertices) };
   const batch = activeMeshBatch();
-  if (batch === undefined) {
-    const graph = activeConvGraph();
-    if (level === 0 && graph !== undefined) return { graph, meshOffsets: Uint32Array.of(0, graph.nVertices) };
-    throw new MultiscaleError(
-      `${layer}: no mesh batch for level ${level}; run the model inside withMeshBatch(batch, …)${level === 0 ? " or withConvGraph(graph, …)" : ""}`,
-    );
+  if (batch !== undefined) {
+    if (level >= batch.levels.length) {
+      throw new ErrorClass(
+        `${layer}: runs at level ${level}, but the mesh batch has ${batch.levels.length} level(s); build the hierarchies with more coarsening steps`,
+      );
+    }
+    return batch.levels[level];
   }
-  if (level >= batch.levels.length) {
-    throw new MultiscaleError(
-      `${layer}: runs at level ${level}, but the mesh batch has ${batch.levels.length} level(s); build the hierarchies with more coarsening steps`,
-    );
-  }
-  return batch.levels[level];
+  const graph = activeConvGraph();
+  if (level === 0 && graph !== undefined) return { graph, meshOffsets: Uint32Array.of(0, graph.nVertices) };
+  throw new ErrorClass(
+    `${layer}: no mesh graph for level ${level}; call it with { graph } or run it inside withMeshBatch(batch, …)${level === 0 ? " or withConvGraph(graph, …)" : ""}`,
+  );
+}
+
+/** Level `level` of the active batch (or, at level 0, the `withConvGraph` graph): `layerGraph` without kwargs. */
+export function activeBatchLevel(level: number, layer: string): BatchLevel {
+  return layerGraph(undefined, level, layer);
 }
 
 /** The pooling map from level `level` to `level + 1` of the active batch, for the layer `layer`. */

@@ -1,4 +1,4 @@
-import { FieldType, testing } from "@gemcnn/gauge";
+import { FieldType, relativeError, SeededRandom } from "@gemcnn/gauge";
 import { bumpySphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
@@ -41,20 +41,20 @@ for (const backend of ["wasm", "cpu"] as const) {
   describe(`transport map (${backend})`, () => {
     it("pools and unpools as written in the definition", async () => {
       await initBackend({ backend });
-      const random = new testing.SeededRandom(3);
+      const random = new SeededRandom(3);
       const fine = random.gaussianArray(map.nFine * type.dim, "float32") as Float32Array;
       const coarse = random.gaussianArray(map.nCoarse * type.dim, "float32") as Float32Array;
       const { pool, unpool } = poolingPlans(map, type);
       const pooled = transportMap(tf.tensor2d(fine, [map.nFine, type.dim]), pool).dataSync();
-      expect(testing.relativeError(pooled, poolReference(fine))).toBeLessThan(1e-6);
+      expect(relativeError(pooled, poolReference(fine))).toBeLessThan(1e-6);
       const unpooled = transportMap(tf.tensor2d(coarse, [map.nCoarse, type.dim]), unpool).dataSync();
-      expect(testing.relativeError(unpooled, unpoolReference(coarse))).toBeLessThan(1e-6);
+      expect(relativeError(unpooled, unpoolReference(coarse))).toBeLessThan(1e-6);
       expect(() => transportMap(tf.zeros([3, type.dim]), pool)).toThrow(/expected a field of shape/);
     });
 
     it("has the adjoint map as its gradient: ⟨M x, y⟩ = ⟨x, Mᵀ y⟩", async () => {
       await initBackend({ backend });
-      const random = new testing.SeededRandom(4);
+      const random = new SeededRandom(4);
       for (const plan of Object.values(poolingPlans(map, type))) {
         const x = tf.tensor2d(random.gaussianArray(plan.nCols * type.dim, "float32") as Float32Array, [
           plan.nCols,

@@ -1,4 +1,4 @@
-import { testing } from "@gemcnn/gauge";
+import { relativeError, SeededRandom } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
@@ -8,7 +8,7 @@ describe("sparseMatVec", () => {
   for (const backend of ["wasm", "cpu"] as const) {
     it(`computes M w and, as its gradient, Mᵀ dy (${backend})`, async () => {
       await initBackend({ backend });
-      const random = new testing.SeededRandom(1);
+      const random = new SeededRandom(1);
       const triplets: [number, number, number][] = Array.from({ length: 40 }, () => [
         random.int(12),
         random.int(7),
@@ -22,7 +22,7 @@ describe("sparseMatVec", () => {
       const expected = Array.from({ length: 12 }, (_, r) =>
         w.reduce((s, wc, c) => s + dense[r * 7 + c] * wc, 0),
       );
-      expect(testing.relativeError(y, expected)).toBeLessThan(1e-6);
+      expect(relativeError(y, expected)).toBeLessThan(1e-6);
       const dy = random.gaussianArray(12, "float32") as Float32Array;
       const dw = tf.grad((v: tf.Tensor) =>
         tf.sum(tf.mul(sparseMatVec(matrix, v as tf.Tensor1D), tf.tensor1d(dy))),
@@ -30,7 +30,7 @@ describe("sparseMatVec", () => {
       const expectedDw = Array.from({ length: 7 }, (_, c) =>
         dy.reduce((s, d, r) => s + dense[r * 7 + c] * d, 0),
       );
-      expect(testing.relativeError(dw.dataSync(), expectedDw)).toBeLessThan(1e-6);
+      expect(relativeError(dw.dataSync(), expectedDw)).toBeLessThan(1e-6);
       expect(() => sparseMatVec(matrix, tf.zeros([3]))).toThrow(/length 7/);
     });
   }

@@ -1,0 +1,171 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
+import { fitInputNormalization, type InputNormalization } from "@gemcnn/features";
+import { writeFileAtomic } from "@gemcnn/geometry/node";
+import { CliError } from "../cli/errors.js";
+import type { TrainableModel } from "../training/loop.js";
+import type { GemArchitecture } from "./architecture.js";
+import { LinearProbe } from "./linear-probe.js";
+import { pooledStatistics } from "./pooled-statistics.js";
+
+/** The classifier kinds `gemcnn train --model` knows: the GEM-CNN (default) and the linear-probe baseline. */
+export type ModelKind = "gemcnn" | "linear-probe";
+export const MODEL_KINDS: readonly ModelKind[] = ["gemcnn", "linear-probe"];
+
+/**
+ * Everything needed to use a trained classifier besides its weights, saved as `gemcnn.json` in
+ * the model directory (beside tfjs's `model.json` and `weights.bin` for a GEM-CNN): the class
+ * names (logit `k` is `classes[k]`), how meshes are preprocessed into features, and how those
+ * features are normalised into the network's input.
+ */
+export interface ModelSpec {
+  /** Identifies the file: `"gemcnn-classifier"`. */
+  readonly format: typeof SPEC_FORMAT;
+  /** Version of this file's layout. */
+  readonly version: 1;
+  readonly kind: ModelKind;
+  readonly classes: readonly string[];
+  /** How meshes must be preprocessed for this model (features, repair…). */
+  readonly preprocess: PreprocessOptions;
+  readonly weightDecay: number;
+  readonly seed: number;
+  /** GEM-CNN only: the network's shape. */
+  readonly architecture?: GemArchitecture;
+  /** GEM-CNN only: feature normalisation fitted on the training meshes (see `InputNormalization`). */
+  readonly input?: InputNormalization;
+}
+
+export const SPEC_FORMAT = "gemcnn-classifier";
+/** Name of the spec file in a model directory. */
+export const SPEC_FILE = "gemcnn.json";
+
+/** A trainable classifier over a fixed list of preprocessed meshes (indexed from 0). */
+export interface Classifier extends TrainableModel {
+  /** Class probabilities of each sample. */
+  predict(indices: readonly number[]): Promise<Float64Array[]>;
+  /** Number of weights, where the model counts them (the GEM-CNN). */
+  readonly parameterCount?: number;
+  /** Writes the trained model's files (not the optimizer state) into `dir`. */
+  exportModel(dir: string): Promise<void>;
+}
+
+/**
+ * Completes `spec` for training on `meshes`: a GEM-CNN's input normalisation is fitted on the
+ * training samples `train` (deterministic, so a resumed run fits the same one).
+ */
+export function specForTraining(
+  spec: Omit<ModelSpec, "input">,
+  meshes: readonly PreprocessedMesh[],
+  train: readonly number[],
+): ModelSpec {
+  if (spec.kind !== "gemcnn") return spec;
+  return { ...spec, input: fitInputNormalization(train.map((i) => meshes[i])) };
+}
+
+// gem-classifier.js is imported on demand: it loads tfjs, which commands like `info` do not need.
+
+/**
+ * Builds a new classifier of `spec` over `meshes` (`labels[i]` is mesh i's class, −1 when
+ * unknown); `train` lists the samples whose statistics normalise the inputs.
+ */
+export async function createClassifier(
+  spec: ModelSpec,
+  meshes: readonly PreprocessedMesh[],
+  labels: readonly number[],
+  train: readonly number[],
+): Promise<Classifier> {
+  switch (spec.kind) {
+    case "linear-probe": {
+      const probe = new LinearProbe(meshes.map(pooledStatistics), labels, train, {
+        classes: spec.classes.length,
+        weightDecay: spec.weightDecay,
+        seed: spec.seed,
+      });
+      return Object.assign(probe, {
+        predict: async (indices: readonly number[]) => indices.map((i) => probe.probabilities(i)),
+        exportModel: (dir: string) => probe.saveState(dir),
+      });
+    }
+    case "gemcnn": {
+      const { architecture, input } = gemParts(spec, "createClassifier");
+      const { GemCnnClassifier } = await import("./gem-classifier.js");
+      return GemCnnClassifier.create(architecture, spec.classes.length, meshes, labels, {
+        input,
+        weightDecay: spec.weightDecay,
+        seed: spec.seed,
+      });
+    }
+  }
+}
+
+/** A saved classifier over `meshes`, its weights restored (labels unknown: evaluation only). */
+export async function loadClassifier(
+  modelDir: string,
+  spec: ModelSpec,
+  meshes: readonly PreprocessedMesh[],
+  labels: readonly number[] = meshes.map(() => -1),
+): Promise<Classifier> {
+  try {
+    if (spec.kind === "gemcnn") {
+      const { input } = gemParts(spec, modelDir);
+      const { GemCnnClassifier } = await import("./gem-classifier.js");
+      return await GemCnnClassifier.load(modelDir, meshes, labels, {
+        input,
+        weightDecay: spec.weightDecay,
+        seed: spec.seed,
+      });
+    }
+    const model = await createClassifier(spec, meshes, labels, []);
+    await model.loadState(modelDir);
+    return model;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`${modelDir}: cannot load the model (${(error as Error).message})`);
+  }
+}
+
+function gemParts(spec: ModelSpec, where: string) {
+  if (spec.architecture === undefined || spec.input === undefined) {
+    throw new CliError(`${where}: a gemcnn model description needs "architecture" and "input"`);
+  }
+  return { architecture: spec.architecture, input: spec.input };
+}
+
+/**
+ * Saves a trained classifier: its model files, then `gemcnn.json` (after, because a GEM-CNN's
+ * `saveModel` replaces the whole directory).
+ */
+export async function saveClassifier(dir: string, spec: ModelSpec, model: Classifier): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await model.exportModel(dir);
+  await writeFileAtomic(join(dir, SPEC_FILE), `${JSON.stringify(spec, null, 1)}\n`);
+}
+
+/** Reads `gemcnn.json` of a saved classifier; a `CliError` names the directory when it is not one. */
+export async function readModelSpec(dir: string): Promise<ModelSpec> {
+  const path = join(dir, SPEC_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw new CliError(
+      `${dir}: not a saved gemcnn model (no ${SPEC_FILE}); pass the model/ directory of a run`,
+    );
+  }
+  let spec: ModelSpec;
+  try {
+    spec = JSON.parse(text) as ModelSpec;
+  } catch (error) {
+    throw new CliError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  if (
+    spec?.format !== SPEC_FORMAT ||
+    spec.version !== 1 ||
+    !MODEL_KINDS.includes(spec.kind) ||
+    !Array.isArray(spec.classes)
+  ) {
+    throw new CliError(`${path}: not a gemcnn classifier description (format ${SPEC_FORMAT}, version 1)`);
+  }
+  return spec;
+}

@@ -1,0 +1,216 @@
+import { EventEmitter } from "node:events";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  DEFAULT_FEATURE_OPTIONS,
+  fitInputNormalization,
+  type PreprocessedMesh,
+  type PreprocessOptions,
+  preprocessMeshData,
+} from "@gemcnn/features";
+import { randomGauge } from "@gemcnn/geometry";
+import { BLOCK_NONLINEARITIES, loadModel } from "@gemcnn/nn";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateSyntheticDataset, SYNTHETIC_CLASSES } from "../synthetic/dataset.js";
+import { CheckpointStore } from "../training/checkpoints.js";
+import { InterruptRequest } from "../training/interrupt.js";
+import { runTrainingLoop } from "../training/loop.js";
+import { MetricsLog } from "../training/metrics.js";
+import { type GemArchitecture, NONLINEARITY_CHOICES, parseBlocks } from "./architecture.js";
+import { relativeChange } from "./gem-check.js";
+import { GemCnnClassifier } from "./gem-classifier.js";
+
+// Tiny on purpose: 3 classes × 3 meshes of 50-70 vertices, a 2-level network of a few hundred
+// weights, so every test here runs in about a second.
+const OPTIONS: PreprocessOptions = {
+  features: { ...DEFAULT_FEATURE_OPTIONS, kinds: ["moments", "curvature"] },
+  repair: true,
+  largestComponentOnly: true,
+};
+it("offers nn's block nonlinearities, which it repeats to stay free of tfjs", () => {
+  expect(NONLINEARITY_CHOICES).toEqual(BLOCK_NONLINEARITIES);
+});
+
+const ARCHITECTURE: GemArchitecture = {
+  blocks: parseBlocks("4x0+2x1+2x2,pool:6x0+2x1+2x2"),
+  nonlinearity: "gated",
+  head: [8],
+  dropout: 0.2,
+  fieldDropout: 0.1,
+  rings: 2,
+  poolRatio: 0.3,
+};
+
+const dataset = generateSyntheticDataset({
+  seed: 5,
+  trainPerClass: 2,
+  testPerClass: 1,
+  minVertices: 50,
+  maxVertices: 70,
+  noise: 0.005,
+  maxScale: 2,
+  classes: [SYNTHETIC_CLASSES[1], SYNTHETIC_CLASSES[4], SYNTHETIC_CLASSES[7]],
+});
+const samples = [...dataset.train, ...dataset.test];
+const meshes = samples.map((s) => preprocessMeshData(s.mesh, s.name, OPTIONS));
+const labels = samples.map((s) => s.label);
+const train = dataset.train.map((_, i) => i);
+const test = dataset.test.map((_, i) => dataset.train.length + i);
+const input = fitInputNormalization(train.map((i) => meshes[i]));
+
+const create = (seed: number, weightDecay = 1e-3, list: readonly PreprocessedMesh[] = meshes) =>
+  GemCnnClassifier.create(ARCHITECTURE, 3, list, labels, { input, weightDecay, seed });
+
+const weightsOf = (classifier: GemCnnClassifier) =>
+  classifier.model.getWeights().map((w) => Array.from(w.dataSync()));
+
+describe("GemCnnClassifier", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gemcnn-gem-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("repeats a run exactly with the same seed, and differs with another", async () => {
+    const run = async (seed: number) => {
+      const classifier = await create(seed);
+      const totals = [
+        await classifier.trainBatch([0, 3, 6, 1], 0.01),
+        await classifier.trainBatch([2, 4, 5, 7], 0.01),
+        await classifier.evaluate(test),
+      ];
+      return { totals, weights: weightsOf(classifier) };
+    };
+    const a = await run(3);
+    const b = await run(3);
+    const c = await run(4);
+    expect(b.totals).toEqual(a.totals);
+    expect(b.weights).toEqual(a.weights);
+    expect(c.weights[0]).not.toEqual(a.weights[0]);
+    expect(a.totals[0].count).toBe(4);
+    expect(a.totals[0].loss).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("applies decoupled weight decay to kernels only: w ← (w + Adam step) · (1 − lr · decay)", async () => {
+    const lr = 0.05;
+    const plain = await create(1, 0);
+    const decayed = await create(1, 2);
+    await plain.trainBatch([0, 1, 2, 3], lr);
+    await decayed.trainBatch([0, 1, 2, 3], lr);
+    const keep = 1 - lr * 2;
+    const names = plain.model.weights.map((w) => w.originalName);
+    const p = weightsOf(plain);
+    const d = weightsOf(decayed);
+    let kernels = 0;
+    names.forEach((name, k) => {
+      if (/(^|\/)kernel(_\d+)?$/.test(name)) {
+        kernels++;
+        p[k].forEach((x, i) => {
+          expect(d[k][i]).toBeCloseTo(x * keep, 6);
+        });
+      } else {
+        expect(d[k]).toEqual(p[k]);
+      }
+    });
+    expect(kernels).toBeGreaterThan(4);
+  });
+
+  it("ends with the same weights and metrics after a Ctrl-C mid-epoch and a resume from the checkpoint", async () => {
+    const loop = async (runDir: string, classifier: GemCnnClassifier, interrupt?: InterruptRequest) => {
+      const checkpoints = new CheckpointStore(join(runDir, "checkpoints"));
+      return runTrainingLoop(classifier, {
+        epochs: 3,
+        batchSize: 2,
+        seed: 7,
+        train,
+        test,
+        learningRate: (e) => 0.01 / e,
+        checkpoints,
+        metrics: await MetricsLog.load(runDir, (await checkpoints.latest())?.state.epoch ?? 0),
+        interrupt,
+      });
+    };
+    const straight = await create(2);
+    await loop(join(dir, "straight"), straight);
+
+    const source = new EventEmitter();
+    const interrupt = new InterruptRequest({ source, forceExit: () => {} }).install();
+    const first = await create(2);
+    let batches = 0;
+    const original = first.trainBatch.bind(first);
+    first.trainBatch = async (indices, lr) => {
+      const totals = await original(indices, lr);
+      if (++batches === 5) source.emit("SIGINT"); // inside epoch 2 (3 batches per epoch)
+      return totals;
+    };
+    const stopped = await loop(join(dir, "resumed"), first, interrupt);
+    interrupt.dispose();
+    expect(stopped).toMatchObject({ status: "interrupted", epochsDone: 1 });
+    const latest = await new CheckpointStore(join(dir, "resumed", "checkpoints")).latest();
+    expect(latest?.state).toMatchObject({ epoch: 1, batchInEpoch: 2 });
+    expect((await readdir(latest!.dir)).sort()).toEqual(["model", "optimizer.bin", "state.json"]);
+
+    const resumed = await create(2);
+    await loop(join(dir, "resumed"), resumed);
+    expect(weightsOf(resumed)).toEqual(weightsOf(straight));
+    const strip = (rows: readonly Record<string, number>[]) => rows.map(({ seconds: _s, ...rest }) => rest);
+    expect(strip((await MetricsLog.load(join(dir, "resumed"))).epochs)).toEqual(
+      strip((await MetricsLog.load(join(dir, "straight"))).epochs),
+    );
+
+    // Negative control: a resume that restores the weights but not Adam's moments ends elsewhere.
+    await rm(join(dir, "resumed"), { recursive: true });
+    const again = new EventEmitter();
+    const interruptAgain = new InterruptRequest({ source: again, forceExit: () => {} }).install();
+    const second = await create(2);
+    batches = 0;
+    const secondTrain = second.trainBatch.bind(second);
+    second.trainBatch = async (indices, lr) => {
+      const totals = await secondTrain(indices, lr);
+      if (++batches === 5) again.emit("SIGINT");
+      return totals;
+    };
+    await loop(join(dir, "resumed"), second, interruptAgain);
+    interruptAgain.dispose();
+    const weightsOnly = await create(2);
+    weightsOnly.loadState = async (checkpoint: string) => {
+      const saved = await loadModel(join(checkpoint, "model"));
+      weightsOnly.model.setWeights(saved.getWeights());
+    };
+    await loop(join(dir, "resumed"), weightsOnly);
+    expect(weightsOf(weightsOnly)).not.toEqual(weightsOf(straight));
+  }, 30_000);
+
+  it("gives the same logits when the cached frames and features are in another gauge; mixing gauges changes them", async () => {
+    const sample = samples[4];
+    const gauge = (n: number) => randomGauge(n, 11);
+    const asGiven = meshes[4];
+    const turned = preprocessMeshData(sample.mesh, sample.name, OPTIONS, [], gauge);
+    // Features of the turned gauge with the original frames: a gauge bug the check must catch.
+    const mixed: PreprocessedMesh = { ...asGiven, features: turned.features };
+    const classifier = await create(6, 1e-3, [asGiven, turned, mixed]);
+    await classifier.trainBatch([0, 1], 0.02); // non-trivial weights and normalisation statistics
+    const [reference, gaugeChanged, broken] = classifier.logits([0, 1, 2]);
+    expect(Math.max(...turned.features.map((x, i) => Math.abs(x - asGiven.features[i])))).toBeGreaterThan(
+      0.1,
+    );
+    expect(relativeChange(gaugeChanged, reference)).toBeLessThan(1e-5);
+    expect(relativeChange(broken, reference)).toBeGreaterThan(1e-3);
+  });
+
+  it("exports a model that nn's loadModel reads back with the same logits", async () => {
+    const classifier = await create(8);
+    await classifier.trainBatch([0, 1, 2], 0.01);
+    const modelDir = join(dir, "export");
+    await classifier.exportModel(modelDir);
+    expect((await readdir(modelDir)).sort()).toEqual(["model.json", "weights.bin"]);
+    const loaded = await GemCnnClassifier.load(modelDir, meshes, labels, { input, weightDecay: 0, seed: 0 });
+    expect(loaded.logits(test)).toEqual(classifier.logits(test));
+    const plain = await loadModel(modelDir);
+    expect(plain.outputs[0].shape).toEqual([null, 3]);
+    plain.dispose();
+  });
+});

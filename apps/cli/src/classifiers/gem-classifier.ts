@@ -1,0 +1,267 @@
+import { join } from "node:path";
+import type { PreprocessedMesh } from "@gemcnn/features";
+import { type InputNormalization, normalizeInput } from "@gemcnn/features";
+import { MeshGeometry, type TangentFrames } from "@gemcnn/geometry";
+import {
+  applyToMeshes,
+  batchMeshes,
+  buildGemClassifier,
+  buildMeshHierarchy,
+  initBackend,
+  loadModel,
+  type MeshBatch,
+  type MeshHierarchy,
+  meshOptionsOf,
+  saveModel,
+} from "@gemcnn/nn";
+import * as tf from "@tensorflow/tfjs";
+import type { Totals } from "../training/loop.js";
+import { type GemArchitecture, gemModelConfig } from "./architecture.js";
+import { loadAdamState, saveAdamState } from "./optimizer-state.js";
+import { stepSeed, withSeededRandom } from "./seeded-random.js";
+
+/** Decoupled weight decay applies to weights whose name ends like this (not biases or normalisation scales). */
+const DECAYED_WEIGHT = /(^|\/)kernel(_\d+)?$/;
+
+/** Meshes per batch when evaluating (inference needs no gradient memory, so larger is fine). */
+const EVAL_BATCH = 32;
+
+export interface GemCnnOptions {
+  readonly input: InputNormalization;
+  /** Decoupled weight decay (AdamW): after each step `w ← w − lr · weightDecay · w` for kernels. */
+  readonly weightDecay: number;
+  /** Seeds the initial weights (with `create`) and every step's dropout masks. */
+  readonly seed: number;
+}
+
+/**
+ * A GEM-CNN mesh classifier (the nn package's `buildGemClassifier`) over a fixed list of
+ * preprocessed meshes: each mesh's multiscale hierarchy is built once, in the frames stored with
+ * its features (so the convolutions and the features share one gauge), and batches of meshes run
+ * as one block-diagonal graph. Trained with tfjs's Adam plus decoupled weight decay; the state
+ * (weights, normalisation statistics, optimizer moments) is saved and restored exactly.
+ */
+export class GemCnnClassifier {
+  readonly model: tf.LayersModel;
+  readonly classes: number;
+  private readonly meshes: readonly PreprocessedMesh[];
+  private readonly labels: readonly number[];
+  private readonly options: GemCnnOptions;
+  private readonly optimizer: tf.AdamOptimizer;
+  private readonly hierarchies: (MeshHierarchy | undefined)[];
+  private readonly inputs: (Float32Array | undefined)[];
+  private readonly evalBatches = new Map<string, MeshBatch>();
+  /** Training steps taken so far (restored with the optimizer state); seeds each step's dropout. */
+  private steps = 0;
+
+  private constructor(
+    model: tf.LayersModel,
+    meshes: readonly PreprocessedMesh[],
+    labels: readonly number[],
+    options: GemCnnOptions,
+  ) {
+    this.model = model;
+    this.classes = model.outputs[0].shape.at(-1) as number;
+    this.meshes = meshes;
+    this.labels = labels;
+    this.options = options;
+    this.optimizer = tf.train.adam(1e-3);
+    this.hierarchies = new Array(meshes.length);
+    this.inputs = new Array(meshes.length);
+  }
+
+  /** A new, randomly initialised classifier (weights seeded by `options.seed`). */
+  static async create(
+    architecture: GemArchitecture,
+    classes: number,
+    meshes: readonly PreprocessedMesh[],
+    labels: readonly number[],
+    options: GemCnnOptions,
+  ): Promise<GemCnnClassifier> {
+    await ensureBackend();
+    const config = gemModelConfig(architecture, options.input, classes);
+    const model = withSeededRandom(options.seed, () => buildGemClassifier(config));
+    return new GemCnnClassifier(model, meshes, labels, options);
+  }
+
+  /** A classifier around a model saved with `exportModel` (a directory with `model.json`). */
+  static async load(
+    modelDir: string,
+    meshes: readonly PreprocessedMesh[],
+    labels: readonly number[],
+    options: GemCnnOptions,
+  ): Promise<GemCnnClassifier> {
+    await ensureBackend();
+    return new GemCnnClassifier(await loadModel(modelDir), meshes, labels, options);
+  }
+
+  /** Number of trainable weights. */
+  get parameterCount(): number {
+    return this.model.countParams();
+  }
+
+  /** The multiscale hierarchy of mesh `i`, in the frames its features were computed in. */
+  hierarchy(i: number): MeshHierarchy {
+    let hierarchy = this.hierarchies[i];
+    if (hierarchy === undefined) {
+      const mesh = this.meshes[i];
+      const geometry = MeshGeometry.fromData(
+        { positions: mesh.positions, triangles: mesh.triangles },
+        { source: mesh.name },
+      );
+      const frames: TangentFrames = { e1: mesh.e1, e2: mesh.e2, n: mesh.normals };
+      hierarchy = buildMeshHierarchy(geometry, { ...meshOptionsOf(this.model), frames });
+      this.hierarchies[i] = hierarchy;
+    }
+    return hierarchy;
+  }
+
+  /** The normalised input field of mesh `i`. */
+  input(i: number): Float32Array {
+    let input = this.inputs[i];
+    if (input === undefined) {
+      input = normalizeInput(this.meshes[i], this.options.input);
+      this.inputs[i] = input;
+    }
+    return input;
+  }
+
+  private batch(indices: readonly number[]): MeshBatch {
+    return batchMeshes(indices.map((i) => this.hierarchy(i)));
+  }
+
+  async trainBatch(indices: readonly number[], learningRate: number): Promise<Totals> {
+    const batch = this.batch(indices);
+    const inputs = indices.map((i) => this.input(i));
+    const labels = indices.map((i) => this.labels[i]);
+    // tfjs reads the rate on every applyGradients; it has no public setter.
+    (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+    const weights = this.model.trainableWeights;
+    const variables = weights.map((w) => w.read() as tf.Variable);
+    const decayed = variables.filter((_, k) => DECAYED_WEIGHT.test(weights[k].originalName));
+    let logits: Float32Array = new Float32Array(0);
+    withSeededRandom(stepSeed(this.options.seed, this.steps), () =>
+      tf.tidy(() => {
+        const targets = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes);
+        const { grads } = tf.variableGrads(() => {
+          const output = applyToMeshes(this.model, batch, inputs, { training: true });
+          logits = output.dataSync() as Float32Array;
+          return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
+        }, variables);
+        (this.optimizer as tf.Optimizer).applyGradients(grads);
+        const keep = 1 - learningRate * this.options.weightDecay;
+        if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
+      }),
+    );
+    this.steps++;
+    return totalsOf(logits, labels, this.classes);
+  }
+
+  /** Logits `[classes]` of each mesh, in inference mode, in batches of fixed composition (cached). */
+  logits(indices: readonly number[]): Float32Array[] {
+    const out: Float32Array[] = [];
+    for (let start = 0; start < indices.length; start += EVAL_BATCH) {
+      const chunk = indices.slice(start, start + EVAL_BATCH);
+      const key = chunk.join(",");
+      let batch = this.evalBatches.get(key);
+      if (batch === undefined) {
+        batch = this.batch(chunk);
+        this.evalBatches.set(key, batch);
+      }
+      const values = tf.tidy(
+        () =>
+          applyToMeshes(
+            this.model,
+            batch,
+            chunk.map((i) => this.input(i)),
+          ).dataSync() as Float32Array,
+      );
+      chunk.forEach((_, k) => {
+        out.push(values.slice(k * this.classes, (k + 1) * this.classes));
+      });
+    }
+    return out;
+  }
+
+  async evaluate(indices: readonly number[]): Promise<Totals> {
+    const logits = this.logits(indices);
+    const flat = new Float32Array(indices.length * this.classes);
+    logits.forEach((l, k) => {
+      flat.set(l, k * this.classes);
+    });
+    return totalsOf(
+      flat,
+      indices.map((i) => this.labels[i]),
+      this.classes,
+    );
+  }
+
+  async predict(indices: readonly number[]): Promise<Float64Array[]> {
+    return this.logits(indices).map(softmax);
+  }
+
+  /** Checkpoint: `model/` (tfjs layers model) and `optimizer.bin` (Adam's complete state). */
+  async saveState(dir: string): Promise<void> {
+    await saveModel(this.model, join(dir, "model"));
+    await saveAdamState(this.optimizer, join(dir, "optimizer.bin"));
+  }
+
+  async loadState(dir: string): Promise<void> {
+    const saved = await loadModel(join(dir, "model"));
+    try {
+      const values = saved.getWeights();
+      const own = this.model.getWeights();
+      if (values.length !== own.length || values.some((v, k) => v.shape.join() !== own[k].shape.join())) {
+        throw new Error(`${join(dir, "model")}: its weights do not fit this model's architecture`);
+      }
+      this.model.setWeights(values);
+    } finally {
+      saved.dispose();
+    }
+    await loadAdamState(this.optimizer, join(dir, "optimizer.bin"));
+    this.steps = this.optimizer.iterations;
+  }
+
+  /** The final model: `model.json` and `weights.bin`, loadable by nn's `loadModel` (Node or browser). */
+  async exportModel(dir: string): Promise<void> {
+    await saveModel(this.model, dir);
+  }
+}
+
+let backendReady: Promise<unknown> | undefined;
+
+/** Initialises the tfjs backend once (native when installed, else wasm with SIMD). */
+export function ensureBackend(): Promise<unknown> {
+  backendReady ??= initBackend();
+  return backendReady;
+}
+
+/** Loss (softmax cross-entropy, summed in float64) and correct count of a batch of logits. */
+export function totalsOf(logits: Float32Array, labels: readonly number[], classes: number): Totals {
+  let loss = 0;
+  let correct = 0;
+  labels.forEach((label, k) => {
+    const row = logits.subarray(k * classes, (k + 1) * classes);
+    let max = Number.NEGATIVE_INFINITY;
+    let best = 0;
+    for (let c = 0; c < classes; c++) {
+      if (row[c] > max) {
+        max = row[c];
+        best = c;
+      }
+    }
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(row[c] - max);
+    loss += Math.log(sum) + max - row[label];
+    if (best === label) correct++;
+  });
+  return { loss, correct, count: labels.length };
+}
+
+function softmax(logits: Float32Array): Float64Array {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const z of logits) max = Math.max(max, z);
+  const p = Float64Array.from(logits, (z) => Math.exp(z - max));
+  const sum = p.reduce((a, b) => a + b, 0);
+  return p.map((x) => x / sum);
+}

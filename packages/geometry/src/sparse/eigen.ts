@@ -1,0 +1,1053 @@
+import { mulberry32 } from "../random.js";
+import { symmetricEigen } from "./dense-eigen.js";
+import { SparseSolverError } from "./errors.js";
+import { SparseLDLT, type SparseLDLTOptions } from "./ldlt.js";
+import { SparseMatrix } from "./sparse-matrix.js";
+
+/** Options of `smallestEigenpairs`. */
+export interface SmallestEigenpairsOptions {
+  /**
+   * The shift σ < 0 of the shift-invert operator `(K − σM)⁻¹ M`. Default
+   * `−1e-8 · max_i K_ii / M_ii`: below every eigenvalue of a positive semi-definite `K`, so
+   * `K − σM` is positive definite even where `K` is singular, yet closer to 0 than the first
+   * non-zero eigenvalue of any mesh of fewer than about 10⁷ vertices (`max K_ii/M_ii` grows like
+   * `n λ₁`), which keeps the wanted eigenvalues well separated after inversion.
+   */
+  readonly shift?: number;
+  /**
+   * Whether `K` annihilates the constants on each connected component of its graph, as every
+   * graph or cotangent Laplacian does (checked: each row must sum to 0). The solver then returns
+   * each component's M-normalised constant, with eigenvalue exactly 0, and searches only its
+   * M-orthogonal complement.
+   */
+  readonly constantNullSpace?: boolean;
+  /** Relative residual `‖Aφ − θφ‖_M ≤ tolerance · θ` of the shift-inverted pairs. Default 1e-10. */
+  readonly tolerance?: number;
+  /** Vectors per block of the block Krylov method. Default 8. */
+  readonly blockSize?: number;
+  /**
+   * Krylov basis size before a thick restart, rounded up to a multiple of the block size.
+   * Default `max(2k, k + 2 · blockSize)`: the basis takes `n × (size + blockSize)` doubles, and
+   * a restart as many again for a moment.
+   */
+  readonly maxBasisSize?: number;
+  /** Thick restarts before giving up with a `"no-convergence"` error. Default 50. */
+  readonly maxRestarts?: number;
+  /** Seed of the random starting block. Default 1. */
+  readonly seed?: number;
+  /** Passed to `SparseLDLT.factor` (ordering, pivot tolerance, source). */
+  readonly factorisation?: SparseLDLTOptions;
+}
+
+/** What `smallestEigenpairs` found and what it cost. */
+export interface Eigenpairs {
+  /** The k smallest eigenvalues, ascending. */
+  readonly values: Float64Array;
+  /**
+   * Row-major `n × k`: `vectors[i · k + j]` is eigenvector `j` at row `i`; M-orthonormal
+   * (`Φᵀ M Φ = I`), each with an arbitrary sign, and an arbitrary orthonormal basis of any
+   * eigenspace of multiplicity above one.
+   */
+  readonly vectors: Float64Array;
+  /** Block solves with the factorisation (each of `blockSize` vectors). */
+  readonly blockSolves: number;
+  readonly restarts: number;
+  /**
+   * Seconds per stage: `factorisation` includes `ordering` and the symbolic analysis;
+   * `eigensolve` (everything after the factorisation) includes its parts `solves` (block solves
+   * with the factor), `orthogonalisation` and `rayleighRitz` (the small dense problems).
+   */
+  readonly timings: {
+    readonly ordering: number;
+    readonly factorisation: number;
+    readonly eigensolve: number;
+    readonly solves: number;
+    readonly orthogonalisation: number;
+    readonly rayleighRitz: number;
+  };
+  /** Entries of the factors `L`, summed over the components (0 where the dense path was taken). */
+  readonly factorNonzeros: number;
+  /** `"sparse"` when any component took the shift-invert block Krylov path, else `"dense"`. */
+  readonly method: "sparse" | "dense";
+}
+
+/**
+ * The `k` smallest eigenpairs of the generalised symmetric problem `K φ = λ M φ`, `K` symmetric
+ * positive semi-definite (a stiffness matrix such as the cotangent Laplacian) and `M` diagonal
+ * positive (a lumped mass matrix, given as its diagonal or as a diagonal `SparseMatrix`).
+ *
+ * Each connected component of K's graph is solved on its own (so eigenvalues that several
+ * identical components share are all found, however many copies there are), components of at
+ * most 200 rows densely. A larger one is shifted by σ < 0 and `K − σM` is factored once by
+ * `SparseLDLT`; then a block Krylov method (block Lanczos in the M inner product with full
+ * reorthogonalisation, Rayleigh-Ritz on the projected matrix, thick restarts that keep the best
+ * Ritz vectors) finds the largest eigenvalues `θ = 1/(λ − σ)` of `(K − σM)⁻¹ M`, which belong to
+ * the smallest λ. Blocks find eigenvalues repeated within a component up to the block size, and
+ * make each pass over the factor and the basis serve several vectors. Written here because no
+ * maintained npm package offers a sparse symmetric eigensolver (see `SparseLDLT` for the
+ * survey); the small dense problems use `symmetricEigen`. A component whose size is too close to
+ * k for a Krylov basis (about `2k + 2 · blockSize`) is solved densely too, up to 3000 rows.
+ *
+ * Throws a `SparseSolverError`: `"invalid-argument"` for mismatched sizes, `k` outside
+ * `1 … n − 1`, a mass that is not positive and finite, a non-diagonal mass, a `constantNullSpace`
+ * that K's rows do not sum to zero for, or k too close to the size of a component of more than
+ * 3000 rows; `"not-positive-definite"` when `K − σM` cannot be factored or the dense path finds a
+ * negative eigenvalue (K not positive semi-definite); `"no-convergence"` when the restarts run
+ * out.
+ */
+export function smallestEigenpairs(
+  stiffness: SparseMatrix,
+  mass: Float64Array | SparseMatrix,
+  k: number,
+  options: SmallestEigenpairsOptions = {},
+): Eigenpairs {
+  const start = performance.now();
+  const n = stiffness.nRows;
+  const where = options.factorisation?.source ? `${options.factorisation.source}: ` : "";
+  if (stiffness.nColumns !== n) {
+    throw new SparseSolverError(
+      "invalid-argument",
+      `${where}the stiffness matrix is ${n} × ${stiffness.nColumns}, not square`,
+    );
+  }
+  const m = massDiagonal(mass, n, where);
+  if (!(Number.isInteger(k) && k >= 1 && k < n)) {
+    throw new SparseSolverError(
+      "invalid-argument",
+      `${where}k must be an integer from 1 to n − 1 = ${n - 1} (the matrix has ${n} rows), got ${k}`,
+    );
+  }
+  const blockSize = options.blockSize ?? 8;
+  if (!(Number.isInteger(blockSize) && blockSize >= 1)) {
+    throw new SparseSolverError(
+      "invalid-argument",
+      `${where}blockSize must be a positive integer, got ${blockSize}`,
+    );
+  }
+  const tolerance = options.tolerance ?? 1e-10;
+  if (!(tolerance > 0 && tolerance < 1)) {
+    throw new SparseSolverError("invalid-argument", `${where}tolerance must be in (0, 1), got ${tolerance}`);
+  }
+  if (options.shift !== undefined && !(Number.isFinite(options.shift) && options.shift < 0)) {
+    throw new SparseSolverError(
+      "invalid-argument",
+      `${where}the shift must be negative and finite, got ${options.shift}`,
+    );
+  }
+  if (options.constantNullSpace) checkConstantNullSpace(stiffness, where);
+
+  // Connected components of K's graph are independent problems: solving each on its own finds
+  // every copy of an eigenvalue that several components share (identical parts of one mesh),
+  // which one Krylov space could not.
+  const { count, label } = graphComponents(stiffness);
+  const parts: ComponentPairs[] = [];
+  const totals: Stats = {
+    blockSolves: 0,
+    restarts: 0,
+    timings: noTimings(0),
+    factorNonzeros: 0,
+    method: "dense",
+  };
+  const members = count === 1 ? [identity(n)] : groupRows(label, count);
+  const local = new Int32Array(n).fill(-1);
+  for (const rows of members) {
+    const sub = count === 1 ? { K: stiffness, m } : restrict(stiffness, m, rows, local);
+    const part = solveComponent(sub.K, sub.m, Math.min(k, rows.length), {
+      blockSize,
+      tolerance,
+      constantNullSpace: options.constantNullSpace ?? false,
+      shift: options.shift,
+      maxBasisSize: options.maxBasisSize,
+      maxRestarts: options.maxRestarts ?? 50,
+      seed: options.seed ?? 1,
+      factorisation: options.factorisation,
+      where,
+    });
+    parts.push({ rows, values: part.values, vectors: part.vectors });
+    totals.blockSolves += part.stats.blockSolves;
+    totals.restarts += part.stats.restarts;
+    totals.factorNonzeros += part.stats.factorNonzeros;
+    if (part.stats.method === "sparse") totals.method = "sparse";
+    const t = totals.timings as { -readonly [key in keyof Eigenpairs["timings"]]: number };
+    for (const key of Object.keys(t) as (keyof typeof t)[]) t[key] += part.stats.timings[key];
+  }
+
+  // The k smallest over all components (ties, such as the zeros, in component order).
+  const candidates: { value: number; part: number; index: number }[] = [];
+  parts.forEach((part, p) => {
+    for (let j = 0; j < part.values.length; j++)
+      candidates.push({ value: part.values[j], part: p, index: j });
+  });
+  candidates.sort((a, b) => a.value - b.value || a.part - b.part || a.index - b.index);
+  const values = new Float64Array(k);
+  const vectors = new Float64Array(n * k);
+  for (let j = 0; j < k; j++) {
+    const { value, part, index } = candidates[j];
+    values[j] = value;
+    const { rows, vectors: local, values: localValues } = parts[part];
+    const width = localValues.length;
+    for (let i = 0; i < rows.length; i++) vectors[rows[i] * k + j] = local[i * width + index];
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  const timings = totals.timings as { -readonly [key in keyof Eigenpairs["timings"]]: number };
+  timings.eigensolve = elapsed - timings.factorisation;
+  return { values, vectors, ...totals };
+}
+
+interface ComponentPairs {
+  readonly rows: Int32Array;
+  readonly values: Float64Array;
+  /** Row-major rows.length × values.length. */
+  readonly vectors: Float64Array;
+}
+
+interface Stats {
+  blockSolves: number;
+  restarts: number;
+  timings: Eigenpairs["timings"];
+  factorNonzeros: number;
+  method: "sparse" | "dense";
+}
+
+interface ComponentSettings {
+  readonly blockSize: number;
+  readonly tolerance: number;
+  readonly constantNullSpace: boolean;
+  readonly shift: number | undefined;
+  readonly maxBasisSize: number | undefined;
+  readonly maxRestarts: number;
+  readonly seed: number;
+  readonly factorisation: SparseLDLTOptions | undefined;
+  readonly where: string;
+}
+
+/** Components smaller than this are solved densely (cost ≤ this² per row). */
+const DENSE_COMPONENT_SIZE = 200;
+/** Largest component the dense path takes when k is too close to its size for Krylov. */
+const MAX_DENSE_SIZE = 3000;
+
+/** The `k` (at most the component's size) smallest pairs of one connected component. */
+function solveComponent(
+  K: SparseMatrix,
+  m: Float64Array,
+  k: number,
+  settings: ComponentSettings,
+): { values: Float64Array; vectors: Float64Array; stats: Stats } {
+  const n = K.nRows;
+  const start = performance.now();
+  const b = settings.blockSize;
+  // With a known constant null vector, Krylov looks for the other k − 1.
+  const nNull = settings.constantNullSpace ? 1 : 0;
+  const wanted = k - nNull;
+  const maxBasis = roundUp(settings.maxBasisSize ?? Math.max(2 * wanted, wanted + 2 * b), b);
+  if (n <= DENSE_COMPONENT_SIZE || maxBasis + 2 * b > n - nNull || maxBasis < wanted + b) {
+    if (n > MAX_DENSE_SIZE) {
+      throw new SparseSolverError(
+        "invalid-argument",
+        `${settings.where}k = ${k} is too close to the ${n} rows of a connected component for the Krylov method, and the dense one stops at ${MAX_DENSE_SIZE}: ask for fewer eigenpairs`,
+      );
+    }
+    const dense = denseEigenpairs(K, m, settings.where);
+    const values = dense.values.slice(0, k);
+    const vectors = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) vectors[i * k + j] = dense.vectors[i * n + j];
+    }
+    if (settings.constantNullSpace) {
+      // Exactly as the Krylov path returns it: the M-normalised constant, eigenvalue 0.
+      let total = 0;
+      for (let i = 0; i < n; i++) total += m[i];
+      values[0] = 0;
+      for (let i = 0; i < n; i++) vectors[i * k] = 1 / Math.sqrt(total);
+    }
+    return {
+      values,
+      vectors,
+      stats: { blockSolves: 0, restarts: 0, timings: noTimings(0), factorNonzeros: 0, method: "dense" },
+    };
+  }
+
+  let shift = settings.shift;
+  if (shift === undefined) {
+    let ratio = 0;
+    const diagonal = K.diagonal();
+    for (let i = 0; i < n; i++) ratio = Math.max(ratio, diagonal[i] / m[i]);
+    shift = -1e-8 * (ratio > 0 ? ratio : 1);
+  }
+  const factor = SparseLDLT.factor(addDiagonal(K, m, -shift), settings.factorisation);
+  const factorisation = (performance.now() - start) / 1000;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += m[i];
+  const krylov = blockKrylov(factor, m, nNull > 0 ? total : undefined, wanted, {
+    blockSize: b,
+    maxBasis,
+    tolerance: settings.tolerance,
+    maxRestarts: settings.maxRestarts,
+    seed: settings.seed,
+    where: settings.where,
+  });
+  const values = new Float64Array(k);
+  const vectors = new Float64Array(n * k);
+  if (nNull > 0) {
+    const constant = 1 / Math.sqrt(total);
+    for (let i = 0; i < n; i++) vectors[i * k] = constant;
+  }
+  for (let j = 0; j < wanted; j++) {
+    values[nNull + j] = shift + 1 / krylov.theta[j];
+    for (let i = 0; i < n; i++) vectors[i * k + nNull + j] = krylov.vectors[i * wanted + j];
+  }
+  return {
+    values,
+    vectors,
+    stats: {
+      blockSolves: krylov.blockSolves,
+      restarts: krylov.restarts,
+      timings: {
+        ordering: factor.timings.ordering,
+        factorisation,
+        eigensolve: 0,
+        solves: krylov.profile.solve / 1000,
+        orthogonalisation: krylov.profile.ortho / 1000,
+        rayleighRitz: krylov.profile.rayleighRitz / 1000,
+      },
+      factorNonzeros: factor.nnz,
+      method: "sparse",
+    },
+  };
+}
+
+interface KrylovSettings {
+  readonly blockSize: number;
+  readonly maxBasis: number;
+  readonly tolerance: number;
+  readonly maxRestarts: number;
+  readonly seed: number;
+  readonly where: string;
+}
+
+/**
+ * The `wanted` largest eigenpairs of `A = (K − σM)⁻¹ M`, in the M-orthogonal complement of the
+ * constants when `constantMass` (the total mass) is given. The basis `V` is stored by columns (`V[j · n + i]`), blocks likewise, so
+ * that the orthogonalisation kernels run over contiguous arrays with several vectors per pass.
+ */
+function blockKrylov(
+  factor: SparseLDLT,
+  m: Float64Array,
+  constantMass: number | undefined,
+  wanted: number,
+  settings: KrylovSettings,
+): {
+  theta: Float64Array;
+  vectors: Float64Array;
+  blockSolves: number;
+  restarts: number;
+  profile: { solve: number; ortho: number; rayleighRitz: number };
+} {
+  const n = factor.n;
+  const { blockSize: b, maxBasis, tolerance, maxRestarts } = settings;
+  const width = maxBasis + b;
+  const V = new Float64Array(n * width);
+  // T: projected matrix, row-major width × width; T[i][j] = v_iᵀ M A v_j for computed columns.
+  const T = new Float64Array(width * width);
+  const random = mulberry32(settings.seed);
+  const W = new Float64Array(n * b); // the block being built, by columns
+  const MW = new Float64Array(n * b);
+  const interleaved = new Float64Array(n * b);
+  const coefficients = new Float64Array(width * b);
+  const pass = new Float64Array(width * b);
+  const R = new Float64Array(b * b);
+  const columnNorms = new Float64Array(b);
+  const before = new Float64Array(b);
+  let localFrom = 0; // first column the next block couples to in exact arithmetic
+  const profile = { solve: 0, ortho: 0, rayleighRitz: 0 };
+
+  // Starting block: random, M-orthonormal.
+  for (let p = 0; p < n * b; p++) W[p] = random() - 0.5;
+  if (constantMass !== undefined) projectOutConstant(W, b, n, m, constantMass);
+  for (let c = 0; c < b; c++) columnNorms[c] = mNorm(W.subarray(c * n, c * n + n), m);
+  orthonormaliseBlock(0);
+  V.set(W, 0);
+  let basis = b; // columns of V in use
+  let done = 0; // columns whose image under A is in T
+  let blockSolves = 0;
+  let restarts = 0;
+
+  for (;;) {
+    // Expand by one block: W = A V[:, done : done + b], orthogonalised against V[:, 0 : basis].
+    let clock = performance.now();
+    for (let c = 0; c < b; c++) {
+      const column = (done + c) * n;
+      for (let i = 0; i < n; i++) interleaved[i * b + c] = m[i] * V[column + i];
+    }
+    factor.solveMany(interleaved, b, interleaved);
+    for (let c = 0; c < b; c++) {
+      for (let i = 0; i < n; i++) W[c * n + i] = interleaved[i * b + c];
+    }
+    blockSolves++;
+    profile.solve += performance.now() - clock;
+    clock = performance.now();
+    if (constantMass !== undefined) projectOutConstant(W, b, n, m, constantMass);
+    for (let c = 0; c < b; c++) columnNorms[c] = mNorm(W.subarray(c * n, c * n + n), m);
+    orthogonaliseAgainstBasis(W, basis, localFrom);
+    localFrom = done;
+    for (let j = 0; j < basis; j++) {
+      for (let c = 0; c < b; c++) T[j * width + done + c] = coefficients[j * b + c];
+    }
+    orthonormaliseBlock(basis);
+    profile.ortho += performance.now() - clock;
+    for (let r = 0; r < b; r++) {
+      for (let c = 0; c < b; c++) T[(basis + r) * width + done + c] = R[r * b + c];
+    }
+    V.set(W, basis * n);
+    done += b;
+    basis += b;
+
+    const full = done + b > maxBasis;
+    const due = full;
+    if (!due) continue;
+    clock = performance.now();
+    const ritz = rayleighRitz(done);
+    profile.rayleighRitz += performance.now() - clock;
+    // Relative to each θ, but never below what rounding allows: about ε‖A‖ = ε θ_max per basis vector.
+    const floor = 1e3 * Number.EPSILON * Math.abs(ritz.theta[0]) * Math.sqrt(done);
+    let converged = 0;
+    while (
+      converged < wanted &&
+      ritz.residuals[converged] <= Math.max(tolerance * Math.abs(ritz.theta[converged]), floor)
+    ) {
+      converged++;
+    }
+    if (converged >= wanted) {
+      const vectors = new Float64Array(n * wanted);
+      combineColumns(ritz.S, done, wanted, vectors);
+      return {
+        theta: ritz.theta.slice(0, wanted),
+        vectors: transposeToRows(vectors, n, wanted),
+        blockSolves,
+        restarts,
+        profile,
+      };
+    }
+    if (!full) continue;
+    if (restarts >= maxRestarts) {
+      throw new SparseSolverError(
+        "no-convergence",
+        `${settings.where}the eigensolver converged ${converged} of ${wanted} eigenpairs in ${restarts} restarts (${blockSolves} block solves); raise maxRestarts or maxBasisSize, or loosen the tolerance`,
+      );
+    }
+    restarts++;
+    // Thick restart: keep the best Ritz vectors (the wanted ones and a quarter of the rest of the
+    // basis, as a multiple of the block size; on a 6.8k-vertex sphere with k = 128 that took 3
+    // restarts and 20% less CPU than keeping half, 4 restarts), then the pending block, with T in
+    // arrow form.
+    const keep = Math.min(done - b, roundUp(wanted + Math.floor((maxBasis - wanted) / 4), b));
+    const pending = done;
+    const kept = new Float64Array(n * keep);
+    combineColumns(ritz.S, done, keep, kept);
+    V.copyWithin(keep * n, pending * n, (pending + b) * n);
+    V.set(kept, 0);
+    const coupling = new Float64Array(b * keep);
+    for (let r = 0; r < b; r++) {
+      for (let j = 0; j < keep; j++) {
+        let s = 0;
+        for (let l = 0; l < pending; l++) s += T[(pending + r) * width + l] * ritz.S[l * done + j];
+        coupling[r * keep + j] = s;
+      }
+    }
+    T.fill(0);
+    for (let j = 0; j < keep; j++) T[j * width + j] = ritz.theta[j];
+    for (let r = 0; r < b; r++) {
+      for (let j = 0; j < keep; j++) T[(keep + r) * width + j] = coupling[r * keep + j];
+    }
+    done = keep;
+    basis = keep + b;
+    localFrom = 0;
+  }
+
+  /** Ritz values (descending) and vectors of the symmetrised T[0:size, 0:size], with residuals. */
+  function rayleighRitz(size: number): { theta: Float64Array; S: Float64Array; residuals: Float64Array } {
+    const dense = new Float64Array(size * size);
+    for (let i = 0; i < size; i++) {
+      for (let j = 0; j <= i; j++) dense[i * size + j] = 0.5 * (T[i * width + j] + T[j * width + i]);
+    }
+    const decomposition = symmetricEigen(dense, size);
+    const theta = new Float64Array(size);
+    const S = new Float64Array(size * size); // row-major: S[l * size + j] is component l of Ritz vector j
+    for (let j = 0; j < size; j++) {
+      const from = size - 1 - j; // descending θ
+      theta[j] = decomposition.values[from];
+      for (let l = 0; l < size; l++) S[l * size + j] = decomposition.vectors[from * size + l];
+    }
+    // ‖A V s − θ V s‖_M = ‖T[size : size + b, 0 : size] s‖ for M-orthonormal pending vectors.
+    const residuals = new Float64Array(size);
+    for (let j = 0; j < size; j++) {
+      let sum = 0;
+      for (let r = 0; r < b; r++) {
+        let s = 0;
+        const tRow = (size + r) * width;
+        for (let l = 0; l < size; l++) s += T[tRow + l] * S[l * size + j];
+        sum += s * s;
+      }
+      residuals[j] = Math.sqrt(sum);
+    }
+    return { theta, S, residuals };
+  }
+
+  /** out[:, j] = Σ_l V[:, l] S[l, j] for j < count (out by columns, n × count). */
+  function combineColumns(S: Float64Array, size: number, count: number, out: Float64Array): void {
+    out.fill(0);
+    accumulateProduct(out, count, V, size, n, S, size, 1);
+  }
+
+  /**
+   * M-orthogonalises the block X against V[:, 0 : count], leaving the summed coefficients
+   * (count × b, row-major) in `coefficients`. First against the local columns from `localFrom`
+   * (the previous and current blocks: in exact arithmetic the block Lanczos recurrence, where all
+   * of A V_j lies, or every column after a restart, whose kept Ritz vectors all couple to the next
+   * block), then once against the whole basis, which removes what rounding left along older
+   * vectors; that pass is repeated only for a column it shortened by more than 1/√2 (the DGKS
+   * criterion). Half the work of classical Gram-Schmidt done twice over the whole basis, the
+   * largest cost of the solver on big meshes.
+   */
+  function orthogonaliseAgainstBasis(X: Float64Array, count: number, localFrom: number): void {
+    coefficients.fill(0, 0, count * b);
+    projectOut(X, localFrom, count);
+    for (let round = 0; round < 2; round++) {
+      for (let c = 0; c < b; c++) before[c] = mNorm(X.subarray(c * n, c * n + n), m);
+      projectOut(X, 0, count);
+      let again = false;
+      for (let c = 0; c < b; c++) {
+        if (mNorm(X.subarray(c * n, c * n + n), m) < Math.SQRT1_2 * before[c]) again = true;
+      }
+      if (!again) break;
+    }
+  }
+
+  /** X −= V[:, from : to] (V[:, from : to]ᵀ M X), the coefficients added to `coefficients`. */
+  function projectOut(X: Float64Array, from: number, to: number): void {
+    const count = to - from;
+    if (count <= 0) return;
+    for (let c = 0; c < b; c++) {
+      const x = X.subarray(c * n, c * n + n);
+      const mx = MW.subarray(c * n, c * n + n);
+      for (let i = 0; i < n; i++) mx[i] = m[i] * x[i];
+    }
+    const columns = V.subarray(from * n, to * n);
+    blockDots(columns, count, MW, b, n, pass);
+    accumulateProduct(X, b, columns, count, n, pass, b, -1);
+    for (let p = 0; p < count * b; p++) coefficients[from * b + p] += pass[p];
+  }
+
+  /**
+   * Modified Gram-Schmidt (twice) inside W in the M inner product, filling R (b × b, W before =
+   * Q R). A column that has lost nearly all of its norm (the Krylov space is close to invariant)
+   * is replaced by a fresh random vector orthogonal to everything, with R's diagonal entry 0, so
+   * the basis keeps growing.
+   */
+  function orthonormaliseBlock(count: number): void {
+    R.fill(0);
+    for (let c = 0; c < b; c++) {
+      const x = W.subarray(c * n, c * n + n);
+      for (let round = 0; round < 2; round++) {
+        for (let q = 0; q < c; q++) {
+          const y = W.subarray(q * n, q * n + n);
+          const dot = mDot(x, y, m);
+          for (let i = 0; i < n; i++) x[i] -= dot * y[i];
+          R[q * b + c] += dot;
+        }
+      }
+      let norm = mNorm(x, m);
+      const reference = columnNorms[c] > 0 ? columnNorms[c] : 1;
+      if (norm > 1e-10 * reference) {
+        R[c * b + c] = norm;
+      } else {
+        R[c * b + c] = 0;
+        for (let attempt = 0; ; attempt++) {
+          for (let i = 0; i < n; i++) x[i] = random() - 0.5;
+          const single = new Float64Array(x);
+          if (constantMass !== undefined) projectOutConstant(single, 1, n, m, constantMass);
+          for (let round = 0; round < 2; round++) {
+            const ms = new Float64Array(n);
+            for (let i = 0; i < n; i++) ms[i] = m[i] * single[i];
+            const dots = new Float64Array(count);
+            blockDots(V, count, ms, 1, n, dots);
+            accumulateProduct(single, 1, V, count, n, dots, 1, -1);
+            for (let q = 0; q < c; q++) {
+              const y = W.subarray(q * n, q * n + n);
+              const dot = mDot(single, y, m);
+              for (let i = 0; i < n; i++) single[i] -= dot * y[i];
+            }
+          }
+          x.set(single);
+          norm = mNorm(x, m);
+          if (norm > 1e-8) break;
+          if (attempt >= 3) {
+            throw new SparseSolverError(
+              "no-convergence",
+              `${settings.where}the Krylov basis cannot grow: no vector is left orthogonal to ${count + c} basis vectors`,
+            );
+          }
+        }
+      }
+      const inverse = 1 / norm;
+      for (let i = 0; i < n; i++) x[i] *= inverse;
+    }
+  }
+}
+
+/**
+ * Rows per sweep of the basis kernels: a chunk of every column involved stays in the L1/L2
+ * caches while all its products are formed, instead of each output column being streamed from
+ * memory once per four basis columns (which made the large meshes memory-bound).
+ */
+const ROW_CHUNK = 512;
+
+/**
+ * out[:, a] += scale · Σ_l V[:, l] · C[l · ldc + a] for a < outCount, l < vCount, all columns
+ * of length n stored one after another. Four output columns by four basis columns per sweep
+ * (sixteen coefficients held in locals), so each basis column is read outCount / 4 times, not
+ * outCount times: this product (orthogonalisation updates, Ritz vectors, restarts) is most of
+ * the solver's memory traffic.
+ */
+function accumulateProduct(
+  out: Float64Array,
+  outCount: number,
+  V: Float64Array,
+  vCount: number,
+  n: number,
+  C: Float64Array,
+  ldc: number,
+  scale: number,
+): void {
+  for (let from = 0; from < n; from += ROW_CHUNK) {
+    accumulateProductRows(out, outCount, V, vCount, n, C, ldc, scale, from, Math.min(n, from + ROW_CHUNK));
+  }
+}
+
+function accumulateProductRows(
+  out: Float64Array,
+  outCount: number,
+  V: Float64Array,
+  vCount: number,
+  n: number,
+  C: Float64Array,
+  ldc: number,
+  scale: number,
+  from: number,
+  to: number,
+): void {
+  let a = 0;
+  for (; a + 4 <= outCount; a += 4) {
+    const o0 = a * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const o3 = o2 + n;
+    let l = 0;
+    for (; l + 4 <= vCount; l += 4) {
+      const v0 = l * n;
+      const v1 = v0 + n;
+      const v2 = v1 + n;
+      const v3 = v2 + n;
+      const r0 = l * ldc + a;
+      const r1 = r0 + ldc;
+      const r2 = r1 + ldc;
+      const r3 = r2 + ldc;
+      const c00 = scale * C[r0];
+      const c01 = scale * C[r0 + 1];
+      const c02 = scale * C[r0 + 2];
+      const c03 = scale * C[r0 + 3];
+      const c10 = scale * C[r1];
+      const c11 = scale * C[r1 + 1];
+      const c12 = scale * C[r1 + 2];
+      const c13 = scale * C[r1 + 3];
+      const c20 = scale * C[r2];
+      const c21 = scale * C[r2 + 1];
+      const c22 = scale * C[r2 + 2];
+      const c23 = scale * C[r2 + 3];
+      const c30 = scale * C[r3];
+      const c31 = scale * C[r3 + 1];
+      const c32 = scale * C[r3 + 2];
+      const c33 = scale * C[r3 + 3];
+      for (let i = from; i < to; i++) {
+        const x0 = V[v0 + i];
+        const x1 = V[v1 + i];
+        const x2 = V[v2 + i];
+        const x3 = V[v3 + i];
+        out[o0 + i] += x0 * c00 + x1 * c10 + x2 * c20 + x3 * c30;
+        out[o1 + i] += x0 * c01 + x1 * c11 + x2 * c21 + x3 * c31;
+        out[o2 + i] += x0 * c02 + x1 * c12 + x2 * c22 + x3 * c32;
+        out[o3 + i] += x0 * c03 + x1 * c13 + x2 * c23 + x3 * c33;
+      }
+    }
+    for (; l < vCount; l++) {
+      const v0 = l * n;
+      const r0 = l * ldc + a;
+      const c0 = scale * C[r0];
+      const c1 = scale * C[r0 + 1];
+      const c2 = scale * C[r0 + 2];
+      const c3 = scale * C[r0 + 3];
+      for (let i = from; i < to; i++) {
+        const x = V[v0 + i];
+        out[o0 + i] += x * c0;
+        out[o1 + i] += x * c1;
+        out[o2 + i] += x * c2;
+        out[o3 + i] += x * c3;
+      }
+    }
+  }
+  for (; a < outCount; a++) {
+    const o = a * n;
+    for (let l = 0; l < vCount; l++) {
+      const v = l * n;
+      const c = scale * C[l * ldc + a];
+      if (c === 0) continue;
+      for (let i = from; i < to; i++) out[o + i] += V[v + i] * c;
+    }
+  }
+}
+
+/** out[j · b + c] = V[:, j] · X[:, c] (both by columns, length n) for j < count, c < b. */
+function blockDots(
+  V: Float64Array,
+  count: number,
+  X: Float64Array,
+  b: number,
+  n: number,
+  out: Float64Array,
+): void {
+  out.fill(0, 0, count * b);
+  for (let from = 0; from < n; from += ROW_CHUNK) {
+    blockDotsRows(V, count, X, b, n, out, from, Math.min(n, from + ROW_CHUNK));
+  }
+}
+
+/** Adds rows from … to − 1 of every dot product of `blockDots` into `out`. */
+function blockDotsRows(
+  V: Float64Array,
+  count: number,
+  X: Float64Array,
+  b: number,
+  n: number,
+  out: Float64Array,
+  from: number,
+  to: number,
+): void {
+  // Two basis vectors against four block columns per sweep: eight running sums in registers.
+  let j = 0;
+  for (; j + 2 <= count; j += 2) {
+    const v0 = j * n;
+    const v1 = v0 + n;
+    let c = 0;
+    for (; c + 4 <= b; c += 4) {
+      const x0 = c * n;
+      const x1 = x0 + n;
+      const x2 = x1 + n;
+      const x3 = x2 + n;
+      let s00 = 0;
+      let s01 = 0;
+      let s02 = 0;
+      let s03 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      let s12 = 0;
+      let s13 = 0;
+      for (let i = from; i < to; i++) {
+        const a = V[v0 + i];
+        const d = V[v1 + i];
+        const y0 = X[x0 + i];
+        const y1 = X[x1 + i];
+        const y2 = X[x2 + i];
+        const y3 = X[x3 + i];
+        s00 += a * y0;
+        s01 += a * y1;
+        s02 += a * y2;
+        s03 += a * y3;
+        s10 += d * y0;
+        s11 += d * y1;
+        s12 += d * y2;
+        s13 += d * y3;
+      }
+      out[j * b + c] += s00;
+      out[j * b + c + 1] += s01;
+      out[j * b + c + 2] += s02;
+      out[j * b + c + 3] += s03;
+      out[(j + 1) * b + c] += s10;
+      out[(j + 1) * b + c + 1] += s11;
+      out[(j + 1) * b + c + 2] += s12;
+      out[(j + 1) * b + c + 3] += s13;
+    }
+    for (; c < b; c++) {
+      const x0 = c * n;
+      let s0 = 0;
+      let s1 = 0;
+      for (let i = from; i < to; i++) {
+        const y = X[x0 + i];
+        s0 += V[v0 + i] * y;
+        s1 += V[v1 + i] * y;
+      }
+      out[j * b + c] += s0;
+      out[(j + 1) * b + c] += s1;
+    }
+  }
+  for (; j < count; j++) {
+    const v0 = j * n;
+    for (let c = 0; c < b; c++) {
+      const x0 = c * n;
+      let s = 0;
+      for (let i = from; i < to; i++) s += V[v0 + i] * X[x0 + i];
+      out[j * b + c] += s;
+    }
+  }
+}
+
+function mDot(x: Float64Array, y: Float64Array, m: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += m[i] * x[i] * y[i];
+  return s;
+}
+
+function mNorm(x: Float64Array, m: Float64Array): number {
+  return Math.sqrt(mDot(x, x, m));
+}
+
+/** Column-major n × count to row-major. */
+function transposeToRows(columns: Float64Array, n: number, count: number): Float64Array {
+  const rows = new Float64Array(n * count);
+  for (let j = 0; j < count; j++) {
+    const from = j * n;
+    for (let i = 0; i < n; i++) rows[i * count + j] = columns[from + i];
+  }
+  return rows;
+}
+
+/** Removes from each column of X (n × columns, by columns) its M-projection on the constant. */
+function projectOutConstant(
+  X: Float64Array,
+  columns: number,
+  n: number,
+  m: Float64Array,
+  total: number,
+): void {
+  for (let c = 0; c < columns; c++) {
+    const x = X.subarray(c * n, c * n + n);
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += m[i] * x[i];
+    const mean = sum / total;
+    for (let i = 0; i < n; i++) x[i] -= mean;
+  }
+}
+
+/** K annihilates the constants of each connected component iff every row sums to zero. */
+function checkConstantNullSpace(K: SparseMatrix, where: string): void {
+  const { rowOffsets, values } = K;
+  for (let i = 0; i < K.nRows; i++) {
+    let sum = 0;
+    let scale = 0;
+    for (let p = rowOffsets[i]; p < rowOffsets[i + 1]; p++) {
+      sum += values[p];
+      scale += Math.abs(values[p]);
+    }
+    if (Math.abs(sum) > 1e-10 * scale) {
+      throw new SparseSolverError(
+        "invalid-argument",
+        `${where}constantNullSpace: row ${i} of the stiffness matrix sums to ${sum}, so constants are not in its null space`,
+      );
+    }
+  }
+}
+
+/** Connected components of the graph of K's off-diagonal entries (numbered by first row). */
+function graphComponents(K: SparseMatrix): { count: number; label: Int32Array } {
+  const n = K.nRows;
+  const label = new Int32Array(n).fill(-1);
+  const stack = new Int32Array(n);
+  const { rowOffsets, columnIndices, values } = K;
+  let count = 0;
+  for (let s = 0; s < n; s++) {
+    if (label[s] >= 0) continue;
+    label[s] = count;
+    let size = 0;
+    stack[size++] = s;
+    while (size > 0) {
+      const i = stack[--size];
+      for (let p = rowOffsets[i]; p < rowOffsets[i + 1]; p++) {
+        const j = columnIndices[p];
+        if (label[j] < 0 && values[p] !== 0) {
+          label[j] = count;
+          stack[size++] = j;
+        }
+      }
+    }
+    count++;
+  }
+  return { count, label };
+}
+
+function groupRows(label: Int32Array, count: number): Int32Array[] {
+  const sizes = new Int32Array(count);
+  for (let i = 0; i < label.length; i++) sizes[label[i]]++;
+  const groups = Array.from(sizes, (size) => new Int32Array(size));
+  const fill = new Int32Array(count);
+  for (let i = 0; i < label.length; i++) groups[label[i]][fill[label[i]]++] = i;
+  return groups;
+}
+
+function identity(n: number): Int32Array {
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
+  return rows;
+}
+
+/**
+ * K and m restricted to `rows` (one component, increasing), renumbered; the columns stay sorted.
+ * Entries outside the component are zeros (components follow the non-zero entries) and dropped.
+ */
+function restrict(
+  K: SparseMatrix,
+  m: Float64Array,
+  rows: Int32Array,
+  local: Int32Array,
+): { K: SparseMatrix; m: Float64Array } {
+  for (let i = 0; i < rows.length; i++) local[rows[i]] = i;
+  const offsets = new Int32Array(rows.length + 1);
+  for (let i = 0; i < rows.length; i++) {
+    let count = 0;
+    for (let p = K.rowOffsets[rows[i]]; p < K.rowOffsets[rows[i] + 1]; p++) {
+      if (local[K.columnIndices[p]] >= 0) count++;
+    }
+    offsets[i + 1] = offsets[i] + count;
+  }
+  const columns = new Int32Array(offsets[rows.length]);
+  const values = new Float64Array(offsets[rows.length]);
+  for (let i = 0; i < rows.length; i++) {
+    let q = offsets[i];
+    for (let p = K.rowOffsets[rows[i]]; p < K.rowOffsets[rows[i] + 1]; p++) {
+      const j = local[K.columnIndices[p]];
+      if (j < 0) continue;
+      columns[q] = j;
+      values[q++] = K.values[p];
+    }
+  }
+  for (let i = 0; i < rows.length; i++) local[rows[i]] = -1;
+  return {
+    K: new SparseMatrix(rows.length, rows.length, offsets, columns, values),
+    m: Float64Array.from(rows, (row) => m[row]),
+  };
+}
+
+function massDiagonal(mass: Float64Array | SparseMatrix, n: number, where: string): Float64Array {
+  let m: Float64Array;
+  if (mass instanceof SparseMatrix) {
+    if (mass.nRows !== n || mass.nColumns !== n) {
+      throw new SparseSolverError(
+        "invalid-argument",
+        `${where}the mass matrix is ${mass.nRows} × ${mass.nColumns}, the stiffness ${n} × ${n}`,
+      );
+    }
+    if (!mass.isDiagonal()) {
+      throw new SparseSolverError(
+        "invalid-argument",
+        `${where}the mass matrix must be diagonal (lumped); a consistent mass matrix is not supported`,
+      );
+    }
+    m = mass.diagonal();
+  } else {
+    if (mass.length !== n) {
+      throw new SparseSolverError(
+        "invalid-argument",
+        `${where}the mass has ${mass.length} entries for ${n} rows`,
+      );
+    }
+    m = mass;
+  }
+  for (let i = 0; i < n; i++) {
+    if (!(m[i] > 0 && Number.isFinite(m[i]))) {
+      throw new SparseSolverError(
+        "invalid-argument",
+        `${where}the mass of row ${i} is ${m[i]}: every mass must be positive and finite (a vertex whose faces all have zero area has none)`,
+      );
+    }
+  }
+  return m;
+}
+
+/** `K + s · diag(m)`, the diagonal added to the pattern where it is missing. */
+function addDiagonal(K: SparseMatrix, m: Float64Array, s: number): SparseMatrix {
+  const n = K.nRows;
+  const { rowOffsets, columnIndices, values: Kx } = K;
+  let missing = 0;
+  for (let i = 0; i < n; i++) {
+    let has = false;
+    for (let p = rowOffsets[i]; p < rowOffsets[i + 1]; p++) if (columnIndices[p] === i) has = true;
+    if (!has) missing++;
+  }
+  const offsets = new Int32Array(n + 1);
+  const outColumns = new Int32Array(K.nnz + missing);
+  const outValues = new Float64Array(K.nnz + missing);
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    let placed = false;
+    for (let p = rowOffsets[i]; p < rowOffsets[i + 1]; p++) {
+      const j = columnIndices[p];
+      if (!placed && j > i) {
+        outColumns[q] = i;
+        outValues[q++] = s * m[i];
+        placed = true;
+      }
+      outColumns[q] = j;
+      outValues[q] = Kx[p] + (j === i ? s * m[i] : 0);
+      if (j === i) placed = true;
+      q++;
+    }
+    if (!placed) {
+      outColumns[q] = i;
+      outValues[q++] = s * m[i];
+    }
+    offsets[i + 1] = q;
+  }
+  return new SparseMatrix(n, n, offsets, outColumns, outValues);
+}
+
+/**
+ * All eigenpairs of `M^(−1/2) K M^(−1/2)`, densely, for components too small for the Krylov
+ * method: values ascending, vectors row-major (`vectors[i · n + j]`), M-orthonormal.
+ */
+function denseEigenpairs(
+  K: SparseMatrix,
+  m: Float64Array,
+  where: string,
+): { values: Float64Array; vectors: Float64Array } {
+  const n = K.nRows;
+  const scale = new Float64Array(n);
+  for (let i = 0; i < n; i++) scale[i] = 1 / Math.sqrt(m[i]);
+  const dense = new Float64Array(n * n);
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    for (let p = K.rowOffsets[i]; p < K.rowOffsets[i + 1]; p++) {
+      const j = K.columnIndices[p];
+      const v = K.values[p] * scale[i] * scale[j];
+      dense[i * n + j] = v;
+      largest = Math.max(largest, Math.abs(v));
+    }
+  }
+  const decomposition = symmetricEigen(dense, n);
+  if (n > 0 && decomposition.values[0] < -1e-10 * largest) {
+    throw new SparseSolverError(
+      "not-positive-definite",
+      `${where}the stiffness matrix is not positive semi-definite: it has the eigenvalue ${decomposition.values[0]}`,
+    );
+  }
+  const vectors = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) vectors[i * n + j] = decomposition.vectors[j * n + i] * scale[i];
+  }
+  return { values: decomposition.values, vectors };
+}
+
+function noTimings(eigensolve: number): Eigenpairs["timings"] {
+  return { ordering: 0, factorisation: 0, eigensolve, solves: 0, orthogonalisation: 0, rayleighRitz: 0 };
+}
+
+function roundUp(x: number, step: number): number {
+  return Math.ceil(x / step) * step;
+}
