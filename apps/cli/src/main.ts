@@ -1,5 +1,6 @@
 import { type CliIO, type Command, formatCommandHelp, parseCommandArgs } from "./cli/command.js";
 import { CliError, EXIT, UsageError } from "./cli/errors.js";
+import { describeSystemError, ENVIRONMENT_CODES, systemErrorOf } from "./cli/fs-errors.js";
 import { commands } from "./commands/index.js";
 
 const PROGRAM = "gemcnn";
@@ -61,6 +62,16 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
     if (error instanceof CliError) {
       io.stderr.write(`${PROGRAM} ${command.name}: error: ${error.message}\n`);
       return error.exitCode;
+    }
+    // A file operation that failed for a reason outside the program (a full disk, a read-only
+    // file system, a permission) is the user's to fix, not a bug: one line naming the path.
+    const system = systemErrorOf(error, ENVIRONMENT_CODES);
+    if (system) {
+      const where = [system.path, system.dest].filter(Boolean).join(" → ") || "a file";
+      io.stderr.write(
+        `${PROGRAM} ${command.name}: error: ${where}: ${describeSystemError(system)}${system.syscall ? ` in ${system.syscall}` : ""}\n`,
+      );
+      return EXIT.failure;
     }
     io.stderr.write(`${PROGRAM} ${command.name}: unexpected error (a bug, please report it):\n`);
     io.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
