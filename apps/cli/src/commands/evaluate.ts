@@ -294,7 +294,7 @@ export const predictCommand: Command = {
     if (spec.trainingSet) {
       for (const p of outside)
         io.stderr.write(
-          `warning: ${p.mesh} lies far outside the training data: distance ${p.distance?.toFixed(2)} of its pooled invariant features from the training meshes', farther than all ${spec.trainingSet.count} of them (at most ${spec.trainingSet.maxDistance.toFixed(2)}); its class is a guess\n`,
+          `warning: ${p.mesh}: far outside the training data (distance ${p.distance?.toFixed(2)} of its pooled invariant features from the training set's; all ${spec.trainingSet.count} training meshes lie within ${spec.trainingSet.maxDistance.toFixed(2)}): its class is a guess\n`,
         );
     } else if (predictions.length > 0) {
       io.stderr.write(

@@ -75,7 +75,7 @@ async function pick(
   const dir = which === "best" ? best : last;
   if (!(await isFile(join(dir, SPEC_FILE))))
     throw new CliError(
-      `${run}: no ${LAST_MODEL_DIR}/ yet: the run has not finished (continue it with 'gemcnn train … --resume')${hasBest ? ", or use --checkpoint best" : ""}`,
+      `${run}: no ${LAST_MODEL_DIR}/ yet: the run has not finished (continue it with its train command and --resume)${hasBest ? ", or use --checkpoint best" : ""}`,
     );
   const spec = await readModelSpec(dir);
   if (tell || choice !== undefined) {

@@ -37,7 +37,7 @@ export class CorruptCheckpointError extends CliError {
 
   constructor(path: string, problem: string, options?: ErrorOptions) {
     super(
-      `${path}: ${problem}; --resume cannot continue from this checkpoint (its files are left as they are)`,
+      `${path}: ${problem}; --resume cannot continue the run from it, and nothing was written over it`,
       EXIT.failure,
       options,
     );
@@ -92,12 +92,15 @@ export class CheckpointStore {
       await writeFileAtomic(join(this.dir, LATEST), `${JSON.stringify({ checkpoint: name }, null, 1)}\n`);
     } catch (error) {
       await rm(temporary, { recursive: true, force: true }).catch(() => {});
+      const previous = await this.latestName();
       throw outputFailure(
         error,
         "save",
         "the checkpoint",
         finalDir,
-        `${LATEST} still names the last complete checkpoint; make room, then the same command with --resume continues from it`,
+        previous
+          ? `the last complete checkpoint, ${previous}, is intact: make room, then the same command with --resume continues from it`
+          : "no checkpoint had been saved before: make room, then the same command with --resume starts the run",
       );
     }
     await this.prune(name);
@@ -149,6 +152,16 @@ export class CheckpointStore {
       throw new CorruptCheckpointError(statePath, "not a checkpoint state (epoch, batchInEpoch, extra)");
     }
     return { dir, state };
+  }
+
+  /** The name `latest.json` points at, without reading the checkpoint; `undefined` when there is none (or it is unreadable). */
+  private async latestName(): Promise<string | undefined> {
+    try {
+      const name = JSON.parse(await readFile(join(this.dir, LATEST), "utf8")).checkpoint;
+      return typeof name === "string" ? name : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Removes all but the `keep` newest checkpoints (never `current`) and stray temporaries. */

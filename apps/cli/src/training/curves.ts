@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
+import { outputFailure } from "../cli/fs-errors.js";
 import type { EpochMetrics } from "./metrics.js";
 
 export interface Series {
@@ -155,8 +156,16 @@ export async function writeTrainingCurves(dir: string, epochs: readonly EpochMet
     series: series("Accuracy", percent),
   });
   const paths = [join(dir, "loss.svg"), join(dir, "accuracy.svg")];
-  await writeFileAtomic(paths[0], loss);
-  await writeFileAtomic(paths[1], accuracy);
+  for (const [path, svg] of [
+    [paths[0], loss],
+    [paths[1], accuracy],
+  ]) {
+    try {
+      await writeFileAtomic(path, svg);
+    } catch (error) {
+      throw outputFailure(error, "write", "the training curves", path);
+    }
+  }
   return paths;
 }
 

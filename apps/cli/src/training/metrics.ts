@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
+import { outputFailure } from "../cli/fs-errors.js";
 import { CorruptCheckpointError, parseJson } from "./checkpoints.js";
 
 /** Figures of one epoch; `epoch` counts from 1, accuracies are fractions in [0, 1], times seconds. */
@@ -62,11 +63,18 @@ export class MetricsLog {
   }
 
   async write(): Promise<void> {
-    await writeFileAtomic(
-      join(this.dir, METRICS_JSON),
-      `${JSON.stringify({ epochs: this.rows }, null, 1)}\n`,
-    );
-    await writeFileAtomic(join(this.dir, METRICS_CSV), metricsToCsv(this.rows));
+    const files: [string, string][] = [
+      [METRICS_JSON, `${JSON.stringify({ epochs: this.rows }, null, 1)}\n`],
+      [METRICS_CSV, metricsToCsv(this.rows)],
+    ];
+    for (const [name, text] of files) {
+      const path = join(this.dir, name);
+      try {
+        await writeFileAtomic(path, text);
+      } catch (error) {
+        throw outputFailure(error, "write", "the metrics", path);
+      }
+    }
   }
 }
 

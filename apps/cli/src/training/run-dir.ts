@@ -113,7 +113,7 @@ export class RunDirectory {
       const latest = await new CheckpointStore(join(path, "checkpoints")).latest();
       if (mode.epochs !== undefined && latest && latest.state.epoch > mode.epochs) {
         throw new CliError(
-          `--resume --epochs ${mode.epochs}: ${path} has already trained ${latest.state.epoch} epochs, more than ${mode.epochs}; nothing was changed (give --epochs ${latest.state.epoch} or more to continue it, or evaluate its model with 'gemcnn eval')`,
+          `--resume --epochs ${mode.epochs}: ${path} has already trained ${latest.state.epoch} epochs, more than ${mode.epochs}; nothing was changed (give --epochs ${latest.state.epoch} or more to continue it; its model is ${join(path, "model")})`,
         );
       }
       const metrics = await MetricsLog.load(path, latest?.state.epoch ?? 0);

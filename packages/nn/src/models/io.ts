@@ -169,7 +169,12 @@ export async function loadModel(source: string): Promise<tf.LayersModel> {
     const expected = specs.reduce((n, spec) => n + specBytes(spec), 0);
     if (data.byteLength !== expected) {
       throw new ModelIOError(
-        `loadModel: the weight files in ${dir} hold ${data.byteLength} bytes, but ${MODEL_JSON} describes ${expected}`,
+        `loadModel: ${manifest
+          .flatMap((group) => group.paths)
+          .map((file) => path.join(dir, file))
+          .join(
+            ", ",
+          )} hold${manifest.flatMap((group) => group.paths).length === 1 ? "s" : ""} ${data.byteLength} bytes, but ${MODEL_JSON} describes ${expected} (truncated or from another model)`,
       );
     }
     return [specs, data];
