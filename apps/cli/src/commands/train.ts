@@ -443,6 +443,9 @@ export async function trainClassifier(
       afterEpoch: async () => {
         await writeTrainingCurves(run.curvesDir, run.metrics.epochs);
       },
+      afterRestore: async () => {
+        if (run.resumed) await run.saveConfig();
+      },
     });
   } finally {
     interrupt.dispose();

@@ -53,6 +53,8 @@ export interface TrainingLoopOptions {
   readonly evalEvery?: number;
   /** Called after every epoch's metrics are recorded (e.g. to redraw the curves). */
   readonly afterEpoch?: (row: EpochMetrics) => Promise<void>;
+  /** Called once the newest checkpoint is restored (or found absent), before any training. */
+  readonly afterRestore?: () => Promise<void>;
 }
 
 /** The best epoch by validation: highest accuracy, then lowest loss. */
@@ -158,6 +160,7 @@ export async function runTrainingLoop(
     if (skipBatches > 0 && saved) partial = { ...saved };
     best = latest.state.extra.best as BestEpoch | undefined;
   }
+  await options.afterRestore?.();
   const batchesPerEpoch = Math.ceil(train.length / batchSize);
   const evalEvery = options.evalEvery ?? 1;
   let lastMetrics = metrics.epochs.at(-1);

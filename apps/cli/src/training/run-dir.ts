@@ -70,9 +70,9 @@ export class RunDirectory {
    * Opens the directory for a new run (it must not exist or be empty, unless `overwrite`) or, with
    * `resume`, an existing run whose identity settings equal `config`'s (a `UsageError` lists the
    * differences otherwise). Metrics of epochs after the newest checkpoint are dropped on resume.
-   * A resumed run that has already trained more than `mode.epochs` epochs is refused. Nothing is
-   * written until every check has passed; a directory that cannot be written is an
-   * `OutputFileError` naming it.
+   * A resumed run that has already trained more than `mode.epochs` epochs is refused. A new run's
+   * `config.json` is written at once; a resumed run's by `saveConfig`, after its checkpoint has
+   * loaded. A directory that cannot be written is an `OutputFileError` naming it.
    */
   static async open(
     path: string,
@@ -80,13 +80,6 @@ export class RunDirectory {
     mode: { resume: boolean; overwrite: boolean; epochs?: number },
   ): Promise<RunDirectory> {
     const configPath = join(path, "config.json");
-    const writeConfig = async () => {
-      try {
-        await writeFileAtomic(configPath, `${JSON.stringify(config, null, 1)}\n`);
-      } catch (error) {
-        throw outputFailure(error, "write", "the run configuration", configPath);
-      }
-    };
     if (mode.resume) {
       let saved: RunConfig;
       try {
@@ -117,15 +110,18 @@ export class RunDirectory {
         );
       }
       const metrics = await MetricsLog.load(path, latest?.state.epoch ?? 0);
-      await writeConfig();
+      // config.json is rewritten (with the new adjustable settings) by `saveConfig`, once the
+      // checkpoint has been loaded: a run that cannot continue is left exactly as it was.
       return new RunDirectory(path, config, metrics, true, latest);
     }
     let entries: string[] = [];
     try {
       entries = await readdir(path);
     } catch (error) {
+      // Missing, or a file in the way (ENOTDIR): making the directory below says which.
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT") throw outputFailure(error, "use", "the run directory", path);
+      if (code !== "ENOENT" && code !== "ENOTDIR")
+        throw outputFailure(error, "use", "the run directory", path);
     }
     if (entries.length > 0) {
       if (!mode.overwrite) {
@@ -144,8 +140,19 @@ export class RunDirectory {
     } catch (error) {
       throw outputFailure(error, "create", "the run directory", path);
     }
-    await writeConfig();
-    return new RunDirectory(path, config, MetricsLog.create(path), false);
+    const run = new RunDirectory(path, config, MetricsLog.create(path), false);
+    await run.saveConfig();
+    return run;
+  }
+
+  /** Writes `config.json` (a resumed run's adjustable settings may have changed). */
+  async saveConfig(): Promise<void> {
+    const configPath = join(this.path, "config.json");
+    try {
+      await writeFileAtomic(configPath, `${JSON.stringify(this.config, null, 1)}\n`);
+    } catch (error) {
+      throw outputFailure(error, "write", "the run configuration", configPath);
+    }
   }
 }
 
