@@ -114,9 +114,30 @@ describe("gemcnn command line", () => {
     expect(io.err()).toContain(`${join(dir, "missing.obj")}: mesh file does not exist`);
   });
 
+  it("shows in its help a command line that runs from the repository root after set-up", async () => {
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
+    const run = promisify(execFile);
+    // Through the root's script, the help's examples say `pnpm gemcnn …`: run the first one as printed.
+    const { stdout: help } = await run("pnpm", ["-s", "gemcnn", "data", "--help"], { cwd: root });
+    const example = help.split("Examples:\n")[1].split("\n")[0].trim();
+    expect(example).toBe("pnpm gemcnn data ../shared/datasets/shrec_16");
+    const { stdout } = await run("sh", ["-c", example], { cwd: root });
+    expect(stdout).toMatch(/30 classes, 480 train and 120 test meshes/);
+    // The workspace bin (the root package depends on @gemcnn/cli) answers to `pnpm exec gemcnn`.
+    const exec = await run("pnpm", ["exec", "gemcnn", "--help"], { cwd: root });
+    expect(exec.stdout).toContain("Usage: pnpm exec gemcnn <command> [options]");
+    expect(exec.stdout).toContain("Run 'pnpm exec gemcnn <command> --help'");
+    // Installed elsewhere, the bin is on PATH as `gemcnn`, and that is what the help says.
+    const io = captureIO();
+    await runCli(["data", "--help"], io);
+    expect(io.out()).toContain("\n  gemcnn data ../shared/datasets/shrec_16\n");
+  }, 30_000);
+
   it("runs as an installed bin through the JavaScript launcher", async () => {
     const launcher = fileURLToPath(new URL("../bin/gemcnn.js", import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [launcher, "--help"]);
+    // As on a user's PATH: none of the variables pnpm sets for the scripts it runs (this test's own).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    const { stdout } = await promisify(execFile)(process.execPath, [launcher, "--help"], { env });
     expect(stdout).toContain("Usage: gemcnn <command>");
     const failed = await promisify(execFile)(process.execPath, [
       launcher,
