@@ -4,9 +4,12 @@ import { computeFeatures, type FeatureOptions, prepareMesh } from "./mesh-featur
 /** Everything that changes what preprocessing produces (and so is part of the cache key). */
 export interface PreprocessOptions {
   readonly features: FeatureOptions;
-  /** Repair fixable defects (duplicate vertices, degenerate faces, orientation) instead of skipping. */
+  /**
+   * Repair a mesh that fails validation (geometry's `repairMesh`: welds, drops degenerate and
+   * duplicate faces, splits non-manifold edges and vertices, orients) instead of skipping it.
+   */
   readonly repair: boolean;
-  /** Keep only the largest connected component (by area) of a mesh with several. */
+  /** Keep only the largest connected component (by face count) of a mesh with several. */
   readonly largestComponentOnly: boolean;
 }
 

@@ -6,8 +6,8 @@
  * higher vertex).
  *
  * A counting sort by the lower vertex and a sort of each vertex's halfedges by the higher one
- * (insertion sort up to 32 halfedges, a counting sort beyond) replace the per-vertex scans that cost the square of a vertex's degree; ties keep halfedge
- * order, so the result is deterministic.
+ * (insertion sort up to 32 halfedges, a counting sort beyond) replace the per-vertex scans that
+ * cost the square of a vertex's degree; ties keep halfedge order, so the result is deterministic.
  */
 export interface EdgeGroups {
   /** Halfedges of the included faces, sorted by edge and, within an edge, by number. */
