@@ -16,6 +16,22 @@ export { bunny } from "./generate/bunny.js";
 export { geodesicSphere } from "./generate/geodesic-sphere.js";
 export { type GridOptions, grid } from "./generate/grid.js";
 export { icosphere } from "./generate/icosphere.js";
+export {
+  DEFAULT_WIND_LEVEL,
+  type Jet,
+  rotateWeatherSystems,
+  type SphericalWindDatasetOptions,
+  type SphericalWindOptions,
+  type SphericalWindSample,
+  sphericalWindAt,
+  sphericalWindDataset,
+  sphericalWindSample,
+  type Vortex,
+  type WeatherSystem,
+  WIND_CLASSES,
+  type WindClass,
+  type WindField,
+} from "./generate/spherical-wind.js";
 export { type TorusOptions, torus } from "./generate/torus.js";
 export { angleDistance, wrapAngle } from "./geometry/angles.js";
 export { GeometryError, type GeometryErrorKind } from "./geometry/errors.js";
