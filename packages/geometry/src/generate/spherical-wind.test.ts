@@ -6,8 +6,8 @@ import {
   sphericalWindAt,
   sphericalWindDataset,
   sphericalWindSample,
-  WIND_CLASSES,
   type WeatherSystem,
+  WIND_CLASSES,
 } from "./spherical-wind.js";
 
 /** Uniform random unit points, 3 per point. */
@@ -42,7 +42,10 @@ describe("sphericalWindAt", () => {
     const { wind } = sphericalWindAt(points, systems);
     let worst = 0;
     for (let i = 0; i < 500; i++) {
-      const dot = wind[3 * i] * points[3 * i] + wind[3 * i + 1] * points[3 * i + 1] + wind[3 * i + 2] * points[3 * i + 2];
+      const dot =
+        wind[3 * i] * points[3 * i] +
+        wind[3 * i + 1] * points[3 * i + 1] +
+        wind[3 * i + 2] * points[3 * i + 2];
       worst = Math.max(worst, Math.abs(dot));
     }
     expect(worst).toBeLessThan(1e-15);
@@ -70,7 +73,8 @@ describe("sphericalWindAt", () => {
         ).pressure[0];
       };
       const d = [t1, t2].map(
-        (t) => (pressureAt(p.map((x, k) => x + h * t[k])) - pressureAt(p.map((x, k) => x - h * t[k]))) / (2 * h),
+        (t) =>
+          (pressureAt(p.map((x, k) => x + h * t[k])) - pressureAt(p.map((x, k) => x - h * t[k]))) / (2 * h),
       );
       const gradient = [0, 1, 2].map((k) => d[0] * t1[k] + d[1] * t2[k]);
       const expected = [
@@ -100,7 +104,9 @@ describe("sphericalWindAt", () => {
       expect(worst).toBeLessThan(1e-12);
       // Negative control: the unrotated systems at the rotated points differ.
       const wrong = sphericalWindAt(turned, systems);
-      expect(Math.max(...wrong.pressure.map((x, i) => Math.abs(x - before.pressure[i])))).toBeGreaterThan(0.05);
+      expect(Math.max(...wrong.pressure.map((x, i) => Math.abs(x - before.pressure[i])))).toBeGreaterThan(
+        0.05,
+      );
     }
   });
 
@@ -111,10 +117,16 @@ describe("sphericalWindAt", () => {
       const { wind } = sphericalWindAt(at, [{ kind: "vortex", centre: [0, 0, 1], sense: 1, kappa }]);
       expect(Math.hypot(...wind)).toBeCloseTo(1, 12);
       // And nowhere faster.
-      const { wind: all } = sphericalWindAt(randomPoints(2000, 4), [{ kind: "vortex", centre: [0, 0, 1], sense: 1, kappa }]);
-      for (let i = 0; i < 2000; i++) expect(Math.hypot(all[3 * i], all[3 * i + 1], all[3 * i + 2])).toBeLessThanOrEqual(1 + 1e-12);
+      const { wind: all } = sphericalWindAt(randomPoints(2000, 4), [
+        { kind: "vortex", centre: [0, 0, 1], sense: 1, kappa },
+      ]);
+      for (let i = 0; i < 2000; i++)
+        expect(Math.hypot(all[3 * i], all[3 * i + 1], all[3 * i + 2])).toBeLessThanOrEqual(1 + 1e-12);
     }
-    const { wind } = sphericalWindAt([Math.sqrt(0.75), 0, 0.5], [{ kind: "jet", axis: [0, 0, 1], z0: 0.5, width: 0.25 }]);
+    const { wind } = sphericalWindAt(
+      [Math.sqrt(0.75), 0, 0.5],
+      [{ kind: "jet", axis: [0, 0, 1], z0: 0.5, width: 0.25 }],
+    );
     expect(Math.hypot(...wind)).toBeCloseTo(1, 12);
     // Eastward: counter-clockwise about the axis, i.e. along +y at this point on the +x side.
     expect(wind[1]).toBeCloseTo(1, 12);
@@ -147,7 +159,8 @@ describe("sphericalWindSample", () => {
       const p = turned.mesh.positions;
       const nVertices = p.length / 3;
       const back = new Float64Array(p.length);
-      for (let v = 0; v < nVertices; v++) back.set(rotate(turned.rotation, p.subarray(3 * v, 3 * v + 3), true), 3 * v);
+      for (let v = 0; v < nVertices; v++)
+        back.set(rotate(turned.rotation, p.subarray(3 * v, 3 * v + 3), true), 3 * v);
       const reference = sphericalWindAt(back, canonical.systems);
       let worst = 0;
       for (let v = 0; v < nVertices; v++) {
@@ -170,7 +183,9 @@ describe("sphericalWindSample", () => {
         expect(y.wind).toEqual(x.wind.map((w) => -w));
         expect(y.pressure).toEqual(x.pressure.map((w) => -w));
         const speed = (s: typeof x) =>
-          Float64Array.from({ length: s.wind.length / 3 }, (_, v) => Math.hypot(s.wind[3 * v], s.wind[3 * v + 1], s.wind[3 * v + 2]));
+          Float64Array.from({ length: s.wind.length / 3 }, (_, v) =>
+            Math.hypot(s.wind[3 * v], s.wind[3 * v + 1], s.wind[3 * v + 2]),
+          );
         expect(speed(y)).toEqual(speed(x));
         // The field itself differs (negative control of the equality above).
         expect(y.wind).not.toEqual(x.wind);
@@ -195,7 +210,8 @@ describe("sphericalWindSample", () => {
           const q = p.subarray(3 * v, 3 * v + 3);
           if (c[0] * q[0] + c[1] * q[1] + c[2] * q[2] < Math.cos(0.3)) continue;
           const t = [c[1] * q[2] - c[2] * q[1], c[2] * q[0] - c[0] * q[2], c[0] * q[1] - c[1] * q[0]];
-          circulation += t[0] * sample.wind[3 * v] + t[1] * sample.wind[3 * v + 1] + t[2] * sample.wind[3 * v + 2];
+          circulation +=
+            t[0] * sample.wind[3 * v] + t[1] * sample.wind[3 * v + 1] + t[2] * sample.wind[3 * v + 2];
         }
         return Math.sign(circulation) * system.sense;
       });
@@ -217,7 +233,12 @@ describe("sphericalWindSample", () => {
 
 describe("sphericalWindDataset", () => {
   it("gives samplesPerClass samples of each class, mirrored classes paired by seed", () => {
-    const data = sphericalWindDataset({ samplesPerClass: 3, classes: ["cyclone", "anticyclone"], level: 1, seed: 5 });
+    const data = sphericalWindDataset({
+      samplesPerClass: 3,
+      classes: ["cyclone", "anticyclone"],
+      level: 1,
+      seed: 5,
+    });
     expect(data.map((s) => [s.windClass, s.seed])).toEqual([
       ["cyclone", 5],
       ["cyclone", 6],

@@ -17,7 +17,14 @@ import { icosphere } from "./icosphere.js";
 // gives R·wind(Rᵀ p).
 
 /** The classes of `sphericalWindSample`, in label order. */
-export const WIND_CLASSES = ["cyclone", "anticyclone", "cyclone-pair", "anticyclone-pair", "dipole", "jet"] as const;
+export const WIND_CLASSES = [
+  "cyclone",
+  "anticyclone",
+  "cyclone-pair",
+  "anticyclone-pair",
+  "dipole",
+  "jet",
+] as const;
 export type WindClass = (typeof WIND_CLASSES)[number];
 
 /** The icosphere level of the default sphere: level 3, 642 vertices, about 8.5° between neighbours. */
@@ -75,7 +82,8 @@ export function sphericalWindAt(points: ArrayLike<number>, systems: readonly Wea
     let profile: (z: number) => { pressure: number; derivative: number };
     if (system.kind === "vortex") {
       const { kappa, sense } = system;
-      if (!(kappa > 0 && Number.isFinite(kappa))) throw new RangeError(`vortex kappa must be > 0, got ${kappa}`);
+      if (!(kappa > 0 && Number.isFinite(kappa)))
+        throw new RangeError(`vortex kappa must be > 0, got ${kappa}`);
       const cosPeak = (Math.sqrt(1 + 4 * kappa * kappa) - 1) / (2 * kappa);
       amplitude = 1 / (Math.exp(kappa * (cosPeak - 1)) * Math.sqrt(1 - cosPeak * cosPeak));
       const a = amplitude;
@@ -112,13 +120,18 @@ export function sphericalWindAt(points: ArrayLike<number>, systems: readonly Wea
 }
 
 /** The systems rotated by `rotation` (row-major 3×3 acting on column vectors): centres and axes turned. */
-export function rotateWeatherSystems(systems: readonly WeatherSystem[], rotation: ArrayLike<number>): WeatherSystem[] {
+export function rotateWeatherSystems(
+  systems: readonly WeatherSystem[],
+  rotation: ArrayLike<number>,
+): WeatherSystem[] {
   const turn = (v: readonly [number, number, number]): [number, number, number] => [
     rotation[0] * v[0] + rotation[1] * v[1] + rotation[2] * v[2],
     rotation[3] * v[0] + rotation[4] * v[1] + rotation[5] * v[2],
     rotation[6] * v[0] + rotation[7] * v[1] + rotation[8] * v[2],
   ];
-  return systems.map((s) => (s.kind === "vortex" ? { ...s, centre: turn(s.centre) } : { ...s, axis: turn(s.axis) }));
+  return systems.map((s) =>
+    s.kind === "vortex" ? { ...s, centre: turn(s.centre) } : { ...s, axis: turn(s.axis) },
+  );
 }
 
 export interface SphericalWindOptions {
@@ -207,7 +220,10 @@ export function sphericalWindSample(
   const random = mulberry32(Math.imul(Math.trunc(seed) >>> 0, 4) + FAMILY[windClass] + 0x5eed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const q = [gaussian(), gaussian(), gaussian(), gaussian()];
-  const rotation = options.rotate === false ? Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1) : rotationFromQuaternion(q[0], q[1], q[2], q[3]);
+  const rotation =
+    options.rotate === false
+      ? Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1)
+      : rotationFromQuaternion(q[0], q[1], q[2], q[3]);
   const sense: 1 | -1 = windClass === "anticyclone" || windClass === "anticyclone-pair" ? -1 : 1;
   // Canonical systems, all with sense +1 except the dipole's second vortex; `sense` is applied to
   // the finished fields, so that mirrored samples are exact negatives.
@@ -235,7 +251,10 @@ export function sphericalWindSample(
     for (let k = 0; k < 3; k++) wind[i + k] = sense * (wind[i + k] + g[k] - along * p[i + k]);
     pressure[v] = sense * (pressure[v] + (pressureNoise > 0 ? pressureNoise * gaussian() : 0));
   }
-  const turned = sense === 1 ? systems : systems.map((s) => (s.kind === "vortex" ? { ...s, sense: (-s.sense) as 1 | -1 } : s));
+  const turned =
+    sense === 1
+      ? systems
+      : systems.map((s) => (s.kind === "vortex" ? { ...s, sense: -s.sense as 1 | -1 } : s));
   return { windClass, label, seed, mesh, wind, pressure, systems: turned, rotation };
 }
 
