@@ -32,7 +32,8 @@ const text = formatVertexFieldsCsv(
 // Read it back for this mesh; the count is checked, every problem names file, line and column.
 const { columns } = parseVertexFieldsCsv(text, { source: "cyclone.csv", count: n });
 const wind = new Float64Array(3 * n);
-["u", "v", "w"].forEach((name, k) => columns.get(name)!.forEach((x, i) => (wind[3 * i + k] = x)));
+const [u, v, w] = ["u", "v", "w"].map((name) => columns.get(name)!);
+for (let i = 0; i < n; i++) wind.set([u[i], v[i], w[i]], 3 * i);
 
 // Order-1 coefficients (v·e1, v·e2) in the vertex frames; the normal part is dropped and reported.
 const frames = tangentFrames(geometry);
