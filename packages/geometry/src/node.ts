@@ -4,3 +4,4 @@
  */
 export { readMesh, readMeshSync, siblingTemporaryPath, writeFileAtomic, writeMeshFile } from "./io/files.js";
 export { readLabelFile, readVertexLabels, writeLabelFile } from "./io/label-files.js";
+export { readVertexFieldFile, writeVertexFieldFile } from "./io/vertex-field-files.js";
