@@ -139,10 +139,12 @@ export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } f
 export type { TriangleMeshData } from "./mesh/mesh-data.js";
 export { type RelabelledMesh, relabelMesh } from "./mesh/relabel.js";
 export {
+  type DroppedFace,
   type DroppedFaceReason,
   type MeshRepairOptions,
   type MeshRepairReport,
   repairMesh,
+  type SplitEdge,
 } from "./mesh/repair.js";
 export { buildConnectivity, SurfaceMesh, type SurfaceMeshArrays } from "./mesh/surface-mesh.js";
 export {
