@@ -3,3 +3,5 @@
  * free of `node:` imports so that it bundles for the browser.
  */
 export { readMesh, readMeshSync, siblingTemporaryPath, writeFileAtomic, writeMeshFile } from "./io/files.js";
+export { readLabelFile, readVertexLabels, writeLabelFile } from "./io/label-files.js";
+export { readVertexFieldFile, writeVertexFieldFile } from "./io/vertex-field-files.js";

@@ -1,4 +1,4 @@
-import { FieldType } from "@gemcnn/gauge";
+import { FieldType, NamedFieldType, type NamedFieldTypeJSON } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import type { ConvGraphOptions } from "../graph.js";
 import type { Aggregation } from "../kernels/aggregate.js";
@@ -8,6 +8,7 @@ import { type ActivationName, activationChoices, isActivation } from "../layers/
 import { InvariantPooling, TransportPooling, TransportUnpooling } from "../layers/pooling.js";
 import { BLOCK_NONLINEARITIES, type BlockNonlinearity, ResidualBlock } from "../layers/residual-block.js";
 import type { MeshHierarchyOptions } from "../multiscale/hierarchy.js";
+import type { SampleOrdering } from "../multiscale/sampling.js";
 
 /** A bad model configuration; the message names the field and the problem. */
 export class ModelConfigError extends Error {
@@ -32,6 +33,8 @@ export interface GemMeshConfig {
   readonly hops?: number;
   /** Seed of the farthest-point samples (default 0). */
   readonly seed?: number;
+  /** How first samples and ties are chosen (default `"intrinsic"`; see `SampleOrdering`). */
+  readonly ordering?: SampleOrdering;
 }
 
 /** What `buildGemClassifier` and `buildGemSegmenter` take; stored in the model to rebuild it. */
@@ -60,14 +63,30 @@ export interface GemModelConfig {
   readonly head?: readonly number[];
   /** Classifier only: dropout rate before each dense layer of the head (default 0). */
   readonly dropout?: number;
+  /**
+   * Correspondence model only (`buildGemCorrespondence`): width of the per-vertex embedding that
+   * the shared dense head maps to the class logits (default 64).
+   */
+  readonly embedding?: number;
   readonly mesh?: GemMeshConfig;
+  /**
+   * Names of the input's irrep copies, `{ type, names }` with `type` equal to `inputType`
+   * (e.g. `{ type: "1x0+1x1", names: ["pressure", "wind"] }`): stored with the model so that it
+   * says which of a user's fields it reads. Optional; models without it load as before.
+   */
+  readonly inputFields?: NamedFieldTypeJSON;
+  /**
+   * Names of the output's irrep copies, `{ type, names }` with `type` the model's output type
+   * (`"<classes>x0"` for the classifier, segmenter and correspondence models).
+   */
+  readonly outputFields?: NamedFieldTypeJSON;
 }
 
 /** What a gemcnn model carries in its tfjs user-defined metadata (and so in its model.json). */
 export interface GemModelInfo {
   /** Version of this record's layout. */
   readonly format: 1;
-  readonly kind: "classifier" | "segmenter";
+  readonly kind: "classifier" | "segmenter" | "correspondence";
   readonly config: GemModelConfig;
   /** Options for `buildMeshHierarchy` that give the levels the model expects. */
   readonly meshOptions: MeshHierarchyOptions;
@@ -93,7 +112,60 @@ export function meshOptionsOf(model: tf.LayersModel): MeshHierarchyOptions {
   return info.meshOptions;
 }
 
-interface CheckedConfig {
+/**
+ * @internal Checks `inputFields` and `outputFields` against the model's input type and its output,
+ * `outputType` (default `classes` scalars, what every builder here produces).
+ */
+export function checkNamedFields(
+  config: GemModelConfig,
+  inputType: FieldType,
+  builder: string,
+  outputType: FieldType | undefined = Number.isSafeInteger(config.classes) && config.classes >= 1
+    ? FieldType.scalars(config.classes)
+    : undefined,
+): void {
+  for (const [key, expected] of [
+    ["inputFields", inputType],
+    ["outputFields", outputType],
+  ] as const) {
+    const value = config[key];
+    if (value === undefined || expected === undefined) continue;
+    let named: NamedFieldType;
+    try {
+      named = NamedFieldType.fromJSON(value);
+    } catch (error) {
+      throw new ModelConfigError(`${builder}: ${key}: ${(error as Error).message}`);
+    }
+    if (!named.type.equals(expected)) {
+      throw new ModelConfigError(
+        `${builder}: ${key} names the field type "${named.type}", but the model's ${key === "inputFields" ? "input" : "output"} is "${expected}"`,
+      );
+    }
+  }
+}
+
+/**
+ * The named field types a gemcnn model reads and produces (`GemModelConfig.inputFields` and
+ * `outputFields`), each `undefined` when the model was built without it (as every model saved
+ * before they existed). Throws a `ModelConfigError` for a model without a gemcnn record.
+ */
+export function namedFieldTypesOf(model: tf.LayersModel): {
+  input: NamedFieldType | undefined;
+  output: NamedFieldType | undefined;
+} {
+  const info = gemModelInfo(model);
+  if (info === undefined) {
+    throw new ModelConfigError(
+      `model "${model.name}" has no gemcnn metadata; build it with a gemcnn builder`,
+    );
+  }
+  const read = (value: NamedFieldTypeJSON | undefined) =>
+    value === undefined ? undefined : NamedFieldType.fromJSON(value);
+  return { input: read(info.config.inputFields), output: read(info.config.outputFields) };
+}
+
+/** @internal A configuration checked and resolved by `check`. */
+export interface CheckedConfig {
   readonly inputType: FieldType;
   readonly blockTypes: FieldType[];
   readonly levelOfBlock: number[];
@@ -101,12 +173,14 @@ interface CheckedConfig {
   readonly meshOptions: MeshHierarchyOptions;
 }
 
-function check(config: GemModelConfig, builder: string): CheckedConfig {
+/** @internal Checks a configuration; errors are `ModelConfigError`s starting with `builder`. */
+export function check(config: GemModelConfig, builder: string): CheckedConfig {
   const fail = (message: string): never => {
     throw new ModelConfigError(`${builder}: ${message}`);
   };
   if (config === null || typeof config !== "object") fail("expected a configuration object");
   const inputType = FieldType.parse(String(config.inputType));
+  checkNamedFields(config, inputType, builder);
   if (!Array.isArray(config.blocks) || config.blocks.length === 0) fail("blocks must be a non-empty array");
   if (!Number.isSafeInteger(config.classes) || config.classes < 1)
     fail(`classes must be a positive integer, got ${config.classes}`);
@@ -144,6 +218,7 @@ function check(config: GemModelConfig, builder: string): CheckedConfig {
       graph: { ...mesh.graph, rings },
       coarsening: Array.from({ length: level }, () => ({ ratio, hops: mesh.hops ?? 1 })),
       seed: mesh.seed ?? 0,
+      ordering: mesh.ordering,
     }),
   );
   return { inputType, blockTypes, levelOfBlock, nLevels: level + 1, meshOptions };
@@ -192,7 +267,8 @@ function encoder(config: GemModelConfig, checked: CheckedConfig, input: tf.Symbo
   return outputs;
 }
 
-function withInfo(
+/** @internal Stores the gemcnn record in the model's user-defined metadata. */
+export function withInfo(
   model: tf.LayersModel,
   kind: GemModelInfo["kind"],
   config: GemModelConfig,
@@ -249,6 +325,32 @@ export function buildGemClassifier(config: GemModelConfig): tf.LayersModel {
 export function buildGemSegmenter(config: GemModelConfig): tf.LayersModel {
   const checked = check(config, "buildGemSegmenter");
   const input = tf.input({ shape: [checked.inputType.dim], name: "features" });
+  const { tensor, type } = encoderDecoder(config, checked, input);
+  const logits = new GemConv({
+    inType: type,
+    outType: FieldType.scalars(config.classes),
+    rings: config.rings,
+    aggregation: config.aggregation,
+    maxFrequency: config.maxFrequency,
+    name: "logits",
+  }).apply(tensor) as tf.SymbolicTensor;
+  return withInfo(
+    tf.model({ inputs: input, outputs: logits, name: "gem_segmenter" }),
+    "segmenter",
+    config,
+    checked,
+  );
+}
+
+/**
+ * @internal The segmenter's trunk: the encoder, then back up level by level (unpooling, a sum with
+ * the encoder's last field at that level, a residual block); returns the level-0 field.
+ */
+export function encoderDecoder(
+  config: GemModelConfig,
+  checked: CheckedConfig,
+  input: tf.SymbolicTensor,
+): { tensor: tf.SymbolicTensor; type: FieldType } {
   const blocks = encoder(config, checked, input);
   let { tensor: h, type, level } = blocks[blocks.length - 1];
   while (level > 0) {
@@ -266,18 +368,5 @@ export function buildGemSegmenter(config: GemModelConfig): tf.LayersModel {
     type = skip.type;
     h = blockLayer(config, type, type, level, `up_block${level}`).apply(h) as tf.SymbolicTensor;
   }
-  const logits = new GemConv({
-    inType: type,
-    outType: FieldType.scalars(config.classes),
-    rings: config.rings,
-    aggregation: config.aggregation,
-    maxFrequency: config.maxFrequency,
-    name: "logits",
-  }).apply(h) as tf.SymbolicTensor;
-  return withInfo(
-    tf.model({ inputs: input, outputs: logits, name: "gem_segmenter" }),
-    "segmenter",
-    config,
-    checked,
-  );
+  return { tensor: h, type };
 }
