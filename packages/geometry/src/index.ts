@@ -55,6 +55,7 @@ export { MeshParseError } from "./io/mesh-parse-error.js";
 export { parseObj, type WriteObjOptions, writeObj } from "./io/obj.js";
 export { parseOff, writeOff } from "./io/off.js";
 export { type PlyFormat, parsePly, writePly } from "./io/ply.js";
+export { escapeControlCharacters } from "./io/printable.js";
 export type { MeshInput } from "./io/text.js";
 export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } from "./mesh/errors.js";
 export type { TriangleMeshData } from "./mesh/mesh-data.js";
