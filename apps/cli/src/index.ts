@@ -23,7 +23,13 @@ export { GemCnnClassifier } from "./classifiers/gem-classifier.js";
 export { LinearProbe } from "./classifiers/linear-probe.js";
 export { pooledStatistics } from "./classifiers/pooled-statistics.js";
 export { captureIO } from "./cli/capture-io.js";
-export { type CliIO, type Command, formatCommandHelp, parseCommandArgs } from "./cli/command.js";
+export {
+  byteSizeOption,
+  type CliIO,
+  type Command,
+  formatCommandHelp,
+  parseCommandArgs,
+} from "./cli/command.js";
 export { CliError, EXIT, InputFileError, UsageError } from "./cli/errors.js";
 export { commands } from "./commands/index.js";
 export {
@@ -36,6 +42,7 @@ export {
   readSplitFile,
 } from "./data/dataset.js";
 export { loadMeshFile } from "./data/load.js";
+export { MAX_MESH_SIZE_OPTION, maxMeshBytes, readMeshFile } from "./data/mesh-file.js";
 export { formatProgramHelp, runCli } from "./main.js";
 export { DEFAULT_CACHE_DIR, PreprocessCache } from "./preprocess/cache.js";
 export { fromRecord, toRecord } from "./preprocess/mesh-record.js";

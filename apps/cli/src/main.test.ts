@@ -83,7 +83,7 @@ describe("gemcnn command line", () => {
   it("names a missing file and exits with 1", async () => {
     const io = captureIO(dir);
     expect(await runCli(["info", "missing.obj"], io)).toBe(1);
-    expect(io.err()).toContain(`${join(dir, "missing.obj")}: mesh file does not exist`);
+    expect(io.err()).toContain(`${join(dir, "missing.obj")}: cannot read the mesh file: no such file`);
   });
 
   it("runs as an installed bin through the JavaScript launcher", async () => {
@@ -96,6 +96,6 @@ describe("gemcnn command line", () => {
       join(dir, "missing.obj"),
     ]).catch((e) => e);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain("mesh file does not exist");
+    expect(failed.stderr).toContain("cannot read the mesh file: no such file");
   });
 });

@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from "@gemcnn/geometry";
 import { type CliIO, type Command, formatCommandHelp, parseCommandArgs } from "./cli/command.js";
 import { CliError, EXIT, UsageError } from "./cli/errors.js";
 import { commands } from "./commands/index.js";
@@ -59,7 +60,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
       return usageFailure(io, error.command ? error : new UsageError(error.message, command.name));
     }
     if (error instanceof CliError) {
-      io.stderr.write(`${PROGRAM} ${command.name}: error: ${error.message}\n`);
+      // One line whatever a file name or a file's content holds: control characters escaped.
+      io.stderr.write(`${PROGRAM} ${command.name}: error: ${escapeControlCharacters(error.message)}\n`);
       return error.exitCode;
     }
     io.stderr.write(`${PROGRAM} ${command.name}: unexpected error (a bug, please report it):\n`);
@@ -70,7 +72,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
 
 function usageFailure(io: CliIO, error: UsageError): number {
   const where = error.command ? `${PROGRAM} ${error.command}` : PROGRAM;
-  io.stderr.write(`${where}: ${error.message}\n`);
+  io.stderr.write(`${where}: ${escapeControlCharacters(error.message)}\n`);
   io.stderr.write(`Run '${where} --help' for usage.\n`);
   return EXIT.usage;
 }

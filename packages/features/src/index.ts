@@ -17,6 +17,7 @@ export {
 } from "./input-normalization.js";
 export { type CotanLaplacian, cotanLaplacian } from "./laplacian.js";
 export {
+  assertFiniteFeatures,
   computeFeatures,
   DEFAULT_FEATURE_OPTIONS,
   FEATURE_KINDS,
@@ -24,6 +25,7 @@ export {
   type FeatureOptions,
   type MeshFeatures,
   meshFeatures,
+  NonFiniteFeatureError,
   type PreparedMesh,
   prepareMesh,
 } from "./mesh-features.js";

@@ -1,4 +1,5 @@
 import { FieldType } from "@gemcnn/gauge";
+import { assertFiniteFeatures } from "./mesh-features.js";
 import type { PreprocessedMesh } from "./preprocess.js";
 
 /**
@@ -47,6 +48,8 @@ export function fitInputNormalization(meshes: readonly PreprocessedMesh[]): Inpu
   let count = 0;
   for (const m of meshes) {
     const x = m.features;
+    // One NaN would make every mean and spread NaN, and so every mesh's input.
+    assertFiniteFeatures(x, type.dim, m.channels, m.name);
     for (let v = 0; v < m.nVertices; v++) {
       const row = v * type.dim;
       scalarCopies.forEach((c, k) => {

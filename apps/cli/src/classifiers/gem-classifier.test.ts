@@ -9,6 +9,7 @@ import {
   type PreprocessOptions,
   preprocessMeshData,
 } from "@gemcnn/features";
+import { FieldType } from "@gemcnn/gauge";
 import { randomGauge } from "@gemcnn/geometry";
 import { BLOCK_NONLINEARITIES, loadModel } from "@gemcnn/nn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -212,5 +213,28 @@ describe("GemCnnClassifier", () => {
     const plain = await loadModel(modelDir);
     expect(plain.outputs[0].shape).toEqual([null, 3]);
     plain.dispose();
+  });
+});
+
+describe("non-finite inputs", () => {
+  it("are named with the mesh, vertex and channel, by the normalisation fit and by the network", async () => {
+    const poisoned = meshes.map((m, i) => {
+      if (i !== 1) return m;
+      const features = m.features.slice();
+      features[5 * FieldType.parse(m.fieldType).dim + 2] = Number.NaN;
+      return { ...m, features };
+    });
+    expect(() => fitInputNormalization(poisoned)).toThrow(
+      `${meshes[1].name}: feature '${meshes[1].channels[2]}' (column 2) of vertex 5 is NaN: the mesh cannot be used`,
+    );
+    // Past a normalisation fitted on clean meshes, the network's own check names the mesh.
+    const classifier = await create(1, 1e-3, poisoned);
+    expect(() => classifier.logits([0, 1])).toThrow(
+      `applyToMeshes: the input features of mesh ${JSON.stringify(meshes[1].name)} (batch index 1) are not finite: vertex 5, channel 2 is NaN`,
+    );
+    await expect(classifier.trainBatch([1, 0], 1e-3)).rejects.toThrow(
+      `mesh ${JSON.stringify(meshes[1].name)} (batch index 0) are not finite: vertex 5, channel 2 is NaN`,
+    );
+    expect(classifier.logits([0, 2])).toHaveLength(2);
   });
 });

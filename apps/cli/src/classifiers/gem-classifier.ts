@@ -144,7 +144,10 @@ export class GemCnnClassifier {
       tf.tidy(() => {
         const targets = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes);
         const { grads } = tf.variableGrads(() => {
-          const output = applyToMeshes(this.model, batch, inputs, { training: true });
+          const output = applyToMeshes(this.model, batch, inputs, {
+            training: true,
+            meshNames: indices.map((i) => this.meshes[i].name),
+          });
           logits = output.dataSync() as Float32Array;
           return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
         }, variables);
@@ -174,6 +177,7 @@ export class GemCnnClassifier {
             this.model,
             batch,
             chunk.map((i) => this.input(i)),
+            { meshNames: chunk.map((i) => this.meshes[i].name) },
           ).dataSync() as Float32Array,
       );
       chunk.forEach((_, k) => {

@@ -1,4 +1,3 @@
-import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   computeFeatures,
@@ -17,9 +16,10 @@ import {
   type TriangleMeshData,
   validateMesh,
 } from "@gemcnn/geometry";
+import { DEFAULT_MAX_MESH_FILE_BYTES } from "@gemcnn/geometry/node";
 import { booleanOption, type Command } from "../cli/command.js";
-import { CliError, EXIT, InputFileError } from "../cli/errors.js";
-import { describeFsError } from "../data/dataset.js";
+import { CliError, EXIT } from "../cli/errors.js";
+import { MAX_MESH_SIZE_OPTION, maxMeshBytes, readMeshFile } from "../data/mesh-file.js";
 
 /** Five-number summary of a distribution. */
 export interface Summary {
@@ -62,14 +62,12 @@ export interface MeshInfo {
 }
 
 /** Everything `gemcnn info` reports about one mesh file. */
-export async function meshInfo(path: string, withFeatures: boolean): Promise<MeshInfo> {
-  let bytes: Uint8Array;
-  try {
-    if (!(await stat(path)).isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new InputFileError(path, describeFsError(error, "mesh file"));
-  }
+export async function meshInfo(
+  path: string,
+  withFeatures: boolean,
+  maxBytes = DEFAULT_MAX_MESH_FILE_BYTES,
+): Promise<MeshInfo> {
+  const bytes = await readMeshFile(path, maxBytes);
   let data: TriangleMeshData;
   let format: string;
   try {
@@ -216,6 +214,7 @@ export const infoCommand: Command = {
       description: "also summarise the input features (moments, curvature, heat kernel)",
     },
     json: { type: "boolean", description: "print the report as JSON" },
+    "max-mesh-size": MAX_MESH_SIZE_OPTION,
   },
   examples: [
     { command: "gemcnn info meshes/torus.obj", description: "counts, genus 1, curvature of the torus" },
@@ -229,6 +228,7 @@ export const infoCommand: Command = {
     const info = await meshInfo(
       resolve(io.cwd, args.positionals.mesh as string),
       booleanOption(args, "features"),
+      maxMeshBytes(args),
     );
     io.stdout.write(
       booleanOption(args, "json") ? `${JSON.stringify(info, null, 1)}\n` : formatMeshInfo(info),

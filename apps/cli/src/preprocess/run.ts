@@ -62,7 +62,14 @@ export function runPreprocessTask(task: PreprocessTask, loadFile: MeshFileLoader
     const e = error instanceof Error ? error : new Error(String(error));
     const message = e.message;
     // Anything but the expected input errors is a bug; say so, but still only skip the mesh.
-    const expected = ["MeshError", "MeshParseError", "FeatureSizeError", "GeometryError", "MeshFileError"];
+    const expected = [
+      "MeshError",
+      "MeshParseError",
+      "FeatureSizeError",
+      "NonFiniteFeatureError",
+      "GeometryError",
+      "MeshFileError",
+    ];
     return {
       ok: false,
       reason: expected.includes(e.name) ? message : `internal error (${e.name}): ${message}`,

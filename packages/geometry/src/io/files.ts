@@ -48,6 +48,8 @@ export class MeshFileTooLargeError extends MeshParseError {
   readonly bytes: number;
   /** The limit it is over. */
   readonly maxBytes: number;
+  /** Whether the file held more than its size said (it grew, or it is a file like those in /proc). */
+  readonly grew: boolean;
 
   constructor(file: string, bytes: number, maxBytes: number, grew: boolean) {
     const size = grew
@@ -61,6 +63,7 @@ export class MeshFileTooLargeError extends MeshParseError {
     this.name = "MeshFileTooLargeError";
     this.bytes = bytes;
     this.maxBytes = maxBytes;
+    this.grew = grew;
   }
 }
 

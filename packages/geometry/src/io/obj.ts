@@ -26,8 +26,10 @@ const CORNER = /^([+-]?\d+)(?:\/[+-]?\d+(?:\/[+-]?\d+)?|\/\/[+-]?\d+)?$/;
  * the forms `v`, `v/vt`, `v/vt/vn`, `v//vn`) of an OBJ file. Indices are 1-based; negative ones
  * count back from the last vertex defined so far, and positive ones must refer to a vertex
  * defined before the face. Polygons are triangulated as fans from their first corner. Comments
- * (`#`) and every other record (`vt`, `vn`, `o`, `g`, `s`, `usemtl`, `l`, …) are ignored.
- * Throws a `MeshParseError` naming `source` and the line for anything malformed.
+ * (`#`) and every other record (`vt`, `vn`, `o`, `g`, `s`, `usemtl`, `l`, …) are ignored. Lines
+ * end at `\n`, `\r\n` or a lone `\r`. Throws a `MeshParseError` naming `source` and the line for
+ * anything malformed, and first for content that is not OBJ text at all (compressed, binary,
+ * UTF-16, another mesh format; see `assertContentIs`), which OBJ would otherwise read as empty.
  */
 export function parseObj(input: MeshInput, source: string = DEFAULT_SOURCE): TriangleMeshData {
   const text = readableText(input, "obj", source);

@@ -22,8 +22,9 @@ import {
  * next), one vertex per line (`x y z` then any further numbers), one face per line (`k i1 … ik`
  * with 0-based indices, then an optional colour). Polygons are triangulated as fans from their
  * first corner. `#` starts a comment; blank lines are skipped. Binary OFF and 4-D or n-D
- * variants are refused. Throws a `MeshParseError` naming `source` and the line for anything
- * malformed.
+ * variants are refused. Lines end at `\n`, `\r\n` or a lone `\r`. Throws a `MeshParseError`
+ * naming `source` and the line for anything malformed; counts that do not match the body are
+ * named as such at the counts line, and content that is not OFF text at all is refused first.
  */
 export function parseOff(input: MeshInput, source: string = DEFAULT_SOURCE): TriangleMeshData {
   const text = readableText(input, "off", source);

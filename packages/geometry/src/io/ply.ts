@@ -92,7 +92,8 @@ const MAX_TOKEN_LENGTH = 400;
  * `vertex_index`) of 0-based indices. Other properties and elements are ignored. Polygons are
  * triangulated as fans from their first corner. Coordinates keep the precision the header
  * declares (`float` is float32). Throws a `MeshParseError` naming `source` and the line (header,
- * ASCII body) or byte offset (binary body) for anything malformed, truncated or out of range.
+ * ASCII body) or byte offset (binary body) for anything malformed, truncated or out of range,
+ * and first for content that is plainly something else (compressed, UTF-16, another format).
  */
 export function parsePly(input: MeshInput, source: string = DEFAULT_SOURCE): TriangleMeshData {
   const bytes = readableBytes(input, source);

@@ -26,8 +26,17 @@ export class NonFiniteInputError extends Error {
   /** The number as given (finite when only its float32 rounding is not). */
   readonly value: number;
 
-  constructor(caller: string, mesh: string, meshIndex: number, vertex: number, channel: number, value: number) {
-    const shown = Number.isFinite(value) ? `${value}, beyond float32 (it rounds to an infinity)` : String(value);
+  constructor(
+    caller: string,
+    mesh: string,
+    meshIndex: number,
+    vertex: number,
+    channel: number,
+    value: number,
+  ) {
+    const shown = Number.isFinite(value)
+      ? `${value}, beyond float32 (it rounds to an infinity)`
+      : String(value);
     super(
       `${caller}: the input features of ${mesh} (batch index ${meshIndex}) are not finite: vertex ${vertex}, channel ${channel} is ${shown}`,
     );
