@@ -230,3 +230,33 @@ describe("gemcnn with a dataset of symbolic links and bad files", () => {
     for (const line of stderr.split("\n")) expect(line.length).toBeLessThan(400);
   }, 120_000);
 });
+
+describe("gemcnn train with absurd layer sizes", () => {
+  it("refuses them with one line: a field type at parse time, a layer too large when it is built", async () => {
+    const common = [
+      "train",
+      "--synthetic",
+      "--synthetic-train",
+      "1",
+      "--synthetic-test",
+      "0",
+      "--workers",
+      "0",
+    ];
+    const typo = await gemcnn(...common, "--blocks", "99999999999x0", "--run-dir", join(dir, "typo"));
+    expect(typo.status).toBe(2);
+    expect(typo.err.split("\n")[0]).toBe(
+      'gemcnn train: option --blocks: invalid field type "99999999999x0": the field type\'s dimension reaches 99999999999 here, above the largest 65536 numbers per vertex (at column 1)',
+    );
+    const wide = await gemcnn(
+      ...common,
+      ...["--features", "curvature", "--no-cache", "--blocks", "20000x0", "--run-dir", join(dir, "wide")],
+    );
+    expect(wide.status).toBe(1);
+    const lines = wide.err.trim().split("\n");
+    expect(lines.at(-1)).toBe(
+      'gemcnn train: error: the architecture cannot be built: GemConv "20000x0" → "20000x0": its kernel matrices (5 × 20000 × 20000) would hold 2000000000 numbers, above the limit of 67108864 per layer (MAX_LAYER_SIZE)',
+    );
+    expect(wide.err).not.toMatch(/unexpected error|\n\s+at /);
+  }, 60_000);
+});

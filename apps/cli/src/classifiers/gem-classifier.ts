@@ -15,6 +15,7 @@ import {
   saveModel,
 } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
+import { CliError } from "../cli/errors.js";
 import type { Totals } from "../training/loop.js";
 import { type GemArchitecture, gemModelConfig } from "./architecture.js";
 import { loadAdamState, saveAdamState } from "./optimizer-state.js";
@@ -22,6 +23,19 @@ import { stepSeed, withSeededRandom } from "./seeded-random.js";
 
 /** Decoupled weight decay applies to weights whose name ends like this (not biases or normalisation scales). */
 const DECAYED_WEIGHT = /(^|\/)kernel(_\d+)?$/;
+
+/** What the nn and gauge packages throw for a layer or field type they refuse. */
+const ARCHITECTURE_ERRORS = [
+  "GemConvError",
+  "FieldLayerError",
+  "NonlinearityError",
+  "NormalizationError",
+  "PoolingError",
+  "ModelConfigError",
+  "GaugeArgumentError",
+  "FieldTypeParseError",
+  "UnsupportedFieldTypeError",
+];
 
 /** Meshes per batch when evaluating (inference needs no gradient memory, so larger is fine). */
 const EVAL_BATCH = 32;
@@ -80,7 +94,16 @@ export class GemCnnClassifier {
   ): Promise<GemCnnClassifier> {
     await ensureBackend();
     const config = gemModelConfig(architecture, options.input, classes);
-    const model = withSeededRandom(options.seed, () => buildGemClassifier(config));
+    let model: tf.LayersModel;
+    try {
+      model = withSeededRandom(options.seed, () => buildGemClassifier(config));
+    } catch (error) {
+      // A layer too large or a field type the layers refuse is a bad architecture, not a bug.
+      if (error instanceof Error && ARCHITECTURE_ERRORS.includes(error.name)) {
+        throw new CliError(`the architecture cannot be built: ${error.message.split("\n")[0]}`);
+      }
+      throw error;
+    }
     return new GemCnnClassifier(model, meshes, labels, options);
   }
 
