@@ -1,3 +1,16 @@
+export {
+  type ArticulatedBody,
+  type ArticulatedBodyOptions,
+  articulatedBodies,
+  BODY_PARTS,
+  type BodyPart,
+  type BodyPose,
+  type BodyShape,
+  DEFAULT_BODY_SHAPE,
+  REST_POSE,
+  randomBodyPose,
+  randomBodyShape,
+} from "./generate/articulated-body.js";
 export { type BumpySphereOptions, bumpySphere } from "./generate/bumpy-sphere.js";
 export { bunny } from "./generate/bunny.js";
 export { geodesicSphere } from "./generate/geodesic-sphere.js";
@@ -6,6 +19,11 @@ export { icosphere } from "./generate/icosphere.js";
 export { type TorusOptions, torus } from "./generate/torus.js";
 export { angleDistance, wrapAngle } from "./geometry/angles.js";
 export { GeometryError, type GeometryErrorKind } from "./geometry/errors.js";
+export {
+  type ExactGeodesicOptions,
+  exactGeodesicDistances,
+  exactGeodesicDistancesTo,
+} from "./geometry/exact-geodesics.js";
 export {
   type Gauge,
   type TangentFrameOptions,
@@ -51,6 +69,17 @@ export {
 export { rotationFromQuaternion } from "./geometry/rotation.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
 export { type MeshFormat, meshFormatOf, parseMesh, serializeMesh } from "./io/formats.js";
+export {
+  faceLabelsToVertexLabels,
+  formatLabels,
+  LABEL_EXTENSIONS,
+  type LabelElement,
+  LabelFileError,
+  labelElementOf,
+  type ParseLabelsOptions,
+  parseLabels,
+  vertexLabelsToFaceLabels,
+} from "./io/labels.js";
 export { MeshParseError } from "./io/mesh-parse-error.js";
 export { parseObj, type WriteObjOptions, writeObj } from "./io/obj.js";
 export { parseOff, writeOff } from "./io/off.js";
@@ -59,6 +88,7 @@ export { escapeControlCharacters } from "./io/printable.js";
 export type { MeshInput } from "./io/text.js";
 export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } from "./mesh/errors.js";
 export type { TriangleMeshData } from "./mesh/mesh-data.js";
+export { type RelabelledMesh, relabelMesh } from "./mesh/relabel.js";
 export {
   type DroppedFaceReason,
   type MeshRepairOptions,

@@ -15,3 +15,4 @@ export {
   writeFileAtomic,
   writeMeshFile,
 } from "./io/files.js";
+export { readLabelFile, readVertexLabels, writeLabelFile } from "./io/label-files.js";

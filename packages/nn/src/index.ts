@@ -76,6 +76,19 @@ export {
   type ResidualBlockArgs,
 } from "./layers/residual-block.js";
 export {
+  type ConfusionMatrix,
+  confusionMatrix,
+  exactGeodesics,
+  type GeodesicDistances,
+  type GeodesicErrorCurve,
+  type GeodesicErrorOptions,
+  geodesicErrorCurve,
+  type IntersectionOverUnion,
+  intersectionOverUnion,
+  MetricError,
+  perVertexAccuracy,
+} from "./metrics/per-vertex.js";
+export {
   buildGemClassifier,
   buildGemSegmenter,
   type GemBlockConfig,
@@ -86,6 +99,7 @@ export {
   ModelConfigError,
   meshOptionsOf,
 } from "./models/builders.js";
+export { buildGemCorrespondence, EMBEDDING_LAYER, LOGITS_LAYER } from "./models/correspondence.js";
 export { MODEL_JSON, WEIGHTS_BIN } from "./models/file-names.js";
 export {
   assertMeshMapGaugeEquivariant,
@@ -99,6 +113,18 @@ export {
   type ModelInvarianceReport,
 } from "./models/invariance.js";
 export { loadModel, ModelIOError, saveModel } from "./models/io.js";
+export {
+  type PerVertexPrediction,
+  type PerVertexTrainOptions,
+  type PerVertexValues,
+  perVertexTrainStep,
+  predictPerVertex,
+} from "./models/per-vertex.js";
+export {
+  assertMeshMapRelabellingInvariant,
+  assertModelRelabellingInvariant,
+  checkMeshMapRelabellingInvariance,
+} from "./models/relabelling.js";
 export {
   type ApplyToMeshesOptions,
   applyToMeshes,
@@ -133,6 +159,9 @@ export {
   type FarthestPointOptions,
   type FarthestPointSample,
   farthestPointSampling,
+  intrinsicVertexRanks,
   MultiscaleError,
+  SAMPLE_ORDERINGS,
+  type SampleOrdering,
 } from "./multiscale/sampling.js";
 export { gemConvReference } from "./reference.js";

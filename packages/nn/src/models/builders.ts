@@ -8,6 +8,7 @@ import { type ActivationName, activationChoices, isActivation } from "../layers/
 import { InvariantPooling, TransportPooling, TransportUnpooling } from "../layers/pooling.js";
 import { BLOCK_NONLINEARITIES, type BlockNonlinearity, ResidualBlock } from "../layers/residual-block.js";
 import type { MeshHierarchyOptions } from "../multiscale/hierarchy.js";
+import type { SampleOrdering } from "../multiscale/sampling.js";
 
 /** A bad model configuration; the message names the field and the problem. */
 export class ModelConfigError extends Error {
@@ -32,6 +33,8 @@ export interface GemMeshConfig {
   readonly hops?: number;
   /** Seed of the farthest-point samples (default 0). */
   readonly seed?: number;
+  /** How first samples and ties are chosen (default `"intrinsic"`; see `SampleOrdering`). */
+  readonly ordering?: SampleOrdering;
 }
 
 /** What `buildGemClassifier` and `buildGemSegmenter` take; stored in the model to rebuild it. */
@@ -60,6 +63,11 @@ export interface GemModelConfig {
   readonly head?: readonly number[];
   /** Classifier only: dropout rate before each dense layer of the head (default 0). */
   readonly dropout?: number;
+  /**
+   * Correspondence model only (`buildGemCorrespondence`): width of the per-vertex embedding that
+   * the shared dense head maps to the class logits (default 64).
+   */
+  readonly embedding?: number;
   readonly mesh?: GemMeshConfig;
 }
 
@@ -67,7 +75,7 @@ export interface GemModelConfig {
 export interface GemModelInfo {
   /** Version of this record's layout. */
   readonly format: 1;
-  readonly kind: "classifier" | "segmenter";
+  readonly kind: "classifier" | "segmenter" | "correspondence";
   readonly config: GemModelConfig;
   /** Options for `buildMeshHierarchy` that give the levels the model expects. */
   readonly meshOptions: MeshHierarchyOptions;
@@ -93,7 +101,8 @@ export function meshOptionsOf(model: tf.LayersModel): MeshHierarchyOptions {
   return info.meshOptions;
 }
 
-interface CheckedConfig {
+/** @internal A configuration checked and resolved by `check`. */
+export interface CheckedConfig {
   readonly inputType: FieldType;
   readonly blockTypes: FieldType[];
   readonly levelOfBlock: number[];
@@ -101,7 +110,8 @@ interface CheckedConfig {
   readonly meshOptions: MeshHierarchyOptions;
 }
 
-function check(config: GemModelConfig, builder: string): CheckedConfig {
+/** @internal Checks a configuration; errors are `ModelConfigError`s starting with `builder`. */
+export function check(config: GemModelConfig, builder: string): CheckedConfig {
   const fail = (message: string): never => {
     throw new ModelConfigError(`${builder}: ${message}`);
   };
@@ -144,6 +154,7 @@ function check(config: GemModelConfig, builder: string): CheckedConfig {
       graph: { ...mesh.graph, rings },
       coarsening: Array.from({ length: level }, () => ({ ratio, hops: mesh.hops ?? 1 })),
       seed: mesh.seed ?? 0,
+      ordering: mesh.ordering,
     }),
   );
   return { inputType, blockTypes, levelOfBlock, nLevels: level + 1, meshOptions };
@@ -192,7 +203,8 @@ function encoder(config: GemModelConfig, checked: CheckedConfig, input: tf.Symbo
   return outputs;
 }
 
-function withInfo(
+/** @internal Stores the gemcnn record in the model's user-defined metadata. */
+export function withInfo(
   model: tf.LayersModel,
   kind: GemModelInfo["kind"],
   config: GemModelConfig,
@@ -249,6 +261,32 @@ export function buildGemClassifier(config: GemModelConfig): tf.LayersModel {
 export function buildGemSegmenter(config: GemModelConfig): tf.LayersModel {
   const checked = check(config, "buildGemSegmenter");
   const input = tf.input({ shape: [checked.inputType.dim], name: "features" });
+  const { tensor, type } = encoderDecoder(config, checked, input);
+  const logits = new GemConv({
+    inType: type,
+    outType: FieldType.scalars(config.classes),
+    rings: config.rings,
+    aggregation: config.aggregation,
+    maxFrequency: config.maxFrequency,
+    name: "logits",
+  }).apply(tensor) as tf.SymbolicTensor;
+  return withInfo(
+    tf.model({ inputs: input, outputs: logits, name: "gem_segmenter" }),
+    "segmenter",
+    config,
+    checked,
+  );
+}
+
+/**
+ * @internal The segmenter's trunk: the encoder, then back up level by level (unpooling, a sum with
+ * the encoder's last field at that level, a residual block); returns the level-0 field.
+ */
+export function encoderDecoder(
+  config: GemModelConfig,
+  checked: CheckedConfig,
+  input: tf.SymbolicTensor,
+): { tensor: tf.SymbolicTensor; type: FieldType } {
   const blocks = encoder(config, checked, input);
   let { tensor: h, type, level } = blocks[blocks.length - 1];
   while (level > 0) {
@@ -266,18 +304,5 @@ export function buildGemSegmenter(config: GemModelConfig): tf.LayersModel {
     type = skip.type;
     h = blockLayer(config, type, type, level, `up_block${level}`).apply(h) as tf.SymbolicTensor;
   }
-  const logits = new GemConv({
-    inType: type,
-    outType: FieldType.scalars(config.classes),
-    rings: config.rings,
-    aggregation: config.aggregation,
-    maxFrequency: config.maxFrequency,
-    name: "logits",
-  }).apply(h) as tf.SymbolicTensor;
-  return withInfo(
-    tf.model({ inputs: input, outputs: logits, name: "gem_segmenter" }),
-    "segmenter",
-    config,
-    checked,
-  );
+  return { tensor: h, type };
 }

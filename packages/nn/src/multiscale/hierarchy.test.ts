@@ -4,13 +4,14 @@ import {
   MeshGeometry,
   parallelTransport,
   randomGauge,
+  relabelMesh,
   rotateFrames,
   tangentFrames,
   torus,
 } from "@gemcnn/geometry";
 import { describe, expect, it } from "vitest";
 import { buildConvGraph, validateConvGraph } from "../graph.js";
-import { buildMeshHierarchy } from "./hierarchy.js";
+import { buildMeshHierarchy, type MeshHierarchy } from "./hierarchy.js";
 import { edgeGraph, farthestPointSampling, MultiscaleError } from "./sampling.js";
 
 const sphere = MeshGeometry.fromData(bumpySphere());
@@ -86,7 +87,10 @@ describe("buildMeshHierarchy", () => {
 
   it("can use GEM-CNN's normal rotation instead", () => {
     const frames = tangentFrames(sphere);
+    // With GEM-CNN's projection and normal rotation on level 0 as well, every angle is extrinsic
+    // and the pooling transport is the geometry package's normal rotation itself.
     const rotated = buildMeshHierarchy(sphere, {
+      graph: { logMap: "projection", transport: "normal-rotation" },
       coarsening: [{ ratio: 0.25, transport: "normal-rotation" }],
       seed: 4,
     });
@@ -208,5 +212,92 @@ describe("buildMeshHierarchy", () => {
       triangles: Uint32Array.from([...one.triangles, ...Array.from(one.triangles, (t) => t + n)]),
     });
     expect(() => buildMeshHierarchy(two, { coarsening: [{ count: 1 }] })).toThrow(/connected component/);
+  });
+});
+
+describe("buildMeshHierarchy on a renumbered mesh", () => {
+  const data = bumpySphere({ level: 3, seed: 2 });
+  const { data: renumberedData, vertexOrder } = relabelMesh(data, 9);
+  const original = MeshGeometry.fromData(data);
+  const renumbered = MeshGeometry.fromData(renumberedData);
+  const newIndex = new Uint32Array(vertexOrder.length);
+  vertexOrder.forEach((old, k) => {
+    newIndex[old] = k;
+  });
+
+  /**
+   * The largest disagreement, over every level, with one gauge change φ (the angle between the
+   * two files' frames, read off level 0's log map): θ' = θ − φ_p, g' = g + φ_q − φ_p, and the same
+   * law for the pooling transports. 0 up to rounding when every angle follows the same frames.
+   */
+  function worstGaugeMismatch(a: MeshHierarchy, b: MeshHierarchy): number {
+    const n = original.mesh.nVertices;
+    const phi = new Float64Array(n);
+    const zero = a.levels[0].graph;
+    const other = b.levels[0].graph;
+    for (let p = 0; p < n; p++) {
+      const q = zero.sources[zero.offsets[p]];
+      const k = newIndex[p];
+      for (let j = other.offsets[k]; j < other.offsets[k + 1]; j++) {
+        if (other.sources[j] === newIndex[q]) phi[p] = zero.theta[zero.offsets[p]] - other.theta[j];
+      }
+    }
+    let worst = 0;
+    // Rows of level 0 are each file's own vertex numbers; coarser levels are in sample order.
+    const row = (l: number, r: number) => (l === 0 ? newIndex[r] : r);
+    a.levels.forEach((level, l) => {
+      const ga = level.graph;
+      const gb = b.levels[l].graph;
+      const vertices = level.vertices;
+      if (l > 0)
+        expect(Array.from(b.levels[l].vertices, (k) => vertexOrder[k])).toEqual(Array.from(vertices));
+      for (let c = 0; c < ga.nVertices; c++) {
+        const cb = row(l, c);
+        expect(gb.offsets[cb + 1] - gb.offsets[cb]).toBe(ga.offsets[c + 1] - ga.offsets[c]);
+        for (let i = ga.offsets[c]; i < ga.offsets[c + 1]; i++) {
+          const q = ga.sources[i];
+          let j = -1;
+          for (let k = gb.offsets[cb]; k < gb.offsets[cb + 1]; k++) if (gb.sources[k] === row(l, q)) j = k;
+          expect(j).toBeGreaterThanOrEqual(0);
+          const [p, u] = [vertices[c], vertices[q]];
+          worst = Math.max(
+            worst,
+            Math.abs(gb.radius[j] - ga.radius[i]),
+            angleDistance(gb.theta[j], ga.theta[i] - phi[p]),
+            angleDistance(gb.transport[j], ga.transport[i] + phi[u] - phi[p]),
+          );
+        }
+      }
+      if (l + 1 < a.levels.length) {
+        const pa = a.pools[l];
+        const pb = b.pools[l];
+        const coarse = a.levels[l + 1].vertices;
+        for (let v = 0; v < pa.nFine; v++) {
+          const w = row(l, v);
+          expect(pb.cell[w]).toBe(pa.cell[v]);
+          worst = Math.max(
+            worst,
+            angleDistance(pb.transport[w], pa.transport[v] + phi[vertices[v]] - phi[coarse[pa.cell[v]]]),
+          );
+        }
+      }
+    });
+    return worst;
+  }
+
+  it("samples the same points and changes every angle by one gauge change, for both transports", () => {
+    for (const transport of ["path", "normal-rotation"] as const) {
+      const meshOptions = {
+        coarsening: [
+          { ratio: 0.25, transport },
+          { count: 20, hops: 2, transport },
+        ],
+      };
+      const worst = worstGaugeMismatch(
+        buildMeshHierarchy(original, meshOptions),
+        buildMeshHierarchy(renumbered, meshOptions),
+      );
+      expect(worst, transport).toBeLessThan(1e-9);
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
   type MeshGeometry,
   type NeighbourhoodGeometry,
   type Neighbourhoods,
+  oneRing,
   parallelTransport,
   type TangentFrames,
   tangentFrames,
@@ -15,7 +16,14 @@ import {
   type ConvGraphOptions,
   convGraphFromNeighbourhoodGeometry,
 } from "../graph.js";
-import { edgeGraph, type FarthestPointSample, farthestPointSampling, MultiscaleError } from "./sampling.js";
+import {
+  edgeGraph,
+  type FarthestPointSample,
+  farthestPointSampling,
+  intrinsicVertexRanks,
+  MultiscaleError,
+  type SampleOrdering,
+} from "./sampling.js";
 
 /** One resolution of a mesh: a subset of its vertices and their convolution graph. */
 export interface MeshLevel {
@@ -90,6 +98,13 @@ export interface MeshHierarchyOptions {
   /** Seed of the first farthest-point sample of every level (default 0). */
   readonly seed?: number;
   /**
+   * How the first samples and all ties are chosen (default `"intrinsic"`: the hierarchy does not
+   * depend on the order of the file's vertices and faces; `"file"`: exactly as gemcnn built
+   * hierarchies before, by vertex index and without the common identification of intrinsic and
+   * projected angles, see `frameIdentification`).
+   */
+  readonly ordering?: SampleOrdering;
+  /**
    * Frames of the input mesh's vertices (default: `tangentFrames(geometry, graph.frameOptions)`);
    * given by gauge-equivariance checks. Hierarchies with given frames are not cached.
    */
@@ -148,6 +163,10 @@ function build(geometry: MeshGeometry, options: MeshHierarchyOptions): MeshHiera
   if (coarsening.length === 0) return { levels, pools };
   const frames = options.frames ?? tangentFrames(geometry, graphOptions.frameOptions);
   const includeSelf = graphOptions.includeSelf ?? true;
+  const identification =
+    (options.ordering ?? "intrinsic") === "intrinsic"
+      ? frameIdentification(geometry, frames, graphOptions)
+      : { angleShift: () => 0, transportShift: () => 0 };
   coarsening.forEach((step, index) => {
     const fine = levels[levels.length - 1];
     const nFine = fine.vertices.length;
@@ -156,6 +175,7 @@ function build(geometry: MeshGeometry, options: MeshHierarchyOptions): MeshHiera
       count,
       candidates: fine.vertices,
       seed: options.seed ?? 0,
+      ordering: options.ordering,
     });
     const { samples, nearest } = sample;
     const transportKind = step.transport ?? "path";
@@ -164,7 +184,10 @@ function build(geometry: MeshGeometry, options: MeshHierarchyOptions): MeshHiera
         `buildMeshHierarchy: coarsening[${index}].transport must be "path" or "normal-rotation", got ${JSON.stringify(step.transport)}`,
       );
     }
-    const paths = transportKind === "path" ? pathTransports(geometry, frames, sample) : null;
+    const paths =
+      transportKind === "path"
+        ? pathTransports(geometry, frames, sample, (options.ordering ?? "intrinsic") === "intrinsic")
+        : null;
     const cell = new Uint32Array(nFine);
     const cellSize = new Uint32Array(count);
     for (let v = 0; v < nFine; v++) {
@@ -177,19 +200,23 @@ function build(geometry: MeshGeometry, options: MeshHierarchyOptions): MeshHiera
       cell[v] = c;
       cellSize[c]++;
     }
+    const toCells =
+      paths === null
+        ? transportToCells(geometry, frames, fine.vertices, samples, cell)
+        : Float64Array.from(fine.vertices, (u) => paths.toSample[u]);
+    const extrinsicPooling = paths === null;
     pools.push({
       nFine,
       nCoarse: count,
       cell,
-      transport:
-        paths === null
-          ? transportToCells(geometry, frames, fine.vertices, samples, cell)
-          : Float64Array.from(fine.vertices, (u) => wrapAngle(paths.toSample[u])),
+      transport: toCells.map((g, v) =>
+        wrapAngle(g + identification.transportShift(extrinsicPooling, fine.vertices[v], samples[cell[v]])),
+      ),
       cellSize,
     });
     const rings = step.rings ?? graphOptions.rings ?? 2;
     levels.push({
-      graph: coarseGraph(geometry, frames, samples, nearest, paths, {
+      graph: coarseGraph(geometry, frames, samples, nearest, paths, identification, {
         hops: step.hops ?? 1,
         includeSelf,
         rings,
@@ -301,8 +328,13 @@ function pathTransports(
   geometry: MeshGeometry,
   frames: TangentFrames,
   sample: FarthestPointSample,
+  intrinsicTies: boolean,
 ): PathTransports {
   const { offsets, targets, lengths } = edgeGraph(geometry);
+  // Ties between crossing edges go to the edge whose ends have the lower intrinsic ranks (or
+  // vertex indices with "file" ordering), so that relabelling the file cannot change the choice.
+  const rank = intrinsicTies ? intrinsicVertexRanks(geometry) : null;
+  const key = (v: number) => (rank === null ? v : rank[v]);
   const edgeG = edgeTransports(geometry, frames);
   const { nearest, distance, parentEdge } = sample;
   const nVertices = nearest.length;
@@ -318,7 +350,7 @@ function pathTransports(
     if (i >= 0) toSample[w] = edgeG[i] + toSample[edgeSource[i]];
   }
   // For each ordered pair of adjacent cells, the crossing edge u (in a) ← w (in b) with the
-  // shortest path d(u) + |uw| + d(w); the same undirected edge for both orders, ties by vertex.
+  // shortest path d(u) + |uw| + d(w); the same undirected edge for both orders, ties by vertex rank.
   const best = new Map<
     number,
     { cost: number; low: number; high: number; g: number; u: number; w: number }
@@ -333,16 +365,16 @@ function pathTransports(
       const b = nearest[w];
       if (b < 0 || b === a) continue;
       const cost = distance[u] + lengths[i] + distance[w];
-      const low = Math.min(u, w);
-      const high = Math.max(u, w);
-      const key = b * count + a;
-      const current = best.get(key);
+      const low = Math.min(key(u), key(w));
+      const high = Math.max(key(u), key(w));
+      const pair = b * count + a;
+      const current = best.get(pair);
       const better =
         current === undefined ||
         cost < current.cost - margin ||
         (cost <= current.cost + margin &&
           (low < current.low || (low === current.low && high < current.high)));
-      if (better) best.set(key, { cost, low, high, g: toSample[u] + edgeG[i] - toSample[w], u, w });
+      if (better) best.set(pair, { cost, low, high, g: toSample[u] + edgeG[i] - toSample[w], u, w });
     }
   }
   const crossing = (b: number, a: number) => {
@@ -386,6 +418,7 @@ function coarseGraph(
   samples: Uint32Array,
   nearest: Int32Array,
   paths: PathTransports | null,
+  identification: FrameIdentification,
   options: CoarseGraphOptions,
 ): ConvGraph {
   if (!Number.isSafeInteger(options.hops) || options.hops < 1) {
@@ -481,9 +514,13 @@ function coarseGraph(
     for (let k = 0; k < members[c].length; k++) {
       const i = levelOffsets[c] + k;
       indices[i] = levelIndex.get(sparse.indices[from + k])!;
+      const q = sparse.indices[from + k];
       rOut[i] = r[from + k];
-      thetaOut[i] = theta[from + k];
-      gOut[i] = g[from + k];
+      thetaOut[i] =
+        q === samples[c] && options.includeSelf
+          ? theta[from + k]
+          : wrapAngle(theta[from + k] + identification.angleShift(true, samples[c]));
+      gOut[i] = wrapAngle(g[from + k] + identification.transportShift(paths === null, q, samples[c]));
     }
   }
   const precomputed: NeighbourhoodGeometry = {
@@ -524,4 +561,73 @@ function restrictFrames(frames: TangentFrames, vertices: Uint32Array): TangentFr
     return out;
   };
   return { e1: pick(frames.e1), e2: pick(frames.e2), n: pick(frames.n) };
+}
+
+/**
+ * Makes the hierarchy's angles agree with the level-0 graph's kind of angles (see
+ * `frameIdentification`): `angleShift(extrinsic, p)` is added to an angle at `p` measured from the
+ * extrinsic (projected) `e1` or the intrinsic one (`extrinsic` false), and `transportShift(extrinsic,
+ * q, p)` to a transport `g(q→p)` of that kind.
+ */
+interface FrameIdentification {
+  angleShift(extrinsic: boolean, p: number): number;
+  transportShift(extrinsic: boolean, q: number, p: number): number;
+}
+
+/**
+ * The geometry package measures intrinsic angles (the intrinsic log map, Levi-Civita transport) in
+ * a tangent plane identified with the extrinsic one (projections onto the plane normal to `n`) so
+ * that the vertex's reference edge has the same angle in both; the other edges then differ by the
+ * mesh's local distortion, and the reference edge is the first one the file happens to list. A
+ * level that mixed the two kinds of angle (the coarse levels' θ is a projection, their transport and
+ * pooling Levi-Civita along paths) would therefore change with the order of the vertices and faces
+ * in the file, by about 1e-4 to 1e-3 in a network's output. Instead, the identification used here
+ * is the circular mean, over the 1-ring, of the difference between the intrinsic and projected angle
+ * of each edge: `δ_p`, the same whichever edge comes first. Angles of the kind that level 0 does not
+ * use are converted into its kind: with an intrinsic level 0 (the default 1-ring), a projected angle
+ * at `p` becomes `θ + δ_p` and a normal-rotation transport `g(q→p) + δ_p − δ_q`; with a projected
+ * level 0, a Levi-Civita transport becomes `g(q→p) + δ_q − δ_p`. Each is a gauge change by `∓δ` of
+ * one kind of angle, so it keeps every quantity gauge equivariant.
+ */
+function frameIdentification(
+  geometry: MeshGeometry,
+  frames: TangentFrames,
+  graphOptions: Omit<ConvGraphOptions, "frames">,
+): FrameIdentification {
+  const spec = graphOptions.neighbourhood ?? { kind: "one-ring" };
+  const edgesOnly = spec.kind === "one-ring" || (spec.kind === "k-ring" && spec.k === 1);
+  const intrinsicLevelZero =
+    (graphOptions.logMap ?? (edgesOnly ? "intrinsic" : "projection")) === "intrinsic";
+  let delta: Float64Array | undefined;
+  const shifts = () => {
+    if (delta === undefined) {
+      const ring = oneRing(geometry.mesh);
+      const intrinsic = logMap(geometry, frames, ring, { method: "intrinsic" }).theta;
+      const projected = logMap(geometry, frames, ring, { method: "projection" }).theta;
+      delta = new Float64Array(geometry.mesh.nVertices);
+      for (let p = 0; p < delta.length; p++) {
+        let x = 0;
+        let y = 0;
+        for (let i = ring.offsets[p]; i < ring.offsets[p + 1]; i++) {
+          const d = intrinsic[i] - projected[i];
+          x += Math.cos(d);
+          y += Math.sin(d);
+        }
+        delta[p] = Math.atan2(y, x);
+      }
+    }
+    return delta;
+  };
+  // An angle of the other kind than level 0's is shifted; one of the same kind is left alone.
+  const sign = (extrinsic: boolean) => (extrinsic === intrinsicLevelZero ? (extrinsic ? 1 : -1) : 0);
+  return {
+    angleShift: (extrinsic, p) => {
+      const s = sign(extrinsic);
+      return s === 0 ? 0 : s * shifts()[p];
+    },
+    transportShift: (extrinsic, q, p) => {
+      const s = sign(extrinsic);
+      return s === 0 ? 0 : s * (shifts()[p] - shifts()[q]);
+    },
+  };
 }

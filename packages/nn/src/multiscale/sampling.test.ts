@@ -5,10 +5,11 @@ import {
   MeshGeometry,
   moveMesh,
   randomRigidMotion,
+  relabelMesh,
   torus,
 } from "@gemcnn/geometry";
 import { describe, expect, it } from "vitest";
-import { edgeGraph, farthestPointSampling, MultiscaleError } from "./sampling.js";
+import { edgeGraph, farthestPointSampling, intrinsicVertexRanks, MultiscaleError } from "./sampling.js";
 
 const sphere = MeshGeometry.fromData(bumpySphere());
 
@@ -107,5 +108,54 @@ describe("farthestPointSampling", () => {
         expect(graph.lengths[graph.offsets[w] + back]).toBe(graph.lengths[i]);
       }
     }
+  });
+});
+
+describe("relabelling (sampling from intrinsic ranks)", () => {
+  const data = bumpySphere({ level: 3, seed: 11 });
+  const geometry = MeshGeometry.fromData(data);
+  const { data: relabelledData, vertexOrder } = relabelMesh(data, 4);
+  const relabelled = MeshGeometry.fromData(relabelledData);
+
+  it("ranks vertices by intrinsic keys, so relabelling the file relabels the ranks", () => {
+    const ranks = intrinsicVertexRanks(geometry);
+    expect(intrinsicVertexRanks(geometry)).toBe(ranks);
+    expect(new Set(ranks).size).toBe(ranks.length);
+    const moved = intrinsicVertexRanks(relabelled);
+    for (let k = 0; k < vertexOrder.length; k++) expect(moved[k]).toBe(ranks[vertexOrder[k]]);
+    // Rank 0 has the largest vertex area.
+    const area = (g: MeshGeometry, v: number) => {
+      let a = 0;
+      g.faceAreas.forEach((x, f) => {
+        for (let c = 0; c < 3; c++) if (g.mesh.triangles[3 * f + c] === v) a += x / 3;
+      });
+      return a;
+    };
+    const top = ranks.indexOf(0);
+    for (let v = 0; v < 40; v++) expect(area(geometry, top)).toBeGreaterThanOrEqual(area(geometry, v));
+  });
+
+  it("chooses the same points, cells and distances whatever the vertex and face order", () => {
+    for (const seed of [0, 5]) {
+      const a = farthestPointSampling(geometry, { count: 60, seed });
+      const b = farthestPointSampling(relabelled, { count: 60, seed });
+      expect(Array.from(b.samples, (k) => vertexOrder[k])).toEqual(Array.from(a.samples));
+      for (let k = 0; k < vertexOrder.length; k++) {
+        expect(b.nearest[k]).toBe(a.nearest[vertexOrder[k]]);
+        expect(b.distance[k]).toBeCloseTo(a.distance[vertexOrder[k]], 12);
+      }
+    }
+    expect(farthestPointSampling(geometry, { count: 60, seed: 5 }).samples).not.toEqual(
+      farthestPointSampling(geometry, { count: 60, seed: 0 }).samples,
+    );
+  });
+
+  it('depends on the numbering with ordering "file" (the negative control)', () => {
+    const a = farthestPointSampling(geometry, { count: 60, seed: 0, ordering: "file" });
+    const b = farthestPointSampling(relabelled, { count: 60, seed: 0, ordering: "file" });
+    expect(Array.from(b.samples, (k) => vertexOrder[k])).not.toEqual(Array.from(a.samples));
+    expect(() => farthestPointSampling(geometry, { count: 2, ordering: "index" as "file" })).toThrow(
+      /ordering must be one of "intrinsic", "file", got "index"/,
+    );
   });
 });
