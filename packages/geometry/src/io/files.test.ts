@@ -2,6 +2,7 @@ import { constants as bufferConstants } from "node:buffer";
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,6 +119,38 @@ describe("reading only what is a mesh file", () => {
     expect((await readError(() => readMesh(link))).message).toBe(
       `${link}: cannot read the mesh file: it is a symbolic link to ${fifo}, a FIFO (named pipe), not a regular file`,
     );
+  });
+
+  it("leaves Node's module loader alone after refusing a FIFO (no package loaded twice)", async () => {
+    // A plain statSync of a FIFO writes into a buffer fs.realpathSync reads as well; the module
+    // loader's next realpath then stops early, and a package reached through two symbolic links
+    // (pnpm's layout) is loaded as two modules.
+    const root = join(dir, "loader");
+    await mkdir(join(root, "store", "pkg"), { recursive: true });
+    await writeFile(join(root, "store", "pkg", "index.js"), "module.exports = { id: Math.random() };\n");
+    let users = 0;
+    /** The package as a new importer (its own node_modules link) gets it. */
+    const load = async () => {
+      const user = join(root, `user${users++}`);
+      await mkdir(join(user, "node_modules"), { recursive: true });
+      await symlink(join(root, "store", "pkg"), join(user, "node_modules", "pkg"));
+      return createRequire(join(user, "x.js"))("pkg");
+    };
+    const first = await load();
+    const fifo = join(root, "pipe.obj");
+    execFileSync("mkfifo", [fifo]);
+    const link = join(root, "to-pipe.obj");
+    await symlink(fifo, link);
+    const reads = [...readers.map(([, read]) => read), readMeshFileBytesSync, readMeshFileBytes];
+    for (const path of [fifo, link]) {
+      for (const read of reads) {
+        await readError(() => read(path));
+        expect(await load(), `${read.name} ${path}`).toBe(first);
+      }
+    }
+    // The control: a plain statSync of the FIFO does break the next resolution.
+    statSync(fifo);
+    expect(await load()).not.toBe(first);
   });
 
   it("refuses a link to /dev/zero instead of reading without end", async () => {

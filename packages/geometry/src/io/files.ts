@@ -1,6 +1,7 @@
 import { constants as bufferConstants } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import {
+  type BigIntStats,
   closeSync,
   constants,
   fstatSync,
@@ -111,7 +112,15 @@ function maxBytesOf(path: unknown, options: unknown): number {
   return maxBytes;
 }
 
-function kindOf(stats: Stats): string {
+// The synchronous calls below ask for bigint stats and the native realpath. A plain `statSync`,
+// `lstatSync` or `fstatSync` writes its result into a buffer that Node shares with
+// `fs.realpathSync`, which reads the file type from it (Node 20): after one of them saw a FIFO or a
+// socket, the module loader's next realpath stops early and returns a path with its symbolic links
+// unresolved, so a package reached through pnpm's links can be loaded twice (measured: tfjs-node's
+// fallback then loaded a second tfjs and printed 343 "kernel already registered" warnings).
+const BIGINT = { bigint: true } as const;
+
+function kindOf(stats: Stats | BigIntStats): string {
   if (stats.isDirectory()) return "a directory";
   if (stats.isFIFO()) return "a FIFO (named pipe)";
   if (stats.isCharacterDevice()) return "a character device";
@@ -123,12 +132,12 @@ function kindOf(stats: Stats): string {
 /** The path a symbolic link finally leads to, or undefined when `path` is not a link. */
 function linkTarget(path: string): { target: string; resolved: boolean } | undefined {
   try {
-    if (!lstatSync(path).isSymbolicLink()) return undefined;
+    if (!lstatSync(path, BIGINT).isSymbolicLink()) return undefined;
   } catch {
     return undefined;
   }
   try {
-    return { target: realpathSync(path), resolved: true };
+    return { target: realpathSync.native(path), resolved: true };
   } catch {
     try {
       return { target: readlinkSync(path), resolved: false };
@@ -141,7 +150,7 @@ function linkTarget(path: string): { target: string; resolved: boolean } | undef
 // The error paths below look at the link with synchronous calls, also for `readMesh`: they run
 // once, when the read has already failed, and take microseconds.
 
-function notRegularFile(path: string, stats: Stats): MeshParseError {
+function notRegularFile(path: string, stats: Stats | BigIntStats): MeshParseError {
   const link = linkTarget(path);
   const what = link ? `it is a symbolic link to ${link.target}, ${kindOf(stats)}` : `it is ${kindOf(stats)}`;
   return new MeshParseError(path, {}, `cannot read the mesh file: ${what}, not a regular file`);
@@ -252,14 +261,15 @@ export async function readMeshFileBytes(path: string, options: ReadMeshOptions =
 /** `readMeshFileBytes`, synchronously. */
 export function readMeshFileBytesSync(path: string, options: ReadMeshOptions = {}): Uint8Array {
   const maxBytes = maxBytesOf(path, options);
-  let stats: Stats;
+  let stats: BigIntStats;
   try {
-    stats = statSync(path);
+    stats = statSync(path, BIGINT);
   } catch (error) {
     throw unreadable(path, error);
   }
   if (!stats.isFile()) throw notRegularFile(path, stats);
-  if (stats.size > maxBytes) throw new MeshFileTooLargeError(path, stats.size, maxBytes, false);
+  const size = Number(stats.size);
+  if (size > maxBytes) throw new MeshFileTooLargeError(path, size, maxBytes, false);
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
@@ -267,10 +277,11 @@ export function readMeshFileBytesSync(path: string, options: ReadMeshOptions = {
     throw unreadable(path, error);
   }
   try {
-    const opened = fstatSync(fd);
+    const opened = fstatSync(fd, BIGINT);
     if (!opened.isFile()) throw notRegularFile(path, opened);
-    if (opened.size > maxBytes) throw new MeshFileTooLargeError(path, opened.size, maxBytes, false);
-    const reads = readWholeFile(path, opened.size, maxBytes);
+    const openedSize = Number(opened.size);
+    if (openedSize > maxBytes) throw new MeshFileTooLargeError(path, openedSize, maxBytes, false);
+    const reads = readWholeFile(path, openedSize, maxBytes);
     let step = reads.next();
     while (!step.done) {
       const { buffer, offset, length } = step.value;
