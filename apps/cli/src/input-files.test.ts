@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { bumpySphere, icosphere, torus, writeObj, writeOff, writePly } from "@ge
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureIO } from "./cli/capture-io.js";
 import { runCli } from "./main.js";
+import { decodeRecord, encodeRecord } from "./preprocess/record.js";
 
 // What a user meets who points the command line at files that are not what they seem: each
 // case ends in one line on stderr naming the file, exit status 1, and never a hang.
@@ -155,6 +156,15 @@ describe("gemcnn info on files that are not meshes", () => {
 });
 
 describe("gemcnn with a dataset of symbolic links and bad files", () => {
+  it("escapes control characters in a dataset folder's name too", async () => {
+    const root = join(dir, "set\u001b[2Jname");
+    await mkdir(root);
+    const { status, err } = await gemcnn("data", root);
+    expect(status).toBe(1);
+    expect(err).toMatch(/^gemcnn data: error: [^\n]*\/set\\x1b\[2Jname: no class directories/);
+    expect(isOneLine(err)).toBe(true);
+  });
+
   it("trains from linked class folders and linked meshes, skipping each bad file with one line", async () => {
     // The meshes live elsewhere; the dataset is links to them, as users build one from a collection.
     const store = join(dir, "store");
@@ -229,6 +239,45 @@ describe("gemcnn with a dataset of symbolic links and bad files", () => {
     // No line of tfjs's minified wasm glue (what an uncaught error after initBackend prints).
     for (const line of stderr.split("\n")) expect(line.length).toBeLessThan(400);
   }, 120_000);
+});
+
+describe("gemcnn preprocess with a cache entry that is not finite", () => {
+  it("computes the mesh again instead of passing a NaN feature on to training", async () => {
+    const root = join(dir, "cached");
+    for (const [i, part] of [
+      [0, "train"],
+      [1, "test"],
+    ] as const) {
+      await mkdir(join(root, "round", part), { recursive: true });
+      await writeFile(join(root, "round", part, `r${i}.obj`), writeObj(bumpySphere({ level: 1, seed: i })));
+    }
+    const cache = join(dir, "cache");
+    const args = [
+      "preprocess",
+      "--data",
+      root,
+      "--cache",
+      cache,
+      "--workers",
+      "0",
+      "--features",
+      "curvature",
+    ];
+    expect((await gemcnn(...args)).err).toMatch(/0 from the cache, 2 computed/);
+    // An entry written before features were checked where they are computed (or damaged since).
+    const files = (await readdir(cache, { recursive: true })).filter((f) => f.endsWith(".bin"));
+    const record = decodeRecord(await readFile(join(cache, files[0])));
+    const features = (record.arrays.features as Float64Array).slice();
+    features[3] = Number.NaN;
+    await writeFile(
+      join(cache, files[0]),
+      encodeRecord({ meta: record.meta, arrays: { ...record.arrays, features } }),
+    );
+    const again = await gemcnn(...args);
+    expect(again.status).toBe(0);
+    expect(again.err).toMatch(/1 from the cache, 1 computed/);
+    expect((await gemcnn(...args)).err).toMatch(/2 from the cache, 0 computed/);
+  });
 });
 
 describe("gemcnn train with absurd layer sizes", () => {

@@ -1,9 +1,9 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
-import { fitInputNormalization, type InputNormalization } from "@gemcnn/features";
+import { fitInputNormalization, type InputNormalization, NonFiniteFeatureError } from "@gemcnn/features";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
-import { CliError } from "../cli/errors.js";
+import { CliError, EXIT } from "../cli/errors.js";
 import type { TrainableModel } from "../training/loop.js";
 import type { GemArchitecture } from "./architecture.js";
 import { LinearProbe } from "./linear-probe.js";
@@ -60,7 +60,16 @@ export function specForTraining(
   train: readonly number[],
 ): ModelSpec {
   if (spec.kind !== "gemcnn") return spec;
-  return { ...spec, input: fitInputNormalization(train.map((i) => meshes[i])) };
+  try {
+    return { ...spec, input: fitInputNormalization(train.map((i) => meshes[i])) };
+  } catch (error) {
+    // Features are checked where they are computed, so this is a mesh that reached training by
+    // another way (a cache entry from an older version, say): the user's input, not a bug.
+    if (error instanceof NonFiniteFeatureError) {
+      throw new CliError(error.message, EXIT.failure, { cause: error });
+    }
+    throw error;
+  }
 }
 
 // gem-classifier.js is imported on demand: it loads tfjs, which commands like `info` do not need.
@@ -121,7 +130,9 @@ export async function loadClassifier(
     return model;
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`${modelDir}: cannot load the model (${(error as Error).message})`);
+    // A field type's own message adds the input and a caret on two more lines; one line here.
+    const reason = (error as Error).message.split("\n")[0];
+    throw new CliError(`${modelDir}: cannot load the model (${reason})`, EXIT.failure, { cause: error });
   }
 }
 
