@@ -154,6 +154,31 @@ describe("content that is not the format", () => {
     );
   });
 
+  it("names a web page, XML and JSON, and OBJ text without vertices whose first line is no OBJ statement", () => {
+    const page = '\n<!DOCTYPE html>\n<html lang="en"><head><title>mesh.obj · GitHub</title></head></html>\n';
+    for (const format of ["obj", "off", "ply"] as const) {
+      expect(errorOf(() => parseMesh(page, format, `m.${format}`)).message).toMatch(
+        new RegExp(`^m\\.${format}: not an? [A-Z]+ file: looks like an HTML page \\(a web page saved`),
+      );
+    }
+    expect(errorOf(() => parseObj("<html><body>404</body></html>", "m.obj")).message).toMatch(/an HTML page/);
+    expect(errorOf(() => parseObj('<?xml version="1.0"?>\n<COLLADA>', "m.obj")).message).toBe(
+      "m.obj: not an OBJ file: looks like an XML document (COLLADA .dae and X3D are XML)",
+    );
+    expect(errorOf(() => parseOff('{"asset": {"version": "2.0"}}', "m.off")).message).toBe(
+      "m.off: not an OFF file: looks like JSON text (a .gltf file is JSON)",
+    );
+    // Text OBJ skips line by line, which used to read as an empty mesh without a word.
+    expect(errorOf(() => parseObj("x,y,z\n0,0,0\n1,0,0\n", "points.obj")).message).toBe(
+      "points.obj: not an OBJ file: it has no vertex ('v') records, and its first line starts with 'x,y,z', which is no OBJ statement",
+    );
+    // An OBJ without vertices but of OBJ statements only is still an empty mesh, not this error.
+    expect(parseObj("# nothing yet\nmtllib a.mtl\no empty\ng\n").positions).toHaveLength(0);
+    expect(parseObj("").positions).toHaveLength(0);
+    // And a first line that is no statement is fine where vertices follow (OBJ skips it).
+    expect(parseObj(`unknown_statement 1\n${OBJ_TEXT}`)).toEqual(MESH);
+  });
+
   it("still reads text with Latin-1 or UTF-8 comments and ordinary files of every format", () => {
     const latin1 = concat(bytes("# Erstellt f"), [0xfc], bytes("r Tests\n"), bytes(OBJ_TEXT));
     expect(parseObj(latin1)).toEqual(MESH);

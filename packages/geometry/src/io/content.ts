@@ -55,6 +55,14 @@ const SIGNATURES: readonly Signature[] = [
 /** Record keywords that start an OBJ file's first line far more often than anything else. */
 const OBJ_KEYWORDS = new Set(["v", "vt", "vn", "f", "o", "g", "s", "mtllib", "usemtl"]);
 
+/** Every statement of the OBJ format (Wavefront's specification, version 3.0). */
+const OBJ_STATEMENTS = new Set([
+  ...["v", "vt", "vn", "vp", "cstype", "deg", "bmat", "step", "p", "l", "f", "curv", "curv2"],
+  ...["surf", "parm", "trim", "hole", "scrv", "sp", "end", "con", "g", "s", "mg", "o", "bevel"],
+  ...["c_interp", "d_interp", "lod", "usemtl", "mtllib", "shadow_obj", "trace_obj", "ctech"],
+  ...["stech", "maplib", "usemap", "call", "csh"],
+]);
+
 /** The first bytes of `input` (a string's first characters as their codes, above 255 as 255). */
 function headOf(input: string | Uint8Array): Uint8Array {
   if (typeof input !== "string") return input.subarray(0, HEAD_BYTES);
@@ -80,14 +88,14 @@ function utf16Order(head: Uint8Array): "little-endian" | "big-endian" | undefine
 }
 
 /** The first token of the first line that is not blank or a `#` comment, within the head. */
-function firstKeyword(head: Uint8Array): { keyword: string; text: string } | undefined {
+function firstKeyword(head: Uint8Array): { keyword: string; line: string; text: string } | undefined {
   let text = "";
   for (const byte of head) text += String.fromCharCode(byte);
   for (const line of text.split(/\r\n?|\n/)) {
     const trimmed = line.trim();
     if (trimmed === "" || trimmed.startsWith("#")) continue;
     const [keyword] = trimmed.split(/[ \t]+/);
-    return { keyword, text };
+    return { keyword, line: trimmed, text };
   }
   return undefined;
 }
@@ -101,8 +109,15 @@ function otherMeshFormat(head: Uint8Array, byteLength: number, format: MeshForma
   }
   const first = firstKeyword(head);
   if (first === undefined) return undefined;
-  const { keyword, text } = first;
+  const { keyword, line, text } = first;
   if (keyword === "solid" && /\bfacet\b/.test(text)) return "an ASCII STL file";
+  // A web page saved under a mesh's name (a download of a repository's page instead of the raw
+  // file) or another text format; OBJ would skip every line of it and read an empty mesh.
+  if (/^<(!doctype\s+html|html)\b/i.test(line)) {
+    return "an HTML page (a web page saved under a mesh file's name: download the raw file)";
+  }
+  if (keyword.startsWith("<")) return "an XML document (COLLADA .dae and X3D are XML)";
+  if (keyword.startsWith("{")) return "JSON text (a .gltf file is JSON)";
   if (format !== "ply" && keyword === "ply") return "a PLY file (its first line is 'ply'); name it .ply";
   if (format !== "off" && OFF_KEYWORD.test(keyword)) {
     return `an OFF file (its first line is ${quote(keyword)}); name it .off`;
@@ -147,6 +162,22 @@ export function assertContentIs(input: string | Uint8Array, format: MeshFormat, 
     const nul = input.indexOf(0);
     if (nul >= 0) throw fail(`binary data, not text (a NUL byte at byte ${nul})`, { offset: nul });
   }
+}
+
+/**
+ * For an OBJ text that gave no vertices: throws a `MeshParseError` naming `source` when its first
+ * statement is none of OBJ's, since it is then some other text (a CSV table, notes, a format this
+ * check does not know) that OBJ, which skips what it does not know, would read as an empty mesh.
+ * An OBJ with only comments, groups or materials stays an empty mesh (`validateMesh` says so).
+ */
+export function assertObjStatements(text: string, source: string): void {
+  const first = firstKeyword(headOf(text));
+  if (first === undefined || OBJ_STATEMENTS.has(first.keyword)) return;
+  throw new MeshParseError(
+    source,
+    {},
+    `not an OBJ file: it has no vertex ('v') records, and its first line starts with ${quote(first.keyword)}, which is no OBJ statement`,
+  );
 }
 
 /** The text of a text-format file, after `assertContentIs`; errors name `source`. */

@@ -1,5 +1,5 @@
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
-import { readableText } from "./content.js";
+import { assertObjStatements, readableText } from "./content.js";
 import { MeshParseError } from "./mesh-parse-error.js";
 import { parseObjFast } from "./obj-fast.js";
 import { quote } from "./printable.js";
@@ -29,12 +29,15 @@ const CORNER = /^([+-]?\d+)(?:\/[+-]?\d+(?:\/[+-]?\d+)?|\/\/[+-]?\d+)?$/;
  * (`#`) and every other record (`vt`, `vn`, `o`, `g`, `s`, `usemtl`, `l`, …) are ignored. Lines
  * end at `\n`, `\r\n` or a lone `\r`. Throws a `MeshParseError` naming `source` and the line for
  * anything malformed, and first for content that is not OBJ text at all (compressed, binary,
- * UTF-16, another mesh format; see `assertContentIs`), which OBJ would otherwise read as empty.
+ * UTF-16, another mesh format, HTML; see `assertContentIs`), which OBJ would otherwise read as
+ * empty, and for a text without vertices whose first line is no OBJ statement.
  */
 export function parseObj(input: MeshInput, source: string = DEFAULT_SOURCE): TriangleMeshData {
   const text = readableText(input, "obj", source);
   // Ordinary files take the one-pass reader; anything unusual, errors included, this careful one.
-  return parseObjFast(text) ?? parseObjCarefully(text, source);
+  const data = parseObjFast(text) ?? parseObjCarefully(text, source);
+  if (data.positions.length === 0) assertObjStatements(text, source);
+  return data;
 }
 
 /** `parseObj` line by line, with a precise message for every error (exported for tests). */
