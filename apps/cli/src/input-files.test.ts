@@ -105,6 +105,26 @@ describe("gemcnn info on files that are not meshes", () => {
     });
   }
 
+  it("refuses a FIFO as the split file or as a model's description at once", async () => {
+    const root = join(dir, "split-root");
+    await mkdir(join(root, "round", "train"), { recursive: true });
+    const split = join(dir, "split.json");
+    execFileSync("mkfifo", [split]);
+    const data = await gemcnn("data", root, "--split", split);
+    expect([data.status, data.err]).toEqual([
+      1,
+      `gemcnn data: error: ${split}: cannot read the split file: it is a FIFO (named pipe), not a regular file\n`,
+    ]);
+    const model = join(dir, "fifo-model");
+    await mkdir(model);
+    execFileSync("mkfifo", [join(model, "gemcnn.json")]);
+    const predict = await gemcnn("predict", model, join(dir, "any.obj"));
+    expect([predict.status, predict.err]).toEqual([
+      1,
+      `gemcnn predict: error: ${model}/gemcnn.json: cannot read the model description: it is a FIFO (named pipe), not a regular file\n`,
+    ]);
+  });
+
   it("escapes control characters from the file's content and from its name", async () => {
     const path = join(dir, "bad\u001b[31mname.obj");
     await writeFile(path, "v 0 0 \u001b[2Jred\nf 1 2 3\n");

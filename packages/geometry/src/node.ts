@@ -11,6 +11,7 @@ export {
   readMeshFileBytes,
   readMeshFileBytesSync,
   readMeshSync,
+  readRegularFileBytes,
   siblingTemporaryPath,
   writeFileAtomic,
   writeMeshFile,

@@ -1,8 +1,9 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
 import { fitInputNormalization, type InputNormalization, NonFiniteFeatureError } from "@gemcnn/features";
-import { writeFileAtomic } from "@gemcnn/geometry/node";
+import type { MeshParseError } from "@gemcnn/geometry";
+import { readRegularFileBytes, writeFileAtomic } from "@gemcnn/geometry/node";
 import { CliError, EXIT } from "../cli/errors.js";
 import type { TrainableModel } from "../training/loop.js";
 import type { GemArchitecture } from "./architecture.js";
@@ -158,11 +159,15 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
   const path = join(dir, SPEC_FILE);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
-  } catch {
-    throw new CliError(
-      `${dir}: not a saved gemcnn model (no ${SPEC_FILE}); pass the model/ directory of a run`,
-    );
+    text = new TextDecoder().decode(await readRegularFileBytes(path, "model description"));
+  } catch (error) {
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new CliError(
+        `${dir}: not a saved gemcnn model (no ${SPEC_FILE}); pass the model/ directory of a run`,
+      );
+    }
+    throw new CliError(`${path}: ${(error as MeshParseError).detail}`);
   }
   let spec: ModelSpec;
   try {

@@ -1,6 +1,8 @@
 import type { Dirent } from "node:fs";
-import { lstat, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
+import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
 import { extname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
+import type { MeshParseError } from "@gemcnn/geometry";
+import { readRegularFileBytes } from "@gemcnn/geometry/node";
 import { CliError, EXIT } from "../cli/errors.js";
 
 /** Mesh file extensions a dataset may hold (matched case-insensitively). */
@@ -105,9 +107,14 @@ export async function readSplitFile(rootPath: string, splitPath: string): Promis
   await requireDirectory(root, "dataset root");
   let text: string;
   try {
-    text = await readFile(splitFile, "utf8");
+    // Through the mesh files' safe reader: a FIFO named as the split file would block readFile.
+    text = new TextDecoder().decode(await readRegularFileBytes(splitFile, "split file"));
   } catch (error) {
-    throw new DatasetError(splitFile, describeFsError(error, "split file"));
+    const cause = (error as Error).cause;
+    if ((cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT" && !(await isLink(splitFile))) {
+      throw new DatasetError(splitFile, describeFsError(cause, "split file"));
+    }
+    throw new DatasetError(splitFile, (error as MeshParseError).detail);
   }
   let json: unknown;
   try {
@@ -303,6 +310,13 @@ async function requireDirectory(path: string, what: string): Promise<void> {
     throw new DatasetError(path, describeFsError(error, what));
   }
   if (!info.isDirectory()) throw new DatasetError(path, `the ${what} is not a directory`);
+}
+
+async function isLink(path: string): Promise<boolean> {
+  return lstat(path).then(
+    (s) => s.isSymbolicLink(),
+    () => false,
+  );
 }
 
 /** `path`, and why when it is a symbolic link that leads nowhere. */

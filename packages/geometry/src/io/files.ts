@@ -52,14 +52,14 @@ export class MeshFileTooLargeError extends MeshParseError {
   /** Whether the file held more than its size said (it grew, or it is a file like those in /proc). */
   readonly grew: boolean;
 
-  constructor(file: string, bytes: number, maxBytes: number, grew: boolean) {
+  constructor(file: string, bytes: number, maxBytes: number, grew: boolean, role = "mesh file") {
     const size = grew
       ? `it holds more than ${formatByteSize(maxBytes)} (it grew while being read)`
       : `the file is ${formatByteSize(bytes)}`;
     super(
       file,
       {},
-      `${size}, more than the limit of ${formatByteSize(maxBytes)} for a mesh file (the maxBytes option raises it)`,
+      `${size}, more than the limit of ${formatByteSize(maxBytes)} for a ${role} (the maxBytes option raises it)`,
     );
     this.name = "MeshFileTooLargeError";
     this.bytes = bytes;
@@ -150,13 +150,13 @@ function linkTarget(path: string): { target: string; resolved: boolean } | undef
 // The error paths below look at the link with synchronous calls, also for `readMesh`: they run
 // once, when the read has already failed, and take microseconds.
 
-function notRegularFile(path: string, stats: Stats | BigIntStats): MeshParseError {
+function notRegularFile(path: string, stats: Stats | BigIntStats, role: string): MeshParseError {
   const link = linkTarget(path);
   const what = link ? `it is a symbolic link to ${link.target}, ${kindOf(stats)}` : `it is ${kindOf(stats)}`;
-  return new MeshParseError(path, {}, `cannot read the mesh file: ${what}, not a regular file`);
+  return new MeshParseError(path, {}, `cannot read the ${role}: ${what}, not a regular file`);
 }
 
-function unreadable(path: string, error: unknown): MeshParseError {
+function unreadable(path: string, error: unknown, role: string): MeshParseError {
   const code = (error as NodeJS.ErrnoException).code;
   let why: string;
   if (code === "ENOENT") {
@@ -173,7 +173,7 @@ function unreadable(path: string, error: unknown): MeshParseError {
   } else {
     why = (error as Error).message;
   }
-  return new MeshParseError(path, {}, `cannot read the mesh file: ${why}`, { cause: error });
+  return new MeshParseError(path, {}, `cannot read the ${role}: ${why}`, { cause: error });
 }
 
 /** One read the loop below asks for: into `buffer` from `offset`, at most `length` bytes. */
@@ -193,6 +193,7 @@ function* readWholeFile(
   path: string,
   size: number,
   maxBytes: number,
+  role: string,
 ): Generator<ReadRequest, Uint8Array, number> {
   let buffer = new Uint8Array(size);
   let filled = 0;
@@ -207,7 +208,7 @@ function* readWholeFile(
     // Full: one more read shows whether the file ends here, without growing the buffer first.
     const n = yield { buffer: probe, offset: 0, length: Math.min(probe.length, maxBytes - filled + 1) };
     if (n === 0) break;
-    if (filled + n > maxBytes) throw new MeshFileTooLargeError(path, filled + n, maxBytes, true);
+    if (filled + n > maxBytes) throw new MeshFileTooLargeError(path, filled + n, maxBytes, true, role);
     const grown = new Uint8Array(Math.min(maxBytes, Math.max(2 * buffer.length, filled + n, probe.length)));
     grown.set(buffer.subarray(0, filled));
     grown.set(probe.subarray(0, n), filled);
@@ -224,27 +225,40 @@ function* readWholeFile(
  * past the limit while it is read is stopped there. Every failure is a `MeshParseError` naming
  * `path` (`MeshFileTooLargeError` for the size).
  */
-export async function readMeshFileBytes(path: string, options: ReadMeshOptions = {}): Promise<Uint8Array> {
+export function readMeshFileBytes(path: string, options: ReadMeshOptions = {}): Promise<Uint8Array> {
+  return readRegularFileBytes(path, "mesh file", options);
+}
+
+/**
+ * `readMeshFileBytes` for any input file (a label file, a split file, a model's description):
+ * the same refusals and limit, and messages that call it by its `role` ("cannot read the label
+ * file: it is a FIFO (named pipe), not a regular file" for the role "label file").
+ */
+export async function readRegularFileBytes(
+  path: string,
+  role: string,
+  options: ReadMeshOptions = {},
+): Promise<Uint8Array> {
   const maxBytes = maxBytesOf(path, options);
   let stats: Stats;
   try {
     stats = await stat(path);
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadable(path, error, role);
   }
-  if (!stats.isFile()) throw notRegularFile(path, stats);
-  if (stats.size > maxBytes) throw new MeshFileTooLargeError(path, stats.size, maxBytes, false);
+  if (!stats.isFile()) throw notRegularFile(path, stats, role);
+  if (stats.size > maxBytes) throw new MeshFileTooLargeError(path, stats.size, maxBytes, false, role);
   let handle: FileHandle;
   try {
     handle = await open(path, OPEN_FLAGS);
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadable(path, error, role);
   }
   try {
     const opened = await handle.stat();
-    if (!opened.isFile()) throw notRegularFile(path, opened);
-    if (opened.size > maxBytes) throw new MeshFileTooLargeError(path, opened.size, maxBytes, false);
-    const reads = readWholeFile(path, opened.size, maxBytes);
+    if (!opened.isFile()) throw notRegularFile(path, opened, role);
+    if (opened.size > maxBytes) throw new MeshFileTooLargeError(path, opened.size, maxBytes, false, role);
+    const reads = readWholeFile(path, opened.size, maxBytes, role);
     let step = reads.next();
     while (!step.done) {
       const { buffer, offset, length } = step.value;
@@ -252,7 +266,7 @@ export async function readMeshFileBytes(path: string, options: ReadMeshOptions =
     }
     return step.value;
   } catch (error) {
-    throw error instanceof MeshParseError ? error : unreadable(path, error);
+    throw error instanceof MeshParseError ? error : unreadable(path, error, role);
   } finally {
     await handle.close();
   }
@@ -265,23 +279,23 @@ export function readMeshFileBytesSync(path: string, options: ReadMeshOptions = {
   try {
     stats = statSync(path, BIGINT);
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadable(path, error, "mesh file");
   }
-  if (!stats.isFile()) throw notRegularFile(path, stats);
+  if (!stats.isFile()) throw notRegularFile(path, stats, "mesh file");
   const size = Number(stats.size);
   if (size > maxBytes) throw new MeshFileTooLargeError(path, size, maxBytes, false);
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadable(path, error, "mesh file");
   }
   try {
     const opened = fstatSync(fd, BIGINT);
-    if (!opened.isFile()) throw notRegularFile(path, opened);
+    if (!opened.isFile()) throw notRegularFile(path, opened, "mesh file");
     const openedSize = Number(opened.size);
     if (openedSize > maxBytes) throw new MeshFileTooLargeError(path, openedSize, maxBytes, false);
-    const reads = readWholeFile(path, openedSize, maxBytes);
+    const reads = readWholeFile(path, openedSize, maxBytes, "mesh file");
     let step = reads.next();
     while (!step.done) {
       const { buffer, offset, length } = step.value;
@@ -289,7 +303,7 @@ export function readMeshFileBytesSync(path: string, options: ReadMeshOptions = {
     }
     return step.value;
   } catch (error) {
-    throw error instanceof MeshParseError ? error : unreadable(path, error);
+    throw error instanceof MeshParseError ? error : unreadable(path, error, "mesh file");
   } finally {
     closeSync(fd);
   }
