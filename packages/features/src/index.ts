@@ -36,3 +36,19 @@ export {
   type PreprocessOptions,
   preprocessMeshData,
 } from "./preprocess.js";
+export {
+  type DirectionFieldDeclaration,
+  declarationColumns,
+  declarationOrder,
+  FIELD_DECLARATION_KINDS,
+  type FieldDeclaration,
+  FieldDeclarationError,
+  namedFieldTypeOf,
+  parseFieldDeclarations,
+  type ScalarFieldDeclaration,
+  type VectorFieldDeclaration,
+  type VertexFieldOptions,
+  type VertexFields,
+  vertexFieldsFromColumns,
+  vertexFieldsToColumns,
+} from "./user-fields.js";

@@ -42,6 +42,13 @@ export {
   selfInteractionBasis,
 } from "./kernel-basis.js";
 export {
+  MAX_FIELD_NAME_LENGTH,
+  NamedFieldType,
+  type NamedFieldTypeJSON,
+  type NamedIrrepCopy,
+  type NamedOrder,
+} from "./named-field-type.js";
+export {
   applyGatedNonlinearity,
   applyNormNonlinearity,
   applyPointwiseNonlinearity,

@@ -17,3 +17,4 @@ export {
   writeMeshFile,
 } from "./io/files.js";
 export { readLabelFile, readVertexLabels, writeLabelFile } from "./io/label-files.js";
+export { readVertexFieldFile, writeVertexFieldFile } from "./io/vertex-field-files.js";

@@ -98,6 +98,7 @@ export {
   gemModelInfo,
   ModelConfigError,
   meshOptionsOf,
+  namedFieldTypesOf,
 } from "./models/builders.js";
 export { buildGemCorrespondence, EMBEDDING_LAYER, LOGITS_LAYER } from "./models/correspondence.js";
 export { MODEL_JSON, WEIGHTS_BIN } from "./models/file-names.js";

@@ -9,6 +9,7 @@ import type { TrainableModel } from "../training/loop.js";
 import type { GemArchitecture } from "./architecture.js";
 import { LinearProbe } from "./linear-probe.js";
 import { pooledStatistics } from "./pooled-statistics.js";
+import { fitTrainingDistribution, type TrainingDistribution } from "./training-distribution.js";
 
 /** The classifier kinds `gemcnn train --model` knows: the GEM-CNN (default) and the linear-probe baseline. */
 export type ModelKind = "gemcnn" | "linear-probe";
@@ -35,6 +36,20 @@ export interface ModelSpec {
   readonly architecture?: GemArchitecture;
   /** GEM-CNN only: feature normalisation fitted on the training meshes (see `InputNormalization`). */
   readonly input?: InputNormalization;
+  /**
+   * The training meshes' pooled invariant features, for telling meshes far outside the training
+   * data (`predict` warns); absent in models saved before it was added.
+   */
+  readonly trainingSet?: TrainingDistribution;
+  /** Epochs the saved weights were trained for. */
+  readonly epochs?: number;
+  /** How these weights were chosen among the epochs: the best by validation (`model-best/`). */
+  readonly selection?: {
+    readonly by: "validation";
+    readonly epoch: number;
+    readonly valAccuracy: number;
+    readonly valLoss: number;
+  };
 }
 
 export const SPEC_FORMAT = "gemcnn-classifier";
@@ -52,17 +67,20 @@ export interface Classifier extends TrainableModel {
 }
 
 /**
- * Completes `spec` for training on `meshes`: a GEM-CNN's input normalisation is fitted on the
- * training samples `train` (deterministic, so a resumed run fits the same one).
+ * Completes `spec` for training on `meshes`: the training samples `train` give the distribution
+ * of pooled features that `predict` compares new meshes with, and a GEM-CNN's input
+ * normalisation (both deterministic, so a resumed run fits the same ones).
  */
 export function specForTraining(
-  spec: Omit<ModelSpec, "input">,
+  spec: Omit<ModelSpec, "input" | "trainingSet">,
   meshes: readonly PreprocessedMesh[],
   train: readonly number[],
 ): ModelSpec {
-  if (spec.kind !== "gemcnn") return spec;
+  const trainMeshes = train.map((i) => meshes[i]);
+  const withDistribution = { ...spec, trainingSet: fitTrainingDistribution(trainMeshes) };
+  if (spec.kind !== "gemcnn") return withDistribution;
   try {
-    return { ...spec, input: fitInputNormalization(train.map((i) => meshes[i])) };
+    return { ...withDistribution, input: fitInputNormalization(trainMeshes) };
   } catch (error) {
     // Features are checked where they are computed, so this is a mesh that reached training by
     // another way (a cache entry from an older version, say): the user's input, not a bug.

@@ -106,7 +106,26 @@ function bindPositionals(command: Command, words: string[]): Record<string, stri
   return bound;
 }
 
-/** The `--help` text of a command: usage line, description, arguments, options, examples. */
+/**
+ * How the user reached the command, so that help and hints show a command line that works:
+ * `pnpm gemcnn` through the workspace's script (pnpm sets `npm_lifecycle_event` for it),
+ * `pnpm exec gemcnn` through the workspace's bin, and `gemcnn` where it is installed on PATH.
+ */
+export function invocationName(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.npm_package_name === WORKSPACE_PACKAGE && WORKSPACE_SCRIPTS.includes(env.npm_lifecycle_event ?? ""))
+    return "pnpm gemcnn";
+  if (env.npm_command === "exec") return "pnpm exec gemcnn";
+  return "gemcnn";
+}
+
+/** The repository's root package and its scripts that run this command line. */
+const WORKSPACE_PACKAGE = "gemcnn-workspace";
+const WORKSPACE_SCRIPTS = ["gemcnn", "experiment"];
+
+/**
+ * The `--help` text of a command: usage line, description, arguments, options, examples. Examples
+ * are written as `gemcnn …`; `program` (see `invocationName`) replaces that word.
+ */
 export function formatCommandHelp(command: Command, program = "gemcnn"): string {
   const positionalUsage = command.positionals
     .map((p) => {
@@ -138,7 +157,7 @@ export function formatCommandHelp(command: Command, program = "gemcnn"): string 
   if (command.examples.length > 0) {
     lines.push("", "Examples:");
     for (const example of command.examples) {
-      lines.push(`  ${example.command}`, `      ${example.description}`);
+      lines.push(`  ${example.command.replace(/^gemcnn(?= )/, program)}`, `      ${example.description}`);
     }
   }
   return `${lines.join("\n")}\n`;

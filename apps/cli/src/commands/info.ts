@@ -8,6 +8,7 @@ import {
   prepareMesh,
 } from "@gemcnn/features";
 import {
+  type MeshCounts,
   MeshGeometry,
   type MeshValidationReport,
   meshFormatOf,
@@ -34,11 +35,19 @@ export interface MeshInfo {
   readonly file: string;
   readonly format: string;
   readonly bytes: number;
-  readonly validation: Pick<MeshValidationReport, "ok" | "counts"> & {
+  readonly validation: Pick<MeshValidationReport, "ok" | "counts" | "problemCount" | "problemCounts"> & {
+    /** The first problems found (at most about 100 of each kind; `problemCount` counts them all). */
     readonly problems: readonly { kind: string; message: string }[];
   };
-  /** Present when the mesh had problems: what `repairMesh` changes and whether that suffices. */
-  readonly repair?: { readonly summary: readonly string[]; readonly ok: boolean };
+  /**
+   * Present when the mesh had problems: what `repairMesh` changes, whether that suffices, and the
+   * counts and topology of the repaired mesh.
+   */
+  readonly repair?: {
+    readonly summary: readonly string[];
+    readonly ok: boolean;
+    readonly counts: MeshCounts;
+  };
   /** Computed on the mesh as read, or on its repaired version when it needed repair. */
   readonly geometry?: {
     readonly repaired: boolean;
@@ -57,8 +66,10 @@ export interface MeshInfo {
     readonly fieldType: string;
     readonly channels: readonly { name: string; mean: number; std: number }[];
   };
-  /** Why the geometry or features could not be computed. */
+  /** Why the geometry could not be computed. */
   readonly geometryError?: string;
+  /** With `--features`: why the features could not be computed (the geometry above still was). */
+  readonly featuresError?: string;
 }
 
 /** Everything `gemcnn info` reports about one mesh file. */
@@ -81,7 +92,11 @@ export async function meshInfo(
   let repair: MeshInfo["repair"];
   if (!report.ok) {
     const repaired = repairMesh(data, { source: path });
-    repair = { summary: repaired.report.summary, ok: repaired.report.validation.ok };
+    repair = {
+      summary: repaired.report.summary,
+      ok: repaired.report.validation.ok,
+      counts: repaired.report.validation.counts,
+    };
     if (repaired.report.validation.ok) usable = repaired.data;
   }
   const info: MeshInfo = {
@@ -91,6 +106,8 @@ export async function meshInfo(
     validation: {
       ok: report.ok,
       counts: report.counts,
+      problemCount: report.problemCount,
+      problemCounts: report.problemCounts,
       problems: report.problems.map((p) => ({ kind: p.kind, message: p.message })),
     },
     ...(repair ? { repair } : {}),
@@ -123,7 +140,12 @@ export async function meshInfo(
       },
     };
     if (!withFeatures) return withGeometry;
-    const features = computeFeatures(prepareMesh(usable, path), DEFAULT_FEATURE_OPTIONS);
+    let features: ReturnType<typeof computeFeatures>;
+    try {
+      features = computeFeatures(prepareMesh(usable, path), DEFAULT_FEATURE_OPTIONS);
+    } catch (error) {
+      return { ...withGeometry, featuresError: (error as Error).message };
+    }
     const channels = features.channels.map((name, c) => {
       let sum = 0;
       let squares = 0;
@@ -156,27 +178,33 @@ export function formatMeshInfo(info: MeshInfo): string {
   const g = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
   const summary = (s: Summary) =>
     `min ${g(s.min)}, 5% ${g(s.p5)}, median ${g(s.median)}, 95% ${g(s.p95)}, max ${g(s.max)}`;
+  const topology = (c: MeshCounts) =>
+    `${c.components} component(s), Euler characteristic ${c.eulerCharacteristic}, genus ${
+      c.genus ?? "undefined (not a manifold)"
+    }, ${c.boundaryLoops ?? "?"} boundary loop(s) (${c.boundaryEdges} boundary edges)`;
   const lines = [
     `file        ${info.file} (${info.format.toUpperCase()}, ${info.bytes} bytes)`,
     `counts      ${c.vertices} vertices, ${c.faces} faces, ${c.edges} edges`,
-    `topology    ${c.components} component(s), Euler characteristic ${c.eulerCharacteristic}, genus ${
-      c.genus ?? "undefined (not a manifold)"
-    }, ${c.boundaryLoops ?? "?"} boundary loop(s) (${c.boundaryEdges} boundary edges)`,
+    `topology    ${topology(c)}`,
   ];
   if (info.validation.ok) {
     lines.push("validation  ok");
   } else {
-    const byKind = new Map<string, number>();
-    for (const p of info.validation.problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
-    lines.push(
-      `validation  ${info.validation.problems.length} problem(s): ${[...byKind].map(([k, n]) => `${n} ${k}`).join(", ")}`,
-    );
-    for (const p of info.validation.problems.slice(0, 8)) lines.push(`  - ${p.message}`);
-    if (info.validation.problems.length > 8) lines.push(`  - … ${info.validation.problems.length - 8} more`);
+    const { problems, problemCount, problemCounts } = info.validation;
+    const byKind = Object.entries(problemCounts).map(([kind, n]) => `${n} ${kind}`);
+    lines.push(`validation  ${problemCount} problem(s): ${byKind.join(", ")}`);
+    const shown = problems.slice(0, 8);
+    for (const p of shown) lines.push(`  - ${p.message}`);
+    if (problemCount > shown.length) lines.push(`  - … and ${problemCount - shown.length} more`);
   }
   if (info.repair) {
+    const r = info.repair.counts;
     lines.push(`repair      ${info.repair.ok ? "fixes every problem" : "cannot fix everything"}:`);
     for (const s of info.repair.summary) lines.push(`  - ${s}`);
+    lines.push(
+      `repaired    ${r.vertices} vertices, ${r.faces} faces, ${r.edges} edges`,
+      `            ${topology(r)}`,
+    );
   }
   if (info.geometry) {
     const m = info.geometry;
@@ -196,6 +224,7 @@ export function formatMeshInfo(info: MeshInfo): string {
       lines.push(`  ${ch.name.padEnd(width)}  ${g(ch.mean)} ± ${g(ch.std)}`);
   }
   if (info.geometryError) lines.push(`geometry    not computed: ${info.geometryError}`);
+  if (info.featuresError) lines.push(`features    not computed: ${info.featuresError}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -13,6 +13,7 @@ import {
   type CliIO,
   integerOption,
   numberListOption,
+  numberOption,
   type OptionSpec,
   type ParsedArgs,
   stringOption,
@@ -21,6 +22,7 @@ import { UsageError } from "../cli/errors.js";
 import { type Dataset, openDataset } from "../data/dataset.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
+import { stratifiedHoldOut } from "../data/validation.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
 import { type MeshSource, memorySources, preprocessAll } from "../preprocess/run.js";
 import { preprocessRunner } from "../preprocess/runner.js";
@@ -66,6 +68,19 @@ export function dataOptionSpecs(fallback?: "synthetic"): Record<string, OptionSp
       valueName: "<n>",
       description: "synthetic test meshes per class",
       defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.testPerClass),
+    },
+    "val-fraction": {
+      type: "string",
+      valueName: "<x>",
+      description:
+        "hold this fraction of every class's training meshes out for validation (seeded; not with a dataset's own val lists)",
+      defaultText: '0: none, unless the dataset has <class>/val/ or a split file\'s "val" lists',
+    },
+    "val-seed": {
+      type: "string",
+      valueName: "<n>",
+      description: "seed of the --val-fraction choice",
+      defaultText: "0",
     },
   };
 }
@@ -134,13 +149,25 @@ export interface DatasetSources {
   readonly description: string;
   readonly classes: readonly string[];
   readonly train: readonly { source: MeshSource; label: number }[];
+  /** Validation meshes, held out of training (empty when there is no validation set). */
+  readonly val: readonly { source: MeshSource; label: number }[];
   readonly test: readonly { source: MeshSource; label: number }[];
+  /** Where the validation set comes from, for reports and the run's identity; none without one. */
+  readonly validation?: string;
   /** The files' dataset, when it came from disk. */
   readonly dataset?: Dataset;
 }
 
 /** The dataset chosen by `--data/--split` or `--synthetic` (or `fallback` when neither is given). */
 export async function datasetFromArgs(
+  args: ParsedArgs,
+  io: CliIO,
+  fallback?: "synthetic",
+): Promise<DatasetSources> {
+  return withValidationFromArgs(await readDatasetFromArgs(args, io, fallback), args);
+}
+
+async function readDatasetFromArgs(
   args: ParsedArgs,
   io: CliIO,
   fallback?: "synthetic",
@@ -168,6 +195,7 @@ export async function datasetFromArgs(
       description: `synthetic (seed ${options.seed}, ${options.trainPerClass}+${options.testPerClass} per class, ${options.minVertices}-${options.maxVertices} vertices)`,
       classes: generated.classes,
       train: wrap(generated.train),
+      val: [],
       test: wrap(generated.test),
     };
   }
@@ -184,8 +212,42 @@ export async function datasetFromArgs(
     description: `${dataset.root} (${dataset.split === "layout" ? "train/test folders" : `split ${dataset.split}`})`,
     classes: dataset.classes,
     train: wrap(dataset.train),
+    val: wrap(dataset.val),
     test: wrap(dataset.test),
+    ...(dataset.val.length > 0
+      ? { validation: dataset.split === "layout" ? "<class>/val/ folders" : `the split file's "val" lists` }
+      : {}),
     dataset,
+  };
+}
+
+/**
+ * `sources` with `--val-fraction` of every class's training meshes moved to validation
+ * (stratified, seeded by `--val-seed`); unchanged without the option. A dataset with its own
+ * validation meshes and `--val-fraction` is a usage error: one validation set at a time.
+ */
+export function withValidationFromArgs(sources: DatasetSources, args: ParsedArgs): DatasetSources {
+  const fraction = numberOption(args, "val-fraction", 0, { min: 0, max: 0.9 });
+  const seed = integerOption(args, "val-seed", 0, { min: 0 });
+  if (fraction === 0) return sources;
+  if (sources.val.length > 0)
+    throw new UsageError(
+      `--val-fraction: the dataset already has validation meshes (${sources.validation}); leave the option out to use them`,
+    );
+  const { train, val } = stratifiedHoldOut(
+    sources.train.map((s) => s.label),
+    fraction,
+    seed,
+  );
+  if (val.length === 0)
+    throw new UsageError(
+      `--val-fraction ${fraction}: no class has two or more training meshes to hold one out`,
+    );
+  return {
+    ...sources,
+    train: train.map((i) => sources.train[i]),
+    val: val.map((i) => sources.train[i]),
+    validation: `${fraction} of every class's training meshes (seed ${seed})`,
   };
 }
 
@@ -219,14 +281,26 @@ export function preprocessingFromArgs(
     largestComponentOnly: !booleanOption(args, "all-components"),
   };
   const workers = integerOption(args, "workers", availableParallelism(), { min: 0, max: 64 });
-  const cacheDir = resolve(io.cwd, stringOption(args, "cache") ?? DEFAULT_CACHE_DIR);
-  const cache = booleanOption(args, "no-cache") ? undefined : new PreprocessCache(cacheDir);
-  return { options, workers, cache };
+  return { options, workers, cache: cacheFromArgs(args, io) };
+}
+
+/**
+ * The cache of `--cache <dir>` (or the default), none with `--no-cache`; one that cannot be
+ * written (read-only, full) is announced once on stderr and the run goes on without it.
+ */
+export function cacheFromArgs(args: ParsedArgs, io: CliIO): PreprocessCache | undefined {
+  if (booleanOption(args, "no-cache")) return undefined;
+  const dir = resolve(io.cwd, stringOption(args, "cache") ?? DEFAULT_CACHE_DIR);
+  return new PreprocessCache(dir, {
+    // On a terminal the preprocessing line is being redrawn: clear it first.
+    onWarning: (message) => io.stderr.write(`${io.stderr.isTTY ? "\r\x1b[K" : ""}warning: ${message}\n`),
+  });
 }
 
 export interface PreprocessedDataset {
   readonly classes: readonly string[];
   readonly train: readonly { mesh: PreprocessedMesh; label: number }[];
+  readonly val: readonly { mesh: PreprocessedMesh; label: number }[];
   readonly test: readonly { mesh: PreprocessedMesh; label: number }[];
   readonly skipped: readonly { name: string; reason: string }[];
   readonly cached: number;
@@ -244,7 +318,7 @@ export async function preprocessDataset(
   io: CliIO,
   verbose = false,
 ): Promise<PreprocessedDataset> {
-  const all = [...sources.train, ...sources.test];
+  const all = [...sources.train, ...sources.val, ...sources.test];
   const runner = preprocessRunner(setup.workers);
   const stream = io.stderr;
   let lastDraw = 0;
@@ -284,7 +358,8 @@ export async function preprocessDataset(
     return {
       classes: sources.classes,
       train: pick(sources.train, 0),
-      test: pick(sources.test, sources.train.length),
+      val: pick(sources.val, sources.train.length),
+      test: pick(sources.test, sources.train.length + sources.val.length),
       skipped: run.skipped,
       cached: run.cached,
       computed: run.computed,

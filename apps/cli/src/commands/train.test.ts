@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -119,46 +118,4 @@ describe("gemcnn train, eval and the run directory", () => {
     ).toBe(0);
     expect(evaluated.out()).toMatch(/test accuracy/);
   });
-
-  it("saves a checkpoint and exits with 130 on Ctrl-C, and --resume finishes the run", async () => {
-    const launcher = fileURLToPath(new URL("../../bin/gemcnn.js", import.meta.url));
-    const runDir = join(dir, "interrupted");
-    const args = [
-      "train",
-      ...SMALL,
-      "--cache",
-      join(dir, "cache"),
-      "--run-dir",
-      runDir,
-      "--batch-size",
-      "1",
-      "--schedule",
-      "constant",
-    ];
-    const child = spawn(process.execPath, [launcher, ...args, "--epochs", "100000"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    let signalled = false;
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-      if (!signalled && /epoch +3\/100000 /.test(stderr)) {
-        signalled = true;
-        child.kill("SIGINT");
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-    expect(code).toBe(130);
-    expect(stderr).toContain("Ctrl-C: stopping after this batch");
-    expect(stderr).toContain("continue with the same command and --resume");
-    const pointer = JSON.parse(await readFile(join(runDir, "checkpoints", "latest.json"), "utf8"));
-    const state = JSON.parse(
-      await readFile(join(runDir, "checkpoints", pointer.checkpoint, "state.json"), "utf8"),
-    );
-    expect(state.epoch).toBeGreaterThanOrEqual(2);
-    const io = captureIO(dir);
-    expect(await runCli([...args, "--epochs", String(state.epoch + 2), "--resume"], io)).toBe(0);
-    const metrics = JSON.parse(await readFile(join(runDir, "metrics.json"), "utf8"));
-    expect(metrics.epochs.at(-1).epoch).toBe(state.epoch + 2);
-  }, 60_000);
 });

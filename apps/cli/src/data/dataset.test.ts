@@ -27,7 +27,7 @@ describe("datasets", () => {
 
   it("reads MeshCNN's layout with sorted classes, natural file order and all three formats", async () => {
     await makeLayout(root, {
-      cat: { train: ["T10.obj", "T2.obj", "notes.txt"], test: ["T3.OFF"] },
+      cat: { train: ["T10.obj", "T2.obj", "notes.txt"], val: ["V1.obj"], test: ["T3.OFF"] },
       ant: { train: ["a.ply"], test: ["b.obj", ".hidden.obj"] },
     });
     const data = await readMeshCnnLayout(root);
@@ -41,9 +41,10 @@ describe("datasets", () => {
       ["ant/test/b.obj", 0],
       ["cat/test/T3.OFF", 1],
     ]);
+    expect(data.val.map((s) => [s.name, s.label])).toEqual([["cat/val/V1.obj", 1]]);
     expect(datasetSummary(data)).toEqual([
-      { className: "ant", train: 1, test: 1 },
-      { className: "cat", train: 2, test: 1 },
+      { className: "ant", train: 1, val: 0, test: 1 },
+      { className: "cat", train: 2, val: 1, test: 1 },
     ]);
   });
 
@@ -100,7 +101,8 @@ describe("datasets", () => {
     await expectProblem("[]", /expected an object/);
     await expectProblem("{}", /lists no classes/);
     await expectProblem('{"cat": {"train": "T1.obj"}}', /"train" must be an array/);
-    await expectProblem('{"cat": {"val": []}}', /unexpected key "val"/);
+    await expectProblem('{"cat": {"valid": []}}', /unexpected key "valid"/);
+    await expectProblem('{"cat": {"train": ["train/T1.obj"], "val": ["train/T1.obj"]}}', /listed twice/);
     await expectProblem('{"dog": {"train": []}}', /directory of class "dog"/);
     await expectProblem('{"cat": {"train": ["../cat/train/T1.obj"]}}', /inside the class directory/);
     await expectProblem('{"cat": {"train": ["train/T1.obj"], "test": ["train/T1.obj"]}}', /listed twice/);
@@ -108,6 +110,19 @@ describe("datasets", () => {
     await expect(readSplitFile(root, join(root, "none.json"))).rejects.toThrow(
       /none\.json: split file does not exist/,
     );
+  });
+
+  it("reads a split file's validation lists", async () => {
+    await makeLayout(root, { cat: { train: ["T1.obj", "T2.obj", "T3.obj"] } });
+    const split = join(root, "split.json");
+    await writeFile(
+      split,
+      JSON.stringify({ cat: { train: ["train/T1.obj"], val: ["train/T3.obj"], test: ["train/T2.obj"] } }),
+    );
+    const data = await readSplitFile(root, split);
+    expect(data.train.map((s) => s.name)).toEqual(["cat/train/T1.obj"]);
+    expect(data.val.map((s) => s.name)).toEqual(["cat/train/T3.obj"]);
+    expect(data.test.map((s) => s.name)).toEqual(["cat/train/T2.obj"]);
   });
 
   it("orders numbered names numerically", () => {

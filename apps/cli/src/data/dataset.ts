@@ -29,43 +29,48 @@ export interface DatasetSample {
   readonly label: number;
 }
 
-/** A classification dataset split into training and test meshes. */
+/** A classification dataset split into training, validation (possibly none) and test meshes. */
 export interface Dataset {
   /** Absolute path of the root holding `<class>/…` directories. */
   readonly root: string;
   /** Class names, sorted; a sample's label is its class's index here. */
   readonly classes: readonly string[];
   readonly train: readonly DatasetSample[];
+  /** Meshes of `<class>/val/` or of a split file's `val` lists (empty when there are none). */
+  readonly val: readonly DatasetSample[];
   readonly test: readonly DatasetSample[];
   /** Where the split came from: "layout" (the train/test folders) or the split file's path. */
   readonly split: string;
 }
 
+/** The parts of a dataset, in the order they are read. */
+export const DATASET_PARTS = ["train", "val", "test"] as const;
+export type DatasetPart = (typeof DATASET_PARTS)[number];
+
 /**
  * Reads MeshCNN's layout, `<root>/<class>/{train,test}/*.{obj,off,ply}`: every non-hidden
- * directory of the root is a class, and each class needs a `train` or a `test` directory.
- * Files sort by name with numbers compared numerically (T2 before T10). Symbolic links are
- * followed, to class and part directories and to mesh files; a broken link or a loop of links
- * at the class or part level is a `DatasetError` naming it; a broken link, a FIFO or a device with
- * a mesh file's name is kept as a sample (reading it then fails with the reason, and only that
- * mesh is skipped). Two classes
- * that are one directory, a class that leads back to the root, and a mesh file reached twice
- * (say from train and test) are refused, since they would label or count meshes twice.
+ * directory of the root is a class, and each class needs a `train` or a `test` directory. An
+ * optional `<class>/val/` holds validation meshes. Files sort by name with numbers compared
+ * numerically (T2 before T10). Symbolic links are followed, to class and part directories and to
+ * mesh files; a broken link or a loop of links at the class or part level is a `DatasetError`
+ * naming it; a broken link, a FIFO or a device with a mesh file's name is kept as a sample
+ * (reading it then fails with the reason, and only that mesh is skipped). Two classes that are
+ * one directory, a class that leads back to the root, and a mesh file reached twice (say from
+ * train and test) are refused, since they would label or count meshes twice.
  */
 export async function readMeshCnnLayout(rootPath: string): Promise<Dataset> {
   const root = resolve(rootPath);
   const classes = await classDirectories(root);
-  const train: DatasetSample[] = [];
-  const test: DatasetSample[] = [];
+  const parts: Record<DatasetPart, DatasetSample[]> = { train: [], val: [], test: [] };
   const seen = new Map<string, string>();
   for (const [label, className] of classes.entries()) {
-    const found = { train: false, test: false };
-    for (const part of ["train", "test"] as const) {
+    const found = { train: false, val: false, test: false };
+    for (const part of DATASET_PARTS) {
       const dir = join(root, className, part);
       const files = await meshFilesIn(dir);
       if (files === undefined) continue;
       found[part] = true;
-      const target = part === "train" ? train : test;
+      const target = parts[part];
       for (const file of files) {
         const path = join(dir, file);
         const name = relative(root, path);
@@ -88,18 +93,19 @@ export async function readMeshCnnLayout(rootPath: string): Promise<Dataset> {
       );
     }
   }
-  if (train.length + test.length === 0) {
+  if (parts.train.length + parts.test.length === 0) {
     throw new DatasetError(
       root,
       `no mesh files (${MESH_EXTENSIONS.join(", ")}) in any <class>/{train,test}/`,
     );
   }
-  return { root, classes, train, test, split: "layout" };
+  return { root, classes, ...parts, split: "layout" };
 }
 
 /**
  * Reads a split file, JSON `{ "<class>": { "train": [paths…], "test": [paths…] } }` with paths
  * relative to `<root>/<class>/` (as in `shrec_16_split10/`), and checks that every file exists.
+ * A class may also list `"val": [paths…]`, validation meshes held out of training.
  */
 export async function readSplitFile(rootPath: string, splitPath: string): Promise<Dataset> {
   const root = resolve(rootPath);
@@ -127,22 +133,21 @@ export async function readSplitFile(rootPath: string, splitPath: string): Promis
   }
   const classes = Object.keys(json).sort();
   if (classes.length === 0) throw new DatasetError(splitFile, "the split lists no classes");
-  const train: DatasetSample[] = [];
-  const test: DatasetSample[] = [];
+  const parts: Record<DatasetPart, DatasetSample[]> = { train: [], val: [], test: [] };
   const missing: string[] = [];
   for (const [label, className] of classes.entries()) {
     const entry = json[className];
     if (!isPlainObject(entry)) {
       throw new DatasetError(splitFile, `class "${className}": expected {"train": [...], "test": [...]}`);
     }
-    const unknownKeys = Object.keys(entry).filter((k) => k !== "train" && k !== "test");
+    const unknownKeys = Object.keys(entry).filter((k) => !(DATASET_PARTS as readonly string[]).includes(k));
     if (unknownKeys.length > 0) {
       throw new DatasetError(splitFile, `class "${className}": unexpected key "${unknownKeys[0]}"`);
     }
     const classDir = join(root, className);
     await requireDirectory(classDir, `directory of class "${className}" (from ${splitFile})`);
     const seen = new Map<string, string>();
-    for (const part of ["train", "test"] as const) {
+    for (const part of DATASET_PARTS) {
       const list = entry[part] ?? [];
       if (!Array.isArray(list) || list.some((p) => typeof p !== "string")) {
         throw new DatasetError(splitFile, `class "${className}": "${part}" must be an array of paths`);
@@ -170,7 +175,7 @@ export async function readSplitFile(rootPath: string, splitPath: string): Promis
         }
         const path = join(classDir, file);
         if (!(await isFile(path))) missing.push(await describeMissing(path));
-        (part === "train" ? train : test).push({ path, name: relative(root, path), className, label });
+        parts[part].push({ path, name: relative(root, path), className, label });
       }
     }
   }
@@ -178,7 +183,7 @@ export async function readSplitFile(rootPath: string, splitPath: string): Promis
     const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : "";
     throw new DatasetError(splitFile, `lists files that do not exist: ${missing[0]}${more}`);
   }
-  return { root, classes, train, test, split: splitFile };
+  return { root, classes, ...parts, split: splitFile };
 }
 
 /** The dataset of `--data <root>` with an optional `--split <file>`. */
@@ -187,10 +192,13 @@ export function openDataset(root: string, splitFile?: string): Promise<Dataset> 
 }
 
 /** Counts per class and part, for `gemcnn data` and training reports. */
-export function datasetSummary(dataset: Dataset): { className: string; train: number; test: number }[] {
+export function datasetSummary(
+  dataset: Dataset,
+): { className: string; train: number; val: number; test: number }[] {
   return dataset.classes.map((className, label) => ({
     className,
     train: dataset.train.filter((s) => s.label === label).length,
+    val: dataset.val.filter((s) => s.label === label).length,
     test: dataset.test.filter((s) => s.label === label).length,
   }));
 }

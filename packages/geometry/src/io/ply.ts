@@ -603,3 +603,13 @@ export function writePly(data: TriangleMeshData, format: PlyFormat = "binary_lit
   }
   return out;
 }
+
+/**
+ * @internal The checked header of a PLY file (as `parsePly` reads it), for the vertex-property
+ * reader in `ply-properties.ts`.
+ */
+export function plyHeaderOf(bytes: Uint8Array, source: string): PlyHeader {
+  return readHeader(bytes, source);
+}
+export type { PlyElement, PlyHeader, PlyProperty, ScalarType as PlyScalarType };
+export { SIZE as PLY_SCALAR_SIZE };
