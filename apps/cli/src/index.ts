@@ -29,7 +29,13 @@ export {
   type TrainingDistribution,
 } from "./classifiers/training-distribution.js";
 export { captureIO } from "./cli/capture-io.js";
-export { type CliIO, type Command, formatCommandHelp, parseCommandArgs } from "./cli/command.js";
+export {
+  byteSizeOption,
+  type CliIO,
+  type Command,
+  formatCommandHelp,
+  parseCommandArgs,
+} from "./cli/command.js";
 export { CliError, EXIT, InputFileError, UsageError } from "./cli/errors.js";
 export { OutputFileError } from "./cli/fs-errors.js";
 export { commands } from "./commands/index.js";
@@ -43,6 +49,7 @@ export {
   readSplitFile,
 } from "./data/dataset.js";
 export { loadMeshFile } from "./data/load.js";
+export { MAX_MESH_SIZE_OPTION, maxMeshBytes, readMeshFile } from "./data/mesh-file.js";
 export { stratifiedHoldOut } from "./data/validation.js";
 export { formatProgramHelp, runCli } from "./main.js";
 export { DEFAULT_CACHE_DIR, PreprocessCache } from "./preprocess/cache.js";

@@ -178,7 +178,7 @@ describe("gemcnn command line", () => {
   it("names a missing file and exits with 1", async () => {
     const io = captureIO(dir);
     expect(await runCli(["info", "missing.obj"], io)).toBe(1);
-    expect(io.err()).toContain(`${join(dir, "missing.obj")}: mesh file does not exist`);
+    expect(io.err()).toContain(`${join(dir, "missing.obj")}: cannot read the mesh file: no such file`);
   });
 
   it("shows in its help a command line that runs from the repository root after set-up", async () => {
@@ -212,6 +212,6 @@ describe("gemcnn command line", () => {
       join(dir, "missing.obj"),
     ]).catch((e) => e);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain("mesh file does not exist");
+    expect(failed.stderr).toContain("cannot read the mesh file: no such file");
   });
 });

@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from "@gemcnn/geometry";
 import {
   type CliIO,
   type Command,
@@ -70,7 +71,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
       return usageFailure(io, error.command ? error : new UsageError(error.message, command.name));
     }
     if (error instanceof CliError) {
-      io.stderr.write(`${PROGRAM} ${command.name}: error: ${error.message}\n`);
+      // One line whatever a file name or a file's content holds: control characters escaped.
+      io.stderr.write(`${PROGRAM} ${command.name}: error: ${escapeControlCharacters(error.message)}\n`);
       return error.exitCode;
     }
     // A file operation that failed for a reason outside the program (a full disk, a read-only
@@ -92,7 +94,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
 function usageFailure(io: CliIO, error: UsageError): number {
   const where = error.command ? `${PROGRAM} ${error.command}` : PROGRAM;
   const program = invocationName(io.env);
-  io.stderr.write(`${where}: ${error.message}\n`);
+  io.stderr.write(`${where}: ${escapeControlCharacters(error.message)}\n`);
   io.stderr.write(`Run '${error.command ? `${program} ${error.command}` : program} --help' for usage.\n`);
   return EXIT.usage;
 }

@@ -25,6 +25,7 @@ export {
   normalizeInput,
 } from "./input-normalization.js";
 export {
+  assertFiniteFeatures,
   computeFeatures,
   DEFAULT_FEATURE_OPTIONS,
   FEATURE_KINDS,
@@ -32,6 +33,7 @@ export {
   type FeatureOptions,
   type MeshFeatures,
   meshFeatures,
+  NonFiniteFeatureError,
   type PreparedMesh,
   prepareMesh,
 } from "./mesh-features.js";

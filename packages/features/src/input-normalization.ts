@@ -1,4 +1,5 @@
 import { FieldType } from "@gemcnn/gauge";
+import { assertFiniteFeatures } from "./mesh-features.js";
 import type { PreprocessedMesh } from "./preprocess.js";
 
 /**
@@ -73,7 +74,11 @@ export function fitInputNormalization(meshes: readonly PreprocessedMesh[]): Inpu
     }
   }
   let count = 0;
-  for (const m of meshes) count += m.nVertices;
+  for (const m of meshes) {
+    // One NaN would make every median and spread NaN, and so every mesh's input.
+    assertFiniteFeatures(m.features, type.dim, m.channels, m.name);
+    count += m.nVertices;
+  }
   // One column of all training vertices: the value of a scalar, or the norm of a 2-vector.
   const gather = (offset: number, pair: boolean): Float64Array => {
     const out = new Float64Array(count);

@@ -10,11 +10,13 @@ import {
 import { describe, expect, it } from "vitest";
 import { lumpyMesh } from "./features.fixture.js";
 import {
+  assertFiniteFeatures,
   computeFeatures,
   DEFAULT_FEATURE_OPTIONS,
   FEATURE_KINDS,
   type MeshFeatures,
   meshFeatures,
+  NonFiniteFeatureError,
   type PreparedMesh,
   prepareMesh,
 } from "./mesh-features.js";
@@ -204,5 +206,36 @@ describe("the cheap invariant scalars: ones, angle defects, relative areas", () 
     expect(() => meshFeatures(lumpyMesh(1), { kinds: ["curvature", "area" as "ones"] })).toThrow(
       /unknown feature kind "area" \(moments, curvature, hks, ones, angle-defect, relative-area\)/,
     );
+  });
+});
+
+describe("non-finite features", () => {
+  it("are refused where they are computed, naming the mesh, the vertex and the feature", () => {
+    const prepared = prepareMesh(lumpyMesh(3), "shapes/lumpy.obj");
+    // A length unit of 1e-320 (positive, so accepted) makes the moments overflow: infinities and NaN.
+    let error: unknown;
+    try {
+      computeFeatures({ ...prepared, meanEdgeLength: 1e-320 }, { ...options, kinds: ["moments"] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NonFiniteFeatureError);
+    expect((error as Error).message).toMatch(
+      /^shapes\/lumpy\.obj: feature 'moment\.[a-z.-]+' \(column \d\) of vertex 0 is (NaN|-?Infinity): the mesh cannot be used$/,
+    );
+    // The same mesh with its real length unit is fine.
+    expect(computeFeatures(prepared, { ...options, kinds: ["moments"] }).values.every(Number.isFinite)).toBe(
+      true,
+    );
+  });
+
+  it("assertFiniteFeatures names the first bad number's vertex and column", () => {
+    const values = new Float64Array(4 * 3);
+    values[2 * 3 + 1] = Number.POSITIVE_INFINITY;
+    values[3 * 3 + 0] = Number.NaN;
+    expect(() => assertFiniteFeatures(values, 3, ["a", "b", "c"], "m.off")).toThrow(
+      "m.off: feature 'b' (column 1) of vertex 2 is Infinity: the mesh cannot be used",
+    );
+    expect(() => assertFiniteFeatures(new Float64Array(12), 3, ["a", "b", "c"], "m.off")).not.toThrow();
   });
 });

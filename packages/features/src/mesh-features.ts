@@ -175,6 +175,7 @@ export function computeFeatures(mesh: PreparedMesh, options: FeatureOptions): Me
     if (moments) for (let c = 0; c < 6; c++) values[row + nScalars + c] = moments[9 * v + 3 + c];
   }
   if (moments) channels.push(...MOMENT_CHANNELS.slice(3));
+  assertFiniteFeatures(values, dim, channels, geometry.source);
   const terms = [`${nScalars}x0`, nVectors ? `${nVectors}x1` : "", nOrder2 ? `${nOrder2}x2` : ""];
   return { fieldType: terms.filter((t) => t && !t.startsWith("0x")).join("+"), dim, channels, values };
 }
@@ -188,6 +189,50 @@ export function meshFeatures(
   options: Partial<FeatureOptions> = {},
 ): MeshFeatures {
   return computeFeatures(prepareMesh(mesh), { ...DEFAULT_FEATURE_OPTIONS, ...options });
+}
+
+/** A feature came out NaN or infinite: the mesh cannot go into a network (its NaN would spread to all). */
+export class NonFiniteFeatureError extends Error {
+  override name = "NonFiniteFeatureError";
+  readonly vertex: number;
+  /** Name of the packed column, e.g. `hks.t=0.02`. */
+  readonly channel: string;
+  readonly value: number;
+
+  constructor(source: string, vertex: number, channel: string, column: number, value: number) {
+    super(
+      `${source}: feature '${channel}' (column ${column}) of vertex ${vertex} is ${value}: the mesh cannot be used`,
+    );
+    this.vertex = vertex;
+    this.channel = channel;
+    this.value = value;
+  }
+}
+
+/**
+ * Throws `NonFiniteFeatureError` at the first NaN or ±∞ of packed features `[V × dim]` whose
+ * columns are named `channels`; one pass over the array.
+ */
+export function assertFiniteFeatures(
+  values: ArrayLike<number>,
+  dim: number,
+  channels: readonly string[],
+  source = "mesh",
+): void {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    // x − x is 0 for every finite x and NaN for NaN and ±∞.
+    if (x - x !== 0) {
+      const column = i % dim;
+      throw new NonFiniteFeatureError(
+        source,
+        Math.floor(i / dim),
+        channels[column] ?? `#${column}`,
+        column,
+        x,
+      );
+    }
+  }
 }
 
 function column(values: Float64Array, stride: number, c: number): Float64Array {

@@ -23,6 +23,8 @@ export {
   type FieldTypeTerm,
   type FloatArray,
   type IrrepCopy,
+  MAX_FIELD_TYPE_DIM,
+  MAX_FIELD_TYPE_ORDER,
   type RegularStructure,
   type TermSlice,
 } from "./field-type.js";

@@ -121,6 +121,7 @@ export {
   parsePlyVertexProperties,
   writePlyWithVertexProperties,
 } from "./io/ply-properties.js";
+export { escapeControlCharacters } from "./io/printable.js";
 export type { MeshInput } from "./io/text.js";
 export {
   formatVertexFieldsCsv,

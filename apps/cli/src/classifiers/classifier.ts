@@ -1,9 +1,10 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
-import { fitInputNormalization, type InputNormalization } from "@gemcnn/features";
-import { writeFileAtomic } from "@gemcnn/geometry/node";
-import { CliError } from "../cli/errors.js";
+import { fitInputNormalization, type InputNormalization, NonFiniteFeatureError } from "@gemcnn/features";
+import type { MeshParseError } from "@gemcnn/geometry";
+import { readRegularFileBytes, writeFileAtomic } from "@gemcnn/geometry/node";
+import { CliError, EXIT } from "../cli/errors.js";
 import type { TrainableModel } from "../training/loop.js";
 import type { GemArchitecture } from "./architecture.js";
 import { LinearProbe } from "./linear-probe.js";
@@ -85,7 +86,16 @@ export function specForTraining(
   const trainMeshes = train.map((i) => meshes[i]);
   const withDistribution = { ...spec, trainingSet: fitTrainingDistribution(trainMeshes) };
   if (spec.kind !== "gemcnn") return withDistribution;
-  return { ...withDistribution, input: fitInputNormalization(trainMeshes) };
+  try {
+    return { ...withDistribution, input: fitInputNormalization(trainMeshes) };
+  } catch (error) {
+    // Features are checked where they are computed, so this is a mesh that reached training by
+    // another way (a cache entry from an older version, say): the user's input, not a bug.
+    if (error instanceof NonFiniteFeatureError) {
+      throw new CliError(error.message, EXIT.failure, { cause: error });
+    }
+    throw error;
+  }
 }
 
 // gem-classifier.js is imported on demand: it loads tfjs, which commands like `info` do not need.
@@ -146,7 +156,9 @@ export async function loadClassifier(
     return model;
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`${modelDir}: cannot load the model (${(error as Error).message})`);
+    // A field type's own message adds the input and a caret on two more lines; one line here.
+    const reason = (error as Error).message.split("\n")[0];
+    throw new CliError(`${modelDir}: cannot load the model (${reason})`, EXIT.failure, { cause: error });
   }
 }
 
@@ -172,11 +184,15 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
   const path = join(dir, SPEC_FILE);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
-  } catch {
-    throw new CliError(
-      `${dir}: not a saved gemcnn model (no ${SPEC_FILE}); pass the model/ directory of a run`,
-    );
+    text = new TextDecoder().decode(await readRegularFileBytes(path, "model description"));
+  } catch (error) {
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new CliError(
+        `${dir}: not a saved gemcnn model (no ${SPEC_FILE}); pass the model/ directory of a run`,
+      );
+    }
+    throw new CliError(`${path}: ${(error as MeshParseError).detail}`);
   }
   let spec: ModelSpec;
   try {

@@ -259,6 +259,41 @@ export function numberListOption(args: ParsedArgs, name: string, fallback: reado
   return values;
 }
 
+const BYTE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/**
+ * A size in bytes, from `1000000`, `500MB`, `1.5GiB` (units B, kB, MB, GB, TB in powers of 1000,
+ * KiB, MiB, GiB, TiB in powers of 1024, any case), at least 1 and at most `max`.
+ */
+export function byteSizeOption(args: ParsedArgs, name: string, fallback: number, max: number): number {
+  const text = stringOption(args, name);
+  if (text === undefined) return fallback;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? BYTE_UNITS[(match[2] || "b").toLowerCase()] : undefined;
+  if (!match || unit === undefined) {
+    throw new UsageError(
+      `option --${name} expects a size such as 4GiB, 500MB or 1000000 (bytes), got '${text}'`,
+    );
+  }
+  const value = Math.round(Number(match[1]) * unit);
+  if (!(value >= 1 && value <= max)) {
+    throw new UsageError(
+      `option --${name} must be from 1 byte to ${max} bytes, got '${text}' (${value} bytes)`,
+    );
+  }
+  return value;
+}
+
 /** One of a fixed set of words. */
 export function choiceOption<T extends string>(
   args: ParsedArgs,

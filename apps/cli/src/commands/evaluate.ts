@@ -13,6 +13,7 @@ import {
   type ParsedArgs,
 } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
+import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
 import { rotatedSources } from "../preprocess/run.js";
 import { confusionMatrix, formatConfusion } from "../training/confusion.js";
@@ -215,6 +216,7 @@ export const predictCommand: Command = {
       defaultText: "3",
     },
     json: { type: "boolean", description: "print the predictions as JSON" },
+    "max-mesh-size": MAX_MESH_SIZE_OPTION,
   },
   examples: [
     {
@@ -234,7 +236,7 @@ export const predictCommand: Command = {
     );
     const paths = (args.positionals.mesh as string[]).map((p) => resolve(io.cwd, p));
     const samples = paths.map((path) => ({ path, name: path, className: "", label: 0 }));
-    const items = fileSources(samples).map((source) => ({ source, label: 0 }));
+    const items = fileSources(samples, maxMeshBytes(args)).map((source) => ({ source, label: 0 }));
     const top = integerOption(args, "top", 3, { min: 1 });
     const data = await preprocessDataset(
       { description: "", classes: spec.classes, train: items, val: [], test: [] },

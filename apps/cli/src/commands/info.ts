@@ -1,4 +1,3 @@
-import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type FeatureOptions, gaussianCurvature, meanCurvature, preprocessMeshData } from "@gemcnn/features";
 import {
@@ -11,9 +10,10 @@ import {
   type TriangleMeshData,
   validateMesh,
 } from "@gemcnn/geometry";
+import { DEFAULT_MAX_MESH_FILE_BYTES } from "@gemcnn/geometry/node";
 import { booleanOption, type Command } from "../cli/command.js";
-import { CliError, EXIT, InputFileError, UsageError } from "../cli/errors.js";
-import { describeFsError } from "../data/dataset.js";
+import { CliError, EXIT, UsageError } from "../cli/errors.js";
+import { MAX_MESH_SIZE_OPTION, maxMeshBytes, readMeshFile } from "../data/mesh-file.js";
 import { featureOptionSpecs, featureOptionsFromArgs } from "./shared.js";
 
 /** Five-number summary of a distribution. */
@@ -74,14 +74,12 @@ export interface MeshInfo {
 }
 
 /** Everything `gemcnn info` reports about one mesh file; the features only when `features` is given. */
-export async function meshInfo(path: string, features?: FeatureOptions): Promise<MeshInfo> {
-  let bytes: Uint8Array;
-  try {
-    if (!(await stat(path)).isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new InputFileError(path, describeFsError(error, "mesh file"));
-  }
+export async function meshInfo(
+  path: string,
+  features?: FeatureOptions,
+  maxBytes = DEFAULT_MAX_MESH_FILE_BYTES,
+): Promise<MeshInfo> {
+  const bytes = await readMeshFile(path, maxBytes);
   let data: TriangleMeshData;
   let format: string;
   try {
@@ -261,6 +259,7 @@ export const infoCommand: Command = {
   options: {
     ...featureOptionSpecs(undefined, true),
     json: { type: "boolean", description: "print the report as JSON" },
+    "max-mesh-size": MAX_MESH_SIZE_OPTION,
   },
   examples: [
     { command: "gemcnn info meshes/torus.obj", description: "counts, genus 1, curvature of the torus" },
@@ -281,7 +280,11 @@ export const infoCommand: Command = {
       }
     }
     const features = args.options.features === undefined ? undefined : featureOptionsFromArgs(args);
-    const info = await meshInfo(resolve(io.cwd, args.positionals.mesh as string), features);
+    const info = await meshInfo(
+      resolve(io.cwd, args.positionals.mesh as string),
+      features,
+      maxMeshBytes(args),
+    );
     io.stdout.write(
       booleanOption(args, "json") ? `${JSON.stringify(info, null, 1)}\n` : formatMeshInfo(info),
     );

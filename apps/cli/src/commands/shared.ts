@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { FeatureOptions, PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
 import { DEFAULT_FEATURE_OPTIONS, FEATURE_KINDS, type FeatureKind } from "@gemcnn/features";
+import { escapeControlCharacters } from "@gemcnn/geometry";
 import {
   booleanOption,
   type CliIO,
@@ -14,6 +15,7 @@ import {
 } from "../cli/command.js";
 import { UsageError } from "../cli/errors.js";
 import { type Dataset, openDataset } from "../data/dataset.js";
+import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
 import { stratifiedHoldOut } from "../data/validation.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
@@ -43,6 +45,7 @@ export function dataOptionSpecs(fallback?: "synthetic"): Record<string, OptionSp
       description: "use the generated synthetic dataset instead of --data",
       ...(fallback === "synthetic" ? { defaultText: "when --data is not given" } : {}),
     },
+    "max-mesh-size": MAX_MESH_SIZE_OPTION,
     "synthetic-seed": {
       type: "string",
       valueName: "<n>",
@@ -212,8 +215,9 @@ async function readDatasetFromArgs(
     resolve(io.cwd, data),
     split === undefined ? undefined : resolve(io.cwd, split),
   );
+  const maxBytes = maxMeshBytes(args);
   const wrap = (samples: Dataset["train"]) =>
-    fileSources(samples).map((source, i) => ({ source, label: samples[i].label }));
+    fileSources(samples, maxBytes).map((source, i) => ({ source, label: samples[i].label }));
   return {
     description: `${dataset.root} (${dataset.split === "layout" ? "train/test folders" : `split ${dataset.split}`})`,
     classes: dataset.classes,
@@ -361,7 +365,8 @@ export async function preprocessDataset(
       },
     );
     if (stream.isTTY) stream.write("\r\x1b[K");
-    for (const s of run.skipped) stream.write(`skipped ${s.name}: ${s.reason}\n`);
+    for (const s of run.skipped)
+      stream.write(`skipped ${escapeControlCharacters(`${s.name}: ${s.reason}`)}\n`);
     run.meshes.forEach((mesh) => {
       if (mesh && mesh.notes.length > 0 && verbose)
         for (const note of mesh.notes) stream.write(`${mesh.name}: ${note}\n`);

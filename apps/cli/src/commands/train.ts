@@ -219,7 +219,8 @@ export function architectureFromArgs(args: ParsedArgs, defaults = DEFAULT_GEM_AR
     try {
       blocks = parseBlocks(blocksText);
     } catch (error) {
-      throw new UsageError(`option --blocks: ${(error as Error).message}`);
+      // The field type's own message adds the input and a caret on two more lines; one line here.
+      throw new UsageError(`option --blocks: ${(error as Error).message.split("\n")[0]}`);
     }
   }
   const headText = stringOption(args, "head");

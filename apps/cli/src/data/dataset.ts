@@ -1,5 +1,8 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
 import { extname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
+import type { MeshParseError } from "@gemcnn/geometry";
+import { readRegularFileBytes } from "@gemcnn/geometry/node";
 import { CliError, EXIT } from "../cli/errors.js";
 
 /** Mesh file extensions a dataset may hold (matched case-insensitively). */
@@ -48,12 +51,18 @@ export type DatasetPart = (typeof DATASET_PARTS)[number];
  * Reads MeshCNN's layout, `<root>/<class>/{train,test}/*.{obj,off,ply}`: every non-hidden
  * directory of the root is a class, and each class needs a `train` or a `test` directory. An
  * optional `<class>/val/` holds validation meshes. Files sort by name with numbers compared
- * numerically (T2 before T10).
+ * numerically (T2 before T10). Symbolic links are followed, to class and part directories and to
+ * mesh files; a broken link or a loop of links at the class or part level is a `DatasetError`
+ * naming it; a broken link, a FIFO or a device with a mesh file's name is kept as a sample
+ * (reading it then fails with the reason, and only that mesh is skipped). Two classes that are
+ * one directory, a class that leads back to the root, and a mesh file reached twice (say from
+ * train and test) are refused, since they would label or count meshes twice.
  */
 export async function readMeshCnnLayout(rootPath: string): Promise<Dataset> {
   const root = resolve(rootPath);
   const classes = await classDirectories(root);
   const parts: Record<DatasetPart, DatasetSample[]> = { train: [], val: [], test: [] };
+  const seen = new Map<string, string>();
   for (const [label, className] of classes.entries()) {
     const found = { train: false, val: false, test: false };
     for (const part of DATASET_PARTS) {
@@ -64,7 +73,17 @@ export async function readMeshCnnLayout(rootPath: string): Promise<Dataset> {
       const target = parts[part];
       for (const file of files) {
         const path = join(dir, file);
-        target.push({ path, name: relative(root, path), className, label });
+        const name = relative(root, path);
+        const real = await realpath(path).catch(() => path);
+        const earlier = seen.get(real);
+        if (earlier !== undefined) {
+          throw new DatasetError(
+            path,
+            `the mesh file is the same file as ${earlier} (through a symbolic link): a mesh may appear only once in a dataset`,
+          );
+        }
+        seen.set(real, name);
+        target.push({ path, name, className, label });
       }
     }
     if (!found.train && !found.test) {
@@ -94,9 +113,14 @@ export async function readSplitFile(rootPath: string, splitPath: string): Promis
   await requireDirectory(root, "dataset root");
   let text: string;
   try {
-    text = await readFile(splitFile, "utf8");
+    // Through the mesh files' safe reader: a FIFO named as the split file would block readFile.
+    text = new TextDecoder().decode(await readRegularFileBytes(splitFile, "split file"));
   } catch (error) {
-    throw new DatasetError(splitFile, describeFsError(error, "split file"));
+    const cause = (error as Error).cause;
+    if ((cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT" && !(await isLink(splitFile))) {
+      throw new DatasetError(splitFile, describeFsError(cause, "split file"));
+    }
+    throw new DatasetError(splitFile, (error as MeshParseError).detail);
   }
   let json: unknown;
   try {
@@ -150,7 +174,7 @@ export async function readSplitFile(rootPath: string, splitPath: string): Promis
           );
         }
         const path = join(classDir, file);
-        if (!(await isFile(path))) missing.push(path);
+        if (!(await isFile(path))) missing.push(await describeMissing(path));
         parts[part].push({ path, name: relative(root, path), className, label });
       }
     }
@@ -188,13 +212,68 @@ export function compareNatural(a: string, b: string): number {
   return a.localeCompare(b, "en", { numeric: true });
 }
 
+/**
+ * What `entry` of `dir` is, following a symbolic link: "directory", "file" or "other", or for a
+ * link that leads nowhere the reason ("a broken symbolic link: …", "a loop of symbolic links").
+ */
+async function followEntry(
+  dir: string,
+  entry: Dirent,
+): Promise<{ kind: "directory" | "file" | "other" } | { broken: string }> {
+  const kindOf = (s: { isDirectory(): boolean; isFile(): boolean }) =>
+    s.isDirectory() ? ("directory" as const) : s.isFile() ? ("file" as const) : ("other" as const);
+  if (!entry.isSymbolicLink()) return { kind: kindOf(entry) };
+  const path = join(dir, entry.name);
+  try {
+    return { kind: kindOf(await stat(path)) };
+  } catch (error) {
+    return { broken: await describeBrokenLink(path, error) };
+  }
+}
+
+/** Why the link at `path` cannot be followed (`error` from `stat`). */
+async function describeBrokenLink(path: string, error: unknown): Promise<string> {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ELOOP") return "a loop of symbolic links";
+  const target = await readlink(path).catch(() => "?");
+  if (code === "ENOENT" || code === "ENOTDIR")
+    return `a broken symbolic link: its target ${target} does not exist`;
+  return `a symbolic link to ${target}, which cannot be read (${(error as Error).message})`;
+}
+
 async function classDirectories(root: string): Promise<string[]> {
   await requireDirectory(root, "dataset root");
   const entries = await readdir(root, { withFileTypes: true });
-  const classes = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-    .map((e) => e.name)
-    .sort();
+  const rootReal = await realpath(root);
+  const classes: string[] = [];
+  const byRealPath = new Map<string, string>();
+  for (const entry of entries) {
+    if (entry.name.startsWith(".")) continue;
+    const followed = await followEntry(root, entry);
+    const path = join(root, entry.name);
+    if ("broken" in followed) throw new DatasetError(path, `the class directory is ${followed.broken}`);
+    if (followed.kind !== "directory") continue;
+    if (entry.isSymbolicLink()) {
+      const real = await realpath(path);
+      if (real === rootReal || rootReal.startsWith(`${real}${sep}`)) {
+        throw new DatasetError(
+          path,
+          `the class directory is a symbolic link to ${real}, which holds the dataset root: a class cannot contain its own dataset`,
+        );
+      }
+    }
+    const real = await realpath(path);
+    const other = byRealPath.get(real);
+    if (other !== undefined) {
+      throw new DatasetError(
+        path,
+        `the class directory is the same directory as class '${other}' (through a symbolic link): each class needs its own`,
+      );
+    }
+    byRealPath.set(real, entry.name);
+    classes.push(entry.name);
+  }
+  classes.sort();
   if (classes.length === 0) {
     throw new DatasetError(
       root,
@@ -205,17 +284,30 @@ async function classDirectories(root: string): Promise<string[]> {
 }
 
 async function meshFilesIn(dir: string): Promise<string[] | undefined> {
-  let entries: import("node:fs").Dirent[];
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    const isLink = await lstat(dir).then(
+      (s) => s.isSymbolicLink(),
+      () => false,
+    );
+    if (isLink && (code === "ENOENT" || code === "ELOOP" || code === "ENOTDIR")) {
+      throw new DatasetError(dir, `the directory is ${await describeBrokenLink(dir, error)}`);
+    }
+    if (code === "ENOENT") return undefined;
     throw new DatasetError(dir, describeFsError(error, "directory"));
   }
-  return entries
-    .filter((e) => e.isFile() && !e.name.startsWith(".") && isMeshFile(e.name))
-    .map((e) => e.name)
-    .sort(compareNatural);
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith(".") || !isMeshFile(entry.name)) continue;
+    // Anything with a mesh name but a directory is listed: a link to a file, and also a broken
+    // link, a FIFO or a device, so that reading it says what it is and only that mesh is skipped.
+    const followed = await followEntry(dir, entry);
+    if ("broken" in followed || followed.kind !== "directory") files.push(entry.name);
+  }
+  return files.sort(compareNatural);
 }
 
 async function requireDirectory(path: string, what: string): Promise<void> {
@@ -226,6 +318,27 @@ async function requireDirectory(path: string, what: string): Promise<void> {
     throw new DatasetError(path, describeFsError(error, what));
   }
   if (!info.isDirectory()) throw new DatasetError(path, `the ${what} is not a directory`);
+}
+
+async function isLink(path: string): Promise<boolean> {
+  return lstat(path).then(
+    (s) => s.isSymbolicLink(),
+    () => false,
+  );
+}
+
+/** `path`, and why when it is a symbolic link that leads nowhere. */
+async function describeMissing(path: string): Promise<string> {
+  const isLink = await lstat(path).then(
+    (s) => s.isSymbolicLink(),
+    () => false,
+  );
+  if (!isLink) return path;
+  const error = await stat(path).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return error === undefined ? `${path} (not a file)` : `${path} (${await describeBrokenLink(path, error)})`;
 }
 
 async function isFile(path: string): Promise<boolean> {

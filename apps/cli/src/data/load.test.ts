@@ -91,7 +91,7 @@ describe("preprocessing a dataset on disk with workers", () => {
         "tetra/test/flat.obj",
       ]);
       expect(run.skipped.find((s) => s.name.includes("garbage"))?.reason).toMatch(
-        /garbage\.obj: the mesh has no vertices/,
+        /garbage\.obj: not an OBJ file: it has no vertex \('v'\) records, and its first line starts with 'this'/,
       );
       expect(run.skipped.find((s) => s.name.includes("flat"))?.reason).toMatch(
         /flat\.obj: no face is left after repair: 1 face was dropped/,

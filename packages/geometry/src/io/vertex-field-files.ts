@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
-import { writeFileAtomic } from "./files.js";
+import { type ReadMeshOptions, readRegularFileBytes, writeFileAtomic } from "./files.js";
+import type { MeshParseError } from "./mesh-parse-error.js";
 import { parsePlyVertexProperties, writePlyWithVertexProperties } from "./ply-properties.js";
 import {
   formatVertexFieldsCsv,
@@ -19,20 +19,19 @@ import {
  * (the vertex properties; the mesh in it is parsed and checked too, then dropped). With `count`
  * (the mesh's vertices), a file with another number of rows is an error. Every failure, a missing
  * file included, is a `VertexFieldFileError` (or, for a broken PLY file, a `MeshParseError`)
- * naming `path`.
+ * naming `path`. It is read as mesh files are (`readRegularFileBytes`: regular files only, at most
+ * `options.maxBytes`, default 2 GiB), so a FIFO or a link to a device is refused, not waited on.
  */
 export async function readVertexFieldFile(
   path: string,
-  options: { count?: number } = {},
+  options: { count?: number } & ReadMeshOptions = {},
 ): Promise<VertexColumns> {
   const format = vertexFieldFormatOf(path);
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFileBytes(path, "field file", options);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String(error);
-    throw new VertexFieldFileError(path, {}, `cannot read the field file: ${why}`, { cause: error });
+    throw new VertexFieldFileError(path, {}, (error as MeshParseError).detail, { cause: error });
   }
   switch (format) {
     case "csv":

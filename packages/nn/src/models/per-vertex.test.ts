@@ -9,7 +9,7 @@ import { buildGemCorrespondence } from "./correspondence.js";
 import { assertModelInvariant } from "./invariance.js";
 import { perVertexTrainStep, predictPerVertex } from "./per-vertex.js";
 import { assertModelRelabellingInvariant } from "./relabelling.js";
-import { applyToMeshes, batchForModel } from "./run.js";
+import { applyToMeshes, batchForModel, NonFiniteInputError } from "./run.js";
 
 // Without normalisation and dropout a model computes the same in training and inference, so the
 // loss a step returns (before its update) can be checked against the model's own output.
@@ -140,6 +140,28 @@ describe("per-vertex training and prediction", () => {
         labels[0],
       ),
     ).toThrow(/is a classifier/);
+  });
+
+  it("names the mesh, vertex and channel of a NaN input, in a step and in prediction", () => {
+    const model = buildGemSegmenter(config);
+    const batch = batchForModel(model, meshes);
+    const poisoned = features.map((f) => f.slice());
+    poisoned[1][3 * 17 + 2] = Number.NaN;
+    const meshNames = ["a/first.off", "b/second.obj"];
+    const message =
+      /the input features of mesh "b\/second\.obj" \(batch index 1\) are not finite: vertex 17, channel 2 is NaN/;
+    const optimizer = tf.train.adam(0.01);
+    expect(() => perVertexTrainStep(model, optimizer, batch, poisoned, labels, { meshNames })).toThrow(
+      NonFiniteInputError,
+    );
+    expect(() => perVertexTrainStep(model, optimizer, batch, poisoned, labels, { meshNames })).toThrow(
+      message,
+    );
+    expect(() => predictPerVertex(model, batch, poisoned, { meshNames })).toThrow(message);
+    expect(() => predictPerVertex(model, batch, poisoned)).toThrow(/of mesh 1 \(batch index 1\)/);
+    expect(predictPerVertex(model, batch, features, { meshNames }).labels.map((l) => l.length)).toEqual(
+      meshes.map((g) => g.nVertices),
+    );
   });
 
   it("predicts the arg max and its probability, in chunks", () => {
