@@ -22,9 +22,22 @@ export { type LayerCheck, LOGIT_TOLERANCE, layerEquivarianceReport } from "./cla
 export { GemCnnClassifier } from "./classifiers/gem-classifier.js";
 export { LinearProbe } from "./classifiers/linear-probe.js";
 export { pooledStatistics } from "./classifiers/pooled-statistics.js";
+export {
+  featureDistance,
+  fitTrainingDistribution,
+  normalizedEntropy,
+  type TrainingDistribution,
+} from "./classifiers/training-distribution.js";
 export { captureIO } from "./cli/capture-io.js";
-export { type CliIO, type Command, formatCommandHelp, parseCommandArgs } from "./cli/command.js";
+export {
+  byteSizeOption,
+  type CliIO,
+  type Command,
+  formatCommandHelp,
+  parseCommandArgs,
+} from "./cli/command.js";
 export { CliError, EXIT, InputFileError, UsageError } from "./cli/errors.js";
+export { OutputFileError } from "./cli/fs-errors.js";
 export { commands } from "./commands/index.js";
 export {
   type Dataset,
@@ -36,6 +49,8 @@ export {
   readSplitFile,
 } from "./data/dataset.js";
 export { loadMeshFile } from "./data/load.js";
+export { MAX_MESH_SIZE_OPTION, maxMeshBytes, readMeshFile } from "./data/mesh-file.js";
+export { stratifiedHoldOut } from "./data/validation.js";
 export { formatProgramHelp, runCli } from "./main.js";
 export { DEFAULT_CACHE_DIR, PreprocessCache } from "./preprocess/cache.js";
 export { fromRecord, toRecord } from "./preprocess/mesh-record.js";
@@ -49,10 +64,16 @@ export {
   type SyntheticDataset,
   type SyntheticOptions,
 } from "./synthetic/dataset.js";
-export { CheckpointStore } from "./training/checkpoints.js";
+export { CheckpointStore, CorruptCheckpointError } from "./training/checkpoints.js";
 export { renderLineChartSvg, writeTrainingCurves } from "./training/curves.js";
 export { InterruptRequest } from "./training/interrupt.js";
-export { epochOrder, runTrainingLoop, type Totals, type TrainableModel } from "./training/loop.js";
+export {
+  epochOrder,
+  NonFiniteLossError,
+  runTrainingLoop,
+  type Totals,
+  type TrainableModel,
+} from "./training/loop.js";
 export { MetricsLog } from "./training/metrics.js";
 export { TrainingProgress } from "./training/progress.js";
 export { RunDirectory } from "./training/run-dir.js";

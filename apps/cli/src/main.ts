@@ -1,21 +1,29 @@
-import { type CliIO, type Command, formatCommandHelp, parseCommandArgs } from "./cli/command.js";
+import { escapeControlCharacters } from "@gemcnn/geometry";
+import {
+  type CliIO,
+  type Command,
+  formatCommandHelp,
+  invocationName,
+  parseCommandArgs,
+} from "./cli/command.js";
 import { CliError, EXIT, UsageError } from "./cli/errors.js";
+import { describeSystemError, ENVIRONMENT_CODES, systemErrorOf } from "./cli/fs-errors.js";
 import { commands } from "./commands/index.js";
 
 const PROGRAM = "gemcnn";
 
-/** The top-level `gemcnn --help`: every subcommand with its summary. */
-export function formatProgramHelp(list: readonly Command[] = commands): string {
+/** The top-level `gemcnn --help`: every subcommand with its summary; `program` as `invocationName` gives it. */
+export function formatProgramHelp(list: readonly Command[] = commands, program = PROGRAM): string {
   const width = Math.max(...list.map((c) => c.name.length));
   return [
-    `Usage: ${PROGRAM} <command> [options]`,
+    `Usage: ${program} <command> [options]`,
     "",
     "Gauge-equivariant mesh CNNs (GEM-CNN): mesh reports, datasets, features, training.",
     "",
     "Commands:",
     ...list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    `Run '${PROGRAM} <command> --help' for a command's options and examples.`,
+    `Run '${program} <command> --help' for a command's options and examples.`,
     "",
   ].join("\n");
 }
@@ -35,7 +43,11 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
     const topic = name === "help" ? rest[0] : undefined;
     const command = topic ? commands.find((c) => c.name === topic) : undefined;
     if (topic && !command) return usageFailure(io, new UsageError(`unknown command '${topic}'`));
-    io.stdout.write(command ? formatCommandHelp(command, PROGRAM) : formatProgramHelp());
+    io.stdout.write(
+      command
+        ? formatCommandHelp(command, invocationName(io.env))
+        : formatProgramHelp(commands, invocationName(io.env)),
+    );
     return name === undefined ? EXIT.usage : EXIT.success;
   }
   if (name === "--version" || name === "-v") {
@@ -50,7 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
   try {
     const args = parseCommandArgs(command, rest);
     if (!args) {
-      io.stdout.write(formatCommandHelp(command, PROGRAM));
+      io.stdout.write(formatCommandHelp(command, invocationName(io.env)));
       return EXIT.success;
     }
     return await command.run(args, io);
@@ -59,8 +71,19 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
       return usageFailure(io, error.command ? error : new UsageError(error.message, command.name));
     }
     if (error instanceof CliError) {
-      io.stderr.write(`${PROGRAM} ${command.name}: error: ${error.message}\n`);
+      // One line whatever a file name or a file's content holds: control characters escaped.
+      io.stderr.write(`${PROGRAM} ${command.name}: error: ${escapeControlCharacters(error.message)}\n`);
       return error.exitCode;
+    }
+    // A file operation that failed for a reason outside the program (a full disk, a read-only
+    // file system, a permission) is the user's to fix, not a bug: one line naming the path.
+    const system = systemErrorOf(error, ENVIRONMENT_CODES);
+    if (system) {
+      const where = [system.path, system.dest].filter(Boolean).join(" → ") || "a file";
+      io.stderr.write(
+        `${PROGRAM} ${command.name}: error: ${where}: ${describeSystemError(system)}${system.syscall ? ` in ${system.syscall}` : ""}\n`,
+      );
+      return EXIT.failure;
     }
     io.stderr.write(`${PROGRAM} ${command.name}: unexpected error (a bug, please report it):\n`);
     io.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -70,7 +93,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
 
 function usageFailure(io: CliIO, error: UsageError): number {
   const where = error.command ? `${PROGRAM} ${error.command}` : PROGRAM;
-  io.stderr.write(`${where}: ${error.message}\n`);
-  io.stderr.write(`Run '${where} --help' for usage.\n`);
+  const program = invocationName(io.env);
+  io.stderr.write(`${where}: ${escapeControlCharacters(error.message)}\n`);
+  io.stderr.write(`Run '${error.command ? `${program} ${error.command}` : program} --help' for usage.\n`);
   return EXIT.usage;
 }

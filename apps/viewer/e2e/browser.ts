@@ -51,3 +51,16 @@ export async function openViewer(
   }
   return page;
 }
+
+/** Drops a file named `name` holding `contents` on the page's view, as a user dragging it there. */
+export async function dropFile(page: Page, name: string, contents: string): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ({ name, contents }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([contents], name, { type: "application/octet-stream" }));
+      return transfer;
+    },
+    { name, contents },
+  );
+  await page.dispatchEvent("#viewport", "drop", { dataTransfer });
+}

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, test } from "vitest";
 import type { ClassifierSnapshot } from "../src/inspection-hook.js";
-import { launchChromium, openViewer } from "./browser.js";
+import { dropFile, launchChromium, openViewer } from "./browser.js";
 import { maxPointDifference } from "./compare.js";
 
 /**
@@ -188,13 +188,45 @@ describe("errors", () => {
     expect((await prediction()).mesh).toBe("torus");
   });
 
-  test("a mesh the model cannot take shows why, and smaller meshes are still predicted", async () => {
-    // Its heat-kernel features are limited to 130 vertices: the first mesh has more, the grid fewer.
+  test("a model with heat-kernel features predicts every built-in mesh, the bunny too", async () => {
     await loadByUrl(tiny.hksUrl);
     expect((await classifier()).status).toBe("ready");
+    for (const mesh of ["bumpy sphere", "bunny"]) {
+      if ((await state()).mesh !== mesh) await page.selectOption("#mesh-select", mesh);
+      const predicted = await prediction();
+      expect(predicted.mesh).toBe(mesh);
+      expect(predicted.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+  });
+
+  test("a mesh the model's features cannot be computed on shows why, and other meshes are still predicted", async () => {
+    // Every component kept and 5 eigenpairs: on five separate octahedra the heat kernel has only
+    // zero eigenvalues.
+    await loadByUrl(tiny.noTimeScaleUrl);
+    expect((await classifier()).status).toBe("ready");
+    const octahedron = {
+      v: ["1 0 0", "-1 0 0", "0 1 0", "0 -1 0", "0 0 1", "0 0 -1"],
+      f: ["1 3 5", "3 2 5", "2 4 5", "4 1 5", "3 1 6", "2 3 6", "4 2 6", "1 4 6"],
+    };
+    const lines: string[] = [];
+    for (let copy = 0; copy < 5; copy++) {
+      for (const v of octahedron.v) {
+        const [x, y, z] = v.split(" ").map(Number);
+        lines.push(`v ${x + 3 * copy} ${y} ${z}`);
+      }
+      for (const f of octahedron.f)
+        lines.push(
+          `f ${f
+            .split(" ")
+            .map((i) => Number(i) + 6 * copy)
+            .join(" ")}`,
+        );
+    }
+    await dropFile(page, "five-octahedra.obj", `${lines.join("\n")}\n`);
+    await expect.poll(async () => (await state()).mesh, POLL).toMatch(/five-octahedra/);
     await expect
       .poll(async () => (await classifier()).predictionError, POLL)
-      .toMatch(/heat-kernel.*limited to 130/);
+      .toMatch(/five-octahedra.*no time scale/);
     expect(await page.getAttribute("#classifier-status", "class")).toContain("error");
     await page.selectOption("#mesh-select", "grid");
     expect((await prediction()).mesh).toBe("grid");

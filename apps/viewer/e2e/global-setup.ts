@@ -56,6 +56,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     url: absolute(tiny.url),
     brokenUrl: absolute(tiny.brokenUrl),
     hksUrl: absolute(tiny.hksUrl),
+    noTimeScaleUrl: absolute(tiny.noTimeScaleUrl),
   });
   return async () => {
     await served.close();

@@ -32,8 +32,10 @@ export interface TinyClassifier {
   readonly brokenUrl: string;
   /** Directory of a copy whose description asks for a feature kind the page does not know. */
   readonly unknownFeaturesDir: string;
-  /** URL of an untrained model with heat-kernel features limited to 130 vertices. */
+  /** URL of an untrained model with heat-kernel features. */
   readonly hksUrl: string;
+  /** URL of that model keeping every component, with 5 eigenpairs: meshes of 5 components fail. */
+  readonly noTimeScaleUrl: string;
 }
 
 declare module "vitest" {
@@ -63,15 +65,14 @@ function dataset(minVertices: number, maxVertices: number, perClass: number) {
 function spec(
   classes: readonly string[],
   kinds: ModelSpec["preprocess"]["features"]["kinds"],
-  hksMaxVertices: number,
 ): Omit<ModelSpec, "input"> {
   return {
     format: "gemcnn-classifier",
-    version: 1,
+    version: 2,
     kind: "gemcnn",
     classes,
     preprocess: {
-      features: { kinds, hksTimes: [0.01, 0.05], hksMaxVertices },
+      features: { kinds, hksEigenpairs: 128, hksTimeCount: 2 },
       repair: false,
       largestComponentOnly: true,
     },
@@ -118,7 +119,7 @@ async function trainAndSave(
 export async function writeTinyClassifiers(root: string, baseUrl: string): Promise<TinyClassifier> {
   const { train, classes } = dataset(100, 160, 4);
   const dir = join(root, "tiny");
-  await trainAndSave(dir, spec(classes, ["moments", "curvature"], 1000), train, 24);
+  await trainAndSave(dir, spec(classes, ["moments", "curvature"]), train, 24);
 
   // Node's prediction, from the saved directory, as `gemcnn predict` makes it.
   const saved = await readModelSpec(dir);
@@ -138,9 +139,18 @@ export async function writeTinyClassifiers(root: string, baseUrl: string): Promi
   description.preprocess.features.kinds.push("wavelets");
   await writeFile(join(unknownFeaturesDir, "gemcnn.json"), JSON.stringify(description));
 
-  // Untrained: only its heat-kernel limit matters. Normalised on small meshes within that limit.
+  // Untrained: it shows that the page computes heat-kernel features on any mesh it opens.
   const small = dataset(60, 90, 1).train;
-  await trainAndSave(join(root, "hks"), spec(classes, ["moments", "curvature", "hks"], 130), small, 0);
+  const hksDir = join(root, "hks");
+  await trainAndSave(hksDir, spec(classes, ["moments", "curvature", "hks"]), small, 0);
+  // The same with every component kept and 5 eigenpairs: on a mesh of 5 or more components the
+  // heat kernel has only zero eigenvalues, so its features cannot be computed.
+  const noTimeScaleDir = join(root, "no-time-scale");
+  await cp(hksDir, noTimeScaleDir, { recursive: true });
+  const hksDescription = JSON.parse(await readFile(join(noTimeScaleDir, "gemcnn.json"), "utf8"));
+  hksDescription.preprocess.features.hksEigenpairs = 5;
+  hksDescription.preprocess.largestComponentOnly = false;
+  await writeFile(join(noTimeScaleDir, "gemcnn.json"), JSON.stringify(hksDescription));
 
   return {
     url: `${baseUrl}tiny/`,
@@ -150,5 +160,6 @@ export async function writeTinyClassifiers(root: string, baseUrl: string): Promi
     brokenUrl: `${baseUrl}broken/`,
     unknownFeaturesDir,
     hksUrl: `${baseUrl}hks/`,
+    noTimeScaleUrl: `${baseUrl}no-time-scale/`,
   };
 }

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, test } from "vitest";
-import { launchChromium, openViewer } from "./browser.js";
+import { dropFile, launchChromium, openViewer } from "./browser.js";
 import { maxPointDifference, maxUnorderedSegmentDifference } from "./compare.js";
 import { canvasPixelStats, countPixels } from "./pixels.js";
 
@@ -305,17 +305,7 @@ describe("network features", () => {
 });
 
 describe("files", () => {
-  async function drop(name: string, contents: string): Promise<void> {
-    const dataTransfer = await page.evaluateHandle(
-      ({ name, contents }) => {
-        const transfer = new DataTransfer();
-        transfer.items.add(new File([contents], name, { type: "application/octet-stream" }));
-        return transfer;
-      },
-      { name, contents },
-    );
-    await page.dispatchEvent("#viewport", "drop", { dataTransfer });
-  }
+  const drop = (name: string, contents: string) => dropFile(page, name, contents);
 
   // An octahedron, counter-clockwise from outside, in each format.
   const OCTAHEDRON_VERTICES = ["1 0 0", "-1 0 0", "0 1 0", "0 -1 0", "0 0 1", "0 0 -1"];

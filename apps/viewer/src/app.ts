@@ -204,12 +204,13 @@ export class ViewerApp {
   /**
    * Validates mesh data and opens it. A mesh with problems is not opened: the banner names the
    * file and the first problem, and offers to repair it (the geometry package's `repairMesh`:
-   * weld duplicates, drop degenerate faces, remove unreferenced vertices, orient consistently).
+   * weld duplicates, drop degenerate and duplicate faces, split non-manifold edges and vertices,
+   * remove unreferenced vertices, orient consistently).
    */
   openData(name: string, data: TriangleMeshData): boolean {
     const report = validateMesh(data, { source: name });
     if (!report.ok) {
-      const error = new MeshError(report.problems, name);
+      const error = new MeshError(report.problems, name, report.problemCount);
       this.banner.show(error.message, {
         label: "Repair and open",
         run: () => this.repairAndOpen(name, data),
@@ -226,6 +227,9 @@ export class ViewerApp {
       const changes = [
         [report.weldedVertices.length, "duplicate vertices welded"],
         [report.droppedFaces.length, "faces dropped"],
+        [report.splitEdges.length, "non-manifold edges split"],
+        [report.splitVertices.length, "vertices split"],
+        [report.cutEdges.length, "edges cut to orient"],
         [report.removedVertices.length, "unused vertices removed"],
         [report.flippedFaces.length, "faces flipped"],
       ]

@@ -20,7 +20,8 @@ export function quickStart() {
   const mesh = preprocessMeshData(data, "torus", options);
   console.log(`${mesh.nVertices} vertices, "${mesh.fieldType}": ${mesh.channels.join(", ")}`);
 
-  // Scalars standardised, each 2-vector copy only scaled (a shift would break gauge equivariance).
+  // Scalars centred on the median, scaled by the interquartile range and clipped at ±5; each
+  // 2-vector copy only scaled and shortened (a shift would break gauge equivariance).
   const normalization = fitInputNormalization([mesh]);
   const input = normalizeInput(mesh, normalization); // float32, V × 15, row by row
   console.log(`input: ${input.length / mesh.nVertices} numbers per vertex`);

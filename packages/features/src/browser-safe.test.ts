@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 
 const srcDir = dirname(fileURLToPath(import.meta.url));
 /** Packages the main entry may import: they run in browsers. */
-const BROWSER_PACKAGES = new Set(["@gemcnn/geometry", "@gemcnn/gauge", "ml-matrix"]);
+const BROWSER_PACKAGES = new Set(["@gemcnn/geometry", "@gemcnn/gauge"]);
 
 /** Every module reachable from `entry` through relative imports, and every bare import they make. */
 function reachable(entry: string): { modules: string[]; bare: Map<string, string> } {

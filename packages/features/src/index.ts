@@ -3,20 +3,29 @@
 // computes a saved classifier's inputs with the very code the command line trained it on.
 
 export { gaussianCurvature, meanCurvature } from "./curvature.js";
+export { FeatureError, type FeatureErrorKind } from "./errors.js";
 export {
-  DEFAULT_HKS_MAX_VERTICES,
-  FeatureSizeError,
+  DEFAULT_HKS_EIGENPAIRS,
+  DEFAULT_HKS_TIME_COUNT,
+  type HeatKernelOptions,
+  type HeatKernelSignature,
   heatKernelSignature,
-  laplacianEigenpairs,
+  heatKernelSignatureOfSpectrum,
+  heatKernelTimes,
+  type LaplacianSpectrum,
+  MAX_HKS_VERTEX_EIGENPAIRS,
+  type SpectrumSignatureOptions,
+  ZERO_EIGENVALUE_TOLERANCE,
 } from "./heat-kernel.js";
 export {
   fitInputNormalization,
+  INPUT_CLIP,
   type InputNormalization,
   InputNormalizationError,
   normalizeInput,
 } from "./input-normalization.js";
-export { type CotanLaplacian, cotanLaplacian } from "./laplacian.js";
 export {
+  assertFiniteFeatures,
   computeFeatures,
   DEFAULT_FEATURE_OPTIONS,
   FEATURE_KINDS,
@@ -24,6 +33,7 @@ export {
   type FeatureOptions,
   type MeshFeatures,
   meshFeatures,
+  NonFiniteFeatureError,
   type PreparedMesh,
   prepareMesh,
 } from "./mesh-features.js";
@@ -34,3 +44,19 @@ export {
   type PreprocessOptions,
   preprocessMeshData,
 } from "./preprocess.js";
+export {
+  type DirectionFieldDeclaration,
+  declarationColumns,
+  declarationOrder,
+  FIELD_DECLARATION_KINDS,
+  type FieldDeclaration,
+  FieldDeclarationError,
+  namedFieldTypeOf,
+  parseFieldDeclarations,
+  type ScalarFieldDeclaration,
+  type VectorFieldDeclaration,
+  type VertexFieldOptions,
+  type VertexFields,
+  vertexFieldsFromColumns,
+  vertexFieldsToColumns,
+} from "./user-fields.js";

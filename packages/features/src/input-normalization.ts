@@ -1,32 +1,67 @@
 import { FieldType } from "@gemcnn/gauge";
+import { assertFiniteFeatures } from "./mesh-features.js";
 import type { PreprocessedMesh } from "./preprocess.js";
 
 /**
+ * Largest magnitude of a normalised input: standardised scalars are clamped to `±clip`, and a
+ * scaled 2-vector longer than `clip` is shortened to that length. Five robust standard
+ * deviations: about one training value in 10⁶ of a normal distribution lies beyond, but a mesh
+ * whose features spread 20–200 times as far as the training meshes' cannot drive the network
+ * with inputs of hundreds.
+ */
+export const INPUT_CLIP = 5;
+
+/** `(Q3 − Q1) / 1.349` is the standard deviation of a normal distribution. */
+const IQR_PER_STD = 1.3489795003921634;
+
+/**
+ * The median norm of an isotropic normal 2-vector is `√(ln 2)` times its RMS norm (the norm is
+ * Rayleigh-distributed): dividing the median by this gives a robust RMS.
+ */
+const MEDIAN_NORM_PER_RMS = Math.sqrt(Math.LN2);
+
+/**
  * How a mesh's packed features become the network's input, fitted on the training meshes and
- * stored with the model (`gemcnn.json`) so that anyone can reproduce the input:
- * every scalar channel `c` becomes `(x_c − scalarMean[c]) / scalarStd[c]`, and every order-1 or
- * order-2 copy `k` (a 2-vector) is multiplied by `copyScale[k]`. A common factor on a 2-vector
- * commutes with its rotation, so the input stays gauge-equivariant; a shift would not, which is
- * why non-scalar copies are only scaled.
+ * stored with the model (`gemcnn.json`) so that anyone can reproduce the input. Robust to
+ * outliers, in fitting and in use:
+ * - every scalar channel `c` becomes `clamp((x_c − scalarCenter[c]) / scalarScale[c], ±clip)`,
+ *   with the median and the interquartile range (over 1.349, so that it is the standard
+ *   deviation of normal data) of the training vertices: a few meshes with extreme values move
+ *   neither, where they would move a mean and a standard deviation as far as they like;
+ * - every order-1 or order-2 copy `k` (a 2-vector) is multiplied by `copyScale[k]` (one over its
+ *   robust RMS norm: the median norm over `√(ln 2)`), then shortened to length `clip` if longer.
+ *   A common factor on a 2-vector, and a change of its length alone, commute with its rotation,
+ *   so the input stays gauge-equivariant; a shift would not, which is why copies are not centred.
  */
 export interface InputNormalization {
   /** Canonical field type of the features, e.g. `"9x0+2x1+1x2"`. */
   readonly fieldType: string;
   /** Name of each packed column (as the preprocessing wrote them). */
   readonly channels: readonly string[];
-  /** Mean over the training vertices of each scalar channel, in packed order. */
-  readonly scalarMean: readonly number[];
-  /** Standard deviation over the training vertices of each scalar channel (1 where it is 0). */
-  readonly scalarStd: readonly number[];
-  /** `1 / RMS` over the training vertices of each non-scalar copy's norm, in packed order. */
+  /** Median over the training vertices of each scalar channel, in packed order. */
+  readonly scalarCenter: readonly number[];
+  /**
+   * Interquartile range over 1.349 of each scalar channel over the training vertices; the
+   * standard deviation where that is 0 (a channel constant on most vertices), 1 where both are.
+   */
+  readonly scalarScale: readonly number[];
+  /**
+   * One over the robust RMS norm (median norm / √(ln 2)) of each non-scalar copy over the
+   * training vertices, in packed order; one over the RMS where the median is 0, 1 where both are.
+   */
   readonly copyScale: readonly number[];
+  /** Normalised scalars are clamped to `±clip`, normalised 2-vectors to length `clip` (`INPUT_CLIP`). */
+  readonly clip: number;
 }
 
 export class InputNormalizationError extends Error {
   override name = "InputNormalizationError";
 }
 
-/** Fits the normalisation on the vertices of `meshes` (float64 sums; every mesh counts by its vertices). */
+/**
+ * Fits the normalisation on the vertices of `meshes` (every mesh counts by its vertices): medians
+ * and quartiles of sorted float64 copies, O(N log N) for N training vertices per channel.
+ */
 export function fitInputNormalization(meshes: readonly PreprocessedMesh[]): InputNormalization {
   if (meshes.length === 0) throw new InputNormalizationError("no meshes to fit the input normalisation on");
   const { fieldType, channels } = meshes[0];
@@ -38,38 +73,62 @@ export function fitInputNormalization(meshes: readonly PreprocessedMesh[]): Inpu
       );
     }
   }
-  const copies = type.copies();
-  const scalarCopies = copies.filter((c) => c.dim === 1);
-  const pairCopies = copies.filter((c) => c.dim === 2);
-  const sum = new Float64Array(scalarCopies.length);
-  const sumSquares = new Float64Array(scalarCopies.length);
-  const normSquares = new Float64Array(pairCopies.length);
   let count = 0;
   for (const m of meshes) {
-    const x = m.features;
-    for (let v = 0; v < m.nVertices; v++) {
-      const row = v * type.dim;
-      scalarCopies.forEach((c, k) => {
-        sum[k] += x[row + c.offset];
-        sumSquares[k] += x[row + c.offset] ** 2;
-      });
-      pairCopies.forEach((c, k) => {
-        normSquares[k] += x[row + c.offset] ** 2 + x[row + c.offset + 1] ** 2;
-      });
-    }
+    // One NaN would make every median and spread NaN, and so every mesh's input.
+    assertFiniteFeatures(m.features, type.dim, m.channels, m.name);
     count += m.nVertices;
   }
-  const scalarMean = Array.from(sum, (s) => s / count);
-  const scalarStd = Array.from(sumSquares, (s, k) => {
-    const variance = Math.max(0, s / count - scalarMean[k] ** 2);
-    const std = Math.sqrt(variance);
-    return std > 1e-12 ? std : 1;
-  });
-  const copyScale = Array.from(normSquares, (s) => {
-    const rms = Math.sqrt(s / count);
-    return rms > 1e-12 ? 1 / rms : 1;
-  });
-  return { fieldType, channels: [...channels], scalarMean, scalarStd, copyScale };
+  // One column of all training vertices: the value of a scalar, or the norm of a 2-vector.
+  const gather = (offset: number, pair: boolean): Float64Array => {
+    const out = new Float64Array(count);
+    let i = 0;
+    for (const m of meshes) {
+      const x = m.features;
+      for (let v = 0; v < m.nVertices; v++) {
+        const at = v * type.dim + offset;
+        out[i++] = pair ? Math.hypot(x[at], x[at + 1]) : x[at];
+      }
+    }
+    return out;
+  };
+  const scalarCenter: number[] = [];
+  const scalarScale: number[] = [];
+  const copyScale: number[] = [];
+  for (const c of type.copies()) {
+    const column = gather(c.offset, c.dim === 2);
+    const sorted = column.slice().sort();
+    if (c.dim === 1) {
+      scalarCenter.push(quantile(sorted, 0.5));
+      const iqr = (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / IQR_PER_STD;
+      scalarScale.push(iqr > 1e-12 ? iqr : fallbackScale(column, false));
+    } else {
+      const robust = quantile(sorted, 0.5) / MEDIAN_NORM_PER_RMS;
+      copyScale.push(1 / (robust > 1e-12 ? robust : fallbackScale(column, true)));
+    }
+  }
+  return { fieldType, channels: [...channels], scalarCenter, scalarScale, copyScale, clip: INPUT_CLIP };
+}
+
+/** Linear interpolation between the order statistics of a sorted column (type 7 of Hyndman and Fan). */
+function quantile(sorted: Float64Array, q: number): number {
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+}
+
+/** Standard deviation (scalars) or RMS (norms) of a column, 1 where it is 0. */
+function fallbackScale(column: Float64Array, rms: boolean): number {
+  let sum = 0;
+  let squares = 0;
+  for (const x of column) {
+    sum += x;
+    squares += x * x;
+  }
+  const mean = rms ? 0 : sum / column.length;
+  const spread = Math.sqrt(Math.max(0, squares / column.length - mean * mean));
+  return spread > 1e-12 ? spread : 1;
 }
 
 /** The normalised float32 input `[V × dim]` of one mesh (see `InputNormalization`). */
@@ -82,22 +141,27 @@ export function normalizeInput(mesh: PreprocessedMesh, normalization: InputNorma
   const type = FieldType.parse(normalization.fieldType);
   const out = new Float32Array(mesh.nVertices * type.dim);
   const x = mesh.features;
+  const { clip } = normalization;
   let scalar = 0;
   let pair = 0;
   for (const c of type.copies()) {
     if (c.dim === 1) {
-      const mean = normalization.scalarMean[scalar];
-      const inverse = 1 / normalization.scalarStd[scalar++];
+      const center = normalization.scalarCenter[scalar];
+      const inverse = 1 / normalization.scalarScale[scalar++];
       for (let v = 0; v < mesh.nVertices; v++) {
         const i = v * type.dim + c.offset;
-        out[i] = (x[i] - mean) * inverse;
+        out[i] = Math.min(clip, Math.max(-clip, (x[i] - center) * inverse));
       }
     } else {
       const scale = normalization.copyScale[pair++];
       for (let v = 0; v < mesh.nVertices; v++) {
         const i = v * type.dim + c.offset;
-        out[i] = x[i] * scale;
-        out[i + 1] = x[i + 1] * scale;
+        const a = x[i] * scale;
+        const b = x[i + 1] * scale;
+        const norm = Math.hypot(a, b);
+        const shorten = norm > clip ? clip / norm : 1;
+        out[i] = a * shorten;
+        out[i + 1] = b * shorten;
       }
     }
   }

@@ -2,42 +2,26 @@ import {
   applyRigidMotion,
   icosphere,
   MeshGeometry,
-  mulberry32,
   randomGauge,
   randomRigidMotion,
   rotateFrames,
   type TriangleMeshData,
 } from "@gemcnn/geometry";
 import { describe, expect, it } from "vitest";
+import { lumpyMesh } from "./features.fixture.js";
 import {
+  assertFiniteFeatures,
   computeFeatures,
   DEFAULT_FEATURE_OPTIONS,
   FEATURE_KINDS,
   type MeshFeatures,
   meshFeatures,
+  NonFiniteFeatureError,
   type PreparedMesh,
   prepareMesh,
 } from "./mesh-features.js";
 
-/**
- * An irregular, asymmetric closed surface: an icosphere (162 vertices) with every vertex moved by
- * a random step of up to a fifth of an edge and pushed out by two bumps.
- */
-function lumpyMesh(seed: number): TriangleMeshData {
-  const random = mulberry32(seed);
-  const { positions, triangles } = icosphere(2);
-  const out = new Float64Array(positions.length);
-  for (let i = 0; i < positions.length; i += 3) {
-    const p = [0, 1, 2].map((d) => positions[i + d] + 0.05 * (2 * random() - 1));
-    const norm = Math.hypot(p[0], p[1], p[2]);
-    const [x, y, z] = p.map((c) => c / norm);
-    const r = 1 + 0.4 * Math.exp(-(1 - x) / 0.1) + 0.25 * Math.exp(-(1 - (0.6 * y + 0.8 * z)) / 0.15);
-    out.set([r * x, r * y, r * z], i);
-  }
-  return { positions: out, triangles };
-}
-
-const options = { ...DEFAULT_FEATURE_OPTIONS, hksTimes: [0.01, 0.05] };
+const options = { ...DEFAULT_FEATURE_OPTIONS, hksTimeCount: 2 };
 
 function maxAbsDifference(a: Float64Array, b: Float64Array): number {
   let m = 0;
@@ -82,8 +66,8 @@ describe("input features", () => {
     expect(features.channels.slice(3, 7)).toEqual([
       "gaussian-curvature",
       "mean-curvature",
-      "hks.t=0.01",
-      "hks.t=0.05",
+      "hks.t1",
+      "hks.t2",
     ]);
     expect(features.values.length).toBe(162 * 13);
     for (const x of features.values) expect(Number.isFinite(x)).toBe(true);
@@ -156,8 +140,8 @@ describe("input features", () => {
       expect(Math.abs(Math.sinh(row[3]) - 1)).toBeLessThan(0.2);
       expect(Math.abs(Math.sinh(row[4]) - 1)).toBeLessThan(0.15);
       totalCurvature += Math.sinh(row[3]) * 4 * Math.PI * mass[v];
-      // Heat kernel nearly uniform on a sphere (same discretisation error as above).
-      expect(Math.abs(row[5] - 1)).toBeLessThan(0.1);
+      // Heat kernel nearly uniform on a sphere (same discretisation error as above): ln h ≈ 0.
+      expect(Math.abs(row[5])).toBeLessThan(0.1);
     }
     // Discrete Gauss-Bonnet, exactly: the curvature integrates to 2πχ = 4π.
     expect(totalCurvature).toBeCloseTo(4 * Math.PI, 10);
@@ -199,7 +183,7 @@ describe("the cheap invariant scalars: ones, angle defects, relative areas", () 
     const mesh = lumpyMesh(3);
     const reversed = meshFeatures(mesh, { kinds: [...kinds].reverse() });
     expect(reversed.channels).toEqual([...kinds]);
-    const all = meshFeatures(mesh, { kinds: FEATURE_KINDS, hksTimes: [0.01] });
+    const all = meshFeatures(mesh, { kinds: FEATURE_KINDS, hksTimeCount: 1 });
     expect(all.fieldType).toBe("9x0+2x1+1x2");
     expect(all.channels.slice(6, 9)).toEqual([...kinds]);
     for (let v = 0; v < 162; v++) {
@@ -222,5 +206,36 @@ describe("the cheap invariant scalars: ones, angle defects, relative areas", () 
     expect(() => meshFeatures(lumpyMesh(1), { kinds: ["curvature", "area" as "ones"] })).toThrow(
       /unknown feature kind "area" \(moments, curvature, hks, ones, angle-defect, relative-area\)/,
     );
+  });
+});
+
+describe("non-finite features", () => {
+  it("are refused where they are computed, naming the mesh, the vertex and the feature", () => {
+    const prepared = prepareMesh(lumpyMesh(3), "shapes/lumpy.obj");
+    // A length unit of 1e-320 (positive, so accepted) makes the moments overflow: infinities and NaN.
+    let error: unknown;
+    try {
+      computeFeatures({ ...prepared, meanEdgeLength: 1e-320 }, { ...options, kinds: ["moments"] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NonFiniteFeatureError);
+    expect((error as Error).message).toMatch(
+      /^shapes\/lumpy\.obj: feature 'moment\.[a-z.-]+' \(column \d\) of vertex 0 is (NaN|-?Infinity): the mesh cannot be used$/,
+    );
+    // The same mesh with its real length unit is fine.
+    expect(computeFeatures(prepared, { ...options, kinds: ["moments"] }).values.every(Number.isFinite)).toBe(
+      true,
+    );
+  });
+
+  it("assertFiniteFeatures names the first bad number's vertex and column", () => {
+    const values = new Float64Array(4 * 3);
+    values[2 * 3 + 1] = Number.POSITIVE_INFINITY;
+    values[3 * 3 + 0] = Number.NaN;
+    expect(() => assertFiniteFeatures(values, 3, ["a", "b", "c"], "m.off")).toThrow(
+      "m.off: feature 'b' (column 1) of vertex 2 is Infinity: the mesh cannot be used",
+    );
+    expect(() => assertFiniteFeatures(new Float64Array(12), 3, ["a", "b", "c"], "m.off")).not.toThrow();
   });
 });

@@ -7,8 +7,7 @@ import {
   tangentFrames,
 } from "@gemcnn/geometry";
 import { gaussianCurvature, meanCurvature } from "./curvature.js";
-import { DEFAULT_HKS_MAX_VERTICES, heatKernelSignature, laplacianEigenpairs } from "./heat-kernel.js";
-import { cotanLaplacian } from "./laplacian.js";
+import { DEFAULT_HKS_EIGENPAIRS, DEFAULT_HKS_TIME_COUNT, heatKernelSignature } from "./heat-kernel.js";
 import { localMoments, MOMENT_CHANNELS } from "./moments.js";
 
 /**
@@ -29,17 +28,17 @@ export type FeatureKind = (typeof FEATURE_KINDS)[number];
 export interface FeatureOptions {
   /** Which groups to compute (order does not matter: the packing is canonical). */
   readonly kinds: readonly FeatureKind[];
-  /** Heat-kernel times, in units of the total area (the mesh is scaled to unit area). */
-  readonly hksTimes: readonly number[];
-  /** Meshes with more vertices fail with `FeatureSizeError` when `hks` is asked for. */
-  readonly hksMaxVertices: number;
+  /** Eigenpairs of the Laplacian behind the heat-kernel signature (`heatKernelSignature`'s `k`). */
+  readonly hksEigenpairs: number;
+  /** Heat-kernel times, log-spaced over the range the spectrum sets (`heatKernelTimes`). */
+  readonly hksTimeCount: number;
 }
 
 /** The command line's default: moments, curvature and the heat kernel (`9x0+2x1+1x2`). */
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   kinds: ["moments", "curvature", "hks"],
-  hksTimes: [0.005, 0.02, 0.08, 0.32],
-  hksMaxVertices: DEFAULT_HKS_MAX_VERTICES,
+  hksEigenpairs: DEFAULT_HKS_EIGENPAIRS,
+  hksTimeCount: DEFAULT_HKS_TIME_COUNT,
 };
 
 /** Per-vertex input features in the packed layout of docs/conventions.md. */
@@ -106,7 +105,9 @@ export function prepareMesh(data: TriangleMeshData | MeshGeometry, source?: stri
  * - `curvature` (2 scalars): Gaussian curvature (angle defect per area) and mean curvature
  *   (cotangent Laplacian), each relative to a sphere of the same area (4π and √(4π)) and
  *   compressed by `asinh`, since tips and creases reach values hundreds of times larger;
- * - `hks` (one scalar per time): `heatKernelSignature` (mean 1 over the surface);
+ * - `hks` (one scalar per time, `hksTimeCount` of them): `heatKernelSignature` from
+ *   `hksEigenpairs` eigenpairs, the log of the heat kernel's diagonal scaled to area-weighted
+ *   mean 1, at times the spectrum sets (scale- and resolution-free);
  * - `ones`: the constant 1;
  * - `angle-defect`: `2π −` the sum of the corner angles at the vertex (`π −` on the boundary), the
  *   discrete Gaussian curvature times the vertex's area, dimensionless;
@@ -123,49 +124,40 @@ export function computeFeatures(mesh: PreparedMesh, options: FeatureOptions): Me
   }
   const scalars: { name: string; values: Float64Array }[] = [];
   let moments: Float64Array | undefined;
-  const needLaplacian = kinds.has("curvature") || kinds.has("hks");
-  const soup = { positions: geometry.positions, triangles: geometry.mesh.triangles };
-  const laplacian = needLaplacian ? cotanLaplacian(soup) : undefined;
+  // The Laplacian and vertex areas are cached on the geometry: curvature and hks share them.
+  const areas = geometry.vertexAreas;
 
   if (kinds.has("moments")) {
     const ring = oneRing(geometry.mesh);
     const { r, theta } = logMap(geometry, frames, ring, { method: "intrinsic" });
-    const weights = laplacian?.mass ?? cotanLaplacian(soup).mass;
     moments = localMoments({
       neighbourhoods: ring,
       r,
       theta,
       positions: geometry.positions,
       normals: frames.n,
-      weights,
+      weights: areas,
       lengthScale: mesh.meanEdgeLength,
     });
     for (let c = 0; c < 3; c++) scalars.push({ name: MOMENT_CHANNELS[c], values: column(moments, 9, c) });
   }
-  if (laplacian && kinds.has("curvature")) {
-    const k = gaussianCurvature(geometry.vertexAngleDefects, laplacian.mass);
-    const h = meanCurvature(laplacian, geometry.positions, frames.n);
+  if (kinds.has("curvature")) {
+    const k = gaussianCurvature(geometry.vertexAngleDefects, areas);
+    const h = meanCurvature(geometry.cotanLaplacian, areas, geometry.positions, frames.n);
     const sphereK = 4 * Math.PI;
     const sphereH = Math.sqrt(4 * Math.PI);
     scalars.push({ name: "gaussian-curvature", values: k.map((x) => Math.asinh(x / sphereK)) });
     scalars.push({ name: "mean-curvature", values: h.map((x) => Math.asinh(x / sphereH)) });
   }
-  if (laplacian && kinds.has("hks")) {
-    const times = options.hksTimes;
-    const hks = heatKernelSignature(laplacian, laplacianEigenpairs(laplacian, options.hksMaxVertices), times);
-    times.forEach((t, c) => {
-      scalars.push({ name: `hks.t=${t}`, values: column(hks, times.length, c) });
-    });
+  if (kinds.has("hks")) {
+    const T = options.hksTimeCount;
+    const hks = heatKernelSignature(geometry, { eigenpairs: options.hksEigenpairs, timeCount: T });
+    for (let c = 0; c < T; c++) scalars.push({ name: `hks.t${c + 1}`, values: column(hks.values, T, c) });
   }
 
   if (kinds.has("ones")) scalars.push({ name: "ones", values: new Float64Array(V).fill(1) });
   if (kinds.has("angle-defect")) scalars.push({ name: "angle-defect", values: geometry.vertexAngleDefects });
   if (kinds.has("relative-area")) {
-    const areas = new Float64Array(V);
-    const { triangles } = geometry.mesh;
-    geometry.faceAreas.forEach((a, f) => {
-      for (let c = 0; c < 3; c++) areas[triangles[3 * f + c]] += a / 3;
-    });
     const mean = areas.reduce((sum, a) => sum + a, 0) / V;
     scalars.push({ name: "relative-area", values: areas.map((a) => a / mean) });
   }
@@ -183,6 +175,7 @@ export function computeFeatures(mesh: PreparedMesh, options: FeatureOptions): Me
     if (moments) for (let c = 0; c < 6; c++) values[row + nScalars + c] = moments[9 * v + 3 + c];
   }
   if (moments) channels.push(...MOMENT_CHANNELS.slice(3));
+  assertFiniteFeatures(values, dim, channels, geometry.source);
   const terms = [`${nScalars}x0`, nVectors ? `${nVectors}x1` : "", nOrder2 ? `${nOrder2}x2` : ""];
   return { fieldType: terms.filter((t) => t && !t.startsWith("0x")).join("+"), dim, channels, values };
 }
@@ -196,6 +189,50 @@ export function meshFeatures(
   options: Partial<FeatureOptions> = {},
 ): MeshFeatures {
   return computeFeatures(prepareMesh(mesh), { ...DEFAULT_FEATURE_OPTIONS, ...options });
+}
+
+/** A feature came out NaN or infinite: the mesh cannot go into a network (its NaN would spread to all). */
+export class NonFiniteFeatureError extends Error {
+  override name = "NonFiniteFeatureError";
+  readonly vertex: number;
+  /** Name of the packed column, e.g. `hks.t=0.02`. */
+  readonly channel: string;
+  readonly value: number;
+
+  constructor(source: string, vertex: number, channel: string, column: number, value: number) {
+    super(
+      `${source}: feature '${channel}' (column ${column}) of vertex ${vertex} is ${value}: the mesh cannot be used`,
+    );
+    this.vertex = vertex;
+    this.channel = channel;
+    this.value = value;
+  }
+}
+
+/**
+ * Throws `NonFiniteFeatureError` at the first NaN or ±∞ of packed features `[V × dim]` whose
+ * columns are named `channels`; one pass over the array.
+ */
+export function assertFiniteFeatures(
+  values: ArrayLike<number>,
+  dim: number,
+  channels: readonly string[],
+  source = "mesh",
+): void {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    // x − x is 0 for every finite x and NaN for NaN and ±∞.
+    if (x - x !== 0) {
+      const column = i % dim;
+      throw new NonFiniteFeatureError(
+        source,
+        Math.floor(i / dim),
+        channels[column] ?? `#${column}`,
+        column,
+        x,
+      );
+    }
+  }
 }
 
 function column(values: Float64Array, stride: number, c: number): Float64Array {

@@ -4,9 +4,12 @@ import { computeFeatures, type FeatureOptions, prepareMesh } from "./mesh-featur
 /** Everything that changes what preprocessing produces (and so is part of the cache key). */
 export interface PreprocessOptions {
   readonly features: FeatureOptions;
-  /** Repair fixable defects (duplicate vertices, degenerate faces, orientation) instead of skipping. */
+  /**
+   * Repair a mesh that fails validation (geometry's `repairMesh`: welds, drops degenerate and
+   * duplicate faces, splits non-manifold edges and vertices, orients) instead of skipping it.
+   */
   readonly repair: boolean;
-  /** Keep only the largest connected component (by area) of a mesh with several. */
+  /** Keep only the largest connected component (by face count) of a mesh with several. */
   readonly largestComponentOnly: boolean;
 }
 
@@ -33,8 +36,8 @@ export interface PreprocessedMesh {
 /**
  * From raw mesh data to a `PreprocessedMesh`: drops all but the largest component when asked
  * (logged in `notes`), normalises, builds frames (optionally changed by `gaugeChange`, angles per
- * vertex) and features. Throws (a `MeshError`, a
- * `FeatureSizeError`, …) when the mesh cannot be used; callers skip it with that reason.
+ * vertex) and features. Throws (a `MeshError`, a `FeatureError`, geometry's `SparseSolverError`,
+ * …) when the mesh cannot be used; callers skip it with that reason.
  */
 export function preprocessMeshData(
   data: TriangleMeshData,
@@ -75,7 +78,9 @@ export function largestComponent(data: TriangleMeshData, name: string, notes: st
   if (count <= 1) return data;
   const faces = new Array<number>(count).fill(0);
   for (let f = 0; f < mesh.nFaces; f++) faces[vertexComponent[mesh.triangles[3 * f]]]++;
-  const keep = faces.indexOf(Math.max(...faces));
+  // A loop rather than Math.max(...faces), which overflows the call stack for very many components.
+  let keep = 0;
+  for (let k = 1; k < count; k++) if (faces[k] > faces[keep]) keep = k;
   const newIndex = new Int32Array(mesh.nVertices).fill(-1);
   let nKept = 0;
   for (let v = 0; v < mesh.nVertices; v++) if (vertexComponent[v] === keep) newIndex[v] = nKept++;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { relativeError } from "./equivariance.js";
 import { FieldTypeParseError, GaugeArgumentError, UnsupportedFieldTypeError } from "./errors.js";
-import { FieldType, type FieldTypeTerm } from "./field-type.js";
+import { FieldType, type FieldTypeTerm, MAX_FIELD_TYPE_DIM, MAX_FIELD_TYPE_ORDER } from "./field-type.js";
 import { irrepMatrix } from "./irrep.js";
 import { randomField, randomGaugeAngles, SeededRandom } from "./random.js";
 
@@ -72,6 +72,50 @@ describe("FieldType parsing and printing", () => {
     const [, inputLine, caretLine] = e.message.split("\n");
     expect(inputLine).toBe(`  ${input}`);
     expect(caretLine.indexOf("^")).toBe(2 + position);
+  });
+
+  test("refuses absurd sizes with the limit in the message, before anything is allocated", () => {
+    const parseError = (input: string) => {
+      try {
+        FieldType.parse(input);
+      } catch (e) {
+        expect(e).toBeInstanceOf(FieldTypeParseError);
+        return e as FieldTypeParseError;
+      }
+      throw new Error(`${input} parsed`);
+    };
+    const typo = parseError("99999999999x0");
+    expect([typo.position, typo.length]).toEqual([0, 13]);
+    expect(typo.reason).toBe(
+      `the field type's dimension reaches 99999999999 here, above the largest ${MAX_FIELD_TYPE_DIM} numbers per vertex`,
+    );
+    // The sum counts: each term is fine, together they are not (order-1 copies have two numbers).
+    const sum = parseError("30000x0+20000x1");
+    expect([sum.position, sum.reason]).toEqual([8, expect.stringMatching(/reaches 70000 here/)]);
+    const order = parseError("4x0+2x65");
+    expect([order.position, order.reason]).toEqual([
+      6,
+      `order 65 is above the largest order ${MAX_FIELD_TYPE_ORDER}`,
+    ]);
+    // The largest legal sizes parse.
+    expect(FieldType.parse(`${MAX_FIELD_TYPE_DIM}x0`).dim).toBe(MAX_FIELD_TYPE_DIM);
+    expect(FieldType.parse(`1x${MAX_FIELD_TYPE_ORDER}`).maxOrder).toBe(MAX_FIELD_TYPE_ORDER);
+    // The other constructors check the same limits, with the argument named.
+    expect(() => FieldType.regular(1e9)).toThrow(
+      /^maxOrder: order 1000000000 is above the largest order 64$/,
+    );
+    expect(() => FieldType.regular(2, 30000)).toThrow(/has dimension 150000, above the largest 65536/);
+    expect(() => FieldType.scalars(MAX_FIELD_TYPE_DIM + 1)).toThrow(GaugeArgumentError);
+    expect(() => FieldType.irreps(65)).toThrow(/^order: order 65 is above the largest order 64$/);
+    expect(() =>
+      FieldType.fromTerms([
+        { order: 0, multiplicity: 40000 },
+        { order: 0, multiplicity: 40000 },
+      ]),
+    ).toThrow(/has dimension 80000/);
+    expect(() => FieldType.directSum(FieldType.scalars(40000), FieldType.scalars(40000))).toThrow(
+      GaugeArgumentError,
+    );
   });
 
   test("keeps the caret aligned under tabs", () => {

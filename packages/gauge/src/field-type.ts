@@ -44,6 +44,23 @@ export interface RegularStructure {
   readonly channels: number;
 }
 
+/**
+ * Largest irrep order a field type may hold. GEM-CNN networks use orders up to 2 or 3: a kernel
+ * of angular frequency `n` is sampled only at a vertex's neighbours (6 to a few dozen), so orders
+ * far above that alias onto lower ones and carry nothing new. 64 is well past any useful order
+ * and keeps every size computed from orders small.
+ */
+export const MAX_FIELD_TYPE_ORDER = 64;
+
+/**
+ * Largest number of reals per vertex (`dim`) a field type may have, and so also its largest
+ * multiplicity (65536 scalars). Real networks have tens to a few hundred (GEM-CNN's widest layers
+ * are 64 channels of orders 0 to 2, dim 320); a field of dim 65536 on 10 000 vertices is already
+ * 2.6 GB of float32. The limit turns a typo such as `"99999999999x0"` into an error that says
+ * so, where layers would otherwise fail deep inside with a RangeError or exhaust memory.
+ */
+export const MAX_FIELD_TYPE_DIM = 65536;
+
 /** A float array that can carry a packed field; the gauge package keeps the caller's precision. */
 export type FloatArray = Float64Array | Float32Array;
 
@@ -73,8 +90,15 @@ export class FieldType {
     const starts: number[] = [];
     let dim = 0;
     for (const t of this.terms) {
+      assertFieldOrder(t.order, "order");
       starts.push(dim);
       dim += t.multiplicity * irrepDim(t.order);
+    }
+    if (dim > MAX_FIELD_TYPE_DIM) {
+      throw new GaugeArgumentError(
+        "terms",
+        `the field type "${canonicalTerms.map((t) => `${t.multiplicity}x${t.order}`).join("+")}" has dimension ${dim}, above the largest ${MAX_FIELD_TYPE_DIM} numbers per vertex`,
+      );
     }
     this.termStarts = starts;
     this.dim = dim;
@@ -101,7 +125,7 @@ export class FieldType {
     if (terms.length === 0) throw new GaugeArgumentError("terms", "a field type needs at least one term");
     const byOrder = new Map<number, number>();
     terms.forEach((t, i) => {
-      assertOrder(t.order, `terms[${i}].order`);
+      assertFieldOrder(t.order, `terms[${i}].order`);
       if (!Number.isSafeInteger(t.multiplicity) || t.multiplicity < 1) {
         throw new GaugeArgumentError(
           `terms[${i}].multiplicity`,
@@ -118,7 +142,7 @@ export class FieldType {
 
   /** `channels` copies of the band-limited regular field `0+1+…+L`: `"cx0+cx1+…+cxL"`. */
   static regular(maxOrder: number, channels = 1): FieldType {
-    assertOrder(maxOrder, "maxOrder");
+    assertFieldOrder(maxOrder, "maxOrder");
     assertCount(channels, "channels");
     return FieldType.fromTerms(
       Array.from({ length: maxOrder + 1 }, (_, order) => ({ order, multiplicity: channels })),
@@ -133,7 +157,7 @@ export class FieldType {
 
   /** `multiplicity` copies of the order-`order` irrep: `"mxn"`. */
   static irreps(order: number, multiplicity = 1): FieldType {
-    assertOrder(order, "order");
+    assertFieldOrder(order, "order");
     assertCount(multiplicity, "multiplicity");
     return new FieldType([{ order, multiplicity }]);
   }
@@ -395,6 +419,17 @@ function assertFiniteAngle(angle: number, argument: string): void {
   if (!Number.isFinite(angle)) throw new GaugeArgumentError(argument, `angle must be finite, got ${angle}`);
 }
 
+/** `assertOrder`, and at most `MAX_FIELD_TYPE_ORDER`. */
+function assertFieldOrder(order: number, argument: string): void {
+  assertOrder(order, argument);
+  if (order > MAX_FIELD_TYPE_ORDER) {
+    throw new GaugeArgumentError(
+      argument,
+      `order ${order} is above the largest order ${MAX_FIELD_TYPE_ORDER}`,
+    );
+  }
+}
+
 function assertCount(count: number, argument: string): void {
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new GaugeArgumentError(argument, `must be an integer ≥ 1, got ${count}`);
@@ -433,6 +468,7 @@ function parseTerms(input: string): FieldTypeTerm[] {
     return { value, start, end: i };
   };
 
+  let dim = 0;
   skipSpace();
   if (i >= input.length) fail(0, 1, 'a field type needs at least one term, like "1x0"');
   for (;;) {
@@ -447,6 +483,21 @@ function parseTerms(input: string): FieldTypeTerm[] {
       order = readInteger("an order");
       multiplicity = first.value;
       if (multiplicity < 1) fail(first.start, first.end - first.start, "a multiplicity must be at least 1");
+    }
+    if (order.value > MAX_FIELD_TYPE_ORDER) {
+      fail(
+        order.start,
+        order.end - order.start,
+        `order ${order.value} is above the largest order ${MAX_FIELD_TYPE_ORDER}`,
+      );
+    }
+    dim += multiplicity * (order.value === 0 ? 1 : 2);
+    if (dim > MAX_FIELD_TYPE_DIM) {
+      fail(
+        first.start,
+        order.end - first.start,
+        `the field type's dimension reaches ${dim} here, above the largest ${MAX_FIELD_TYPE_DIM} numbers per vertex`,
+      );
     }
     terms.push({ order: order.value, multiplicity });
     skipSpace();

@@ -23,6 +23,8 @@ export {
   type FieldTypeTerm,
   type FloatArray,
   type IrrepCopy,
+  MAX_FIELD_TYPE_DIM,
+  MAX_FIELD_TYPE_ORDER,
   type RegularStructure,
   type TermSlice,
 } from "./field-type.js";
@@ -39,6 +41,13 @@ export {
   SelfInteractionBasis,
   selfInteractionBasis,
 } from "./kernel-basis.js";
+export {
+  MAX_FIELD_NAME_LENGTH,
+  NamedFieldType,
+  type NamedFieldTypeJSON,
+  type NamedIrrepCopy,
+  type NamedOrder,
+} from "./named-field-type.js";
 export {
   applyGatedNonlinearity,
   applyNormNonlinearity,

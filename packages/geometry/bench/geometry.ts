@@ -1,7 +1,11 @@
-// Benchmark of the geometry pipeline: `pnpm bench:geometry [--sizes 32,100,316] [--no-python]`.
+// Benchmark of the geometry pipeline:
+//   pnpm bench:geometry [--sizes 32,100,316] [--no-python] [--worst-only] [--fans 100000,1000000]
 // Prints, per geodesic sphere (10f² + 2 vertices for frequency f, read from an OBJ file with six
 // decimals), the median time of each stage and the vertices per second; first GEM-CNN's numpy
-// preprocessing side by side with ours on its 6,762-vertex sphere.
+// preprocessing side by side with ours on its 6,762-vertex sphere; last the worst cases for
+// connectivity (a fan of triangles around one vertex, a polygon of a million corners, the same
+// face a million times, a sphere with 10% of its vertices duplicated), as time per face beside
+// the ordinary sphere's.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -14,7 +18,9 @@ import {
   MeshGeometry,
   oneRing,
   parallelTransport,
+  parseObj,
   precomputeNeighbourhoodGeometry,
+  repairMesh,
   type SurfaceMesh,
   type TriangleMeshData,
   tangentFrames,
@@ -33,6 +39,8 @@ function argument(name: string): string | undefined {
 const frequencies = (argument("--sizes") ?? "32,100,316").split(",").map(Number);
 const comparisonFrequency = 26;
 const withPython = !process.argv.includes("--no-python");
+const worstOnly = process.argv.includes("--worst-only");
+const fanSizes = (argument("--fans") ?? "100000,1000000").split(",").map(Number);
 
 interface Timing {
   /** Median wall time, ms. */
@@ -289,6 +297,127 @@ function compareWithGemcnn(): void {
   });
 }
 
+/** A disc of `n` triangles around vertex 0 (vertices 1..n on the unit circle): vertex 0 has degree n. */
+function fan(n: number): TriangleMeshData {
+  const positions = new Float64Array(3 * (n + 1));
+  for (let i = 0; i < n; i++) {
+    const angle = (2 * Math.PI * i) / n;
+    positions[3 * (i + 1)] = Math.cos(angle);
+    positions[3 * (i + 1) + 1] = Math.sin(angle);
+  }
+  const triangles = new Uint32Array(3 * n);
+  for (let i = 0; i < n; i++) triangles.set([0, i + 1, ((i + 1) % n) + 1], 3 * i);
+  return { positions, triangles };
+}
+
+/** OBJ text of one convex polygon with `n` corners (a fan of n − 2 triangles once read). */
+function polygonObj(n: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const angle = (2 * Math.PI * i) / n;
+    lines.push(`v ${Math.cos(angle)} ${Math.sin(angle)} 0`);
+  }
+  const corners: string[] = [];
+  for (let i = 1; i <= n; i++) corners.push(String(i));
+  return `${lines.join("\n")}\nf ${corners.join(" ")}\n`;
+}
+
+/** OBJ text of `f 1 2 3 1 2 3 …` with `n` corners over three vertices. */
+function repeatedCornersObj(n: number): string {
+  const corners: string[] = [];
+  for (let i = 0; i < n; i++) corners.push(String((i % 3) + 1));
+  return `v 0 0 0\nv 1 0 0\nv 0 1 0\nf ${corners.join(" ")}\n`;
+}
+
+/** `data` with `fraction` of its vertices duplicated: each chosen vertex's faces after the first use a copy. */
+function withDuplicatedVertices(data: TriangleMeshData, fraction: number): TriangleMeshData {
+  const nVertices = data.positions.length / 3;
+  const copyOf = new Int32Array(nVertices).fill(-1);
+  const positions: number[] = Array.from(data.positions);
+  const every = Math.round(1 / fraction);
+  for (let v = 0; v < nVertices; v += every) {
+    copyOf[v] = positions.length / 3;
+    positions.push(data.positions[3 * v], data.positions[3 * v + 1], data.positions[3 * v + 2]);
+  }
+  const triangles = data.triangles.slice();
+  const seen = new Uint8Array(nVertices);
+  for (let c = 0; c < triangles.length; c++) {
+    const v = triangles[c];
+    if (copyOf[v] >= 0 && seen[v]) triangles[c] = copyOf[v];
+    seen[v] = 1;
+  }
+  return { positions: Float64Array.from(positions), triangles };
+}
+
+/**
+ * Per-face cost of parsing, validation, connectivity and repair on inputs whose vertex degrees or
+ * repeats used to make them quadratic, beside an ordinary sphere of about the same size: the
+ * goal is the same cost per face within 3x.
+ */
+function worstCases(): void {
+  console.log("\nworst cases for connectivity: median CPU time per face, and its ratio to the sphere's");
+  const perFace = (t: Timing, faces: number) => (1e3 * t.cpu) / faces;
+  const reference = new Map<string, number>();
+  const row = (name: string, stage: string, faces: number, timing: Timing) => {
+    const us = perFace(timing, faces);
+    if (name === "sphere") reference.set(stage, us);
+    const base = reference.get(stage);
+    const ratio = base ? `${(us / base).toFixed(2)}x` : "";
+    console.log(
+      `${`${name}: ${stage}`.padEnd(52)} ${faces.toLocaleString("en").padStart(11)} F ${timing.cpu.toFixed(1).padStart(10)} ms cpu ${us.toFixed(3).padStart(8)} µs/face ${ratio.padStart(7)}`,
+    );
+  };
+  const stages = (name: string, data: TriangleMeshData, valid: boolean) => {
+    const faces = data.triangles.length / 3;
+    row(
+      name,
+      "validateMesh",
+      faces,
+      median(() => validateMesh(data)),
+    );
+    if (valid)
+      row(
+        name,
+        "MeshGeometry.fromData",
+        faces,
+        median(() => MeshGeometry.fromData(data)),
+      );
+    row(
+      name,
+      "repairMesh",
+      faces,
+      median(() => repairMesh(data)),
+    );
+  };
+  const sphere = geodesicSphere(130);
+  stages("sphere", sphere, true);
+  const sphereText = writeObj(sphere, { fractionDigits: 6 });
+  row(
+    "sphere",
+    "parseObj",
+    sphere.triangles.length / 3,
+    median(() => parseObj(sphereText)),
+  );
+  for (const n of fanSizes) stages(`fan of ${n.toLocaleString("en")} triangles`, fan(n), true);
+  const polygon = polygonObj(1_000_000);
+  row(
+    "polygon of 1,000,000 corners",
+    "parseObj",
+    999_998,
+    median(() => parseObj(polygon)),
+  );
+  stages("polygon of 1,000,000 corners", parseObj(polygon), true);
+  const repeated = repeatedCornersObj(1_000_000);
+  row(
+    "f 1 2 3 1 2 3 … (1,000,000 corners)",
+    "parseObj",
+    999_998,
+    median(() => parseObj(repeated)),
+  );
+  stages("f 1 2 3 1 2 3 … (1,000,000 corners)", parseObj(repeated), false);
+  stages("sphere, 10% of vertices duplicated", withDuplicatedVertices(sphere, 0.1), false);
+}
+
 console.log(
   `geometry benchmark, ${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores; one used)`,
 );
@@ -298,5 +427,8 @@ console.log(
     .join(" ")}; median CPU and wall time of each stage; vertices per second = vertices / median CPU time`,
 );
 warmUp();
-compareWithGemcnn();
-for (const f of frequencies) benchmarkMesh(f);
+if (!worstOnly) {
+  compareWithGemcnn();
+  for (const f of frequencies) benchmarkMesh(f);
+}
+worstCases();

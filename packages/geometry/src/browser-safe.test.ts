@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const srcDir = dirname(fileURLToPath(import.meta.url));
-const NODE_ONLY = new Set(["node.ts", "io/files.ts", "io/label-files.ts"]);
+const NODE_ONLY = new Set(["node.ts", "io/files.ts", "io/label-files.ts", "io/vertex-field-files.ts"]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -16,6 +16,22 @@ export { bunny } from "./generate/bunny.js";
 export { geodesicSphere } from "./generate/geodesic-sphere.js";
 export { type GridOptions, grid } from "./generate/grid.js";
 export { icosphere } from "./generate/icosphere.js";
+export {
+  DEFAULT_WIND_LEVEL,
+  type Jet,
+  rotateWeatherSystems,
+  type SphericalWindDatasetOptions,
+  type SphericalWindOptions,
+  type SphericalWindSample,
+  sphericalWindAt,
+  sphericalWindDataset,
+  sphericalWindSample,
+  type Vortex,
+  type WeatherSystem,
+  WIND_CLASSES,
+  type WindClass,
+  type WindField,
+} from "./generate/spherical-wind.js";
 export { type TorusOptions, torus } from "./generate/torus.js";
 export { angleDistance, wrapAngle } from "./geometry/angles.js";
 export { GeometryError, type GeometryErrorKind } from "./geometry/errors.js";
@@ -67,6 +83,22 @@ export {
   randomRigidMotion,
 } from "./geometry/rigid-motion.js";
 export { rotationFromQuaternion } from "./geometry/rotation.js";
+export {
+  ambientToFrameCoefficients,
+  DEFAULT_NORMAL_TOLERANCE,
+  type DirectionField,
+  describeNormalComponents,
+  directionsToFrameCoefficients,
+  type FrameCoefficients,
+  frameCoefficientsToAmbient,
+  frameCoefficientsToDirections,
+  type NormalComponentPolicy,
+  type NormalComponentReport,
+  normalComponentReport,
+  TangentFieldError,
+  type TangentProjectionOptions,
+  UNJUDGED_LENGTH_FRACTION,
+} from "./geometry/tangent-fields.js";
 export { parallelTransport, type TransportMethod } from "./geometry/transport.js";
 export { type MeshFormat, meshFormatOf, parseMesh, serializeMesh } from "./io/formats.js";
 export {
@@ -84,15 +116,36 @@ export { MeshParseError } from "./io/mesh-parse-error.js";
 export { parseObj, type WriteObjOptions, writeObj } from "./io/obj.js";
 export { parseOff, writeOff } from "./io/off.js";
 export { type PlyFormat, parsePly, writePly } from "./io/ply.js";
+export {
+  type PlyWithVertexProperties,
+  parsePlyVertexProperties,
+  writePlyWithVertexProperties,
+} from "./io/ply-properties.js";
+export { escapeControlCharacters } from "./io/printable.js";
 export type { MeshInput } from "./io/text.js";
+export {
+  formatVertexFieldsCsv,
+  formatVertexFieldsJson,
+  type ParseVertexColumnsOptions,
+  parseVertexFieldsCsv,
+  parseVertexFieldsJson,
+  VERTEX_FIELD_EXTENSIONS,
+  type VertexColumns,
+  VertexFieldFileError,
+  type VertexFieldFormat,
+  type VertexFieldLocation,
+  vertexFieldFormatOf,
+} from "./io/vertex-fields.js";
 export { type MeshElement, MeshError, type MeshProblem, type MeshProblemKind } from "./mesh/errors.js";
 export type { TriangleMeshData } from "./mesh/mesh-data.js";
 export { type RelabelledMesh, relabelMesh } from "./mesh/relabel.js";
 export {
+  type DroppedFace,
   type DroppedFaceReason,
   type MeshRepairOptions,
   type MeshRepairReport,
   repairMesh,
+  type SplitEdge,
 } from "./mesh/repair.js";
 export { buildConnectivity, SurfaceMesh, type SurfaceMeshArrays } from "./mesh/surface-mesh.js";
 export {

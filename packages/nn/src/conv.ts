@@ -10,6 +10,7 @@ import type { ConvGraph } from "./graph.js";
 import { type Aggregation, aggregate, aggregationPlan } from "./kernels/aggregate.js";
 import { concatColumns } from "./kernels/columns.js";
 import { type MixingPlan, mixingMatrices, mixingPlan } from "./kernels/mixing.js";
+import { assertLayerSize } from "./layers/field-layer-utils.js";
 
 /** What defines a GemConv apart from its weights. */
 export interface GemConvSpec {
@@ -44,11 +45,22 @@ function specKey(spec: GemConvSpec): string {
   return `${spec.inType}|${spec.outType}|${spec.rings}|${spec.maxFrequency ?? "inf"}`;
 }
 
-/** The neighbour and self-interaction bases of a spec (cached). */
+/**
+ * The neighbour and self-interaction bases of a spec (cached). Throws a `GemConvError` when the
+ * dense mixing matrices of the spec, `(2 · rings + 1) · inType.dim · outType.dim` numbers (which
+ * also bound the number of weights), would exceed `MAX_LAYER_SIZE`.
+ */
 export function gemConvBases(spec: GemConvSpec): GemConvBases {
   const key = specKey(spec);
   let bases = basisCache.get(key);
   if (bases === undefined) {
+    const blocks = 2 * spec.rings + 1;
+    assertLayerSize(
+      `GemConv "${spec.inType}" → "${spec.outType}"`,
+      `its kernel matrices (${blocks} × ${spec.inType.dim} × ${spec.outType.dim})`,
+      blocks * spec.inType.dim * spec.outType.dim,
+      GemConvError,
+    );
     const neighbour = kernelBasis(spec.inType, spec.outType, { maxFrequency: spec.maxFrequency });
     const self = selfInteractionBasis(spec.inType, spec.outType);
     bases = {

@@ -32,7 +32,7 @@ export {
 } from "./graph.js";
 export { activeConvGraph, type GraphKwargs, withConvGraph } from "./graph-context.js";
 export type { Aggregation } from "./kernels/aggregate.js";
-export { FieldLayerError } from "./layers/field-layer-utils.js";
+export { FieldLayerError, MAX_LAYER_SIZE } from "./layers/field-layer-utils.js";
 export { FieldLinear, type FieldLinearArgs } from "./layers/field-linear.js";
 export { GemConv, type GemConvArgs, gemConvLayer } from "./layers/gem-conv.js";
 /** Layer factories in tfjs style: `layers.gemConv({ inType, outType })`. */
@@ -98,6 +98,7 @@ export {
   gemModelInfo,
   ModelConfigError,
   meshOptionsOf,
+  namedFieldTypesOf,
 } from "./models/builders.js";
 export { buildGemCorrespondence, EMBEDDING_LAYER, LOGITS_LAYER } from "./models/correspondence.js";
 export { MODEL_JSON, WEIGHTS_BIN } from "./models/file-names.js";
@@ -126,11 +127,13 @@ export {
   checkMeshMapRelabellingInvariance,
 } from "./models/relabelling.js";
 export {
+  type ApplyToMeshesOptions,
   applyToMeshes,
   batchForModel,
   classifierTrainStep,
   type FeatureArray,
   meshHierarchyFor,
+  NonFiniteInputError,
 } from "./models/run.js";
 export {
   activeBatchLevel,

@@ -1,13 +1,15 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
-import { fitInputNormalization, type InputNormalization } from "@gemcnn/features";
-import { writeFileAtomic } from "@gemcnn/geometry/node";
-import { CliError } from "../cli/errors.js";
+import { fitInputNormalization, type InputNormalization, NonFiniteFeatureError } from "@gemcnn/features";
+import type { MeshParseError } from "@gemcnn/geometry";
+import { readRegularFileBytes, writeFileAtomic } from "@gemcnn/geometry/node";
+import { CliError, EXIT } from "../cli/errors.js";
 import type { TrainableModel } from "../training/loop.js";
 import type { GemArchitecture } from "./architecture.js";
 import { LinearProbe } from "./linear-probe.js";
 import { pooledStatistics } from "./pooled-statistics.js";
+import { fitTrainingDistribution, type TrainingDistribution } from "./training-distribution.js";
 
 /** The classifier kinds `gemcnn train --model` knows: the GEM-CNN (default) and the linear-probe baseline. */
 export type ModelKind = "gemcnn" | "linear-probe";
@@ -22,8 +24,8 @@ export const MODEL_KINDS: readonly ModelKind[] = ["gemcnn", "linear-probe"];
 export interface ModelSpec {
   /** Identifies the file: `"gemcnn-classifier"`. */
   readonly format: typeof SPEC_FORMAT;
-  /** Version of this file's layout. */
-  readonly version: 1;
+  /** Version of this file's layout (`SPEC_VERSION`). */
+  readonly version: typeof SPEC_VERSION;
   readonly kind: ModelKind;
   readonly classes: readonly string[];
   /** How meshes must be preprocessed for this model (features, repair…). */
@@ -34,9 +36,30 @@ export interface ModelSpec {
   readonly architecture?: GemArchitecture;
   /** GEM-CNN only: feature normalisation fitted on the training meshes (see `InputNormalization`). */
   readonly input?: InputNormalization;
+  /**
+   * The training meshes' pooled invariant features, for telling meshes far outside the training
+   * data (`predict` warns); absent in models saved before it was added.
+   */
+  readonly trainingSet?: TrainingDistribution;
+  /** Epochs the saved weights were trained for. */
+  readonly epochs?: number;
+  /** How these weights were chosen among the epochs: the best by validation (`model-best/`). */
+  readonly selection?: {
+    readonly by: "validation";
+    readonly epoch: number;
+    readonly valAccuracy: number;
+    readonly valLoss: number;
+  };
 }
 
 export const SPEC_FORMAT = "gemcnn-classifier";
+/**
+ * Version of `gemcnn.json`. 2: the heat-kernel features are `hksEigenpairs` and `hksTimeCount`
+ * (times set by the spectrum), and `input` holds the robust normalisation (`scalarCenter`,
+ * `scalarScale`, `copyScale`, `clip`). Version 1 files are refused with a message: their heat
+ * kernel and normalisation are no longer computed, so their inputs could not be reproduced.
+ */
+export const SPEC_VERSION = 2;
 /** Name of the spec file in a model directory. */
 export const SPEC_FILE = "gemcnn.json";
 
@@ -59,16 +82,28 @@ export interface RunOptions {
 }
 
 /**
- * Completes `spec` for training on `meshes`: a GEM-CNN's input normalisation is fitted on the
- * training samples `train` (deterministic, so a resumed run fits the same one).
+ * Completes `spec` for training on `meshes`: the training samples `train` give the distribution
+ * of pooled features that `predict` compares new meshes with, and a GEM-CNN's input
+ * normalisation (both deterministic, so a resumed run fits the same ones).
  */
 export function specForTraining(
-  spec: Omit<ModelSpec, "input">,
+  spec: Omit<ModelSpec, "input" | "trainingSet">,
   meshes: readonly PreprocessedMesh[],
   train: readonly number[],
 ): ModelSpec {
-  if (spec.kind !== "gemcnn") return spec;
-  return { ...spec, input: fitInputNormalization(train.map((i) => meshes[i])) };
+  const trainMeshes = train.map((i) => meshes[i]);
+  const withDistribution = { ...spec, trainingSet: fitTrainingDistribution(trainMeshes) };
+  if (spec.kind !== "gemcnn") return withDistribution;
+  try {
+    return { ...withDistribution, input: fitInputNormalization(trainMeshes) };
+  } catch (error) {
+    // Features are checked where they are computed, so this is a mesh that reached training by
+    // another way (a cache entry from an older version, say): the user's input, not a bug.
+    if (error instanceof NonFiniteFeatureError) {
+      throw new CliError(error.message, EXIT.failure, { cause: error });
+    }
+    throw error;
+  }
 }
 
 // gem-classifier.js is imported on demand: it loads tfjs, which commands like `info` do not need.
@@ -133,7 +168,9 @@ export async function loadClassifier(
     return model;
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`${modelDir}: cannot load the model (${(error as Error).message})`);
+    // A field type's own message adds the input and a caret on two more lines; one line here.
+    const reason = (error as Error).message.split("\n")[0];
+    throw new CliError(`${modelDir}: cannot load the model (${reason})`, EXIT.failure, { cause: error });
   }
 }
 
@@ -159,11 +196,15 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
   const path = join(dir, SPEC_FILE);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
-  } catch {
-    throw new CliError(
-      `${dir}: not a saved gemcnn model (no ${SPEC_FILE}); pass the model/ directory of a run`,
-    );
+    text = new TextDecoder().decode(await readRegularFileBytes(path, "model description"));
+  } catch (error) {
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new CliError(
+        `${dir}: not a saved gemcnn model (no ${SPEC_FILE}); pass the model/ directory of a run`,
+      );
+    }
+    throw new CliError(`${path}: ${(error as MeshParseError).detail}`);
   }
   let spec: ModelSpec;
   try {
@@ -171,13 +212,20 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
   } catch (error) {
     throw new CliError(`${path}: not valid JSON (${(error as Error).message})`);
   }
+  if (spec?.format === SPEC_FORMAT && (spec.version as number) === 1) {
+    throw new CliError(
+      `${path}: a classifier saved by an earlier gemcnn (description version 1), whose heat-kernel features and input normalisation this version no longer computes; train it again`,
+    );
+  }
   if (
     spec?.format !== SPEC_FORMAT ||
-    spec.version !== 1 ||
+    spec.version !== SPEC_VERSION ||
     !MODEL_KINDS.includes(spec.kind) ||
     !Array.isArray(spec.classes)
   ) {
-    throw new CliError(`${path}: not a gemcnn classifier description (format ${SPEC_FORMAT}, version 1)`);
+    throw new CliError(
+      `${path}: not a gemcnn classifier description (format ${SPEC_FORMAT}, version ${SPEC_VERSION})`,
+    );
   }
   return spec;
 }

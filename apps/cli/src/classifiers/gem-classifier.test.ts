@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -9,6 +9,7 @@ import {
   type PreprocessOptions,
   preprocessMeshData,
 } from "@gemcnn/features";
+import { FieldType } from "@gemcnn/gauge";
 import { randomGauge } from "@gemcnn/geometry";
 import { BLOCK_NONLINEARITIES, loadModel } from "@gemcnn/nn";
 import type { ReplicaPool } from "@gemcnn/nn/parallel";
@@ -20,6 +21,7 @@ import { InterruptRequest } from "../training/interrupt.js";
 import { runTrainingLoop } from "../training/loop.js";
 import { MetricsLog } from "../training/metrics.js";
 import { type GemArchitecture, NONLINEARITY_CHOICES, parseBlocks } from "./architecture.js";
+import { loadClassifier, type ModelSpec, SPEC_FORMAT, SPEC_VERSION, specForTraining } from "./classifier.js";
 import { relativeChange } from "./gem-check.js";
 import { GemCnnClassifier } from "./gem-classifier.js";
 
@@ -344,4 +346,68 @@ describe("GemCnnClassifier on worker threads", () => {
       await classifier.close();
     }
   }, 60_000);
+});
+
+describe("a saved model with an absurd field type", () => {
+  it("is refused on loading with one line naming the model directory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gemcnn-absurd-"));
+    try {
+      const classifier = await create(8);
+      await classifier.exportModel(dir);
+      const path = join(dir, "model.json");
+      const json = await readFile(path, "utf8");
+      const edited = json.replace(/"out_type":\s*"4x0\+2x1\+2x2"/, '"out_type":"99999999999x0"');
+      expect(edited).not.toBe(json);
+      await writeFile(path, edited);
+      const spec: ModelSpec = {
+        format: SPEC_FORMAT,
+        version: SPEC_VERSION,
+        kind: "gemcnn",
+        classes: ["a", "b", "c"],
+        preprocess: OPTIONS,
+        weightDecay: 0,
+        seed: 0,
+        architecture: ARCHITECTURE,
+        input,
+      };
+      const error = await loadClassifier(dir, spec, meshes).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^${dir}: cannot load the model \\(loadModel: cannot build the model of ${dir}/model\\.json: invalid field type "99999999999x0": the field type's dimension reaches 99999999999 here, above the largest 65536 numbers per vertex \\(at column 1\\)\\)$`,
+        ),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("non-finite inputs", () => {
+  it("are the user's one-line errors naming the mesh, vertex and channel, from the normalisation fit and the network", async () => {
+    const poisoned = meshes.map((m, i) => {
+      if (i !== 1) return m;
+      const features = m.features.slice();
+      features[5 * FieldType.parse(m.fieldType).dim + 2] = Number.NaN;
+      return { ...m, features };
+    });
+    const fitMessage = `${meshes[1].name}: feature '${meshes[1].channels[2]}' (column 2) of vertex 5 is NaN: the mesh cannot be used`;
+    expect(() => fitInputNormalization(poisoned)).toThrow(fitMessage);
+    // The command line's fit turns it into a CliError (one line, exit 1), not a bug report.
+    const spec = { kind: "gemcnn" as const } as Parameters<typeof specForTraining>[0];
+    expect(() => specForTraining(spec, poisoned, [0, 1])).toThrow(CliError);
+    expect(() => specForTraining(spec, poisoned, [0, 1])).toThrow(fitMessage);
+    expect(specForTraining(spec, meshes, [0, 1]).input).toBeDefined();
+    // Past a normalisation fitted on clean meshes, the network's own check names the mesh.
+    const classifier = await create(1, 1e-3, poisoned);
+    const inputMessage = `${meshes[1].name}: the network's input is not finite: vertex 5, channel 2 is NaN (after the input normalisation)`;
+    expect(() => classifier.logits([0, 1])).toThrow(CliError);
+    expect(() => classifier.logits([0, 1])).toThrow(inputMessage);
+    await expect(classifier.trainBatch([1, 0], 1e-3)).rejects.toThrow(CliError);
+    await expect(classifier.trainBatch([1, 0], 1e-3)).rejects.toThrow(inputMessage);
+    expect(classifier.logits([0, 2])).toHaveLength(2);
+  });
 });

@@ -12,11 +12,12 @@ import {
   type MeshBatch,
   type MeshHierarchy,
   meshOptionsOf,
+  NonFiniteInputError,
   saveModel,
 } from "@gemcnn/nn";
 import { ReplicaPool, ReplicaPoolError } from "@gemcnn/nn/parallel";
 import * as tf from "@tensorflow/tfjs";
-import { CliError } from "../cli/errors.js";
+import { CliError, EXIT } from "../cli/errors.js";
 import type { Totals } from "../training/loop.js";
 import { type GemArchitecture, gemModelConfig } from "./architecture.js";
 import { loadAdamState, saveAdamState } from "./optimizer-state.js";
@@ -24,6 +25,40 @@ import { stepSeed, withSeededRandom } from "./seeded-random.js";
 
 /** Decoupled weight decay applies to weights whose name ends like this (not biases or normalisation scales). */
 const DECAYED_WEIGHT = /(^|\/)kernel(_\d+)?$/;
+
+/** What the nn and gauge packages throw for a layer or field type they refuse. */
+const ARCHITECTURE_ERRORS = [
+  "GemConvError",
+  "FieldLayerError",
+  "NonlinearityError",
+  "NormalizationError",
+  "PoolingError",
+  "ModelConfigError",
+  "GaugeArgumentError",
+  "FieldTypeParseError",
+  "UnsupportedFieldTypeError",
+];
+
+/**
+ * `run()` on a batch of the meshes `meshNames`, with a mesh whose network input is not finite
+ * reported as the user's problem (one line naming the mesh, the vertex and the channel) rather
+ * than as a bug: its features were finite when computed, but a normalised value can still leave
+ * float32's range.
+ */
+function reportingNonFiniteInput<T>(meshNames: readonly string[], run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof NonFiniteInputError) {
+      throw new CliError(
+        `${meshNames[error.meshIndex]}: the network's input is not finite: vertex ${error.vertex}, channel ${error.channel} is ${Number.isFinite(error.value) ? `${error.value}, beyond float32` : error.value} (after the input normalisation)`,
+        EXIT.failure,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
 
 /** Meshes per batch when evaluating (inference needs no gradient memory, so larger is fine). */
 const EVAL_BATCH = 32;
@@ -89,7 +124,16 @@ export class GemCnnClassifier {
   ): Promise<GemCnnClassifier> {
     await ensureBackend();
     const config = gemModelConfig(architecture, options.input, classes);
-    const model = withSeededRandom(options.seed, () => buildGemClassifier(config));
+    let model: tf.LayersModel;
+    try {
+      model = withSeededRandom(options.seed, () => buildGemClassifier(config));
+    } catch (error) {
+      // A layer too large or a field type the layers refuse is a bad architecture, not a bug.
+      if (error instanceof Error && ARCHITECTURE_ERRORS.includes(error.name)) {
+        throw new CliError(`the architecture cannot be built: ${error.message.split("\n")[0]}`);
+      }
+      throw error;
+    }
     return new GemCnnClassifier(model, meshes, labels, options);
   }
 
@@ -204,17 +248,23 @@ export class GemCnnClassifier {
     const batch = this.batch(indices);
     const inputs = indices.map((i) => this.input(i));
     let logits: Float32Array = new Float32Array(0);
-    withSeededRandom(stepSeed(this.options.seed, this.steps), () =>
-      tf.tidy(() => {
-        const targets = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes);
-        const { grads } = tf.variableGrads(() => {
-          const output = applyToMeshes(this.model, batch, inputs, { training: true });
-          logits = output.dataSync() as Float32Array;
-          return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
-        }, variables);
-        (this.optimizer as tf.Optimizer).applyGradients(grads);
-        if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
-      }),
+    const meshNames = indices.map((i) => this.meshes[i].name);
+    reportingNonFiniteInput(meshNames, () =>
+      withSeededRandom(stepSeed(this.options.seed, this.steps), () =>
+        tf.tidy(() => {
+          const targets = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes);
+          const { grads } = tf.variableGrads(() => {
+            const output = applyToMeshes(this.model, batch, inputs, {
+              training: true,
+              meshNames,
+            });
+            logits = output.dataSync() as Float32Array;
+            return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
+          }, variables);
+          (this.optimizer as tf.Optimizer).applyGradients(grads);
+          if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
+        }),
+      ),
     );
     this.steps++;
     return totalsOf(logits, labels, this.classes);
@@ -231,13 +281,17 @@ export class GemCnnClassifier {
         batch = this.batch(chunk);
         this.evalBatches.set(key, batch);
       }
-      const values = tf.tidy(
-        () =>
-          applyToMeshes(
-            this.model,
-            batch,
-            chunk.map((i) => this.input(i)),
-          ).dataSync() as Float32Array,
+      const meshNames = chunk.map((i) => this.meshes[i].name);
+      const values = reportingNonFiniteInput(meshNames, () =>
+        tf.tidy(
+          () =>
+            applyToMeshes(
+              this.model,
+              batch,
+              chunk.map((i) => this.input(i)),
+              { meshNames },
+            ).dataSync() as Float32Array,
+        ),
       );
       chunk.forEach((_, k) => {
         out.push(values.slice(k * this.classes, (k + 1) * this.classes));

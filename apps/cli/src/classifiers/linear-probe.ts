@@ -144,18 +144,32 @@ export class LinearProbe implements TrainableModel {
 
   async loadState(dir: string): Promise<void> {
     const path = join(dir, "linear-probe.json");
-    const state = JSON.parse(await readFile(path, "utf8"));
+    let state: Record<string, unknown> & { classes?: number; dim?: number };
+    try {
+      state = JSON.parse(await readFile(path, "utf8"));
+    } catch (error) {
+      throw new Error(`${path}: unreadable, corrupt or truncated (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
     if (state.kind !== "linear-probe" || state.classes !== this.classes || state.dim !== this.dim) {
       throw new Error(
         `${path}: a linear probe for ${state.classes} classes and ${state.dim} inputs, not ${this.classes} and ${this.dim}`,
       );
     }
-    this.step = state.step;
-    this.weights = Float64Array.from(state.weights);
-    this.m = Float64Array.from(state.m);
-    this.v = Float64Array.from(state.v);
-    this.shift = Float64Array.from(state.shift);
-    this.scale = Float64Array.from(state.scale);
+    const size = this.classes * (this.dim + 1);
+    const vector = (name: string, length: number) => {
+      const values = state[name];
+      if (!Array.isArray(values) || values.length !== length || !values.every(Number.isFinite))
+        throw new Error(`${path}: "${name}" is not ${length} finite numbers (corrupt or truncated)`);
+      return Float64Array.from(values as number[]);
+    };
+    this.weights = vector("weights", size);
+    this.m = vector("m", size);
+    this.v = vector("v", size);
+    this.shift = vector("shift", this.dim);
+    this.scale = vector("scale", this.dim);
+    this.step = Number(state.step);
   }
 }
 

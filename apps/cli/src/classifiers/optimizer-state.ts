@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
 import * as tf from "@tensorflow/tfjs";
-import { decodeRecord, encodeRecord, type RecordArray } from "../preprocess/record.js";
+import { decodeRecord, encodeRecord, type RecordArray, RecordFormatError } from "../preprocess/record.js";
 
 /**
  * The parts of tfjs's `AdamOptimizer` that `getWeights`/`setWeights` do not carry: the running
@@ -35,7 +35,16 @@ export async function saveAdamState(optimizer: tf.AdamOptimizer, path: string): 
 
 /** Restores what `saveAdamState` wrote into a fresh optimizer with the same hyper-parameters. */
 export async function loadAdamState(optimizer: tf.AdamOptimizer, path: string): Promise<void> {
-  const record = decodeRecord(new Uint8Array(await readFile(path)));
+  let record: ReturnType<typeof decodeRecord>;
+  try {
+    record = decodeRecord(new Uint8Array(await readFile(path)));
+  } catch (error) {
+    const why =
+      error instanceof RecordFormatError
+        ? `corrupt or truncated (${error.message})`
+        : (error as Error).message;
+    throw new Error(`${path}: ${why}`, { cause: error });
+  }
   const meta = record.meta as {
     kind?: string;
     entries?: { name: string; dtype: "float32" | "int32"; shape: number[] }[];

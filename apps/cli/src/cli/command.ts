@@ -8,6 +8,11 @@ export interface OptionSpec {
   readonly multiple?: boolean;
   /** Shown in help after the option, e.g. `<dir>`; string options only. */
   readonly valueName?: string;
+  /**
+   * String options only: the option may also be given without a value (as the last word, or
+   * followed by another option), and is then `true` in `ParsedArgs.options`. Help shows `[<list>]`.
+   */
+  readonly optionalValue?: boolean;
   readonly description: string;
   /** Shown in help as "(default: …)"; applied by the command, not by the parser. */
   readonly defaultText?: string;
@@ -69,16 +74,29 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
       ...(spec.multiple ? { multiple: true } : {}),
     };
   }
+  // An option with an optional value that has none is taken out before parsing and set to true.
+  const withoutValue = new Set<string>();
+  const words = argv.filter((word, i) => {
+    const name = word.startsWith("--") ? word.slice(2) : undefined;
+    const spec = name === undefined ? undefined : command.options[name];
+    if (!spec?.optionalValue) return true;
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith("-")) return true;
+    withoutValue.add(name as string);
+    return false;
+  });
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: words, options, strict: true, allowPositionals: true });
   } catch (error) {
     // parseArgs explains what is wrong ("Unknown option '--foo'"); keep its words, add the command.
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError(message, command.name);
   }
   if (parsed.values.help) return undefined;
-  return { options: parsed.values, positionals: bindPositionals(command, parsed.positionals) };
+  const values: Record<string, string | boolean | (string | boolean)[] | undefined> = { ...parsed.values };
+  for (const name of withoutValue) if (values[name] === undefined) values[name] = true;
+  return { options: values, positionals: bindPositionals(command, parsed.positionals) };
 }
 
 function bindPositionals(command: Command, words: string[]): Record<string, string | string[] | undefined> {
@@ -106,7 +124,26 @@ function bindPositionals(command: Command, words: string[]): Record<string, stri
   return bound;
 }
 
-/** The `--help` text of a command: usage line, description, arguments, options, examples. */
+/**
+ * How the user reached the command, so that help and hints show a command line that works:
+ * `pnpm gemcnn` through the workspace's script (pnpm sets `npm_lifecycle_event` for it),
+ * `pnpm exec gemcnn` through the workspace's bin, and `gemcnn` where it is installed on PATH.
+ */
+export function invocationName(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.npm_package_name === WORKSPACE_PACKAGE && WORKSPACE_SCRIPTS.includes(env.npm_lifecycle_event ?? ""))
+    return "pnpm gemcnn";
+  if (env.npm_command === "exec") return "pnpm exec gemcnn";
+  return "gemcnn";
+}
+
+/** The repository's root package and its scripts that run this command line. */
+const WORKSPACE_PACKAGE = "gemcnn-workspace";
+const WORKSPACE_SCRIPTS = ["gemcnn", "experiment"];
+
+/**
+ * The `--help` text of a command: usage line, description, arguments, options, examples. Examples
+ * are written as `gemcnn …`; `program` (see `invocationName`) replaces that word.
+ */
 export function formatCommandHelp(command: Command, program = "gemcnn"): string {
   const positionalUsage = command.positionals
     .map((p) => {
@@ -127,8 +164,9 @@ export function formatCommandHelp(command: Command, program = "gemcnn"): string 
   }
   lines.push("", "Options:");
   const entries = Object.entries({ ...command.options, help: HELP_OPTION }).map(([name, spec]) => {
+    const value = spec.valueName ?? "<value>";
     const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${
-      spec.type === "string" ? ` ${spec.valueName ?? "<value>"}` : ""
+      spec.type === "string" ? ` ${spec.optionalValue ? `[${value}]` : value}` : ""
     }`;
     const text = `${spec.description}${spec.defaultText ? ` (default: ${spec.defaultText})` : ""}`;
     return [flag, text] as const;
@@ -138,7 +176,7 @@ export function formatCommandHelp(command: Command, program = "gemcnn"): string 
   if (command.examples.length > 0) {
     lines.push("", "Examples:");
     for (const example of command.examples) {
-      lines.push(`  ${example.command}`, `      ${example.description}`);
+      lines.push(`  ${example.command.replace(/^gemcnn(?= )/, program)}`, `      ${example.description}`);
     }
   }
   return `${lines.join("\n")}\n`;
@@ -150,6 +188,16 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
   if (value === undefined) return undefined;
   if (typeof value !== "string") throw new Error(`option --${name} is not a string option`);
   return value;
+}
+
+/**
+ * An option with an optional value (`OptionSpec.optionalValue`): `undefined` when absent, `true`
+ * when given without a value, else the value.
+ */
+export function optionalValueOption(args: ParsedArgs, name: string): string | true | undefined {
+  const value = args.options[name];
+  if (value === undefined || value === true || typeof value === "string") return value;
+  throw new Error(`option --${name} is not a string option`);
 }
 
 export function booleanOption(args: ParsedArgs, name: string): boolean {
@@ -199,7 +247,7 @@ export function numberOption(
   return value;
 }
 
-/** A comma-separated list of positive numbers, e.g. `--hks-times 0.01,0.1,1`. */
+/** A comma-separated list of numbers, e.g. `--head 64,32`. */
 export function numberListOption(args: ParsedArgs, name: string, fallback: readonly number[]): number[] {
   const text = stringOption(args, name);
   if (text === undefined) return [...fallback];
@@ -209,6 +257,41 @@ export function numberListOption(args: ParsedArgs, name: string, fallback: reado
     throw new UsageError(`option --${name} expects comma-separated numbers, got '${text}'`);
   }
   return values;
+}
+
+const BYTE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/**
+ * A size in bytes, from `1000000`, `500MB`, `1.5GiB` (units B, kB, MB, GB, TB in powers of 1000,
+ * KiB, MiB, GiB, TiB in powers of 1024, any case), at least 1 and at most `max`.
+ */
+export function byteSizeOption(args: ParsedArgs, name: string, fallback: number, max: number): number {
+  const text = stringOption(args, name);
+  if (text === undefined) return fallback;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? BYTE_UNITS[(match[2] || "b").toLowerCase()] : undefined;
+  if (!match || unit === undefined) {
+    throw new UsageError(
+      `option --${name} expects a size such as 4GiB, 500MB or 1000000 (bytes), got '${text}'`,
+    );
+  }
+  const value = Math.round(Number(match[1]) * unit);
+  if (!(value >= 1 && value <= max)) {
+    throw new UsageError(
+      `option --${name} must be from 1 byte to ${max} bytes, got '${text}' (${value} bytes)`,
+    );
+  }
+  return value;
 }
 
 /** One of a fixed set of words. */

@@ -36,10 +36,14 @@ export class InputFileError extends CliError {
   }
 }
 
-/** Exit statuses of `gemcnn`: 0 success, 1 failure, 2 bad usage, 130 stopped by Ctrl-C (after saving). */
+/**
+ * Exit statuses of `gemcnn`: 0 success, 1 failure, 2 bad usage, 3 partly done (`predict`: some
+ * meshes were skipped, the others classified), 130 stopped by Ctrl-C (after saving).
+ */
 export const EXIT = {
   success: 0,
   failure: 1,
   usage: 2,
+  partial: 3,
   interrupted: 130,
 } as const;

@@ -66,7 +66,7 @@ export const benchCommand: Command = {
     if (workerCounts.some((w) => !Number.isInteger(w) || w < 0)) {
       throw new UsageError("option --worker-counts expects non-negative integers, e.g. 0,1,2");
     }
-    const all = [...sources.train, ...sources.test];
+    const all = [...sources.train, ...sources.val, ...sources.test];
     const step = Math.max(1, Math.floor(all.length / limit));
     const chosen = all
       .filter((_, i) => i % step === 0)

@@ -1,12 +1,11 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
 import { MeshGeometry, mulberry32, randomGauge, type TriangleMeshData } from "@gemcnn/geometry";
 import { loadClassifier, readModelSpec } from "../classifiers/classifier.js";
 import { booleanOption, type Command, integerOption } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
-import { describeFsError } from "../data/dataset.js";
 import { loadMeshFile } from "../data/load.js";
+import { MAX_MESH_SIZE_OPTION, maxMeshBytes, readMeshFile } from "../data/mesh-file.js";
 import { randomRotationMatrix, rotateMesh } from "../preprocess/run.js";
 
 /**
@@ -89,6 +88,7 @@ export const checkCommand: Command = {
       defaultText: "3",
     },
     "no-layers": { type: "boolean", description: "skip the layer-by-layer check (GEM-CNN)" },
+    "max-mesh-size": MAX_MESH_SIZE_OPTION,
     seed: {
       type: "string",
       valueName: "<n>",
@@ -113,12 +113,7 @@ export const checkCommand: Command = {
     const gauges = integerOption(args, "gauges", 3, { min: 0 });
     const rotations = integerOption(args, "rotations", 3, { min: 0 });
     const seed = integerOption(args, "seed", 1, { min: 0 });
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(meshPath);
-    } catch (error) {
-      throw new CliError(`${meshPath}: ${describeFsError(error, "mesh file")}`);
-    }
+    const bytes = await readMeshFile(meshPath, maxMeshBytes(args));
     let variants: InvarianceVariant[];
     try {
       const data = loadMeshFile(bytes, meshPath, spec.preprocess, []);

@@ -8,9 +8,10 @@ export const dataCommand: Command = {
   name: "data",
   summary: "list a dataset's classes and train/test counts",
   description:
-    "Reads MeshCNN's layout <root>/<class>/{train,test}/*.{obj,off,ply}, or the split given by --split\n" +
-    '(JSON {"<class>": {"train": [...], "test": [...]}} with paths relative to <root>/<class>/),\n' +
-    "checks that every listed file exists, and prints the counts per class. Meshes are not parsed.",
+    "Reads MeshCNN's layout <root>/<class>/{train,test}/*.{obj,off,ply} (and <class>/val/ when present),\n" +
+    'or the split given by --split (JSON {"<class>": {"train": [...], "val": [...], "test": [...]}}\n' +
+    'with paths relative to <root>/<class>/, "val" optional), checks that every listed file exists,\n' +
+    "and prints the counts per class. Meshes are not parsed.",
   positionals: [{ name: "root", description: "dataset root directory", required: true }],
   options: {
     split: {
@@ -42,14 +43,16 @@ export const dataCommand: Command = {
       return EXIT.success;
     }
     const width = Math.max(5, ...rows.map((r) => r.className.length));
+    const withVal = dataset.val.length > 0;
     const lines = [
       `root:  ${dataset.root}`,
       `split: ${dataset.split}`,
-      `${dataset.classes.length} classes, ${dataset.train.length} train and ${dataset.test.length} test meshes`,
+      `${dataset.classes.length} classes, ${dataset.train.length} train${withVal ? `, ${dataset.val.length} validation` : ""} and ${dataset.test.length} test meshes`,
       "",
-      `${"class".padEnd(width)}  train  test`,
+      `${"class".padEnd(width)}  train${withVal ? "  val" : ""}  test`,
       ...rows.map(
-        (r) => `${r.className.padEnd(width)}  ${String(r.train).padStart(5)}  ${String(r.test).padStart(4)}`,
+        (r) =>
+          `${r.className.padEnd(width)}  ${String(r.train).padStart(5)}${withVal ? `  ${String(r.val).padStart(3)}` : ""}  ${String(r.test).padStart(4)}`,
       ),
     ];
     io.stdout.write(`${lines.join("\n")}\n`);

@@ -1,7 +1,8 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { loadClassifier, type ModelSpec, readModelSpec } from "../classifiers/classifier.js";
+import { loadClassifier, type ModelSpec } from "../classifiers/classifier.js";
 import { argmax } from "../classifiers/linear-probe.js";
+import { featureDistance, normalizedEntropy } from "../classifiers/training-distribution.js";
 import {
   booleanOption,
   type CliIO,
@@ -10,14 +11,15 @@ import {
   integerOption,
   type OptionSpec,
   type ParsedArgs,
-  stringOption,
 } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
+import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
-import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
 import { rotatedSources } from "../preprocess/run.js";
 import { confusionMatrix, formatConfusion } from "../training/confusion.js";
+import { CHECKPOINT_OPTION, chooseModel } from "./model-choice.js";
 import {
+  cacheFromArgs,
   DATA_OPTIONS,
   type DatasetSources,
   datasetFromArgs,
@@ -36,11 +38,10 @@ const RUNTIME_OPTIONS: Record<string, OptionSpec> = {
 };
 
 function runtimeSetup(args: ParsedArgs, io: CliIO, spec: ModelSpec) {
-  const cacheDir = resolve(io.cwd, stringOption(args, "cache") ?? DEFAULT_CACHE_DIR);
   return {
     options: spec.preprocess,
     workers: integerOption(args, "workers", availableParallelism(), { min: 0, max: 64 }),
-    cache: booleanOption(args, "no-cache") ? undefined : new PreprocessCache(cacheDir),
+    cache: cacheFromArgs(args, io),
   };
 }
 
@@ -61,16 +62,25 @@ export const evalCommand: Command = {
   summary: "evaluate a trained model on a dataset (accuracy, confusion matrix)",
   description:
     "Preprocesses the dataset as the model was trained (same features, cached) and reports accuracy\n" +
-    "and the confusion matrix. --rotate turns every mesh by its own random rotation first: an\n" +
-    "invariant model gives the same accuracy.",
-  positionals: [{ name: "model", description: "model directory (runs/<name>/model)", required: true }],
+    "and the confusion matrix. <model> is a model directory, or a run directory: then --checkpoint\n" +
+    "picks the best epoch by validation (model-best/, the default when the run had a validation set)\n" +
+    "or the last (model/). --rotate turns every mesh by its own random rotation first: an invariant\n" +
+    "model gives the same accuracy.",
+  positionals: [
+    {
+      name: "model",
+      description: "model directory (runs/<name>/model) or run directory (runs/<name>)",
+      required: true,
+    },
+  ],
   options: {
     ...DATA_OPTIONS,
     ...RUNTIME_OPTIONS,
+    checkpoint: CHECKPOINT_OPTION,
     part: {
       type: "string",
       valueName: "<part>",
-      description: "which meshes: test, train or all",
+      description: "which meshes: test, val (validation), train or all",
       defaultText: "test",
     },
     rotate: { type: "boolean", description: "apply a random rotation to every mesh before evaluating" },
@@ -92,18 +102,38 @@ export const evalCommand: Command = {
       description: "the same with randomly rotated test meshes",
     },
     {
+      command:
+        "gemcnn eval runs/s10-0 --checkpoint last --data ../shared/datasets/shrec_16 --split ../shared/datasets/shrec_16_split10/split10_seed0.json --val-fraction 0.2",
+      description: "a run trained with a validation set: its last epoch instead of its best",
+    },
+    {
       command: "gemcnn eval runs/experiment/model --synthetic --part all",
       description: "the synthetic dataset, train and test",
     },
   ],
   async run(args, io) {
-    const modelDir = resolve(io.cwd, args.positionals.model as string);
-    const spec = await readModelSpec(modelDir);
+    const { dir: modelDir, spec } = await chooseModel(
+      resolve(io.cwd, args.positionals.model as string),
+      args,
+      io,
+    );
     const sources = await datasetFromArgs(args, io);
     const toModel = relabel(sources, spec);
-    const part = choiceOption(args, "part", ["test", "train", "all"] as const, "test");
+    const part = choiceOption(args, "part", ["test", "val", "train", "all"] as const, "test");
     const chosen =
-      part === "test" ? sources.test : part === "train" ? sources.train : [...sources.train, ...sources.test];
+      part === "test"
+        ? sources.test
+        : part === "val"
+          ? sources.val
+          : part === "train"
+            ? sources.train
+            : [...sources.train, ...sources.val, ...sources.test];
+    if (chosen.length === 0)
+      throw new CliError(
+        part === "val"
+          ? 'the dataset has no validation meshes: give the run\'s --val-fraction (and --val-seed), or use a split file with "val" lists'
+          : `the dataset has no ${part} meshes`,
+      );
     const rotate = booleanOption(args, "rotate");
     const threads = threadsFromArgs(args);
     const seed = integerOption(args, "rotate-seed", 1, { min: 0 });
@@ -114,7 +144,7 @@ export const evalCommand: Command = {
         ).map((source, i) => ({ source, label: chosen[i].label }))
       : chosen;
     const data = await preprocessDataset(
-      { ...sources, train: items, test: [] },
+      { ...sources, train: items, val: [], test: [] },
       runtimeSetup(args, io, spec),
       io,
     );
@@ -132,6 +162,7 @@ export const evalCommand: Command = {
     const correct = predicted.filter((p, i) => p === truth[i]).length;
     const confusion = confusionMatrix(truth, predicted, spec.classes.length);
     const result = {
+      model: modelDir,
       accuracy: correct / truth.length,
       correct,
       count: truth.length,
@@ -151,19 +182,39 @@ export const evalCommand: Command = {
   },
 };
 
+/** One mesh's prediction as `predict` prints it and writes it in JSON. */
+export interface MeshPrediction {
+  readonly mesh: string;
+  readonly classes: { name: string; probability: number }[];
+  /** Entropy of all class probabilities over `ln K`: 0 certain, 1 uniform. */
+  readonly entropy: number;
+  /** `featureDistance` from the training set (absent for models saved without its statistics). */
+  readonly distance?: number;
+  /** Farther from the training set than every training mesh: the class is a guess. */
+  readonly outsideTrainingData?: boolean;
+}
+
 export const predictCommand: Command = {
   name: "predict",
   summary: "classify mesh files with a trained model",
   description:
-    "Prints the most likely classes of each mesh with their probabilities. A mesh that cannot be\n" +
-    "read or repaired is reported with the reason and the others are still classified (exit status\n" +
-    "1 when any was skipped).",
+    "Prints the most likely classes of each mesh with their probabilities, and warns when a mesh lies\n" +
+    "farther from the training data than every training mesh (by its pooled invariant features, the\n" +
+    "distance saved with the model): a softmax is confident far from its data too, so such a class\n" +
+    "is a guess. A mesh that cannot be read or repaired is reported with the reason and the others\n" +
+    "are still classified. Exit status: 0 every mesh classified, 3 some meshes skipped (the others\n" +
+    "classified), 1 none could be classified or another failure.",
   positionals: [
-    { name: "model", description: "model directory (runs/<name>/model)", required: true },
+    {
+      name: "model",
+      description: "model directory (runs/<name>/model) or run directory (runs/<name>)",
+      required: true,
+    },
     { name: "mesh", description: "mesh files (.obj, .off, .ply)", required: true, variadic: true },
   ],
   options: {
     ...RUNTIME_OPTIONS,
+    checkpoint: CHECKPOINT_OPTION,
     top: {
       type: "string",
       valueName: "<k>",
@@ -171,6 +222,7 @@ export const predictCommand: Command = {
       defaultText: "3",
     },
     json: { type: "boolean", description: "print the predictions as JSON" },
+    "max-mesh-size": MAX_MESH_SIZE_OPTION,
   },
   examples: [
     {
@@ -183,47 +235,85 @@ export const predictCommand: Command = {
     },
   ],
   async run(args, io) {
-    const modelDir = resolve(io.cwd, args.positionals.model as string);
-    const spec = await readModelSpec(modelDir);
+    const { dir: modelDir, spec } = await chooseModel(
+      resolve(io.cwd, args.positionals.model as string),
+      args,
+      io,
+    );
     const paths = (args.positionals.mesh as string[]).map((p) => resolve(io.cwd, p));
     const threads = threadsFromArgs(args);
     const samples = paths.map((path) => ({ path, name: path, className: "", label: 0 }));
-    const items = fileSources(samples).map((source) => ({ source, label: 0 }));
+    const items = fileSources(samples, maxMeshBytes(args)).map((source) => ({ source, label: 0 }));
+    const top = integerOption(args, "top", 3, { min: 1 });
     const data = await preprocessDataset(
-      { description: "", classes: spec.classes, train: items, test: [] },
+      { description: "", classes: spec.classes, train: items, val: [], test: [] },
       runtimeSetup(args, io, spec),
       io,
     );
-    const top = integerOption(args, "top", 3, { min: 1 });
-    const predictions: { mesh: string; classes: { name: string; probability: number }[] }[] = [];
+    const predictions: MeshPrediction[] = [];
     if (data.train.length > 0) {
-      const model = await loadClassifier(
-        modelDir,
-        spec,
-        data.train.map((s) => s.mesh),
-        undefined,
-        { threads },
-      );
-      const probabilities = await model.predict(data.train.map((_, i) => i)).finally(() => model.close?.());
+      const meshes = data.train.map((s) => s.mesh);
+      const model = await loadClassifier(modelDir, spec, meshes, undefined, { threads });
+      const probabilities = await model.predict(meshes.map((_, i) => i)).finally(() => model.close?.());
       probabilities.forEach((p, i) => {
         const ranked = Array.from(p.keys())
           .sort((a, b) => p[b] - p[a])
           .slice(0, top);
+        const distance = spec.trainingSet ? featureDistance(meshes[i], spec.trainingSet) : undefined;
         predictions.push({
-          mesh: data.train[i].mesh.name,
+          mesh: meshes[i].name,
           classes: ranked.map((c) => ({ name: spec.classes[c], probability: p[c] })),
+          entropy: normalizedEntropy(p),
+          ...(distance !== undefined && spec.trainingSet
+            ? { distance, outsideTrainingData: distance > spec.trainingSet.maxDistance }
+            : {}),
         });
       });
     }
+    const outside = predictions.filter((p) => p.outsideTrainingData);
     if (booleanOption(args, "json")) {
-      io.stdout.write(`${JSON.stringify({ predictions, skipped: data.skipped }, null, 1)}\n`);
+      io.stdout.write(
+        `${JSON.stringify(
+          {
+            predictions,
+            skipped: data.skipped,
+            ...(spec.trainingSet
+              ? {
+                  trainingSet: {
+                    count: spec.trainingSet.count,
+                    maxDistance: spec.trainingSet.maxDistance,
+                    p95Distance: spec.trainingSet.p95Distance,
+                  },
+                }
+              : {}),
+          },
+          null,
+          1,
+        )}\n`,
+      );
     } else {
       for (const p of predictions) {
         io.stdout.write(
-          `${p.mesh}: ${p.classes.map((c) => `${c.name} ${(100 * c.probability).toFixed(1)}%`).join(", ")}\n`,
+          `${p.mesh}: ${p.classes.map((c) => `${c.name} ${(100 * c.probability).toFixed(1)}%`).join(", ")}${
+            p.outsideTrainingData ? "  [outside the training data]" : ""
+          }\n`,
         );
       }
     }
-    return data.skipped.length > 0 ? EXIT.failure : EXIT.success;
+    if (spec.trainingSet) {
+      for (const p of outside)
+        io.stderr.write(
+          `warning: ${p.mesh}: far outside the training data (distance ${p.distance?.toFixed(2)} of its pooled invariant features from the training set's; all ${spec.trainingSet.count} training meshes lie within ${spec.trainingSet.maxDistance.toFixed(2)}): its class is a guess\n`,
+        );
+    } else if (predictions.length > 0) {
+      io.stderr.write(
+        `note: ${modelDir} was saved without training-set statistics (an older model): meshes far outside the training data are not detected\n`,
+      );
+    }
+    if (predictions.length === 0) {
+      io.stderr.write("no mesh could be classified (see the reasons above)\n");
+      return EXIT.failure;
+    }
+    return data.skipped.length > 0 ? EXIT.partial : EXIT.success;
   },
 };

@@ -17,7 +17,7 @@ export const generateCommand: Command = {
   description:
     `Writes <dir>/<class>/{train,test}/<class>-<i>.<format> for the ${SYNTHETIC_CLASSES.length} synthetic classes\n` +
     `(${SYNTHETIC_CLASSES.map((c) => c.name).join(", ")}), the same meshes\n` +
-    "that --synthetic uses in memory for the same seed and counts.",
+    "that train, experiment and the other commands generate in memory for the same seed and counts.",
   positionals: [{ name: "dir", description: "output directory (must be empty or absent)", required: true }],
   options: {
     seed: { type: "string", valueName: "<n>", description: "seed of the dataset", defaultText: "0" },

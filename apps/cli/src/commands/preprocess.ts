@@ -43,7 +43,7 @@ export const preprocessCommand: Command = {
     const result = await preprocessDataset(sources, setup, io, booleanOption(args, "verbose"));
     const computedPerMesh = result.computed > 0 ? (1000 * result.seconds) / result.computed : Number.NaN;
     io.stdout.write(
-      `${result.train.length} train and ${result.test.length} test meshes ready (${result.skipped.length} skipped)` +
+      `${result.train.length} train${result.val.length > 0 ? `, ${result.val.length} validation` : ""} and ${result.test.length} test meshes ready (${result.skipped.length} skipped)` +
         (result.computed > 0 ? `; ${computedPerMesh.toFixed(0)} ms wall time per computed mesh` : "") +
         `\n`,
     );

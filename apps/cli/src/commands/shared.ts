@@ -1,24 +1,23 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
-import {
-  DEFAULT_FEATURE_OPTIONS,
-  DEFAULT_HKS_MAX_VERTICES,
-  FEATURE_KINDS,
-  type FeatureKind,
-} from "@gemcnn/features";
+import type { FeatureOptions, PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
+import { DEFAULT_FEATURE_OPTIONS, FEATURE_KINDS, type FeatureKind } from "@gemcnn/features";
+import { escapeControlCharacters } from "@gemcnn/geometry";
 import {
   booleanOption,
   type CliIO,
   integerOption,
-  numberListOption,
+  numberOption,
   type OptionSpec,
+  optionalValueOption,
   type ParsedArgs,
   stringOption,
 } from "../cli/command.js";
 import { UsageError } from "../cli/errors.js";
 import { type Dataset, openDataset } from "../data/dataset.js";
+import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
+import { stratifiedHoldOut } from "../data/validation.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
 import { type MeshSource, memorySources, preprocessAll } from "../preprocess/run.js";
 import { preprocessRunner } from "../preprocess/runner.js";
@@ -46,6 +45,7 @@ export function dataOptionSpecs(fallback?: "synthetic"): Record<string, OptionSp
       description: "use the generated synthetic dataset instead of --data",
       ...(fallback === "synthetic" ? { defaultText: "when --data is not given" } : {}),
     },
+    "max-mesh-size": MAX_MESH_SIZE_OPTION,
     "synthetic-seed": {
       type: "string",
       valueName: "<n>",
@@ -63,6 +63,19 @@ export function dataOptionSpecs(fallback?: "synthetic"): Record<string, OptionSp
       valueName: "<n>",
       description: "synthetic test meshes per class",
       defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.testPerClass),
+    },
+    "val-fraction": {
+      type: "string",
+      valueName: "<x>",
+      description:
+        "hold this fraction of every class's training meshes out for validation (seeded; not with a dataset's own val lists)",
+      defaultText: '0: none, unless the dataset has <class>/val/ or a split file\'s "val" lists',
+    },
+    "val-seed": {
+      type: "string",
+      valueName: "<n>",
+      description: "seed of the --val-fraction choice",
+      defaultText: "0",
     },
   };
 }
@@ -92,9 +105,14 @@ export interface PreprocessDefaults {
 /** The command line's usual preprocessing defaults: the features package's default groups. */
 export const PREPROCESS_DEFAULTS: PreprocessDefaults = { featureKinds: DEFAULT_FEATURE_OPTIONS.kinds };
 
-/** Options of the preprocessing (features, repair, workers, cache), their help showing `defaults`. */
-export function preprocessOptionSpecs(
+/**
+ * Options that choose the input features (`--features`, the heat kernel's eigenpairs and times),
+ * their help showing `defaults`; with `listOptional`, `--features` may be given without a list
+ * (then it means the default groups), as `gemcnn info` takes it.
+ */
+export function featureOptionSpecs(
   defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
+  listOptional = false,
 ): Record<string, OptionSpec> {
   return {
     features: {
@@ -102,19 +120,29 @@ export function preprocessOptionSpecs(
       valueName: "<list>",
       description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")}`,
       defaultText: defaults.featureKinds.join(","),
+      ...(listOptional ? { optionalValue: true } : {}),
     },
-    "hks-times": {
+    "hks-eigenpairs": {
       type: "string",
-      valueName: "<list>",
-      description: "heat-kernel times (unit-area mesh)",
-      defaultText: DEFAULT_FEATURE_OPTIONS.hksTimes.join(","),
+      valueName: "<k>",
+      description: "eigenpairs of the Laplacian behind the heat-kernel signature",
+      defaultText: String(DEFAULT_FEATURE_OPTIONS.hksEigenpairs),
     },
-    "hks-max-vertices": {
+    "hks-time-count": {
       type: "string",
       valueName: "<n>",
-      description: "largest mesh for the dense heat-kernel eigen-decomposition",
-      defaultText: String(DEFAULT_HKS_MAX_VERTICES),
+      description: "heat-kernel times, log-spaced from 4 ln 10 / λ_k to 4 ln 10 / λ_1",
+      defaultText: String(DEFAULT_FEATURE_OPTIONS.hksTimeCount),
     },
+  };
+}
+
+/** Options of the preprocessing (features, repair, workers, cache), their help showing `defaults`. */
+export function preprocessOptionSpecs(
+  defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
+): Record<string, OptionSpec> {
+  return {
+    ...featureOptionSpecs(defaults),
     "no-repair": { type: "boolean", description: "skip broken meshes instead of repairing them" },
     "all-components": {
       type: "boolean",
@@ -144,13 +172,25 @@ export interface DatasetSources {
   readonly description: string;
   readonly classes: readonly string[];
   readonly train: readonly { source: MeshSource; label: number }[];
+  /** Validation meshes, held out of training (empty when there is no validation set). */
+  readonly val: readonly { source: MeshSource; label: number }[];
   readonly test: readonly { source: MeshSource; label: number }[];
+  /** Where the validation set comes from, for reports and the run's identity; none without one. */
+  readonly validation?: string;
   /** The files' dataset, when it came from disk. */
   readonly dataset?: Dataset;
 }
 
 /** The dataset chosen by `--data/--split` or `--synthetic` (or `fallback` when neither is given). */
 export async function datasetFromArgs(
+  args: ParsedArgs,
+  io: CliIO,
+  fallback?: "synthetic",
+): Promise<DatasetSources> {
+  return withValidationFromArgs(await readDatasetFromArgs(args, io, fallback), args);
+}
+
+async function readDatasetFromArgs(
   args: ParsedArgs,
   io: CliIO,
   fallback?: "synthetic",
@@ -178,6 +218,7 @@ export async function datasetFromArgs(
       description: `synthetic (seed ${options.seed}, ${options.trainPerClass}+${options.testPerClass} per class, ${options.minVertices}-${options.maxVertices} vertices)`,
       classes: generated.classes,
       train: wrap(generated.train),
+      val: [],
       test: wrap(generated.test),
     };
   }
@@ -187,14 +228,82 @@ export async function datasetFromArgs(
     resolve(io.cwd, data),
     split === undefined ? undefined : resolve(io.cwd, split),
   );
+  const maxBytes = maxMeshBytes(args);
   const wrap = (samples: Dataset["train"]) =>
-    fileSources(samples).map((source, i) => ({ source, label: samples[i].label }));
+    fileSources(samples, maxBytes).map((source, i) => ({ source, label: samples[i].label }));
   return {
     description: `${dataset.root} (${dataset.split === "layout" ? "train/test folders" : `split ${dataset.split}`})`,
     classes: dataset.classes,
     train: wrap(dataset.train),
+    val: wrap(dataset.val),
     test: wrap(dataset.test),
+    ...(dataset.val.length > 0
+      ? { validation: dataset.split === "layout" ? "<class>/val/ folders" : `the split file's "val" lists` }
+      : {}),
     dataset,
+  };
+}
+
+/**
+ * `sources` with `--val-fraction` of every class's training meshes moved to validation
+ * (stratified, seeded by `--val-seed`); unchanged without the option. A dataset with its own
+ * validation meshes and `--val-fraction` is a usage error: one validation set at a time.
+ */
+export function withValidationFromArgs(sources: DatasetSources, args: ParsedArgs): DatasetSources {
+  const fraction = numberOption(args, "val-fraction", 0, { min: 0, max: 0.9 });
+  const seed = integerOption(args, "val-seed", 0, { min: 0 });
+  if (fraction === 0) return sources;
+  if (sources.val.length > 0)
+    throw new UsageError(
+      `--val-fraction: the dataset already has validation meshes (${sources.validation}); leave the option out to use them`,
+    );
+  const { train, val } = stratifiedHoldOut(
+    sources.train.map((s) => s.label),
+    fraction,
+    seed,
+  );
+  if (val.length === 0)
+    throw new UsageError(
+      `--val-fraction ${fraction}: no class has two or more training meshes to hold one out`,
+    );
+  return {
+    ...sources,
+    train: train.map((i) => sources.train[i]),
+    val: val.map((i) => sources.train[i]),
+    validation: `${fraction} of every class's training meshes (seed ${seed})`,
+  };
+}
+
+/**
+ * The feature options of `featureOptionSpecs` from the command line; `--features` without a list
+ * (where the command allows it) means `defaults`' groups.
+ */
+export function featureOptionsFromArgs(
+  args: ParsedArgs,
+  defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
+): FeatureOptions {
+  const kindsText = optionalValueOption(args, "features");
+  const kinds: string[] =
+    typeof kindsText === "string" ? kindsText.split(",").map((s) => s.trim()) : [...defaults.featureKinds];
+  for (const k of kinds) {
+    if (!FEATURE_KINDS.includes(k as FeatureKind)) {
+      throw new UsageError(
+        `option --features: unknown feature group '${k}' (choose from ${FEATURE_KINDS.join(", ")})`,
+      );
+    }
+  }
+  if (kinds.length === 0) throw new UsageError("option --features: name at least one feature group");
+  return {
+    // Canonical order, so that the cache key does not depend on how the list was written.
+    kinds: FEATURE_KINDS.filter((k) => kinds.includes(k)),
+    hksEigenpairs: integerOption(args, "hks-eigenpairs", DEFAULT_FEATURE_OPTIONS.hksEigenpairs, {
+      min: 1,
+      max: 4096,
+    }),
+    hksTimeCount: integerOption(args, "hks-time-count", DEFAULT_FEATURE_OPTIONS.hksTimeCount, {
+      min: 1,
+      max: 64,
+    }),
   };
 }
 
@@ -204,38 +313,32 @@ export function preprocessingFromArgs(
   io: CliIO,
   defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
 ): { options: PreprocessOptions; workers: number; cache: PreprocessCache | undefined } {
-  const kindsText = stringOption(args, "features");
-  const kinds: string[] =
-    kindsText === undefined ? [...defaults.featureKinds] : kindsText.split(",").map((s) => s.trim());
-  for (const k of kinds) {
-    if (!FEATURE_KINDS.includes(k as FeatureKind)) {
-      throw new UsageError(
-        `option --features: unknown feature group '${k}' (choose from ${FEATURE_KINDS.join(", ")})`,
-      );
-    }
-  }
-  if (kinds.length === 0) throw new UsageError("option --features: name at least one feature group");
-  const hksTimes = numberListOption(args, "hks-times", DEFAULT_FEATURE_OPTIONS.hksTimes);
-  if (hksTimes.some((t) => !(t > 0))) throw new UsageError("option --hks-times: times must be positive");
   const options: PreprocessOptions = {
-    features: {
-      // Canonical order, so that the cache key does not depend on how the list was written.
-      kinds: FEATURE_KINDS.filter((k) => kinds.includes(k)),
-      hksTimes,
-      hksMaxVertices: integerOption(args, "hks-max-vertices", DEFAULT_HKS_MAX_VERTICES, { min: 3 }),
-    },
+    features: featureOptionsFromArgs(args, defaults),
     repair: !booleanOption(args, "no-repair"),
     largestComponentOnly: !booleanOption(args, "all-components"),
   };
   const workers = integerOption(args, "workers", availableParallelism(), { min: 0, max: 64 });
-  const cacheDir = resolve(io.cwd, stringOption(args, "cache") ?? DEFAULT_CACHE_DIR);
-  const cache = booleanOption(args, "no-cache") ? undefined : new PreprocessCache(cacheDir);
-  return { options, workers, cache };
+  return { options, workers, cache: cacheFromArgs(args, io) };
+}
+
+/**
+ * The cache of `--cache <dir>` (or the default), none with `--no-cache`; one that cannot be
+ * written (read-only, full) is announced once on stderr and the run goes on without it.
+ */
+export function cacheFromArgs(args: ParsedArgs, io: CliIO): PreprocessCache | undefined {
+  if (booleanOption(args, "no-cache")) return undefined;
+  const dir = resolve(io.cwd, stringOption(args, "cache") ?? DEFAULT_CACHE_DIR);
+  return new PreprocessCache(dir, {
+    // On a terminal the preprocessing line is being redrawn: clear it first.
+    onWarning: (message) => io.stderr.write(`${io.stderr.isTTY ? "\r\x1b[K" : ""}warning: ${message}\n`),
+  });
 }
 
 export interface PreprocessedDataset {
   readonly classes: readonly string[];
   readonly train: readonly { mesh: PreprocessedMesh; label: number }[];
+  readonly val: readonly { mesh: PreprocessedMesh; label: number }[];
   readonly test: readonly { mesh: PreprocessedMesh; label: number }[];
   readonly skipped: readonly { name: string; reason: string }[];
   readonly cached: number;
@@ -253,7 +356,7 @@ export async function preprocessDataset(
   io: CliIO,
   verbose = false,
 ): Promise<PreprocessedDataset> {
-  const all = [...sources.train, ...sources.test];
+  const all = [...sources.train, ...sources.val, ...sources.test];
   const runner = preprocessRunner(setup.workers);
   const stream = io.stderr;
   let lastDraw = 0;
@@ -275,7 +378,8 @@ export async function preprocessDataset(
       },
     );
     if (stream.isTTY) stream.write("\r\x1b[K");
-    for (const s of run.skipped) stream.write(`skipped ${s.name}: ${s.reason}\n`);
+    for (const s of run.skipped)
+      stream.write(`skipped ${escapeControlCharacters(`${s.name}: ${s.reason}`)}\n`);
     run.meshes.forEach((mesh) => {
       if (mesh && mesh.notes.length > 0 && verbose)
         for (const note of mesh.notes) stream.write(`${mesh.name}: ${note}\n`);
@@ -292,7 +396,8 @@ export async function preprocessDataset(
     return {
       classes: sources.classes,
       train: pick(sources.train, 0),
-      test: pick(sources.test, sources.train.length),
+      val: pick(sources.val, sources.train.length),
+      test: pick(sources.test, sources.train.length + sources.val.length),
       skipped: run.skipped,
       cached: run.cached,
       computed: run.computed,

@@ -1,4 +1,5 @@
 import { join, relative, resolve } from "node:path";
+import type { PreprocessedMesh } from "@gemcnn/features";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
 import {
   DEFAULT_GEM_ARCHITECTURE,
@@ -10,9 +11,12 @@ import {
 import {
   type Classifier,
   createClassifier,
+  loadClassifier,
   MODEL_KINDS,
   type ModelKind,
+  type ModelSpec,
   SPEC_FORMAT,
+  SPEC_VERSION,
   saveClassifier,
   specForTraining,
 } from "../classifiers/classifier.js";
@@ -30,10 +34,12 @@ import {
   stringOption,
 } from "../cli/command.js";
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
+import { outputFailure } from "../cli/fs-errors.js";
 import { confusionMatrix, formatConfusion } from "../training/confusion.js";
 import { writeTrainingCurves } from "../training/curves.js";
 import { InterruptRequest } from "../training/interrupt.js";
-import { runTrainingLoop } from "../training/loop.js";
+import { runTrainingLoop, type TrainingOutcome } from "../training/loop.js";
+import type { EpochMetrics } from "../training/metrics.js";
 import { formatDuration, TrainingProgress } from "../training/progress.js";
 import { RunDirectory } from "../training/run-dir.js";
 import { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "../training/schedule.js";
@@ -162,8 +168,15 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
     "eval-every": {
       type: "string",
       valueName: "<n>",
-      description: "evaluate on the test set every n epochs",
+      description: "evaluate on the test set every n epochs (the validation set: every epoch)",
       defaultText: "1",
+    },
+    patience: {
+      type: "string",
+      valueName: "<n>",
+      description:
+        "early stopping: end the run after n epochs without a better validation result (needs a validation set)",
+      defaultText: "off",
     },
     name: {
       type: "string",
@@ -196,6 +209,8 @@ export interface TrainSettings {
   readonly evalEvery: number;
   /** Worker threads of GEM-CNN training and inference (1: this thread). */
   readonly threads: number;
+  /** Early stopping: epochs without a better validation result before the run stops. */
+  readonly patience?: number;
   readonly runDir: string;
   readonly resume: boolean;
   readonly force: boolean;
@@ -209,7 +224,8 @@ export function architectureFromArgs(args: ParsedArgs, defaults = DEFAULT_GEM_AR
     try {
       blocks = parseBlocks(blocksText);
     } catch (error) {
-      throw new UsageError(`option --blocks: ${(error as Error).message}`);
+      // The field type's own message adds the input and a caret on two more lines; one line here.
+      throw new UsageError(`option --blocks: ${(error as Error).message.split("\n")[0]}`);
     }
   }
   const headText = stringOption(args, "head");
@@ -276,10 +292,20 @@ export function trainSettingsFromArgs(
     seed: integerOption(args, "seed", 0, { min: 0 }),
     evalEvery: integerOption(args, "eval-every", 1, { min: 1 }),
     threads: threadsFromArgs(args),
+    ...(stringOption(args, "patience") !== undefined
+      ? { patience: integerOption(args, "patience", 0, { min: 1 }) }
+      : {}),
     runDir: resolve(io.cwd, runDirOption ?? join("runs", name)),
     resume: booleanOption(args, "resume"),
     force: booleanOption(args, "force") || (training.replaces && !booleanOption(args, "resume")),
   };
+}
+
+/** Test figures of one model of a run. */
+export interface TestFigures {
+  readonly epoch: number;
+  readonly testAccuracy: number;
+  readonly testCorrect: number;
 }
 
 /** What a finished training reports (also written to `report.json`). */
@@ -287,11 +313,25 @@ export interface TrainReport {
   readonly dataset: string;
   readonly classes: readonly string[];
   readonly model: ModelKind;
+  /** Epochs trained (fewer than asked for when early stopping ended the run). */
   readonly epochs: number;
+  readonly stoppedEarly: boolean;
+  /** Where the validation set came from; absent without one. */
+  readonly validation?: string;
+  /**
+   * The model the figures below describe: "best" (by validation, `model-best/`) when there is a
+   * validation set, so that the reported accuracy was not chosen by looking at the test set;
+   * "last" (`model/`) otherwise.
+   */
+  readonly selected: "best" | "last";
   readonly testAccuracy: number;
   readonly testCorrect: number;
   readonly testCount: number;
   readonly confusion: number[][];
+  /** The model after the last epoch. */
+  readonly last: TestFigures;
+  /** The best epoch by validation (accuracy, then loss), with its test figures. */
+  readonly best?: TestFigures & { readonly valAccuracy: number; readonly valLoss: number };
   readonly skipped: readonly { name: string; reason: string }[];
   readonly trainSeconds: number;
   readonly preprocessSeconds: number;
@@ -301,7 +341,8 @@ export interface TrainReport {
 /**
  * Preprocesses the dataset, trains (or resumes) in the run directory with progress, metrics,
  * curves and a checkpoint every epoch, then saves the model and reports test accuracy and the
- * confusion matrix. Resolves to the exit status (130 after a Ctrl-C, once the checkpoint is saved).
+ * confusion matrix. With a validation set, the best epoch's model is kept as `model-best/` and is
+ * the one reported. Resolves to the exit status (130 after a Ctrl-C, once the checkpoint is saved).
  */
 export async function trainClassifier(
   sources: DatasetSources,
@@ -310,9 +351,13 @@ export async function trainClassifier(
   io: CliIO,
 ): Promise<number> {
   const gem = settings.model === "gemcnn";
+  if (settings.patience !== undefined && sources.val.length === 0)
+    throw new UsageError(
+      '--patience needs a validation set: --val-fraction <x>, <class>/val/ folders or a split file\'s "val" lists',
+    );
   const baseSpec = {
     format: SPEC_FORMAT,
-    version: 1,
+    version: SPEC_VERSION,
     kind: settings.model,
     classes: sources.classes,
     preprocess: setup.options,
@@ -326,6 +371,7 @@ export async function trainClassifier(
       identity: {
         dataset: sources.description,
         classes: sources.classes,
+        ...(sources.validation ? { validation: sources.validation } : {}),
         preprocess: setup.options,
         model: settings.model,
         ...(gem ? { architecture: settings.architecture } : {}),
@@ -339,20 +385,29 @@ export async function trainClassifier(
         evalEvery: settings.evalEvery,
         workers: setup.workers,
         threads: settings.threads,
+        ...(settings.patience !== undefined ? { patience: settings.patience } : {}),
       },
     },
-    { resume: settings.resume, overwrite: settings.force },
+    { resume: settings.resume, overwrite: settings.force, epochs: settings.epochs },
   );
   const log = (line: string) => io.stderr.write(`${line}\n`);
   log(`${run.resumed ? "resuming" : "run"}: ${run.path}`);
-  log(`dataset: ${sources.description}, ${sources.classes.length} classes`);
+  log(
+    `dataset: ${sources.description}, ${sources.classes.length} classes${
+      sources.validation ? `; validation: ${sources.val.length} meshes, ${sources.validation}` : ""
+    }`,
+  );
   const data = await preprocessDataset(sources, setup, io);
   if (data.train.length === 0)
     throw new CliError("no training mesh could be preprocessed (see the skipped meshes above)");
-  const meshes = [...data.train, ...data.test].map((s) => s.mesh);
-  const labels = [...data.train, ...data.test].map((s) => s.label);
+  const all = [...data.train, ...data.val, ...data.test];
+  const meshes = all.map((s) => s.mesh);
+  const labels = all.map((s) => s.label);
   const train = data.train.map((_, i) => i);
-  const test = data.test.map((_, i) => data.train.length + i);
+  const val = data.val.map((_, i) => data.train.length + i);
+  const test = data.test.map((_, i) => data.train.length + data.val.length + i);
+  if (sources.val.length > 0 && val.length === 0)
+    throw new CliError("no validation mesh could be preprocessed (see the skipped meshes above)");
   const spec = specForTraining(baseSpec, meshes, train);
   const model = await createClassifier(spec, meshes, labels, train, { threads: settings.threads });
   if (gem) {
@@ -365,10 +420,13 @@ export async function trainClassifier(
   const progress = new TrainingProgress(io.stderr, {
     totalEpochs: settings.epochs,
     batchesPerEpoch: Math.ceil(train.length / settings.batchSize),
+    firstEpoch: (run.latest?.state.epoch ?? 0) + 1,
   });
   const interrupt = new InterruptRequest({
-    onFirst: () =>
-      progress.log("Ctrl-C: stopping after this batch and saving a checkpoint (press again to quit at once)"),
+    onFirst: (signal) =>
+      progress.log(
+        `${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping after this batch and saving a checkpoint (press Ctrl-C again to quit at once, without saving)`,
+      ),
   }).install();
   const started = performance.now();
   let outcome: Awaited<ReturnType<typeof runTrainingLoop>>;
@@ -378,15 +436,24 @@ export async function trainClassifier(
       batchSize: settings.batchSize,
       seed: settings.seed,
       train,
+      val,
       test,
+      ...(settings.patience !== undefined ? { patience: settings.patience } : {}),
+      sampleName: (i) => meshes[i].name,
       learningRate: (epoch) => learningRateAt(settings.schedule, epoch, settings.epochs),
       checkpoints: run.checkpoints,
       metrics: run.metrics,
       progress,
       interrupt,
       evalEvery: settings.evalEvery,
+      onBest: async (row) => {
+        await saveModel(run.bestModelDir, selectedSpec(spec, row), model);
+      },
       afterEpoch: async () => {
         await writeTrainingCurves(run.curvesDir, run.metrics.epochs);
+      },
+      afterRestore: async () => {
+        if (run.resumed) await run.saveConfig();
       },
     });
   } catch (error) {
@@ -401,32 +468,83 @@ export async function trainClassifier(
     await model.close?.();
     return EXIT.interrupted;
   }
+  if (outcome.status === "stopped-early")
+    log(
+      `stopped early after epoch ${outcome.epochsDone}: no better validation result for ${settings.patience} epochs (best epoch ${outcome.best?.epoch})`,
+    );
   const trainSeconds = (performance.now() - started) / 1000;
-  await saveClassifier(run.modelDir, spec, model);
-  const report = await evaluateAndReport(model, test, labels, sources, data, settings, run, trainSeconds);
+  await saveModel(run.modelDir, { ...spec, epochs: outcome.epochsDone }, model);
+  const report = await evaluateAndReport(
+    { model, spec, meshes, labels, test },
+    outcome,
+    sources,
+    data,
+    settings,
+    run,
+    trainSeconds,
+  );
   await model.close?.();
   io.stdout.write(formatTrainReport(report, io.cwd));
   return EXIT.success;
 }
 
+/** The model description of the best epoch by validation. */
+function selectedSpec(spec: ModelSpec, row: EpochMetrics): ModelSpec {
+  return {
+    ...spec,
+    epochs: row.epoch,
+    selection: { by: "validation", epoch: row.epoch, valAccuracy: row.valAccuracy, valLoss: row.valLoss },
+  };
+}
+
+/** `saveClassifier`, with a full or read-only disk reported as one line naming the directory. */
+async function saveModel(dir: string, spec: ModelSpec, model: Classifier): Promise<void> {
+  try {
+    await saveClassifier(dir, spec, model);
+  } catch (error) {
+    throw outputFailure(error, "save", "the model", dir, "the checkpoints are kept: --resume saves it again");
+  }
+}
+
 async function evaluateAndReport(
-  model: Classifier,
-  test: readonly number[],
-  labels: readonly number[],
+  trained: {
+    model: Classifier;
+    spec: ModelSpec;
+    meshes: readonly PreprocessedMesh[];
+    labels: readonly number[];
+    test: readonly number[];
+  },
+  outcome: TrainingOutcome,
   sources: DatasetSources,
   data: Awaited<ReturnType<typeof preprocessDataset>>,
   settings: TrainSettings,
   run: RunDirectory,
   trainSeconds: number,
 ): Promise<TrainReport> {
-  const probabilities = await model.predict(test);
-  const predicted = probabilities.map(argmax);
+  const { model, spec, meshes, labels, test } = trained;
   const truth = test.map((i) => labels[i]);
-  const confusion = confusionMatrix(truth, predicted, sources.classes.length);
-  const correct = predicted.filter((p, k) => p === truth[k]).length;
+  const figures = async (classifier: Classifier) => {
+    const predicted = (await classifier.predict(test)).map(argmax);
+    const correct = predicted.filter((p, k) => p === truth[k]).length;
+    return { predicted, correct, accuracy: test.length > 0 ? correct / test.length : Number.NaN };
+  };
+  const last = await figures(model);
+  let best: (Awaited<ReturnType<typeof figures>> & { epoch: number }) | undefined;
+  if (outcome.best) {
+    // The best epoch's weights are those saved in model-best/; the last epoch's may be the same.
+    const bestModel =
+      outcome.best.epoch === outcome.epochsDone
+        ? model
+        : await loadClassifier(run.bestModelDir, spec, meshes, labels);
+    best = { ...(await figures(bestModel)), epoch: outcome.best.epoch };
+  }
+  const chosen = best ?? last;
+  const confusion = confusionMatrix(truth, chosen.predicted, sources.classes.length);
   const paths = {
     run: run.path,
-    model: run.modelDir,
+    model: best ? run.bestModelDir : run.modelDir,
+    lastModel: run.modelDir,
+    ...(best ? { bestModel: run.bestModelDir } : {}),
     curves: run.curvesDir,
     metrics: join(run.path, "metrics.json"),
     report: run.reportPath,
@@ -436,43 +554,105 @@ async function evaluateAndReport(
     dataset: sources.description,
     classes: sources.classes,
     model: settings.model,
-    epochs: settings.epochs,
-    testAccuracy: test.length > 0 ? correct / test.length : Number.NaN,
-    testCorrect: correct,
+    epochs: outcome.epochsDone,
+    stoppedEarly: outcome.status === "stopped-early",
+    ...(sources.validation ? { validation: sources.validation } : {}),
+    selected: best ? "best" : "last",
+    testAccuracy: chosen.accuracy,
+    testCorrect: chosen.correct,
     testCount: test.length,
     confusion,
+    last: { epoch: outcome.epochsDone, testAccuracy: last.accuracy, testCorrect: last.correct },
+    ...(best && outcome.best
+      ? {
+          best: {
+            epoch: best.epoch,
+            valAccuracy: outcome.best.valAccuracy,
+            valLoss: outcome.best.valLoss,
+            testAccuracy: best.accuracy,
+            testCorrect: best.correct,
+          },
+        }
+      : {}),
     skipped: data.skipped,
     trainSeconds,
     preprocessSeconds: data.seconds,
     paths,
   };
-  await writeFileAtomic(run.reportPath, `${JSON.stringify(report, null, 1)}\n`);
   const csv = [
     ["true\\predicted", ...sources.classes].join(","),
     ...confusion.map((row, i) => [sources.classes[i], ...row].join(",")),
   ];
-  await writeFileAtomic(paths.confusion, `${csv.join("\n")}\n`);
+  try {
+    await writeFileAtomic(run.reportPath, `${JSON.stringify(report, null, 1)}\n`);
+    await writeFileAtomic(paths.confusion, `${csv.join("\n")}\n`);
+  } catch (error) {
+    throw outputFailure(error, "write", "the report", run.reportPath);
+  }
   return report;
 }
 
 /** The closing report: accuracy, confusion matrix, and where everything was written. */
 export function formatTrainReport(report: TrainReport, cwd: string): string {
   const show = (p: string) => relative(cwd, p) || ".";
-  const lines = [
+  const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const trained = `${report.model}, ${report.epochs} epochs${report.stoppedEarly ? " (stopped early)" : ""}, trained in ${formatDuration(report.trainSeconds)} (preprocessing ${formatDuration(report.preprocessSeconds)})`;
+  const lines = [""];
+  if (report.best) {
+    lines.push(
+      `test accuracy ${percent(report.testAccuracy)} (${report.testCorrect}/${report.testCount}) — epoch ${report.best.epoch}, chosen by validation accuracy ${percent(report.best.valAccuracy)} (loss ${report.best.valLoss.toFixed(4)}); ${trained}`,
+      `last epoch ${report.last.epoch}: test accuracy ${percent(report.last.testAccuracy)} (${report.last.testCorrect}/${report.testCount})`,
+    );
+  } else {
+    lines.push(
+      `test accuracy ${percent(report.testAccuracy)} (${report.testCorrect}/${report.testCount}) — ${trained}`,
+    );
+  }
+  lines.push(
     "",
-    `test accuracy ${(100 * report.testAccuracy).toFixed(2)}% (${report.testCorrect}/${report.testCount}) — ${report.model}, ${report.epochs} epochs, trained in ${formatDuration(report.trainSeconds)} (preprocessing ${formatDuration(report.preprocessSeconds)})`,
-    "",
-    "confusion matrix:",
+    `confusion matrix${report.best ? ` (epoch ${report.best.epoch})` : ""}:`,
     formatConfusion(report.confusion, report.classes).trimEnd(),
     "",
-    `model     ${show(report.paths.model)}/`,
+  );
+  if (report.best) {
+    lines.push(
+      `model     ${show(report.paths.bestModel)}/ (best by validation), ${show(report.paths.lastModel)}/ (last epoch)`,
+    );
+  } else {
+    lines.push(`model     ${show(report.paths.lastModel)}/`);
+  }
+  lines.push(
     `curves    ${show(join(report.paths.curves, "loss.svg"))}, ${show(join(report.paths.curves, "accuracy.svg"))}`,
     `metrics   ${show(report.paths.metrics)} (and .csv)`,
     `report    ${show(report.paths.report)}, ${show(report.paths.confusion)}`,
-  ];
+  );
   if (report.skipped.length > 0)
     lines.push(`skipped   ${report.skipped.length} mesh(es), listed above and in the report`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The run name used when `--name` is not given: the dataset directory's name (and the split
+ * file's), with every run of characters other than letters, digits, '.', '-' and '_' replaced by
+ * '-', so that any path gives a usable name.
+ */
+export function defaultRunName(sources: DatasetSources): string {
+  if (!sources.dataset) return "synthetic";
+  const last = (path: string) => path.split(/[\\/]/).filter(Boolean).at(-1) ?? "";
+  const { root, split } = sources.dataset;
+  const raw = split === "layout" ? last(root) : `${last(root)}-${last(split).replace(/\.json$/i, "")}`;
+  return sanitizeRunName(raw);
+}
+
+/** `raw` made a valid run name: other characters become '-', no leading '.' or '-', never empty. */
+export function sanitizeRunName(raw: string): string {
+  const name = raw
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "") // accents split off by NFKD: "é" becomes "e"
+    .replace(/[^\w.-]+/g, "-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^[-.]+|[-.]+$/g, "");
+  return name === "" ? "run" : name;
 }
 
 export const trainCommand: Command = {
@@ -504,17 +684,7 @@ export const trainCommand: Command = {
   async run(args, io) {
     const sources = await datasetFromArgs(args, io);
     const setup = preprocessingFromArgs(args, io);
-    const defaultName = sources.dataset
-      ? `${sources.dataset.root.split(/[\\/]/).at(-1)}${
-          sources.dataset.split === "layout"
-            ? ""
-            : `-${sources.dataset.split
-                .split(/[\\/]/)
-                .at(-1)
-                ?.replace(/\.json$/, "")}`
-        }`
-      : "synthetic";
-    const settings = trainSettingsFromArgs(args, io, { name: defaultName });
+    const settings = trainSettingsFromArgs(args, io, { name: defaultRunName(sources) });
     return trainClassifier(sources, setup, settings, io);
   },
 };

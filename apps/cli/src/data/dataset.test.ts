@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -26,7 +27,7 @@ describe("datasets", () => {
 
   it("reads MeshCNN's layout with sorted classes, natural file order and all three formats", async () => {
     await makeLayout(root, {
-      cat: { train: ["T10.obj", "T2.obj", "notes.txt"], test: ["T3.OFF"] },
+      cat: { train: ["T10.obj", "T2.obj", "notes.txt"], val: ["V1.obj"], test: ["T3.OFF"] },
       ant: { train: ["a.ply"], test: ["b.obj", ".hidden.obj"] },
     });
     const data = await readMeshCnnLayout(root);
@@ -40,9 +41,10 @@ describe("datasets", () => {
       ["ant/test/b.obj", 0],
       ["cat/test/T3.OFF", 1],
     ]);
+    expect(data.val.map((s) => [s.name, s.label])).toEqual([["cat/val/V1.obj", 1]]);
     expect(datasetSummary(data)).toEqual([
-      { className: "ant", train: 1, test: 1 },
-      { className: "cat", train: 2, test: 1 },
+      { className: "ant", train: 1, val: 0, test: 1 },
+      { className: "cat", train: 2, val: 1, test: 1 },
     ]);
   });
 
@@ -99,7 +101,8 @@ describe("datasets", () => {
     await expectProblem("[]", /expected an object/);
     await expectProblem("{}", /lists no classes/);
     await expectProblem('{"cat": {"train": "T1.obj"}}', /"train" must be an array/);
-    await expectProblem('{"cat": {"val": []}}', /unexpected key "val"/);
+    await expectProblem('{"cat": {"valid": []}}', /unexpected key "valid"/);
+    await expectProblem('{"cat": {"train": ["train/T1.obj"], "val": ["train/T1.obj"]}}', /listed twice/);
     await expectProblem('{"dog": {"train": []}}', /directory of class "dog"/);
     await expectProblem('{"cat": {"train": ["../cat/train/T1.obj"]}}', /inside the class directory/);
     await expectProblem('{"cat": {"train": ["train/T1.obj"], "test": ["train/T1.obj"]}}', /listed twice/);
@@ -109,7 +112,99 @@ describe("datasets", () => {
     );
   });
 
+  it("reads a split file's validation lists", async () => {
+    await makeLayout(root, { cat: { train: ["T1.obj", "T2.obj", "T3.obj"] } });
+    const split = join(root, "split.json");
+    await writeFile(
+      split,
+      JSON.stringify({ cat: { train: ["train/T1.obj"], val: ["train/T3.obj"], test: ["train/T2.obj"] } }),
+    );
+    const data = await readSplitFile(root, split);
+    expect(data.train.map((s) => s.name)).toEqual(["cat/train/T1.obj"]);
+    expect(data.val.map((s) => s.name)).toEqual(["cat/train/T3.obj"]);
+    expect(data.test.map((s) => s.name)).toEqual(["cat/train/T2.obj"]);
+  });
+
   it("orders numbered names numerically", () => {
     expect(["T10", "T9", "T100", "T1"].sort(compareNatural)).toEqual(["T1", "T9", "T10", "T100"]);
+  });
+
+  it("follows symbolic links to class folders, part folders and mesh files", async () => {
+    const store = join(root, "store");
+    await makeLayout(store, {
+      cat: { train: ["T1.obj", "T2.obj"], test: ["T3.obj"] },
+      dog: { all: ["D1.obj"], held: ["D2.obj"] },
+    });
+    const data = join(root, "data");
+    await mkdir(join(data, "dog", "train"), { recursive: true });
+    await symlink(join(store, "cat"), join(data, "cat")); // a class folder
+    await symlink(join(store, "dog", "all", "D1.obj"), join(data, "dog", "train", "D1.obj")); // a file
+    await symlink(join(store, "dog", "held"), join(data, "dog", "test")); // a part folder
+    await symlink(join(store, "cat"), join(data, "dog", "train", "folder.obj")); // a folder is no mesh
+    const layout = await readMeshCnnLayout(data);
+    expect(layout.classes).toEqual(["cat", "dog"]);
+    expect(layout.train.map((s) => [s.name, s.label])).toEqual([
+      ["cat/train/T1.obj", 0],
+      ["cat/train/T2.obj", 0],
+      ["dog/train/D1.obj", 1],
+    ]);
+    expect(layout.test.map((s) => [s.name, s.label])).toEqual([
+      ["cat/test/T3.obj", 0],
+      ["dog/test/D2.obj", 1],
+    ]);
+    // The samples keep the paths through the links (the names users gave them).
+    expect(layout.train[2].path).toBe(join(data, "dog", "train", "D1.obj"));
+  });
+
+  it("refuses links that would count meshes twice or lead back to the root, naming them", async () => {
+    await makeLayout(root, { cat: { train: ["T1.obj"], test: ["T2.obj"] } });
+    await symlink(join(root, "cat", "train", "T1.obj"), join(root, "cat", "test", "T1-again.obj"));
+    await expect(readMeshCnnLayout(root)).rejects.toThrow(
+      `${join(root, "cat", "test", "T1-again.obj")}: the mesh file is the same file as cat/train/T1.obj (through a symbolic link): a mesh may appear only once in a dataset`,
+    );
+    await rm(join(root, "cat", "test", "T1-again.obj"));
+    await symlink(join(root, "cat"), join(root, "kitten"));
+    await expect(readMeshCnnLayout(root)).rejects.toThrow(
+      `${join(root, "kitten")}: the class directory is the same directory as class 'cat' (through a symbolic link): each class needs its own`,
+    );
+    await rm(join(root, "kitten"));
+    await symlink(root, join(root, "all"));
+    await expect(readMeshCnnLayout(root)).rejects.toThrow(
+      `${join(root, "all")}: the class directory is a symbolic link to ${root}, which holds the dataset root: a class cannot contain its own dataset`,
+    );
+  });
+
+  it("names a broken link or a loop of links to a class or part folder, and keeps broken mesh links as samples", async () => {
+    await makeLayout(root, { cat: { train: ["T1.obj"] } });
+    await symlink(join(root, "gone"), join(root, "dog"));
+    await expect(readMeshCnnLayout(root)).rejects.toThrow(
+      `${join(root, "dog")}: the class directory is a broken symbolic link: its target ${join(root, "gone")} does not exist`,
+    );
+    await rm(join(root, "dog"));
+    await symlink(join(root, "loop"), join(root, "loop"));
+    await expect(readMeshCnnLayout(root)).rejects.toThrow(
+      `${join(root, "loop")}: the class directory is a loop of symbolic links`,
+    );
+    await rm(join(root, "loop"));
+    await symlink(join(root, "nothing"), join(root, "cat", "test"));
+    await expect(readMeshCnnLayout(root)).rejects.toThrow(
+      `${join(root, "cat", "test")}: the directory is a broken symbolic link: its target ${join(root, "nothing")} does not exist`,
+    );
+    await rm(join(root, "cat", "test"));
+    // A broken link and a FIFO with mesh names are samples: reading them says what they are.
+    await symlink(join(root, "missing.obj"), join(root, "cat", "train", "T2.obj"));
+    execFileSync("mkfifo", [join(root, "cat", "train", "T3.obj")]);
+    const data = await readMeshCnnLayout(root);
+    expect(data.train.map((s) => s.name)).toEqual([
+      "cat/train/T1.obj",
+      "cat/train/T2.obj",
+      "cat/train/T3.obj",
+    ]);
+    // In a split file, a broken link is named as such among the missing files.
+    const split = join(root, "split.json");
+    await writeFile(split, JSON.stringify({ cat: { train: ["train/T1.obj", "train/T2.obj"] } }));
+    await expect(readSplitFile(root, split)).rejects.toThrow(
+      `lists files that do not exist: ${join(root, "cat", "train", "T2.obj")} (a broken symbolic link: its target ${join(root, "missing.obj")} does not exist)`,
+    );
   });
 });

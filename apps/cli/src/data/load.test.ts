@@ -15,7 +15,7 @@ import { fileSources } from "./sources.js";
 const TETRA_OBJ = "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 3 2\nf 1 2 4\nf 2 3 4\nf 1 4 3\n";
 const encode = (text: string) => new TextEncoder().encode(text);
 const options: PreprocessOptions = {
-  features: { ...DEFAULT_FEATURE_OPTIONS, hksTimes: [0.02] },
+  features: { ...DEFAULT_FEATURE_OPTIONS, hksTimeCount: 1 },
   repair: true,
   largestComponentOnly: true,
 };
@@ -40,9 +40,12 @@ describe("loadMeshFile", () => {
   });
 
   it("rejects what cannot be repaired, naming the file", () => {
-    // Three faces on edge (1, 2): non-manifold.
+    // Three faces on edge (1, 2): non-manifold, rejected without repair; repair detaches the fin.
     const fin = `${TETRA_OBJ}v 1 1 1\nf 1 2 5\n`;
-    expect(() => loadMeshFile(encode(fin), "fin.obj", { repair: true }, [])).toThrow(/fin\.obj: .*edge/);
+    expect(() => loadMeshFile(encode(fin), "fin.obj", { repair: false }, [])).toThrow(/fin\.obj: .*edge/);
+    const finNotes: string[] = [];
+    expect(loadMeshFile(encode(fin), "fin.obj", { repair: true }, finNotes).triangles.length).toBe(15);
+    expect(finNotes.join("\n")).toMatch(/repaired: split 1 non-manifold edge/);
     expect(() => loadMeshFile(encode("v 0 0\nf 1 2 3\n"), "bad.obj", { repair: true }, [])).toThrow(
       MeshParseError,
     );
@@ -64,6 +67,8 @@ describe("preprocessing a dataset on disk with workers", () => {
       "round/test/garbage.obj": "this is not a mesh\n",
       "tetra/train/t.obj": TETRA_OBJ,
       "tetra/test/fin.obj": `${TETRA_OBJ}v 1 1 1\nf 1 2 5\n`,
+      // Nothing left once its only face (of zero area) is dropped.
+      "tetra/test/flat.obj": "v 0 0 0\nv 1 0 0\nv 2 0 0\nf 1 2 3\n",
     };
     for (const [path, content] of Object.entries(files)) {
       await mkdir(join(root, path, ".."), { recursive: true });
@@ -81,12 +86,21 @@ describe("preprocessing a dataset on disk with workers", () => {
     try {
       const cache = new PreprocessCache(join(root, ".cache"));
       const run = await preprocessAll(fileSources(samples), { options, runner: pool, cache });
-      expect(run.skipped.map((s) => s.name).sort()).toEqual(["round/test/garbage.obj", "tetra/test/fin.obj"]);
+      expect(run.skipped.map((s) => s.name).sort()).toEqual([
+        "round/test/garbage.obj",
+        "tetra/test/flat.obj",
+      ]);
       expect(run.skipped.find((s) => s.name.includes("garbage"))?.reason).toMatch(
-        /garbage\.obj: the mesh has no vertices/,
+        /garbage\.obj: not an OBJ file: it has no vertex \('v'\) records, and its first line starts with 'this'/,
       );
-      expect(run.skipped.find((s) => s.name.includes("fin"))?.reason).toMatch(/fin\.obj: .*edge/);
-      expect(run.computed).toBe(4);
+      expect(run.skipped.find((s) => s.name.includes("flat"))?.reason).toMatch(
+        /flat\.obj: no face is left after repair: 1 face was dropped/,
+      );
+      // The non-manifold fin is repaired now, not skipped.
+      expect(run.meshes.find((m) => m?.name.includes("fin"))?.notes.join("\n")).toMatch(
+        /repaired: split 1 non-manifold edge/,
+      );
+      expect(run.computed).toBe(5);
       const inline = await preprocessAll(fileSources(samples), { options, runner: preprocessRunner(0) });
       for (let i = 0; i < samples.length; i++) {
         const [a, b] = [run.meshes[i], inline.meshes[i]];

@@ -1,17 +1,24 @@
-import { readFile } from "node:fs/promises";
+import { DEFAULT_MAX_MESH_FILE_BYTES } from "@gemcnn/geometry/node";
 import type { MeshSource } from "../preprocess/run.js";
-import { type DatasetSample, describeFsError } from "./dataset.js";
+import type { DatasetSample } from "./dataset.js";
+import { readMeshFile } from "./mesh-file.js";
 
-/** Sources that read dataset files; a file that cannot be read is skipped with the reason. */
-export function fileSources(samples: readonly DatasetSample[]): MeshSource[] {
+/**
+ * Sources that read dataset files (regular files only, at most `maxBytes` each); a file that
+ * cannot be read is skipped with the reason, which names it.
+ */
+export function fileSources(
+  samples: readonly DatasetSample[],
+  maxBytes: number = DEFAULT_MAX_MESH_FILE_BYTES,
+): MeshSource[] {
   return samples.map((sample) => ({
     name: sample.name,
     async read() {
-      try {
-        return { kind: "file" as const, fileName: sample.path, bytes: await readFile(sample.path) };
-      } catch (error) {
-        throw new Error(`${sample.path}: ${describeFsError(error, "mesh file")}`);
-      }
+      return {
+        kind: "file" as const,
+        fileName: sample.path,
+        bytes: await readMeshFile(sample.path, maxBytes),
+      };
     },
   }));
 }

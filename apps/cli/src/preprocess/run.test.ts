@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PreprocessOptions } from "@gemcnn/features";
@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { radialSurface, randomSphereTriangulation } from "../synthetic/shapes.js";
 import { PreprocessCache } from "./cache.js";
 import { InlineRunner } from "./pool.js";
+import { decodeRecord, encodeRecord } from "./record.js";
 import {
   type MeshSource,
   memorySources,
@@ -18,7 +19,7 @@ import {
 } from "./run.js";
 
 const options: PreprocessOptions = {
-  features: { ...DEFAULT_FEATURE_OPTIONS, hksTimes: [0.02] },
+  features: { ...DEFAULT_FEATURE_OPTIONS, hksTimeCount: 1 },
   repair: true,
   largestComponentOnly: true,
 };
@@ -70,11 +71,35 @@ describe("preprocessAll", () => {
     // Different options miss the cache.
     const third = countingRunner();
     await preprocessAll(sources(3), {
-      options: { ...options, features: { ...options.features, hksTimes: [0.05] } },
+      options: { ...options, features: { ...options.features, hksTimeCount: 2 } },
       cache,
       runner: third.runner,
     });
     expect(third.counter.calls).toBe(3);
+  });
+
+  it("computes again, instead of serving, a cache entry whose features are not finite", async () => {
+    // An entry from before features were checked where they are computed, or changed on disk.
+    const cache = new PreprocessCache(dir);
+    const a = await preprocessAll(sources(3), { options, cache, runner: countingRunner().runner });
+    const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith(".bin"));
+    expect(files).toHaveLength(3);
+    const poisoned = join(dir, files[1]);
+    const record = decodeRecord(await readFile(poisoned));
+    const features = (record.arrays.features as Float64Array).slice();
+    features[7] = Number.NaN;
+    await writeFile(poisoned, encodeRecord({ meta: record.meta, arrays: { ...record.arrays, features } }));
+    const second = countingRunner();
+    const b = await preprocessAll(sources(3), { options, cache, runner: second.runner });
+    expect(second.counter.calls).toBe(1);
+    expect([b.computed, b.cached]).toEqual([1, 2]);
+    for (let i = 0; i < 3; i++) {
+      expect(Array.from(b.meshes[i]!.features)).toEqual(Array.from(a.meshes[i]!.features));
+    }
+    // The entry was written again with the computed features: the next run reads it.
+    const third = countingRunner();
+    expect((await preprocessAll(sources(3), { options, cache, runner: third.runner })).cached).toBe(3);
+    expect(third.counter.calls).toBe(0);
   });
 
   it("treats rotated inputs as new cache entries whose features equal the originals'", async () => {

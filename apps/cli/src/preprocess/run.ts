@@ -4,7 +4,7 @@ import { randomRotation } from "../synthetic/shapes.js";
 import { PreprocessCache } from "./cache.js";
 import { fromRecord, toRecord } from "./mesh-record.js";
 import type { TaskRunner } from "./pool.js";
-import { decodeRecord, encodeRecord } from "./record.js";
+import { type BinaryRecord, decodeRecord, encodeRecord } from "./record.js";
 
 /**
  * What a `MeshSource` reads: a file's bytes (format from its name) or mesh arrays in memory.
@@ -62,7 +62,15 @@ export function runPreprocessTask(task: PreprocessTask, loadFile: MeshFileLoader
     const e = error instanceof Error ? error : new Error(String(error));
     const message = e.message;
     // Anything but the expected input errors is a bug; say so, but still only skip the mesh.
-    const expected = ["MeshError", "MeshParseError", "FeatureSizeError", "GeometryError", "MeshFileError"];
+    const expected = [
+      "MeshError",
+      "MeshParseError",
+      "FeatureError",
+      "NonFiniteFeatureError",
+      "GeometryError",
+      "SparseSolverError",
+      "MeshFileError",
+    ];
     return {
       ok: false,
       reason: expected.includes(e.name) ? message : `internal error (${e.name}): ${message}`,
@@ -132,7 +140,7 @@ export async function preprocessAll(
           })
         : "";
       const hit = run.cache ? await run.cache.get(key) : undefined;
-      if (hit) {
+      if (hit && hasFiniteFeatures(hit)) {
         meshes[index] = fromRecord(hit, source.name);
         cached++;
         report(source.name, "cached");
@@ -154,6 +162,23 @@ export async function preprocessAll(
   const lanes = Math.max(1, 2 * run.runner.size);
   await Promise.all(Array.from({ length: Math.min(lanes, sources.length) }, work));
   return { meshes, skipped, cached, computed, seconds: (performance.now() - start) / 1000 };
+}
+
+/**
+ * Whether a cached record's features are all finite. Features are checked where they are
+ * computed, but an entry written before that check existed (or changed on disk since) may hold a
+ * NaN, which would spread over the whole network: such an entry is computed again, like a miss,
+ * and the computation then gives finite features or skips the mesh with the reason.
+ */
+function hasFiniteFeatures(record: BinaryRecord): boolean {
+  const features = record.arrays.features;
+  if (features === undefined) return false;
+  for (let i = 0; i < features.length; i++) {
+    const x = features[i];
+    // x − x is 0 for every finite x and NaN for NaN and ±∞.
+    if (x - x !== 0) return false;
+  }
+  return true;
 }
 
 /** The bytes that identify an input for the cache key. */

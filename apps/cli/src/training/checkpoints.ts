@@ -1,6 +1,8 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { siblingTemporaryPath, writeFileAtomic } from "@gemcnn/geometry/node";
+import { CliError, EXIT } from "../cli/errors.js";
+import { makeDirectory, outputFailure } from "../cli/fs-errors.js";
 
 /** Where a run stands when a checkpoint is taken. */
 export interface CheckpointState {
@@ -27,6 +29,24 @@ const LATEST = "latest.json";
 const STATE = "state.json";
 
 /**
+ * A checkpoint file that cannot be read back (truncated, corrupt, missing): the message names the
+ * file and says that `--resume` cannot continue from it. Nothing is written over it.
+ */
+export class CorruptCheckpointError extends CliError {
+  readonly path: string;
+
+  constructor(path: string, problem: string, options?: ErrorOptions) {
+    super(
+      `${path}: ${problem}; --resume cannot continue the run from it, and nothing was written over it`,
+      EXIT.failure,
+      options,
+    );
+    this.name = "CorruptCheckpointError";
+    this.path = path;
+  }
+}
+
+/**
  * The checkpoints of a run: one directory per save, made complete under a temporary name and
  * then renamed into place, with `latest.json` (itself written atomically) pointing at the newest.
  * A crash at any moment therefore leaves `latest.json` naming a complete checkpoint.
@@ -51,13 +71,13 @@ export class CheckpointStore {
     state: Omit<CheckpointState, "savedAt">,
     writeFiles: (dir: string) => Promise<void>,
   ): Promise<Checkpoint> {
-    await mkdir(this.dir, { recursive: true });
     const name = checkpointName(state.epoch, state.batchInEpoch);
     const finalDir = join(this.dir, name);
     const temporary = siblingTemporaryPath(finalDir);
     const full: CheckpointState = { ...state, savedAt: new Date().toISOString() };
-    await mkdir(temporary, { recursive: true });
     try {
+      await makeDirectory(this.dir);
+      await mkdir(temporary);
       await writeFiles(temporary);
       await writeFile(join(temporary, STATE), `${JSON.stringify(full, null, 1)}\n`);
       if (await exists(finalDir)) {
@@ -69,32 +89,79 @@ export class CheckpointStore {
       } else {
         await rename(temporary, finalDir);
       }
+      await writeFileAtomic(join(this.dir, LATEST), `${JSON.stringify({ checkpoint: name }, null, 1)}\n`);
     } catch (error) {
-      await rm(temporary, { recursive: true, force: true });
-      throw error;
+      await rm(temporary, { recursive: true, force: true }).catch(() => {});
+      const previous = await this.latestName();
+      throw outputFailure(
+        error,
+        "save",
+        "the checkpoint",
+        finalDir,
+        previous
+          ? `the last complete checkpoint, ${previous}, is intact: make room, then the same command with --resume continues from it`
+          : "no checkpoint had been saved before: make room, then the same command with --resume starts the run",
+      );
     }
-    await writeFileAtomic(join(this.dir, LATEST), `${JSON.stringify({ checkpoint: name }, null, 1)}\n`);
     await this.prune(name);
     return { dir: finalDir, state: full };
   }
 
-  /** The newest complete checkpoint, or `undefined` when none was saved. */
+  /**
+   * The newest complete checkpoint, or `undefined` when none was saved; a `CorruptCheckpointError`
+   * names `latest.json` or the checkpoint's `state.json` when either cannot be read back.
+   */
   async latest(): Promise<Checkpoint | undefined> {
-    let pointer: { checkpoint?: unknown };
+    const pointerPath = join(this.dir, LATEST);
+    let text: string;
     try {
-      pointer = JSON.parse(await readFile(join(this.dir, LATEST), "utf8"));
+      text = await readFile(pointerPath, "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw new Error(
-        `${join(this.dir, LATEST)}: unreadable checkpoint pointer (${(error as Error).message})`,
-      );
+      throw new CorruptCheckpointError(pointerPath, `unreadable (${(error as Error).message})`, {
+        cause: error,
+      });
     }
-    if (typeof pointer.checkpoint !== "string" || pointer.checkpoint.includes("/")) {
-      throw new Error(`${join(this.dir, LATEST)}: malformed checkpoint pointer`);
+    const pointer = parseJson(pointerPath, text) as { checkpoint?: unknown };
+    if (typeof pointer?.checkpoint !== "string" || !/^epoch-\d+(-batch-\d+)?$/.test(pointer.checkpoint)) {
+      throw new CorruptCheckpointError(pointerPath, 'not a checkpoint pointer {"checkpoint": "epoch-…"}');
     }
     const dir = join(this.dir, pointer.checkpoint);
-    const state = JSON.parse(await readFile(join(dir, STATE), "utf8")) as CheckpointState;
+    const statePath = join(dir, STATE);
+    let stateText: string;
+    try {
+      stateText = await readFile(statePath, "utf8");
+    } catch (error) {
+      throw new CorruptCheckpointError(
+        statePath,
+        (error as NodeJS.ErrnoException).code === "ENOENT"
+          ? `missing (${LATEST} names ${pointer.checkpoint})`
+          : `unreadable (${(error as Error).message})`,
+        { cause: error },
+      );
+    }
+    const state = parseJson(statePath, stateText) as CheckpointState;
+    if (
+      !Number.isSafeInteger(state?.epoch) ||
+      state.epoch < 0 ||
+      !Number.isSafeInteger(state.batchInEpoch) ||
+      state.batchInEpoch < 0 ||
+      typeof state.extra !== "object" ||
+      state.extra === null
+    ) {
+      throw new CorruptCheckpointError(statePath, "not a checkpoint state (epoch, batchInEpoch, extra)");
+    }
     return { dir, state };
+  }
+
+  /** The name `latest.json` points at, without reading the checkpoint; `undefined` when there is none (or it is unreadable). */
+  private async latestName(): Promise<string | undefined> {
+    try {
+      const name = JSON.parse(await readFile(join(this.dir, LATEST), "utf8")).checkpoint;
+      return typeof name === "string" ? name : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Removes all but the `keep` newest checkpoints (never `current`) and stray temporaries. */
@@ -114,6 +181,19 @@ export class CheckpointStore {
 export function checkpointName(epoch: number, batchInEpoch: number): string {
   const base = `epoch-${String(epoch).padStart(4, "0")}`;
   return batchInEpoch > 0 ? `${base}-batch-${String(batchInEpoch).padStart(4, "0")}` : base;
+}
+
+/** JSON of a checkpoint file; truncation or corruption is a `CorruptCheckpointError` naming it. */
+export function parseJson(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CorruptCheckpointError(
+      path,
+      `corrupt or truncated (${text.trim() === "" ? "empty" : (error as Error).message})`,
+      { cause: error },
+    );
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

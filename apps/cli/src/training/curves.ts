@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
+import { outputFailure } from "../cli/fs-errors.js";
 import type { EpochMetrics } from "./metrics.js";
 
 export interface Series {
@@ -124,35 +125,47 @@ export function logTicks(lo: number, hi: number): number[] {
 
 /**
  * Draws the loss and accuracy curves of a run into `dir` (`loss.svg`, `accuracy.svg`) from the
- * metrics columns `trainLoss`, `testLoss`, `trainAccuracy`, `testAccuracy`; returns the paths.
+ * metrics columns `trainLoss`, `valLoss`, `testLoss`, `trainAccuracy`, `valAccuracy`,
+ * `testAccuracy` (validation only where the run had a validation set); returns the paths.
  */
 export async function writeTrainingCurves(dir: string, epochs: readonly EpochMetrics[]): Promise<string[]> {
   const column = (name: string): [number, number][] =>
     epochs.filter((r) => r[name] !== undefined).map((r) => [r.epoch, r[name]]);
   const percent = (name: string): [number, number][] => column(name).map(([e, a]) => [e, 100 * a]);
+  const parts = [
+    ["train", "train"],
+    ["validation", "val"],
+    ["test", "test"],
+  ] as const;
+  const series = (suffix: "Loss" | "Accuracy", values: (name: string) => [number, number][]) =>
+    parts
+      .map(([label, prefix]) => ({ name: label, points: values(`${prefix}${suffix}`) }))
+      .filter((s) => s.name !== "validation" || s.points.length > 0);
   const loss = renderLineChartSvg({
     title: "Loss",
     xLabel: "epoch",
     yLabel: "cross-entropy",
     logY: true,
-    series: [
-      { name: "train", points: column("trainLoss") },
-      { name: "test", points: column("testLoss") },
-    ],
+    series: series("Loss", column),
   });
   const accuracy = renderLineChartSvg({
     title: "Accuracy",
     xLabel: "epoch",
     yLabel: "accuracy (%)",
     yRange: [0, 100],
-    series: [
-      { name: "train", points: percent("trainAccuracy") },
-      { name: "test", points: percent("testAccuracy") },
-    ],
+    series: series("Accuracy", percent),
   });
   const paths = [join(dir, "loss.svg"), join(dir, "accuracy.svg")];
-  await writeFileAtomic(paths[0], loss);
-  await writeFileAtomic(paths[1], accuracy);
+  for (const [path, svg] of [
+    [paths[0], loss],
+    [paths[1], accuracy],
+  ]) {
+    try {
+      await writeFileAtomic(path, svg);
+    } catch (error) {
+      throw outputFailure(error, "write", "the training curves", path);
+    }
+  }
   return paths;
 }
 

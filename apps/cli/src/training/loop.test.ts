@@ -5,7 +5,15 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CheckpointStore } from "./checkpoints.js";
 import { InterruptRequest } from "./interrupt.js";
-import { epochOrder, runTrainingLoop, type Totals, type TrainableModel } from "./loop.js";
+import {
+  epochOrder,
+  improves,
+  NonFiniteLossError,
+  runTrainingLoop,
+  type Totals,
+  type TrainableModel,
+  type TrainingLoopOptions,
+} from "./loop.js";
 import { MetricsLog } from "./metrics.js";
 
 /** 2-D points in 3 classes (centres on a circle, fixed offsets), for a model the loop can train. */
@@ -58,8 +66,12 @@ class SoftmaxModel implements TrainableModel {
   async trainBatch(indices: readonly number[], learningRate: number): Promise<Totals> {
     const t = this.totals(indices, learningRate);
     this.onBatch?.();
+    if (this.steps === this.nanAtStep) return { ...t, loss: Number.NaN };
     return t;
   }
+
+  /** The step whose loss comes out NaN (as when the weights overflow). */
+  nanAtStep: number | undefined;
 
   async evaluate(indices: readonly number[]): Promise<Totals> {
     return this.totals(indices);
@@ -91,7 +103,13 @@ describe("runTrainingLoop", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const loop = async (runDir: string, model: SoftmaxModel, epochs: number, interrupt?: InterruptRequest) =>
+  const loop = async (
+    runDir: string,
+    model: SoftmaxModel,
+    epochs: number,
+    interrupt?: InterruptRequest,
+    more: Partial<TrainingLoopOptions> = {},
+  ) =>
     runTrainingLoop(model, {
       epochs,
       batchSize: 8,
@@ -105,6 +123,7 @@ describe("runTrainingLoop", () => {
         (await new CheckpointStore(join(runDir, "checkpoints")).latest())?.state.epoch ?? 0,
       ),
       interrupt,
+      ...more,
     });
 
   it("learns, writes metrics for every epoch and a checkpoint", async () => {
@@ -154,6 +173,95 @@ describe("runTrainingLoop", () => {
     await loop(join(dir, "b"), more, 5);
     // The learning rate depends on the epoch only, so the continued run matches.
     expect(Array.from(more.weights)).toEqual(Array.from(straight.weights));
+  });
+});
+
+describe("runTrainingLoop: faults and validation", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gemcnn-loop-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const run = async (model: SoftmaxModel, epochs: number, more: Partial<TrainingLoopOptions> = {}) => {
+    const checkpoints = new CheckpointStore(join(dir, "checkpoints"));
+    return runTrainingLoop(model, {
+      epochs,
+      batchSize: 8,
+      seed: 3,
+      train: train.slice(8),
+      val: train.slice(0, 8),
+      test,
+      learningRate: () => 0.3,
+      checkpoints,
+      metrics: await MetricsLog.load(dir, (await checkpoints.latest())?.state.epoch ?? 0),
+      ...more,
+    });
+  };
+
+  it("sees a Ctrl-C delivered by the event loop after the batch it arrives in, not at the epoch's end", async () => {
+    const source = new EventEmitter();
+    const interrupt = new InterruptRequest({ source, forceExit: () => {} }).install();
+    const model = new SoftmaxModel();
+    let batches = 0;
+    model.onBatch = () => {
+      // A signal reaches JavaScript through the event loop (as this immediate does), never inside
+      // the synchronous work of a training step.
+      if (++batches === 2) setImmediate(() => source.emit("SIGINT"));
+    };
+    const outcome = await run(model, 3, { interrupt });
+    interrupt.dispose();
+    expect(outcome.status).toBe("interrupted");
+    expect((await new CheckpointStore(join(dir, "checkpoints")).latest())?.state).toMatchObject({
+      epoch: 0,
+      batchInEpoch: 2,
+    });
+  });
+
+  it("stops on a NaN loss with the epoch, the batch and its samples, and keeps the last good checkpoint", async () => {
+    const model = new SoftmaxModel();
+    model.nanAtStep = 7; // 5 batches per epoch: the second batch of epoch 2
+    const error = await run(model, 3, { sampleName: (i) => `mesh-${i}` }).catch((e) => e);
+    expect(error).toBeInstanceOf(NonFiniteLossError);
+    expect(error.message).toMatch(/^the training loss is NaN at epoch 2, batch 2\/5 \(meshes mesh-\d+, /);
+    expect(error.message).toContain("the last checkpoint, epoch-0001, is kept");
+    const latest = await new CheckpointStore(join(dir, "checkpoints")).latest();
+    expect(latest?.state).toMatchObject({ epoch: 1, batchInEpoch: 0 });
+    expect((await MetricsLog.load(dir)).epochs.map((r) => r.epoch)).toEqual([1]);
+  });
+
+  it("records validation every epoch, reports each new best, and stops early when it stops improving", async () => {
+    const bests: number[] = [];
+    const model = new SoftmaxModel();
+    // Learning stops after epoch 5, so validation stops improving there.
+    const frozenAfter5 = (epoch: number) => (epoch > 5 ? 0 : 0.3);
+    const outcome = await run(model, 40, {
+      patience: 3,
+      learningRate: frozenAfter5,
+      onBest: async (row) => {
+        bests.push(row.epoch);
+      },
+    });
+    const rows = (await MetricsLog.load(dir)).epochs;
+    expect(rows.every((r) => r.valAccuracy !== undefined && r.valLoss !== undefined)).toBe(true);
+    expect(outcome.status).toBe("stopped-early");
+    expect(outcome.best?.epoch).toBeLessThanOrEqual(5);
+    expect(outcome.epochsDone).toBe((outcome.best?.epoch ?? 0) + 3);
+    expect(bests.at(-1)).toBe(outcome.best?.epoch);
+    // Every reported best beats all epochs before it; the others do not.
+    let best: { epoch: number; valAccuracy: number; valLoss: number } | undefined;
+    for (const row of rows) {
+      const better = improves(row as unknown as { valAccuracy: number; valLoss: number }, best);
+      expect(bests.includes(row.epoch)).toBe(better);
+      if (better) best = { epoch: row.epoch, valAccuracy: row.valAccuracy, valLoss: row.valLoss };
+    }
+    // Resumed with the same patience, the run is already complete: nothing more is trained.
+    const again = new SoftmaxModel();
+    const resumed = await run(again, 40, { patience: 3, learningRate: frozenAfter5 });
+    expect(resumed).toMatchObject({ status: "stopped-early", epochsDone: outcome.epochsDone });
+    expect(again.steps).toBe(model.steps); // restored, not trained further
   });
 });
 

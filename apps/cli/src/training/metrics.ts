@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
+import { outputFailure } from "../cli/fs-errors.js";
+import { CorruptCheckpointError, parseJson } from "./checkpoints.js";
 
 /** Figures of one epoch; `epoch` counts from 1, accuracies are fractions in [0, 1], times seconds. */
 export interface EpochMetrics {
@@ -40,8 +42,10 @@ export class MetricsLog {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return new MetricsLog(dir, []);
       throw error;
     }
-    const parsed = JSON.parse(text) as { epochs?: EpochMetrics[] };
-    if (!Array.isArray(parsed.epochs)) throw new Error(`${join(dir, METRICS_JSON)}: no "epochs" array`);
+    const path = join(dir, METRICS_JSON);
+    const parsed = parseJson(path, text) as { epochs?: EpochMetrics[] } | null;
+    if (!Array.isArray(parsed?.epochs) || !parsed.epochs.every((row) => Number.isSafeInteger(row?.epoch)))
+      throw new CorruptCheckpointError(path, 'not a metrics log {"epochs": [{"epoch": 1, …}, …]}');
     return new MetricsLog(
       dir,
       parsed.epochs.filter((row) => row.epoch <= lastEpoch),
@@ -59,11 +63,18 @@ export class MetricsLog {
   }
 
   async write(): Promise<void> {
-    await writeFileAtomic(
-      join(this.dir, METRICS_JSON),
-      `${JSON.stringify({ epochs: this.rows }, null, 1)}\n`,
-    );
-    await writeFileAtomic(join(this.dir, METRICS_CSV), metricsToCsv(this.rows));
+    const files: [string, string][] = [
+      [METRICS_JSON, `${JSON.stringify({ epochs: this.rows }, null, 1)}\n`],
+      [METRICS_CSV, metricsToCsv(this.rows)],
+    ];
+    for (const [name, text] of files) {
+      const path = join(this.dir, name);
+      try {
+        await writeFileAtomic(path, text);
+      } catch (error) {
+        throw outputFailure(error, "write", "the metrics", path);
+      }
+    }
   }
 }
 

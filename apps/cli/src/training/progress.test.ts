@@ -55,6 +55,34 @@ describe("TrainingProgress", () => {
     }
   });
 
+  it("shows progress as plain lines on a terminal that reports no width (columns 0 or undefined)", () => {
+    for (const columns of [0, undefined]) {
+      let clock = 0;
+      const chunks: string[] = [];
+      const stream = { isTTY: true, columns, write: (s: string) => chunks.push(s) };
+      const progress = new TrainingProgress(stream, {
+        totalEpochs: 2,
+        batchesPerEpoch: 8,
+        plainIntervalMs: 25,
+        now: () => clock,
+      });
+      progress.startEpoch(1);
+      for (let b = 1; b <= 8; b++) {
+        clock += 10;
+        progress.batch({ done: b, loss: 0.5, accuracy: 0.5 });
+      }
+      progress.log("a message");
+      progress.endEpoch("train loss 0.5");
+      progress.finish();
+      expect(chunks).toEqual([
+        expect.stringMatching(/^epoch 1\/2 \[#+\.*\] 3\/8 loss 0\.5000 acc 50\.0% 0:00 left\n$/),
+        expect.stringMatching(/^epoch 1\/2 \[#+\.*\] 6\/8 loss 0\.5000/),
+        "a message\n",
+        expect.stringMatching(/^epoch 1\/2 train loss 0\.5 \| 0:00, 0:00 left\n$/),
+      ]);
+    }
+  });
+
   it("throttles terminal redraws", () => {
     let clock = 0;
     const { chunks, stream } = recorder(true);

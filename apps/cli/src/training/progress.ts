@@ -29,11 +29,21 @@ export interface BatchFigures {
   readonly accuracy: number;
 }
 
+/** Narrower terminals (or ones that report no width, 0 or undefined) get plain lines instead of a redrawn one. */
+export const MIN_REDRAW_COLUMNS = 20;
+
 /**
  * Training progress: on a terminal, a single line redrawn in place with a bar, loss, accuracy and
- * the time left for the whole run; elsewhere (a log file, CI), plain lines: one per epoch, plus
- * one every `plainIntervalMs` inside long epochs, so logs stay readable. The time left extrapolates from this session's own pace: mean epoch
- * time once an epoch has finished (it includes evaluation), batch pace before that.
+ * the time left for the whole run; elsewhere (a log file, CI, a terminal that reports no width),
+ * plain lines: one per epoch, plus one every `plainIntervalMs` inside long epochs, so logs stay
+ * readable. The time left extrapolates from this session's own pace: mean epoch time once an
+ * epoch has finished (it includes evaluation), batch pace before that.
+ *
+ * Written here rather than with a progress-bar package (cli-progress, the maintained choice, was
+ * weighed): what is shown is specific to training — the time left for the whole run across
+ * epochs and after `--resume`, permanent epoch summaries between redraws, messages (Ctrl-C)
+ * printed above the line, log-friendly plain lines — so a package would draw only the bar, a few
+ * lines of this class, while its redraw timer cannot fire during a synchronous training step.
  */
 export class TrainingProgress {
   private readonly stream: ProgressStream;
@@ -70,10 +80,16 @@ export class TrainingProgress {
     this.lastDraw = Number.NEGATIVE_INFINITY;
   }
 
+  /** Whether progress is one line redrawn in place: a terminal wide enough to hold it. */
+  private get redraws(): boolean {
+    const columns = this.stream.columns;
+    return this.stream.isTTY === true && columns !== undefined && columns >= MIN_REDRAW_COLUMNS;
+  }
+
   /** Reports the figures after a batch; draws when due. */
   batch(figures: BatchFigures): void {
     const now = this.options.now();
-    if (this.stream.isTTY) {
+    if (this.redraws) {
       if (
         now - this.lastDraw < this.options.redrawIntervalMs &&
         figures.done < this.options.batchesPerEpoch
@@ -81,7 +97,7 @@ export class TrainingProgress {
         return;
       }
       this.lastDraw = now;
-      this.drawLine(this.formatBatchLine(figures, now, this.stream.columns ?? 100));
+      this.drawLine(this.formatBatchLine(figures, now, this.stream.columns as number));
     } else if (
       figures.done < this.options.batchesPerEpoch &&
       now - this.lastPlain >= this.options.plainIntervalMs
@@ -100,19 +116,19 @@ export class TrainingProgress {
     const line = `${this.epochLabel()} ${summary} | ${formatDuration((now - this.epochStartedAt) / 1000)}${
       this.epoch < this.options.totalEpochs ? `, ${formatDuration(left)} left` : ""
     }`;
-    if (this.stream.isTTY) this.clearLine();
+    this.clearLine();
     this.stream.write(`${line}\n`);
   }
 
   /** A message printed above the progress line without garbling it. */
   log(message: string): void {
-    if (this.stream.isTTY) this.clearLine();
+    this.clearLine();
     this.stream.write(`${message}\n`);
   }
 
   /** Clears the terminal line (call before the program prints anything else). */
   finish(): void {
-    if (this.stream.isTTY) this.clearLine();
+    this.clearLine();
   }
 
   /** Seconds since this display was created. */

@@ -31,6 +31,9 @@ describe("RunDirectory", () => {
     const resumed = await RunDirectory.open(path, more, { resume: true, overwrite: false });
     expect(resumed.resumed).toBe(true);
     expect(resumed.metrics.epochs.map((r) => r.epoch)).toEqual([1]);
+    // config.json changes only once the run is known to continue (its checkpoint loaded).
+    expect(JSON.parse(await readFile(join(path, "config.json"), "utf8")).adjustable.epochs).toBe(10);
+    await resumed.saveConfig();
     expect(JSON.parse(await readFile(join(path, "config.json"), "utf8")).adjustable.epochs).toBe(20);
   });
 

@@ -63,8 +63,8 @@ function subMesh(data: TriangleMeshData, vertices: Uint32Array): TriangleMeshDat
  * with the saved options), with the frames turned by the mesh's current gauge, so that the vector
  * features are expressed in the frames the page draws. In the negative control (a gauge change
  * that left field coefficients untransformed) the features stay in the mesh's `fieldGauge` while
- * `frames` follow the current gauge. Throws what the preprocessing throws (a `FeatureSizeError`
- * for a mesh too large for the heat-kernel signature, a `MeshError`…).
+ * `frames` follow the current gauge. Throws what the preprocessing throws (a `FeatureError` for a
+ * mesh whose heat-kernel signature cannot be computed, a `MeshError`…).
  */
 export function classifierInput(model: MeshModel, description: ClassifierDescription): ClassifierInput {
   const data: TriangleMeshData = {

@@ -11,6 +11,8 @@ import { type ModelFileSource, ModelFilesError, readJsonFile } from "./model-fil
 export const DESCRIPTION_JSON = "gemcnn.json";
 /** The `format` field of that file. */
 export const DESCRIPTION_FORMAT = "gemcnn-classifier";
+/** The `version` of that file the page reads (the command line's `SPEC_VERSION`). */
+export const DESCRIPTION_VERSION = 2;
 
 /**
  * What the page takes from the command line's `gemcnn.json`: the class names (logit `k` is
@@ -41,8 +43,9 @@ const isNumberList = (value: unknown, length: number) =>
 
 /**
  * Checks a parsed `gemcnn.json`: a GEM-CNN classifier's description, class names, preprocessing
- * options the page can reproduce (feature kinds it knows, heat-kernel times and limit), and an
- * input normalisation with one number per channel. `where` names the file in messages.
+ * options the page can reproduce (feature kinds it knows, the heat kernel's eigenpairs and number
+ * of times), and an input normalisation with one number per channel and its clip. `where` names
+ * the file in messages.
  */
 export function parseClassifierDescription(json: unknown, where: string): ClassifierDescription {
   const fail = (problem: string): never => {
@@ -55,7 +58,14 @@ export function parseClassifierDescription(json: unknown, where: string): Classi
       `"format" is ${JSON.stringify(format)}, not "${DESCRIPTION_FORMAT}": not a classifier saved by gemcnn`,
     );
   }
-  if (version !== 1) fail(`version ${JSON.stringify(version)} of the file; this page reads version 1`);
+  if (version === 1) {
+    fail(
+      "a classifier saved by an earlier gemcnn (description version 1), whose heat-kernel features and input normalisation this page no longer computes; train it again",
+    );
+  }
+  if (version !== DESCRIPTION_VERSION) {
+    fail(`version ${JSON.stringify(version)} of the file; this page reads version ${DESCRIPTION_VERSION}`);
+  }
   if (kind !== "gemcnn") {
     fail(`a ${JSON.stringify(kind)} model; the page runs GEM-CNN classifiers (gemcnn train --model gemcnn)`);
   }
@@ -68,7 +78,7 @@ export function parseClassifierDescription(json: unknown, where: string): Classi
     fail(`"preprocess.repair" and "preprocess.largestComponentOnly" must be true or false`);
   }
   if (features === null || typeof features !== "object") fail(`no "preprocess.features" options`);
-  const { kinds, hksTimes, hksMaxVertices } = features as Record<string, unknown>;
+  const { kinds, hksEigenpairs, hksTimeCount } = features as Record<string, unknown>;
   if (!Array.isArray(kinds) || kinds.length === 0)
     fail(`"preprocess.features.kinds" must be a non-empty list`);
   const unknown = (kinds as unknown[]).filter((k) => !FEATURE_KINDS.includes(k as FeatureKind));
@@ -78,21 +88,21 @@ export function parseClassifierDescription(json: unknown, where: string): Classi
         `(it knows ${FEATURE_KINDS.join(", ")})`,
     );
   }
-  if (
-    !Array.isArray(hksTimes) ||
-    !hksTimes.every((t) => typeof t === "number" && t > 0 && Number.isFinite(t))
-  ) {
+  if (!Number.isSafeInteger(hksEigenpairs) || (hksEigenpairs as number) < 1) {
     fail(
-      `"preprocess.features.hksTimes" must be a list of positive numbers, got ${JSON.stringify(hksTimes)}`,
+      `"preprocess.features.hksEigenpairs" must be a positive integer, got ${JSON.stringify(hksEigenpairs)}`,
     );
   }
-  if (!Number.isSafeInteger(hksMaxVertices) || (hksMaxVertices as number) < 1) {
+  if (!Number.isSafeInteger(hksTimeCount) || (hksTimeCount as number) < 1 || (hksTimeCount as number) > 64) {
     fail(
-      `"preprocess.features.hksMaxVertices" must be a positive integer, got ${JSON.stringify(hksMaxVertices)}`,
+      `"preprocess.features.hksTimeCount" must be an integer from 1 to 64, got ${JSON.stringify(hksTimeCount)}`,
     );
   }
   if (input === null || typeof input !== "object") fail(`no "input" normalisation`);
-  const { fieldType, channels, scalarMean, scalarStd, copyScale } = input as Record<string, unknown>;
+  const { fieldType, channels, scalarCenter, scalarScale, copyScale, clip } = input as Record<
+    string,
+    unknown
+  >;
   let type: FieldType | undefined;
   try {
     type = FieldType.parse(String(fieldType));
@@ -104,21 +114,23 @@ export function parseClassifierDescription(json: unknown, where: string): Classi
   if (!Array.isArray(channels) || channels.length !== type!.dim) {
     fail(`"input.channels" must name the ${type!.dim} columns of ${type}`);
   }
-  if (!isNumberList(scalarMean, nScalars) || !isNumberList(scalarStd, nScalars)) {
+  if (!isNumberList(scalarCenter, nScalars) || !isNumberList(scalarScale, nScalars)) {
     fail(
-      `"input.scalarMean" and "input.scalarStd" must hold ${nScalars} numbers each (the scalars of ${type})`,
+      `"input.scalarCenter" and "input.scalarScale" must hold ${nScalars} numbers each (the scalars of ${type})`,
     );
   }
   if (!isNumberList(copyScale, nPairs)) {
     fail(`"input.copyScale" must hold ${nPairs} numbers (the order-1 and order-2 copies of ${type})`);
   }
+  if (typeof clip !== "number" || !(clip > 0))
+    fail(`"input.clip" must be a positive number, got ${JSON.stringify(clip)}`);
   return {
     classes: classes as string[],
     preprocess: {
       features: {
         kinds: kinds as FeatureKind[],
-        hksTimes: hksTimes as number[],
-        hksMaxVertices: hksMaxVertices as number,
+        hksEigenpairs: hksEigenpairs as number,
+        hksTimeCount: hksTimeCount as number,
       },
       repair: repair as boolean,
       largestComponentOnly: largestComponentOnly as boolean,

@@ -1,5 +1,5 @@
 import { SeededRandom } from "@gemcnn/gauge";
-import { bumpySphere } from "@gemcnn/geometry";
+import { bumpySphere, icosphere } from "@gemcnn/geometry";
 import { buildGemClassifier, type GemModelConfig, initBackend } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -16,16 +16,17 @@ const INPUT_TYPE = "5x0+2x1+1x2";
 const DESCRIPTION: ClassifierDescription = {
   classes: ["a", "b", "c"],
   preprocess: {
-    features: { kinds: ["moments", "curvature"], hksTimes: [0.01], hksMaxVertices: 1000 },
+    features: { kinds: ["moments", "curvature"], hksEigenpairs: 128, hksTimeCount: 1 },
     repair: false,
     largestComponentOnly: true,
   },
   input: {
     fieldType: INPUT_TYPE,
     channels: Array.from({ length: 11 }, (_, i) => `c${i}`),
-    scalarMean: [0.1, -0.2, 0.3, 0, 0.05],
-    scalarStd: [0.5, 2, 1, 0.7, 1.5],
+    scalarCenter: [0.1, -0.2, 0.3, 0, 0.05],
+    scalarScale: [0.5, 2, 1, 0.7, 1.5],
     copyScale: [3, 0.5, 2],
+    clip: 5,
   },
 };
 
@@ -161,26 +162,42 @@ describe("TrainedClassifier", () => {
         "bumpy sphere: 162 vertices, more than the 100 the page classifies (simplify the mesh, or use `gemcnn predict` on the command line)",
       ),
     );
-    const hksDescription: ClassifierDescription = {
+    // A model with heat-kernel features takes any mesh below the page's limit; one whose
+    // features cannot be computed on the open mesh says why: with every component kept and 5
+    // eigenpairs, a mesh of 5 components leaves the heat kernel only zero eigenvalues.
+    const withHks = (hksEigenpairs: number, largestComponentOnly = true): ClassifierDescription => ({
       ...DESCRIPTION,
       preprocess: {
         ...DESCRIPTION.preprocess,
-        features: { kinds: ["moments", "curvature", "hks"], hksTimes: [0.01], hksMaxVertices: 100 },
+        largestComponentOnly,
+        features: { kinds: ["moments", "curvature", "hks"], hksEigenpairs, hksTimeCount: 1 },
       },
       input: {
         ...DESCRIPTION.input,
         fieldType: "6x0+2x1+1x2",
-        scalarMean: [0, 0, 0, 0, 0, 0],
-        scalarStd: [1, 1, 1, 1, 1, 1],
+        scalarCenter: [0, 0, 0, 0, 0, 0],
+        scalarScale: [1, 1, 1, 1, 1, 1],
       },
-    };
-    const hks = await TrainedClassifier.create(
-      await artifactsOf({ ...CONFIG, inputType: "6x0+2x1+1x2" }),
-      hksDescription,
-      "hks",
-    );
-    expect(() => hks.predict(mesh)).toThrow(
-      /bumpy sphere: the classifier's input features cannot be computed: .*162 vertices.*limited to 100/,
+    });
+    const hksArtifacts = await artifactsOf({ ...CONFIG, inputType: "6x0+2x1+1x2" });
+    const hks = await TrainedClassifier.create(hksArtifacts, withHks(128), "hks");
+    const larger = MeshModel.open("bumpy sphere 642", bumpySphere({ level: 3 }));
+    const answer = hks.predict(larger);
+    expect(answer.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    const unusable = await TrainedClassifier.create(hksArtifacts, withHks(5, false), "hks-5");
+    const sphere = icosphere(1);
+    const five = MeshModel.open("five spheres", {
+      positions: Float64Array.from(
+        { length: 5 * 126 },
+        (_, i) => sphere.positions[i % 126] + 3 * Math.floor(i / 126),
+      ),
+      triangles: Uint32Array.from(
+        { length: 5 * 240 },
+        (_, i) => sphere.triangles[i % 240] + 42 * Math.floor(i / 240),
+      ),
+    });
+    expect(() => unusable.predict(five)).toThrow(
+      /^five spheres: the classifier's input features cannot be computed: .*no time scale/,
     );
   });
 });

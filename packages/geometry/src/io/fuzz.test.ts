@@ -29,7 +29,13 @@ function check(parse: Parser, input: Uint8Array, tally: Tally): void {
       throw new Error(`not a MeshParseError on input ${JSON.stringify(Array.from(input))}: ${error}`);
     }
     expect(error.file).toBe("fuzz");
-    expect(error.line !== undefined || error.offset !== undefined).toBe(true);
+    // Content that is not the format at all ("not an OBJ file: looks like …") has no one place.
+    expect(
+      error.line !== undefined || error.offset !== undefined || /^not an? \w+ file:/.test(error.detail),
+    ).toBe(true);
+    // Whatever bytes came in, the message is one line of printable characters.
+    const printable = Array.from(error.message).every((c) => c >= " " && !(c >= "\u007f" && c <= "\u009f"));
+    if (!printable) throw new Error(`a control character in ${JSON.stringify(error.message)}`);
     tally.rejected++;
     return;
   }
@@ -99,6 +105,7 @@ const TOKENS: Record<string, string[]> = {
     "\n",
     "\n",
     "\r\n",
+    "\r",
     " ",
     "\t",
   ],
@@ -121,6 +128,7 @@ const TOKENS: Record<string, string[]> = {
     "\n",
     "\n",
     "\n",
+    "\r",
     " ",
     "\t",
   ],

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -130,6 +131,28 @@ describe("label files (Node)", () => {
         /none\.seg: cannot read the label file: no such file/,
       );
       await expect(writeLabelFile(join(dir, "m.txt"), [1])).rejects.toThrow(/not a label file/);
+      // Read as safely as mesh files: a FIFO is refused at once (it used to wait for a writer
+      // forever), so is a link to a device, and a size limit applies.
+      const fifo = join(dir, "pipe.seg");
+      execFileSync("mkfifo", [fifo]);
+      const zero = join(dir, "zero.vseg");
+      await symlink("/dev/zero", zero);
+      for (const [path, why] of [
+        [fifo, "it is a FIFO (named pipe)"],
+        [zero, "it is a symbolic link to /dev/zero, a character device"],
+      ]) {
+        const error = await readVertexLabels(path, mesh).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(LabelFileError);
+        expect((error as Error).message).toBe(
+          `${path}: cannot read the label file: ${why}, not a regular file`,
+        );
+      }
+      await expect(readLabelFile(seg, mesh, { maxBytes: 4 })).rejects.toThrow(
+        `${seg}: the file is 8 bytes, more than the limit of 4 bytes for a label file (the maxBytes option raises it)`,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

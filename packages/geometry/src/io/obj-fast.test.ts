@@ -69,7 +69,8 @@ describe("parseObjFast", () => {
       `${i}//`,
     ];
     const blanks = [" ", "  ", "\t", " \t "];
-    const ends = ["\n", "\r\n", " # note\n", "\t\n", "\u000b\n"];
+    // A lone "\r" ends a line too (old Mac OS files), also inside what would be one line with "\n".
+    const ends = ["\n", "\r\n", "\r", " # note\n", " # note\r", "\t\n", "\u000b\n", "\r\r\n"];
     let fastCount = 0;
     let equalCount = 0;
     for (let trial = 0; trial < 400; trial++) {
@@ -98,6 +99,8 @@ describe("parseObjFast", () => {
           lines.push(
             pick([
               "# comment\n",
+              "# comment\r",
+              "# comment\rv 1 2 3\n",
               "\n",
               "vt 0.5 0.5\n",
               "vn 0 0 1\n",

@@ -38,6 +38,8 @@ class ObjScanner {
   private readonly text: string;
   private readonly length: number;
   private i = 0;
+  private nextNewline = -1;
+  private nextReturn = -1;
 
   constructor(text: string) {
     this.text = text;
@@ -55,7 +57,9 @@ class ObjScanner {
       this.skipBlanks();
       if (this.i >= length) break;
       const code = text.charCodeAt(this.i);
-      if (code === NEWLINE) {
+      // Lines end at "\n", "\r\n" or a lone "\r", as in the careful parser; the "\n" of a
+      // "\r\n" is an empty line here, which changes nothing.
+      if (code === NEWLINE || code === RETURN) {
         this.i++;
         continue;
       }
@@ -73,8 +77,7 @@ class ObjScanner {
           return undefined;
         }
         // Comments and every other record (vt, vn, o, g, s, usemtl, …) are skipped.
-        const end = text.indexOf("\n", this.i);
-        this.i = end < 0 ? length : end + 1;
+        this.i = this.lineEnd(this.i);
         continue;
       }
       this.i += 2;
@@ -225,8 +228,25 @@ class ObjScanner {
     const text = this.text;
     let i = this.i;
     let code = text.charCodeAt(i);
-    while (code === SPACE || code === TAB || code === RETURN) code = text.charCodeAt(++i);
+    while (code === SPACE || code === TAB) code = text.charCodeAt(++i);
     this.i = i;
+  }
+
+  /**
+   * Position of the first "\n" or "\r" at or after `from` (the text's length if none). The
+   * positions of the next of each are kept, so that a file with only one kind of line end is
+   * searched once for the other, not once per line.
+   */
+  private lineEnd(from: number): number {
+    if (this.nextNewline < from) {
+      const at = this.text.indexOf("\n", from);
+      this.nextNewline = at < 0 ? this.length : at;
+    }
+    if (this.nextReturn < from) {
+      const at = this.text.indexOf("\r", from);
+      this.nextReturn = at < 0 ? this.length : at;
+    }
+    return Math.min(this.nextNewline, this.nextReturn);
   }
 
   /** After a token: true at the end of the line (skipping a comment), false before another token. */
@@ -234,10 +254,9 @@ class ObjScanner {
     this.skipBlanks();
     if (this.i >= this.length) return true;
     const code = this.text.charCodeAt(this.i);
-    if (code === NEWLINE) return true;
+    if (code === NEWLINE || code === RETURN) return true;
     if (code === HASH) {
-      const end = this.text.indexOf("\n", this.i);
-      this.i = end < 0 ? this.length : end;
+      this.i = this.lineEnd(this.i);
       return true;
     }
     return false;

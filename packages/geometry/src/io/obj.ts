@@ -1,6 +1,8 @@
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
+import { assertObjStatements, readableText } from "./content.js";
 import { MeshParseError } from "./mesh-parse-error.js";
 import { parseObjFast } from "./obj-fast.js";
+import { quote } from "./printable.js";
 import {
   assertWritable,
   DECIMAL,
@@ -24,17 +26,23 @@ const CORNER = /^([+-]?\d+)(?:\/[+-]?\d+(?:\/[+-]?\d+)?|\/\/[+-]?\d+)?$/;
  * the forms `v`, `v/vt`, `v/vt/vn`, `v//vn`) of an OBJ file. Indices are 1-based; negative ones
  * count back from the last vertex defined so far, and positive ones must refer to a vertex
  * defined before the face. Polygons are triangulated as fans from their first corner. Comments
- * (`#`) and every other record (`vt`, `vn`, `o`, `g`, `s`, `usemtl`, `l`, …) are ignored.
- * Throws a `MeshParseError` naming `source` and the line for anything malformed.
+ * (`#`) and every other record (`vt`, `vn`, `o`, `g`, `s`, `usemtl`, `l`, …) are ignored. Lines
+ * end at `\n`, `\r\n` or a lone `\r`. Throws a `MeshParseError` naming `source` and the line for
+ * anything malformed, and first for content that is not OBJ text at all (compressed, binary,
+ * UTF-16, another mesh format, HTML; see `assertContentIs`), which OBJ would otherwise read as
+ * empty, and for a text without vertices whose first line is no OBJ statement.
  */
 export function parseObj(input: MeshInput, source: string = DEFAULT_SOURCE): TriangleMeshData {
+  const text = readableText(input, "obj", source);
   // Ordinary files take the one-pass reader; anything unusual, errors included, this careful one.
-  return parseObjFast(decodeText(input)) ?? parseObjCarefully(input, source);
+  const data = parseObjFast(text) ?? parseObjCarefully(text, source);
+  if (data.positions.length === 0) assertObjStatements(text, source);
+  return data;
 }
 
 /** `parseObj` line by line, with a precise message for every error (exported for tests). */
 export function parseObjCarefully(input: MeshInput, source: string = DEFAULT_SOURCE): TriangleMeshData {
-  const text = decodeText(input);
+  const text = decodeText(input, source);
   const positions: number[] = [];
   const triangles: number[] = [];
   const corners: number[] = [];
@@ -43,9 +51,9 @@ export function parseObjCarefully(input: MeshInput, source: string = DEFAULT_SOU
     if (tokens[0] === "v") {
       if (tokens.length < 4) throw fail(`a vertex needs 3 coordinates, got ${tokens.length - 1}`);
       for (let i = 1; i < tokens.length; i++) {
-        if (!DECIMAL.test(tokens[i])) throw fail(`'${tokens[i]}' is not a number`);
+        if (!DECIMAL.test(tokens[i])) throw fail(`${quote(tokens[i])} is not a number`);
         const value = Number(tokens[i]);
-        if (!Number.isFinite(value)) throw fail(`coordinate '${tokens[i]}' is out of range`);
+        if (!Number.isFinite(value)) throw fail(`coordinate ${quote(tokens[i])} is out of range`);
         if (i <= 3) positions.push(value);
       }
     } else if (tokens[0] === "f") {
@@ -54,13 +62,13 @@ export function parseObjCarefully(input: MeshInput, source: string = DEFAULT_SOU
       corners.length = 0;
       for (let i = 1; i < tokens.length; i++) {
         const match = CORNER.exec(tokens[i]);
-        if (!match) throw fail(`'${tokens[i]}' is not a face corner (v, v/vt, v/vt/vn or v//vn)`);
+        if (!match) throw fail(`${quote(tokens[i])} is not a face corner (v, v/vt, v/vt/vn or v//vn)`);
         const index = Number(match[1]);
         if (index === 0) throw fail("vertex index 0 is invalid: OBJ indices start at 1");
         const resolved = index > 0 ? index - 1 : defined + index;
         if (resolved < 0 || resolved >= defined) {
           throw fail(
-            `face corner '${tokens[i]}' refers to a vertex that does not exist: ${defined} vertices are defined before this line`,
+            `face corner ${quote(tokens[i])} refers to a vertex that does not exist: ${defined} vertices are defined before this line`,
           );
         }
         corners.push(resolved);

@@ -83,6 +83,75 @@ describe("parseOff", () => {
   }
 });
 
+describe("parseOff with header counts that do not match the body", () => {
+  const vertices = "0 0 0\n1 0 0\n0 1 0\n0 0 1\n";
+  const cases: [string, string, string][] = [
+    [
+      "more vertices declared than there are",
+      `OFF\n5 1 0\n${vertices}3 0 1 2\n`,
+      "the header declares 5 vertices, but the body has 4 vertex lines before its 1 face line: the counts line should start '4 1'",
+    ],
+    [
+      "fewer vertices declared than there are",
+      `OFF\n3 1 0\n${vertices}3 0 1 2\n`,
+      "the header declares 3 vertices, but the body has 4 vertex lines before its 1 face line: the counts line should start '4 1'",
+    ],
+    [
+      "swapped counts",
+      `OFF\n2 4 0\n${vertices}3 0 1 2\n3 0 2 3\n`,
+      "the header declares 2 vertices and 4 faces, but the body has 4 vertex lines and then 2 face lines (the two counts are swapped): the counts line should start '4 2'",
+    ],
+    [
+      // Both wrong and adding up: a face is read as a fifth vertex and the mesh loses it.
+      "both counts wrong by the same amount",
+      `OFF\n5 1 0\n${vertices}3 0 1 2\n3 0 2 3\n`,
+      "the header declares 5 vertices and 1 face, but the body has 4 vertex lines and then 2 face lines: the counts line should start '4 2'",
+    ],
+    [
+      "counts on the keyword's line",
+      `OFF 6 1 0\n${vertices}\n# faces\n4 0 1 2 3\n`,
+      "the header declares 6 vertices, but the body has 4 vertex lines before its 1 face line: the counts line should start '4 1'",
+    ],
+  ];
+  for (const [what, text, detail] of cases) {
+    it(`says which count is wrong: ${what}`, () => {
+      let error: unknown;
+      try {
+        parseOff(text, "counts.off");
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(MeshParseError);
+      const e = error as MeshParseError;
+      const countsLine = text.startsWith("OFF 6") ? 1 : 2;
+      expect([e.line, e.detail]).toEqual([countsLine, detail]);
+    });
+  }
+
+  it("keeps the reader's own error where the vertex count is right or the file is cut off", () => {
+    expect(() => parseOff(`OFF\n4 2 0\n${vertices}3 0 1 2\n`, "f.off")).toThrow(
+      "f.off, line 8: the file ends after 1 of its 2 faces",
+    );
+    expect(() => parseOff(`OFF\n4 1 0\n${vertices}3 0 1 2\n3 0 2 3\n`, "f.off")).toThrow(
+      "f.off, line 8: unexpected '3' after the last face (the header declares 1 faces)",
+    );
+    expect(() => parseOff("OFF\n4 1 0\n0 0 0\n1 0 0\n", "f.off")).toThrow(
+      "f.off, line 5: the file ends after 2 of its 4 vertices",
+    );
+    // A malformed face stays that error, even though its line could pass for a vertex.
+    expect(() => parseOff(`OFF\n4 1 0\n${vertices}3 0 1\n`, "f.off")).toThrow(
+      "f.off, line 7: the face lists 2 of its 3 corners",
+    );
+    expect(() => parseOff(`OFF\n4 2 0\n${vertices}3 0 1\n3 0 1 2\n`, "f.off")).toThrow(
+      "f.off, line 7: the face lists 2 of its 3 corners",
+    );
+    // Vertex lines of different widths alone are no reason to refuse a file whose counts are right.
+    expect(parseOff("OFF\n3 1\n0 0 0\n1 0 0 0.5\n0 1 0\n3 0 1 2\n").triangles).toEqual(
+      Uint32Array.of(0, 1, 2),
+    );
+  });
+});
+
 describe("writeOff", () => {
   it("round-trips exactly", () => {
     const data = torus({ majorSegments: 7, minorSegments: 5 });

@@ -370,6 +370,25 @@ describe("parsePly", () => {
     });
   }
 
+  it("says that 'end_header' is missing when the body is read as header, ASCII and binary", () => {
+    const mesh = bumpySphere({ level: 0 });
+    for (const format of ["ascii", "binary_little_endian"] as const) {
+      const file = writePly(mesh, format);
+      const text = new TextDecoder("latin1").decode(file);
+      const at = text.indexOf("end_header\n");
+      const without = new Uint8Array([...file.subarray(0, at), ...file.subarray(at + "end_header\n".length)]);
+      const error = parseError(without);
+      expect(error.line).toBe(10);
+      expect(error.message).toMatch(
+        /^bad\.ply, line 10: the header has no 'end_header' line, so the body was read as header and this line failed: /,
+      );
+    }
+    // A header cut off before its end says so too.
+    expect(parseError(asciiPly(["ply", "format ascii 1.0", "element vertex 0"])).message).toBe(
+      "bad.ply, line 3: the header has no 'end_header' line",
+    );
+  });
+
   it("rejects a binary header whose last line ends differently from the first", () => {
     const bytes = new TextEncoder().encode(
       `${TRIANGLE_HEADER("binary_little_endian").join("\n")}\nend_header\r\n`,

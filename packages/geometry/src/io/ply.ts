@@ -1,16 +1,10 @@
 import type { BufferGeometry } from "three";
 import { PLYLoader } from "three/examples/jsm/loaders/PLYLoader.js";
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
+import { readableBytes } from "./content.js";
 import { MeshParseError } from "./mesh-parse-error.js";
-import {
-  assertWritable,
-  DECIMAL,
-  DEFAULT_SOURCE,
-  formatNumber,
-  INTEGER,
-  type MeshInput,
-  toBytes,
-} from "./text.js";
+import { quote } from "./printable.js";
+import { assertWritable, DECIMAL, DEFAULT_SOURCE, formatNumber, INTEGER, type MeshInput } from "./text.js";
 
 // PLY is decoded by three's PLYLoader, which keeps the vertex indices (ASCII and binary, both
 // byte orders). It trusts its input, though; measured on three 0.187 it
@@ -98,10 +92,11 @@ const MAX_TOKEN_LENGTH = 400;
  * `vertex_index`) of 0-based indices. Other properties and elements are ignored. Polygons are
  * triangulated as fans from their first corner. Coordinates keep the precision the header
  * declares (`float` is float32). Throws a `MeshParseError` naming `source` and the line (header,
- * ASCII body) or byte offset (binary body) for anything malformed, truncated or out of range.
+ * ASCII body) or byte offset (binary body) for anything malformed, truncated or out of range,
+ * and first for content that is plainly something else (compressed, UTF-16, another format).
  */
 export function parsePly(input: MeshInput, source: string = DEFAULT_SOURCE): TriangleMeshData {
-  const bytes = toBytes(input);
+  const bytes = readableBytes(input, source);
   const header = readHeader(bytes, source);
   const faceCorners =
     header.format === "ascii" ? scanAsciiBody(bytes, header, source) : scanBinaryBody(bytes, header, source);
@@ -109,7 +104,42 @@ export function parsePly(input: MeshInput, source: string = DEFAULT_SOURCE): Tri
   return assemble(geometry, header, faceCorners, source);
 }
 
+/**
+ * The header. A file without an `end_header` line goes on into the body as if it were header, and
+ * fails on some line there ("unknown header keyword '0.5'"); that error then says what is missing.
+ */
 function readHeader(bytes: Uint8Array, source: string): PlyHeader {
+  try {
+    return readHeaderLines(bytes, source);
+  } catch (error) {
+    if (
+      error instanceof MeshParseError &&
+      error.line !== undefined &&
+      error.line > 1 &&
+      !error.detail.startsWith("the header has no 'end_header' line") &&
+      !containsEndHeader(bytes)
+    ) {
+      throw new MeshParseError(
+        source,
+        { line: error.line },
+        `the header has no 'end_header' line, so the body was read as header and this line failed: ${error.detail}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+const END_HEADER = Array.from("end_header", (c) => c.charCodeAt(0));
+
+function containsEndHeader(bytes: Uint8Array): boolean {
+  for (let i = bytes.indexOf(END_HEADER[0]); i >= 0; i = bytes.indexOf(END_HEADER[0], i + 1)) {
+    if (END_HEADER.every((b, k) => bytes[i + k] === b)) return true;
+  }
+  return false;
+}
+
+function readHeaderLines(bytes: Uint8Array, source: string): PlyHeader {
   // Lines end at each '\r' or '\n' and empty lines are skipped, as in PLYLoader; bytes are read
   // as Latin-1 like it does.
   let at = 0;
@@ -168,18 +198,18 @@ function readHeader(bytes: Uint8Array, source: string): PlyHeader {
           !["ascii", "binary_little_endian", "binary_big_endian"].includes(tokens[1])
         ) {
           throw fail(
-            `expected 'format ascii|binary_little_endian|binary_big_endian 1.0', found '${text.trim()}'`,
+            `expected 'format ascii|binary_little_endian|binary_big_endian 1.0', found ${quote(text.trim())}`,
           );
         }
-        if (tokens[2] !== "1.0") throw fail(`unsupported PLY version '${tokens[2]}' (expected 1.0)`);
+        if (tokens[2] !== "1.0") throw fail(`unsupported PLY version ${quote(tokens[2])} (expected 1.0)`);
         format = tokens[1] as PlyFormat;
         break;
       }
       case "element": {
         if (tokens.length !== 3 || !/^\d+$/.test(tokens[2])) {
-          throw fail(`expected 'element <name> <count>', found '${text.trim()}'`);
+          throw fail(`expected 'element <name> <count>', found ${quote(text.trim())}`);
         }
-        if (names.has(tokens[1])) throw fail(`element '${tokens[1]}' is declared twice`);
+        if (names.has(tokens[1])) throw fail(`element ${quote(tokens[1])} is declared twice`);
         const count = Number(tokens[2]);
         if (!Number.isSafeInteger(count)) throw fail(`element count ${tokens[2]} is too large`);
         names.add(tokens[1]);
@@ -194,25 +224,27 @@ function readHeader(bytes: Uint8Array, source: string): PlyHeader {
           const countType = SCALAR_TYPES[tokens[2]];
           const type = SCALAR_TYPES[tokens[3]];
           if (tokens.length !== 5 || !countType || !type) {
-            throw fail(`expected 'property list <count type> <item type> <name>', found '${text.trim()}'`);
+            throw fail(
+              `expected 'property list <count type> <item type> <name>', found ${quote(text.trim())}`,
+            );
           }
           if (!isInteger(countType))
-            throw fail(`a list's count type must be an integer type, not '${tokens[2]}'`);
+            throw fail(`a list's count type must be an integer type, not ${quote(tokens[2])}`);
           property = { name: tokens[4], type, countType, line: lineNumber };
         } else {
           const type = SCALAR_TYPES[tokens[1]];
           if (tokens.length !== 3 || !type)
-            throw fail(`expected 'property <type> <name>', found '${text.trim()}'`);
+            throw fail(`expected 'property <type> <name>', found ${quote(text.trim())}`);
           property = { name: tokens[2], type, countType: undefined, line: lineNumber };
         }
         if (element.properties.some((p) => p.name === property.name)) {
-          throw fail(`element '${element.name}' has two properties named '${property.name}'`);
+          throw fail(`element ${quote(element.name)} has two properties named ${quote(property.name)}`);
         }
         element.properties.push(property);
         break;
       }
       default:
-        throw fail(`unknown header keyword '${tokens[0]}'`);
+        throw fail(`unknown header keyword ${quote(tokens[0])}`);
     }
   }
   // The 'end_header' line: PLYLoader's binary body starts after its first terminator character,
@@ -236,8 +268,8 @@ function readHeader(bytes: Uint8Array, source: string): PlyHeader {
   if (!vertex) throw fail("the header declares no 'vertex' element");
   for (const axis of ["x", "y", "z"]) {
     const p = vertex.properties.find((q) => q.name === axis);
-    if (!p) throw fail(`the 'vertex' element has no property '${axis}'`);
-    if (p.countType) throw fail(`the vertex property '${axis}' must be a number, not a list`);
+    if (!p) throw fail(`the 'vertex' element has no property ${quote(axis)}`);
+    if (p.countType) throw fail(`the vertex property ${quote(axis)} must be a number, not a list`);
   }
   const face = elements.find((e) => e.name === "face");
   if (face) {
@@ -246,13 +278,13 @@ function readHeader(bytes: Uint8Array, source: string): PlyHeader {
       throw fail("the 'face' element needs exactly one list property 'vertex_indices' (or 'vertex_index')");
     }
     if (!lists[0].countType || !isInteger(lists[0].type)) {
-      throw fail(`'${lists[0].name}' must be a list of integers`);
+      throw fail(`${quote(lists[0].name)} must be a list of integers`);
     }
   }
   for (const e of elements) {
     if (e.count > 0 && e.properties.length === 0) {
       lineNumber = e.line;
-      throw fail(`element '${e.name}' has ${e.count} records but no properties`);
+      throw fail(`element ${quote(e.name)} has ${e.count} records but no properties`);
     }
   }
   return { format, elements, bodyOffset: at, lineCount: endLine };
@@ -304,7 +336,7 @@ function scanBinaryBody(bytes: Uint8Array, header: PlyHeader, source: string): F
           if (at + size > bytes.length) {
             throw fail(
               at,
-              `the file ends inside property '${property.name}': it needs ${size} bytes, ${bytes.length - at} are left (the header declares ${element.count} ${element.name} records)`,
+              `the file ends inside property ${quote(property.name)}: it needs ${size} bytes, ${bytes.length - at} are left (the header declares ${element.count} ${element.name} records)`,
             );
           }
         };
@@ -319,7 +351,7 @@ function scanBinaryBody(bytes: Uint8Array, header: PlyHeader, source: string): F
         }
         need(SIZE[property.countType]);
         const n = read(property.countType, at);
-        if (n < 0) throw fail(at, `list '${property.name}' has negative length ${n}`);
+        if (n < 0) throw fail(at, `list ${quote(property.name)} has negative length ${n}`);
         at += SIZE[property.countType];
         const itemSize = SIZE[property.type];
         need(n * itemSize);
@@ -376,7 +408,7 @@ function scanAsciiBody(bytes: Uint8Array, header: PlyHeader, source: string): Fa
         throw new MeshParseError(
           source,
           { line },
-          `a value longer than ${MAX_TOKEN_LENGTH} characters: '${token.slice(0, 20)}…'`,
+          `a value longer than ${MAX_TOKEN_LENGTH} characters: ${quote(token)}`,
         );
       }
       token += String.fromCharCode(c);
@@ -396,16 +428,17 @@ function scanAsciiBody(bytes: Uint8Array, header: PlyHeader, source: string): Fa
         const token = nextToken();
         if (token === undefined) {
           throw fail(
-            `the file ends before ${what} of property '${property.name}' (the header declares ${element.count} ${element.name} records)`,
+            `the file ends before ${what} of property ${quote(property.name)} (the header declares ${element.count} ${element.name} records)`,
           );
         }
         if (isInteger(type) ? !INTEGER.test(token) : !DECIMAL.test(token)) {
           throw fail(
-            `'${token}' is not ${isInteger(type) ? "an integer" : "a number"} (${what} of '${property.name}')`,
+            `${quote(token)} is not ${isInteger(type) ? "an integer" : "a number"} (${what} of ${quote(property.name)})`,
           );
         }
         const value = Number(token);
-        if (!Number.isFinite(value)) throw fail(`'${token}' is out of range (${what} of '${property.name}')`);
+        if (!Number.isFinite(value))
+          throw fail(`${quote(token)} is out of range (${what} of ${quote(property.name)})`);
         return value;
       };
       for (const property of element.properties) {
@@ -414,7 +447,7 @@ function scanAsciiBody(bytes: Uint8Array, header: PlyHeader, source: string): Fa
           continue;
         }
         const n = number(property, property.countType, "the length");
-        if (n < 0) throw fail(`list '${property.name}' has negative length ${n}`);
+        if (n < 0) throw fail(`list ${quote(property.name)} has negative length ${n}`);
         const index = isIndexList(element, property);
         if (index && n < 3) throw fail(`a face needs at least 3 corners, got ${n}`);
         const corners: number[] = [];
@@ -441,7 +474,7 @@ function scanAsciiBody(bytes: Uint8Array, header: PlyHeader, source: string): Fa
     throw new MeshParseError(
       source,
       { line: tokenLine },
-      `unexpected '${extra}' after the last element the header declares`,
+      `unexpected ${quote(extra)} after the last element the header declares`,
     );
   }
   return { counts, polygons };
@@ -570,3 +603,13 @@ export function writePly(data: TriangleMeshData, format: PlyFormat = "binary_lit
   }
   return out;
 }
+
+/**
+ * @internal The checked header of a PLY file (as `parsePly` reads it), for the vertex-property
+ * reader in `ply-properties.ts`.
+ */
+export function plyHeaderOf(bytes: Uint8Array, source: string): PlyHeader {
+  return readHeader(bytes, source);
+}
+export type { PlyElement, PlyHeader, PlyProperty, ScalarType as PlyScalarType };
+export { SIZE as PLY_SCALAR_SIZE };

@@ -5,6 +5,7 @@ export type MeshProblemKind =
   | "non-finite-coordinate"
   | "index-out-of-range"
   | "degenerate-face"
+  | "duplicate-face"
   | "non-manifold-edge"
   | "non-manifold-vertex"
   | "inconsistent-orientation"
@@ -33,20 +34,26 @@ export class MeshError extends Error {
   /** Every problem found; the message describes the first. */
   readonly problems: readonly MeshProblem[];
 
-  constructor(problems: readonly MeshProblem[], source?: string) {
+  /** How many problems were found, also those not listed in `problems` (long lists are cut). */
+  readonly problemCount: number;
+
+  /** `problemCount` (default `problems.length`) counts problems found but not listed too. */
+  constructor(problems: readonly MeshProblem[], source?: string, problemCount = problems.length) {
     const first = problems[0];
     if (!first) throw new Error("MeshError needs at least one problem");
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : "";
+    const total = Math.max(problemCount, problems.length);
+    const more = total > 1 ? ` (and ${total - 1} more problem(s))` : "";
     super(`${source ? `${source}: ` : ""}${first.message}${more}`);
     this.name = "MeshError";
     this.kind = first.kind;
     this.element = first.element;
     this.source = source;
     this.problems = problems;
+    this.problemCount = total;
   }
 
   /** The same problems attributed to a source (a file name), for loaders that build meshes. */
   withSource(source: string): MeshError {
-    return new MeshError(this.problems, source);
+    return new MeshError(this.problems, source, this.problemCount);
   }
 }

@@ -140,7 +140,14 @@ describe("SurfaceMesh", () => {
     ["unreferenced-vertex", 4, [0, 1, 2], "vertex 3"],
     ["non-manifold-edge", 5, [0, 1, 2, 1, 0, 3, 0, 1, 4], "edge (0, 1) is shared by 3 faces"],
     ["inconsistent-orientation", 4, [0, 1, 2, 0, 1, 3], "faces 0 and 1"],
-    ["non-manifold-vertex", 5, [0, 1, 2, 0, 3, 4], "vertex 0"],
+    ["non-manifold-vertex", 5, [0, 1, 2, 0, 3, 4], "vertex 0 lies on more than one boundary loop"],
+    // Two closed fans (tetrahedra) at vertex 0: no boundary there, found by walking around it.
+    [
+      "non-manifold-vertex",
+      7,
+      [0, 1, 2, 0, 3, 1, 0, 2, 3, 1, 3, 2, 0, 4, 5, 0, 6, 4, 0, 5, 6, 4, 6, 5],
+      "vertex 0 joins several fans",
+    ],
     ["empty-mesh", 3, [], "no faces"],
     ["malformed-array", 3, [0, 1], "multiple of 3"],
   ];

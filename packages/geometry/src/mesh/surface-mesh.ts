@@ -1,4 +1,5 @@
-import { MeshError, type MeshProblem } from "./errors.js";
+import { findDuplicateFaces, groupHalfedgesByEdge } from "./edge-groups.js";
+import { MeshError, type MeshProblem, type MeshProblemKind } from "./errors.js";
 
 /**
  * Immutable halfedge connectivity of an oriented, manifold triangle mesh (with or without
@@ -63,7 +64,7 @@ export class SurfaceMesh {
    */
   static fromTriangles(nVertices: number, triangles: ArrayLike<number>, source?: string): SurfaceMesh {
     const result = buildConnectivity(nVertices, triangles);
-    if (result.problems.length > 0) throw new MeshError(result.problems, source);
+    if (result.problems.length > 0) throw new MeshError(result.problems, source, result.problemCount);
     return result.mesh!;
   }
 
@@ -205,27 +206,49 @@ export interface SurfaceMeshArrays {
 
 interface BuildResult {
   mesh?: SurfaceMesh;
+  /** The first 100 problems found. */
   problems: MeshProblem[];
+  /** How many problems were found in all (more than `problems.length` when the list was cut). */
+  problemCount: number;
+  /** How many problems of each kind were found in all. */
+  problemCounts: Partial<Record<MeshProblemKind, number>>;
 }
 
 const MAX_PROBLEMS = 100;
 
 /**
- * Connectivity from triangles, or the list of problems that prevent it (at most 100). Bad corners
- * (out of range, repeated), unreferenced vertices, non-manifold edges and inconsistent orientation
- * are found in one pass, the edge checks skipping faces with bad corners; non-manifold vertices
- * are looked for only when none of those was found, because they need every edge's twin.
+ * Connectivity from triangles, or the list of problems that prevent it (at most 100 listed, all
+ * counted). Bad corners (out of range, repeated), unreferenced vertices, duplicate faces,
+ * non-manifold edges and inconsistent orientation are found in one pass, the edge checks skipping
+ * faces with bad corners and the later copies of duplicate faces; non-manifold vertices are looked
+ * for only when none of those was found, because they need every edge's twin. Linear in the
+ * number of faces and vertices (edges are matched by grouping halfedges, not by scanning each
+ * vertex's neighbours), so a vertex of any degree costs no more than its faces.
  */
 export function buildConnectivity(nVertices: number, triangles: ArrayLike<number>): BuildResult {
   const problems: MeshProblem[] = [];
-  const report = (p: MeshProblem) => {
-    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  let problemCount = 0;
+  const problemCounts: Partial<Record<MeshProblemKind, number>> = {};
+  // Counts a problem of `kind` and says whether it is still to be listed, so that the messages of
+  // problems beyond the first 100 are never formatted.
+  const tally = (kind: MeshProblemKind): boolean => {
+    problemCount++;
+    problemCounts[kind] = (problemCounts[kind] ?? 0) + 1;
+    return problems.length < MAX_PROBLEMS;
   };
   if (!Number.isInteger(nVertices) || nVertices <= 0) {
-    return { problems: [{ kind: "empty-mesh", message: "the mesh has no vertices" }] };
+    return {
+      problems: [{ kind: "empty-mesh", message: "the mesh has no vertices" }],
+      problemCount: 1,
+      problemCounts: { "empty-mesh": 1 },
+    };
   }
   if (triangles.length === 0) {
-    return { problems: [{ kind: "empty-mesh", message: "the mesh has no faces" }] };
+    return {
+      problems: [{ kind: "empty-mesh", message: "the mesh has no faces" }],
+      problemCount: 1,
+      problemCounts: { "empty-mesh": 1 },
+    };
   }
   if (triangles.length % 3 !== 0) {
     return {
@@ -235,6 +258,8 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
           message: `the triangle index array has length ${triangles.length}, not a multiple of 3`,
         },
       ],
+      problemCount: 1,
+      problemCounts: { "malformed-array": 1 },
     };
   }
   const nFaces = triangles.length / 3;
@@ -249,11 +274,12 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
       const v = triangles[3 * f + k];
       if (!Number.isInteger(v) || v < 0 || v >= nVertices) {
         inRange = false;
-        report({
-          kind: "index-out-of-range",
-          element: { type: "face", index: f },
-          message: `face ${f} refers to vertex ${v}, but vertices are numbered 0 to ${nVertices - 1}`,
-        });
+        if (tally("index-out-of-range"))
+          problems.push({
+            kind: "index-out-of-range",
+            element: { type: "face", index: f },
+            message: `face ${f} refers to vertex ${v}, but vertices are numbered 0 to ${nVertices - 1}`,
+          });
       } else {
         tris[3 * f + k] = v;
         referenced[v] = 1;
@@ -264,95 +290,105 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
     const b = tris[3 * f + 1];
     const c = tris[3 * f + 2];
     if (a === b || b === c || c === a) {
-      report({
-        kind: "degenerate-face",
-        element: { type: "face", index: f },
-        message: `face ${f} repeats a vertex (${a}, ${b}, ${c})`,
-      });
+      if (tally("degenerate-face"))
+        problems.push({
+          kind: "degenerate-face",
+          element: { type: "face", index: f },
+          message: `face ${f} repeats a vertex (${a}, ${b}, ${c})`,
+        });
       continue;
     }
     faceUsable[f] = 1;
   }
   for (let v = 0; v < nVertices; v++) {
     if (!referenced[v]) {
-      report({
-        kind: "unreferenced-vertex",
-        element: { type: "vertex", index: v },
-        message: `vertex ${v} belongs to no face`,
-      });
+      if (tally("unreferenced-vertex"))
+        problems.push({
+          kind: "unreferenced-vertex",
+          element: { type: "vertex", index: v },
+          message: `vertex ${v} belongs to no face`,
+        });
     }
   }
 
   const nInterior = 3 * nFaces;
-  // Outgoing interior halfedges grouped by tail (counting sort), to find twins by scanning the
-  // handful of halfedges that leave each head vertex instead of hashing every directed edge.
-  const outStart = new Uint32Array(nVertices + 1);
-  for (let h = 0; h < nInterior; h++) if (faceUsable[(h - (h % 3)) / 3]) outStart[tris[h] + 1]++;
-  for (let v = 0; v < nVertices; v++) outStart[v + 1] += outStart[v];
-  const outList = new Uint32Array(outStart[nVertices]);
-  const fill = outStart.slice(0, nVertices);
-  for (let h = 0; h < nInterior; h++) if (faceUsable[(h - (h % 3)) / 3]) outList[fill[tris[h]]++] = h;
-
   const heads = new Uint32Array(nInterior);
   for (let h = 0; h < nInterior; h += 3) {
     heads[h] = tris[h + 1];
     heads[h + 1] = tris[h + 2];
     heads[h + 2] = tris[h];
   }
+  const groups = groupHalfedgesByEdge(nVertices, tris, faceUsable);
+  const { order, groupStart, groupCount } = groups;
+  // Later copies of a face are left out of the edge checks, which would report each of their
+  // edges again (as non-manifold or inconsistently oriented).
+  findDuplicateFaces(groups, tris, faceUsable, (f, original) => {
+    if (tally("duplicate-face"))
+      problems.push({
+        kind: "duplicate-face",
+        element: { type: "face", index: f },
+        message: `face ${f} repeats face ${original} (the same vertices ${tris[3 * f]}, ${tris[3 * f + 1]}, ${tris[3 * f + 2]})`,
+      });
+  });
+
+  // Each edge's usable halfedges: one is a boundary, two in opposite directions are twins, two in
+  // the same direction disagree in orientation, more make a non-manifold edge. Problems are listed
+  // in order of each edge's lowest halfedge.
   const twin = new Int32Array(nInterior).fill(-1);
-  for (let h = 0; h < nInterior; h++) {
-    // Already matched from its twin, whose checks found exactly one opposite halfedge (this one)
-    // and no duplicate: the same checks from this side would find the same.
-    if (twin[h] >= 0) continue;
-    if (!faceUsable[(h / 3) | 0]) continue;
-    const u = tris[h];
-    const w = heads[h];
-    let sameDirection = 0;
-    let duplicate = -1;
-    let opposite = 0;
-    let match = -1;
-    let lowestOther = nInterior;
-    // Same-direction duplicates leave u; opposite halfedges leave w.
-    for (let i = outStart[u]; i < outStart[u + 1]; i++) {
-      const o = outList[i];
-      if (o !== h && heads[o] === w) {
-        sameDirection++;
-        duplicate = o;
-        lowestOther = Math.min(lowestOther, o);
-      }
+  // At an edge's lowest halfedge h0: the number of its faces when it is a problem, and for two
+  // faces in the same direction the other halfedge (messages are formatted only when listed).
+  let problemEdgeFaces: Int32Array | undefined;
+  let sameDirectionPartner: Int32Array | undefined;
+  for (let g = 0; g < groupCount; g++) {
+    let count = 0;
+    let h0 = -1;
+    let h1 = -1;
+    for (let i = groupStart[g]; i < groupStart[g + 1]; i++) {
+      const h = order[i];
+      if (!faceUsable[(h / 3) | 0]) continue;
+      if (count === 0) h0 = h;
+      else if (count === 1) h1 = h;
+      count++;
     }
-    for (let i = outStart[w]; i < outStart[w + 1]; i++) {
-      const o = outList[i];
-      if (heads[o] === u) {
-        opposite++;
-        match = o;
-        lowestOther = Math.min(lowestOther, o);
-      }
+    if (count <= 1) continue;
+    if (count === 2 && tris[h1] !== tris[h0]) {
+      twin[h0] = h1;
+      twin[h1] = h0;
+      continue;
     }
-    if (sameDirection + opposite + 1 > 2) {
-      // Reported once, by the lowest-numbered halfedge along the edge.
-      if (h < lowestOther) {
-        report({
-          kind: "non-manifold-edge",
-          element: { type: "edge", vertices: [Math.min(u, w), Math.max(u, w)] },
-          message: `edge (${Math.min(u, w)}, ${Math.max(u, w)}) is shared by ${sameDirection + opposite + 1} faces`,
-        });
-      }
-    } else if (sameDirection === 1) {
-      if (h < duplicate) {
-        report({
+    problemEdgeFaces ??= new Int32Array(nInterior);
+    sameDirectionPartner ??= new Int32Array(nInterior);
+    problemEdgeFaces[h0] = count;
+    sameDirectionPartner[h0] = h1;
+  }
+  if (problemEdgeFaces && sameDirectionPartner) {
+    for (let h0 = 0; h0 < nInterior; h0++) {
+      const count = problemEdgeFaces[h0];
+      if (count === 0) continue;
+      const u = tris[h0];
+      const w = heads[h0];
+      const lo = Math.min(u, w);
+      const hi = Math.max(u, w);
+      if (count > 2) {
+        if (tally("non-manifold-edge")) {
+          problems.push({
+            kind: "non-manifold-edge",
+            element: { type: "edge", vertices: [lo, hi] },
+            message: `edge (${lo}, ${hi}) is shared by ${count} faces`,
+          });
+        }
+      } else if (tally("inconsistent-orientation")) {
+        const h1 = sameDirectionPartner[h0];
+        problems.push({
           kind: "inconsistent-orientation",
-          element: { type: "edge", vertices: [Math.min(u, w), Math.max(u, w)] },
-          message: `faces ${Math.floor(h / 3)} and ${Math.floor(duplicate / 3)} both traverse edge (${u}, ${w}) from ${u} to ${w}: their orientations disagree`,
+          element: { type: "edge", vertices: [lo, hi] },
+          message: `faces ${Math.floor(h0 / 3)} and ${Math.floor(h1 / 3)} both traverse edge (${u}, ${w}) from ${u} to ${w}: their orientations disagree`,
         });
       }
-    } else if (opposite === 1) {
-      twin[h] = match;
-      twin[match] = h;
     }
   }
   // Vertex fans can only be checked once every edge has a well-defined twin.
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, problemCount, problemCounts };
 
   // Boundary halfedges: one per interior halfedge without a twin, reversed.
   let nBoundary = 0;
@@ -383,17 +419,18 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
     halfedgeTail[b] = tail;
     halfedgeFace[b] = -1;
     if (boundaryOut[tail] >= 0) {
-      report({
-        kind: "non-manifold-vertex",
-        element: { type: "vertex", index: tail },
-        message: `vertex ${tail} lies on more than one boundary loop (two fans meet there)`,
-      });
+      if (tally("non-manifold-vertex"))
+        problems.push({
+          kind: "non-manifold-vertex",
+          element: { type: "vertex", index: tail },
+          message: `vertex ${tail} lies on more than one boundary loop (two fans meet there)`,
+        });
     }
     boundaryOut[tail] = b;
     boundaryIn[head] = b;
     b++;
   }
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, problemCount, problemCounts };
   for (let h = nInterior; h < nHalfedges; h++) {
     const headVertex = halfedgeTail[halfedgeTwin[h]];
     const following = boundaryOut[headVertex];
@@ -401,14 +438,22 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
     halfedgePrev[following] = h;
   }
 
+  // Every vertex is referenced by a usable face here (no problem was found), so each has one.
+  const firstOutgoing = new Int32Array(nVertices).fill(-1);
+  const outgoingCount = new Uint32Array(nVertices);
+  for (let h = 0; h < nInterior; h++) {
+    const v = tris[h];
+    if (firstOutgoing[v] < 0) firstOutgoing[v] = h;
+    outgoingCount[v]++;
+  }
   const vertexHalfedge = new Int32Array(nVertices);
   const vertexDegree = new Uint32Array(nVertices);
   const vertexOnBoundary = new Uint8Array(nVertices);
   for (let v = 0; v < nVertices; v++) {
-    const start = boundaryIn[v] >= 0 ? halfedgeTwin[boundaryIn[v]] : outList[outStart[v]];
+    const start = boundaryIn[v] >= 0 ? halfedgeTwin[boundaryIn[v]] : firstOutgoing[v];
     vertexHalfedge[v] = start;
     vertexOnBoundary[v] = boundaryOut[v] >= 0 ? 1 : 0;
-    const expected = outStart[v + 1] - outStart[v] + (boundaryOut[v] >= 0 ? 1 : 0);
+    const expected = outgoingCount[v] + (boundaryOut[v] >= 0 ? 1 : 0);
     let count = 0;
     let h = start;
     do {
@@ -417,14 +462,15 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
     } while (h !== start && count <= expected);
     vertexDegree[v] = count;
     if (count !== expected) {
-      report({
-        kind: "non-manifold-vertex",
-        element: { type: "vertex", index: v },
-        message: `vertex ${v} joins several fans of faces that share only this vertex`,
-      });
+      if (tally("non-manifold-vertex"))
+        problems.push({
+          kind: "non-manifold-vertex",
+          element: { type: "vertex", index: v },
+          message: `vertex ${v} joins several fans of faces that share only this vertex`,
+        });
     }
   }
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, problemCount, problemCounts };
 
   const halfedgeEdge = new Uint32Array(nHalfedges);
   const nEdges = (nInterior + nBoundary) / 2;
@@ -454,5 +500,5 @@ export function buildConnectivity(nVertices: number, triangles: ArrayLike<number
     vertexDegree,
     vertexOnBoundary,
   });
-  return { mesh, problems };
+  return { mesh, problems, problemCount, problemCounts };
 }

@@ -1,4 +1,5 @@
-import { MeshError, type MeshProblem } from "./errors.js";
+import { groupHalfedgesByEdge } from "./edge-groups.js";
+import { MeshError, type MeshProblem, type MeshProblemKind } from "./errors.js";
 import type { TriangleMeshData } from "./mesh-data.js";
 import { buildConnectivity, type SurfaceMesh } from "./surface-mesh.js";
 
@@ -47,9 +48,14 @@ export interface MeshValidationReport {
   readonly source: string | undefined;
   /**
    * Every problem found, each naming its vertex, face or edge; long lists are cut at 100
-   * non-finite coordinates, 100 zero-area faces and 100 problems from the connectivity checks.
+   * non-finite coordinates, 100 zero-area faces and 100 problems from the connectivity checks
+   * (`problemCount` and `problemCounts` count them all).
    */
   readonly problems: readonly MeshProblem[];
+  /** How many problems were found, also those not listed in `problems`. */
+  readonly problemCount: number;
+  /** How many problems of each kind were found, also those not listed. */
+  readonly problemCounts: Readonly<Partial<Record<MeshProblemKind, number>>>;
   readonly counts: MeshCounts;
   /** The absolute area at or below which a face counts as degenerate (see `DEFAULT_RELATIVE_AREA_TOLERANCE`). */
   readonly areaTolerance: number;
@@ -69,7 +75,9 @@ function isArrayLike(x: unknown): x is ArrayLike<number> {
 /**
  * Checks raw mesh data and lists everything wrong with it: malformed arrays, non-finite
  * coordinates, indices out of range, degenerate faces (repeated corners, or area at most the
- * tolerance), unreferenced vertices, non-manifold edges and vertices, inconsistent orientation.
+ * tolerance), unreferenced vertices, duplicate faces, non-manifold edges and vertices, inconsistent
+ * orientation. Linear in the size of the mesh (up to sorting within groups of faces that share an
+ * edge), whatever the vertex degrees.
  * Never throws on bad data; `assertValidMesh` throws instead.
  */
 export function validateMesh(
@@ -102,6 +110,8 @@ export function validateMesh(
       ok: false,
       source,
       problems: shapeProblems,
+      problemCount: shapeProblems.length,
+      problemCounts: { "malformed-array": shapeProblems.length },
       counts: {
         vertices: nVertices,
         faces: nFaces,
@@ -139,15 +149,15 @@ export function validateMesh(
   const areaTolerance = absoluteAreaTolerance(positions, relativeTolerance);
 
   const connectivity = buildConnectivity(nVertices, triangles);
-  problems.push(...connectivity.problems);
+  for (const p of connectivity.problems) problems.push(p);
 
   const nFaces = Math.floor(triangles.length / 3);
+  const inRange = (v: number) => Number.isInteger(v) && v >= 0 && v < nVertices;
   const usable = (f: number) => {
     const a = triangles[3 * f];
     const b = triangles[3 * f + 1];
     const c = triangles[3 * f + 2];
-    const ok = (v: number) => Number.isInteger(v) && v >= 0 && v < nVertices;
-    return ok(a) && ok(b) && ok(c) && a !== b && b !== c && c !== a;
+    return inRange(a) && inRange(b) && inRange(c) && a !== b && b !== c && c !== a;
   };
 
   let zeroArea = 0;
@@ -170,10 +180,15 @@ export function validateMesh(
   }
 
   const counts = countTopology(nVertices, triangles, nFaces, usable, connectivity.mesh);
+  const problemCounts: Partial<Record<MeshProblemKind, number>> = { ...connectivity.problemCounts };
+  if (nonFinite > 0) problemCounts["non-finite-coordinate"] = nonFinite;
+  if (zeroArea > 0) problemCounts["degenerate-face"] = (problemCounts["degenerate-face"] ?? 0) + zeroArea;
   return {
     ok: problems.length === 0,
     source,
     problems,
+    problemCount: nonFinite + zeroArea + connectivity.problemCount,
+    problemCounts,
     counts,
     areaTolerance,
     mesh: connectivity.mesh,
@@ -243,8 +258,6 @@ function countTopology(
       genus: (2 * components - mesh.eulerCharacteristic - boundaryLoops) / 2,
     };
   }
-  // Undirected edge (u < v) keyed as u·V + v: exact while V² < 2^53, i.e. below 94 million vertices.
-  const edgeFaces = new Map<number, number>();
   const parent = new Int32Array(nVertices);
   for (let v = 0; v < nVertices; v++) parent[v] = v;
   const find = (v: number) => {
@@ -256,17 +269,15 @@ function countTopology(
   };
   let components = nVertices;
   let usableFaces = 0;
+  const include = new Uint8Array(nFaces);
   if (triangles.length % 3 === 0) {
     for (let f = 0; f < nFaces; f++) {
       if (!usable(f)) continue;
+      include[f] = 1;
       usableFaces++;
       for (let k = 0; k < 3; k++) {
-        const u = triangles[3 * f + k];
-        const w = triangles[3 * f + ((k + 1) % 3)];
-        const key = u < w ? u * nVertices + w : w * nVertices + u;
-        edgeFaces.set(key, (edgeFaces.get(key) ?? 0) + 1);
-        const ru = find(u);
-        const rw = find(w);
+        const ru = find(triangles[3 * f + k]);
+        const rw = find(triangles[3 * f + ((k + 1) % 3)]);
         if (ru !== rw) {
           parent[ru] = rw;
           components--;
@@ -274,15 +285,16 @@ function countTopology(
       }
     }
   }
+  const { groupStart, groupCount } = groupHalfedgesByEdge(nVertices, triangles, include);
   let boundaryEdges = 0;
-  for (const n of edgeFaces.values()) if (n === 1) boundaryEdges++;
+  for (let g = 0; g < groupCount; g++) if (groupStart[g + 1] - groupStart[g] === 1) boundaryEdges++;
   return {
     vertices: nVertices,
     faces: nFaces,
-    edges: edgeFaces.size,
+    edges: groupCount,
     boundaryEdges,
     components,
-    eulerCharacteristic: nVertices - edgeFaces.size + usableFaces,
+    eulerCharacteristic: nVertices - groupCount + usableFaces,
     boundaryLoops: undefined,
     genus: undefined,
   };
@@ -298,6 +310,6 @@ export function assertValidMesh(
   options: Omit<MeshValidationOptions, "source"> = {},
 ): SurfaceMesh {
   const report = validateMesh(data, { ...options, source });
-  if (!report.ok) throw new MeshError(report.problems, source);
+  if (!report.ok) throw new MeshError(report.problems, source, report.problemCount);
   return report.mesh!;
 }

@@ -83,3 +83,18 @@ describe("FieldLinear", () => {
     );
   });
 });
+
+describe("FieldLinear sizes", () => {
+  it("refuses a matrix above MAX_LAYER_SIZE and builds the widest real layers at once", async () => {
+    await initBackend({ backend: "wasm" });
+    expect(() => new FieldLinear({ inType: "10000x0", outType: "10000x0" })).toThrow(
+      'FieldLinear "10000x0" → "10000x0": its matrix (10000 × 10000) would hold 100000000 numbers, above the limit of 67108864 per layer (MAX_LAYER_SIZE)',
+    );
+    // 20480 weights into a 320 × 320 matrix: built from the basis blocks, not weight by weight.
+    const type = "64x0+64x1+64x2";
+    const layer = new FieldLinear({ inType: type, outType: type });
+    const y = layer.apply(tf.ones([5, 320])) as tf.Tensor;
+    expect(y.shape).toEqual([5, 320]);
+    expect(layer.countParams()).toBe(64 * 64 + 2 * (64 * 64 * 2) + 64);
+  });
+});

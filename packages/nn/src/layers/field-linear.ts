@@ -1,7 +1,7 @@
-import { type FieldType, selfInteractionBasis } from "@gemcnn/gauge";
+import { type FieldType, irrepDim, selfInteractionBasis } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import { type SparseMatrix, sparseMatrix, sparseMatVec } from "../ops/sparse-matvec.js";
-import { FieldLayerError } from "./field-layer-utils.js";
+import { assertLayerSize, FieldLayerError } from "./field-layer-utils.js";
 import { checkFieldDim, fieldTypeArgument, type LayerArgs, singleInput, singleShape } from "./field-parts.js";
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -19,7 +19,9 @@ export interface FieldLinearArgs extends LayerArgs {
 /**
  * `Sᵀ` (row-major `[dimIn × dimOut]`, flattened) as a sparse linear function of the weights: the
  * basis elements are sparse (one 2×2 block or one entry each), so this has a few non-zeros per
- * weight, where a dense basis tensor would have `nWeights · dimIn · dimOut` numbers.
+ * weight, where a dense basis tensor would have `nWeights · dimIn · dimOut` numbers. Built from
+ * the basis's blocks in time proportional to those non-zeros (placing each element where
+ * `SelfInteractionBasis.assemble` puts it), not by assembling one dense matrix per weight.
  */
 const expansions = new Map<string, { nWeights: number; matrix: SparseMatrix }>();
 
@@ -28,22 +30,34 @@ function weightExpansion(inType: FieldType, outType: FieldType): { nWeights: num
   let expansion = expansions.get(key);
   if (expansion === undefined) {
     const self = selfInteractionBasis(inType, outType);
-    const dimIn = inType.dim;
     const dimOut = outType.dim;
     const triplets: [number, number, number][] = [];
-    const unit = new Float64Array(self.nWeights);
-    for (let i = 0; i < self.nWeights; i++) {
-      unit.fill(0);
-      unit[i] = 1;
-      const matrix = self.assemble(unit);
-      for (let o = 0; o < dimOut; o++) {
-        for (let j = 0; j < dimIn; j++) {
-          const value = matrix[o * dimIn + j];
-          if (value !== 0) triplets.push([j * dimOut + o, i, value]);
+    for (const b of self.blocks) {
+      const dOut = irrepDim(b.outOrder);
+      const dIn = irrepDim(b.inOrder);
+      const nElements = b.elements.length;
+      for (let i = 0; i < b.outMultiplicity; i++) {
+        for (let j = 0; j < b.inMultiplicity; j++) {
+          const w0 = b.weightOffset + (i * b.inMultiplicity + j) * nElements;
+          for (let e = 0; e < nElements; e++) {
+            const W = b.elements[e].W;
+            for (let r = 0; r < dOut; r++) {
+              for (let c = 0; c < dIn; c++) {
+                const value = W[r * dIn + c];
+                if (value === 0) continue;
+                const row = b.outStart + i * dOut + r;
+                const column = b.inStart + j * dIn + c;
+                triplets.push([column * dimOut + row, w0 + e, value]);
+              }
+            }
+          }
         }
       }
     }
-    expansion = { nWeights: self.nWeights, matrix: sparseMatrix(dimIn * dimOut, self.nWeights, triplets) };
+    expansion = {
+      nWeights: self.nWeights,
+      matrix: sparseMatrix(inType.dim * dimOut, self.nWeights, triplets),
+    };
     expansions.set(key, expansion);
   }
   return expansion;
@@ -69,6 +83,11 @@ export class FieldLinear extends tf.layers.Layer {
     super(args);
     this.inType = fieldTypeArgument(args?.inType, "FieldLinear: inType", FieldLayerError);
     this.outType = fieldTypeArgument(args.outType, "FieldLinear: outType", FieldLayerError);
+    assertLayerSize(
+      `FieldLinear "${this.inType}" → "${this.outType}"`,
+      `its matrix (${this.inType.dim} × ${this.outType.dim})`,
+      this.inType.dim * this.outType.dim,
+    );
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer;
     this.biasInitializer = args.biasInitializer;

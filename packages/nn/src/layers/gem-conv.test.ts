@@ -117,3 +117,29 @@ describe("GemConv layer", () => {
     expect(() => otherRings.apply(field(4), { graph })).toThrow(/3 rings but the graph was built with 2/);
   });
 });
+
+describe("GemConv sizes", () => {
+  it("refuses absurd field types and sizes with a clear error before allocating", async () => {
+    await initBackend({ backend: "wasm" });
+    // The field type itself: "99999999999x0" parsed before and died later in a RangeError.
+    expect(() => new GemConv({ inType: "4x0", outType: "99999999999x0" })).toThrow(FieldTypeParseError);
+    expect(() => new GemConv({ inType: "4x0", outType: "99999999999x0" })).toThrow(
+      /dimension reaches 99999999999 here, above the largest 65536 numbers per vertex/,
+    );
+    // Legal field types whose kernel matrices would not fit a layer.
+    expect(() => new GemConv({ inType: "20000x0", outType: "20000x0" })).toThrow(
+      'GemConv "20000x0" → "20000x0": its kernel matrices (5 × 20000 × 20000) would hold 2000000000 numbers, above the limit of 67108864 per layer (MAX_LAYER_SIZE)',
+    );
+    expect(() =>
+      gemConv(field(4), graph, tf.zeros([1]) as tf.Tensor1D, null, {
+        inType: FieldType.parse("4x0"),
+        outType: FieldType.parse("60000x0"),
+        rings: 40,
+      }),
+    ).toThrow(GemConvError);
+    // The widest layers of a real network are well inside the limit.
+    const wide = new GemConv({ inType: "64x0+64x1+64x2", outType: "64x0+64x1+64x2" });
+    const y = wide.apply(field(320), { graph }) as tf.Tensor;
+    expect(y.shape).toEqual([graph.nVertices, 320]);
+  });
+});

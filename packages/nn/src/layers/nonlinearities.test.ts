@@ -149,3 +149,15 @@ describe("nonlinearity layers", () => {
     expect(() => new NormNonlinearity({ fieldType: "2x1" }).apply(tf.zeros([3, 5]))).toThrow(/dimension 4/);
   });
 });
+
+describe("RegularNonlinearity sizes", () => {
+  it("refuses a sampling or permutation matrix above MAX_LAYER_SIZE", () => {
+    expect(() => new RegularNonlinearity({ fieldType: "4x0+4x1+4x2", samples: 1e9 })).toThrow(
+      /RegularNonlinearity "4x0\+4x1\+4x2": its sampling matrix \(1000000000 samples × 5\) would hold 5000000000 numbers, above the limit of 67108864/,
+    );
+    expect(() => new RegularNonlinearity({ fieldType: "9000x0+9000x1" })).toThrow(
+      /its column permutation \(27000 × 27000\) would hold 729000000 numbers/,
+    );
+    expect(new RegularNonlinearity({ fieldType: "4x0+4x1+4x2", samples: 17 }).samples).toBe(17);
+  });
+});

@@ -1,5 +1,6 @@
 import { FieldType, regularChannelOffsets, regularSamplingMatrix } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import { assertLayerSize } from "./field-layer-utils.js";
 import {
   checkFieldDim,
   copyNorms,
@@ -289,8 +290,22 @@ export class RegularNonlinearity extends tf.layers.Layer {
     this.channels = channels;
     this.width = 2 * maxOrder + 1;
     this.samples = args.samples ?? 8 * maxOrder + 1;
-    this.sampling = Float32Array.from(regularSamplingMatrix(maxOrder, this.samples));
     const dim = this.fieldType.dim;
+    assertLayerSize(
+      `RegularNonlinearity "${this.fieldType}"`,
+      `its column permutation (${dim} × ${dim})`,
+      dim * dim,
+      NonlinearityError,
+    );
+    if (Number.isSafeInteger(this.samples)) {
+      assertLayerSize(
+        `RegularNonlinearity "${this.fieldType}"`,
+        `its sampling matrix (${this.samples} samples × ${this.width})`,
+        this.samples * this.width,
+        NonlinearityError,
+      );
+    }
+    this.sampling = Float32Array.from(regularSamplingMatrix(maxOrder, this.samples));
     this.toChannels = new Float32Array(dim * dim);
     offsets.forEach((packed, channelMajor) => {
       this.toChannels[packed * dim + channelMajor] = 1;

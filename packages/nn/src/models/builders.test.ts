@@ -12,7 +12,13 @@ import {
   gemModelInfo,
   meshOptionsOf,
 } from "./builders.js";
-import { applyToMeshes, batchForModel, classifierTrainStep, meshHierarchyFor } from "./run.js";
+import {
+  applyToMeshes,
+  batchForModel,
+  classifierTrainStep,
+  meshHierarchyFor,
+  NonFiniteInputError,
+} from "./run.js";
 
 /** Two invariant scalars per vertex (`"2x0"`, the config's input), from the features package. */
 const invariantScalars = (g: MeshGeometry) => meshFeatures(g, { kinds: ["ones", "angle-defect"] }).values;
@@ -157,5 +163,49 @@ describe("applyToMeshes", () => {
     expect(() => applyToMeshes(model, batch, tf.zeros([5, 2]))).toThrow(
       /must have shape \[290 vertices, 2\]/,
     );
+  });
+});
+
+describe("non-finite input features", () => {
+  it("are refused before any tensor is made, naming the mesh, the vertex and the channel", async () => {
+    await initBackend({ backend: "wasm" });
+    const model = buildGemClassifier(config);
+    const batch = batchForModel(model, geometries);
+    const clean = geometries.map((g) => invariantScalars(g));
+    const names = ["a/sphere.obj", "b/torus.off", "c/bumpy.ply"];
+    for (const [bad, text] of [
+      [Number.NaN, "NaN"],
+      [Number.POSITIVE_INFINITY, "Infinity"],
+      [Number.NEGATIVE_INFINITY, "-Infinity"],
+      [1e39, "1e+39, beyond float32 (it rounds to an infinity)"],
+    ] as const) {
+      const features = clean.map((f) => f.slice());
+      features[1][2 * 37 + 1] = bad; // vertex 37, channel 1 of the torus
+      features[2][0] = bad; // a later mesh: the first bad number is named
+      const tensorsBefore = tf.memory().numTensors;
+      let error: unknown;
+      try {
+        applyToMeshes(model, batch, features, { meshNames: names });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(NonFiniteInputError);
+      const e = error as NonFiniteInputError;
+      expect([e.mesh, e.meshIndex, e.vertex, e.channel]).toEqual(['mesh "b/torus.off"', 1, 37, 1]);
+      expect(e.message).toBe(
+        `applyToMeshes: the input features of mesh "b/torus.off" (batch index 1) are not finite: vertex 37, channel 1 is ${text}`,
+      );
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
+      // Without names, the batch position; in a training step, before the weights change.
+      expect(() => applyToMeshes(model, batch, features)).toThrow(/of mesh 1 \(batch index 1\)/);
+      const optimizer = tf.train.adam(0.01);
+      const weightsBefore = model.getWeights().map((w) => Array.from(w.dataSync()));
+      expect(() =>
+        classifierTrainStep(model, optimizer, batch, features, [0, 1, 2], { meshNames: names }),
+      ).toThrow(/mesh "b\/torus\.off" \(batch index 1\) are not finite: vertex 37, channel 1/);
+      expect(model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(weightsBefore);
+    }
+    // Finite inputs still run (the check is not just refusing everything).
+    expect(applyToMeshes(model, batch, clean, { meshNames: names }).shape).toEqual([3, 3]);
   });
 });

@@ -1,4 +1,4 @@
-import { FieldType } from "@gemcnn/gauge";
+import { FieldType, NamedFieldType, type NamedFieldTypeJSON } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import type { ConvGraphOptions } from "../graph.js";
 import type { Aggregation } from "../kernels/aggregate.js";
@@ -69,6 +69,17 @@ export interface GemModelConfig {
    */
   readonly embedding?: number;
   readonly mesh?: GemMeshConfig;
+  /**
+   * Names of the input's irrep copies, `{ type, names }` with `type` equal to `inputType`
+   * (e.g. `{ type: "1x0+1x1", names: ["pressure", "wind"] }`): stored with the model so that it
+   * says which of a user's fields it reads. Optional; models without it load as before.
+   */
+  readonly inputFields?: NamedFieldTypeJSON;
+  /**
+   * Names of the output's irrep copies, `{ type, names }` with `type` the model's output type
+   * (`"<classes>x0"` for the classifier, segmenter and correspondence models).
+   */
+  readonly outputFields?: NamedFieldTypeJSON;
 }
 
 /** What a gemcnn model carries in its tfjs user-defined metadata (and so in its model.json). */
@@ -101,6 +112,58 @@ export function meshOptionsOf(model: tf.LayersModel): MeshHierarchyOptions {
   return info.meshOptions;
 }
 
+/**
+ * @internal Checks `inputFields` and `outputFields` against the model's input type and its output,
+ * `outputType` (default `classes` scalars, what every builder here produces).
+ */
+export function checkNamedFields(
+  config: GemModelConfig,
+  inputType: FieldType,
+  builder: string,
+  outputType: FieldType | undefined = Number.isSafeInteger(config.classes) && config.classes >= 1
+    ? FieldType.scalars(config.classes)
+    : undefined,
+): void {
+  for (const [key, expected] of [
+    ["inputFields", inputType],
+    ["outputFields", outputType],
+  ] as const) {
+    const value = config[key];
+    if (value === undefined || expected === undefined) continue;
+    let named: NamedFieldType;
+    try {
+      named = NamedFieldType.fromJSON(value);
+    } catch (error) {
+      throw new ModelConfigError(`${builder}: ${key}: ${(error as Error).message}`);
+    }
+    if (!named.type.equals(expected)) {
+      throw new ModelConfigError(
+        `${builder}: ${key} names the field type "${named.type}", but the model's ${key === "inputFields" ? "input" : "output"} is "${expected}"`,
+      );
+    }
+  }
+}
+
+/**
+ * The named field types a gemcnn model reads and produces (`GemModelConfig.inputFields` and
+ * `outputFields`), each `undefined` when the model was built without it (as every model saved
+ * before they existed). Throws a `ModelConfigError` for a model without a gemcnn record.
+ */
+export function namedFieldTypesOf(model: tf.LayersModel): {
+  input: NamedFieldType | undefined;
+  output: NamedFieldType | undefined;
+} {
+  const info = gemModelInfo(model);
+  if (info === undefined) {
+    throw new ModelConfigError(
+      `model "${model.name}" has no gemcnn metadata; build it with a gemcnn builder`,
+    );
+  }
+  const read = (value: NamedFieldTypeJSON | undefined) =>
+    value === undefined ? undefined : NamedFieldType.fromJSON(value);
+  return { input: read(info.config.inputFields), output: read(info.config.outputFields) };
+}
+
 /** @internal A configuration checked and resolved by `check`. */
 export interface CheckedConfig {
   readonly inputType: FieldType;
@@ -117,6 +180,7 @@ export function check(config: GemModelConfig, builder: string): CheckedConfig {
   };
   if (config === null || typeof config !== "object") fail("expected a configuration object");
   const inputType = FieldType.parse(String(config.inputType));
+  checkNamedFields(config, inputType, builder);
   if (!Array.isArray(config.blocks) || config.blocks.length === 0) fail("blocks must be a non-empty array");
   if (!Number.isSafeInteger(config.classes) || config.classes < 1)
     fail(`classes must be a positive integer, got ${config.classes}`);

@@ -112,7 +112,9 @@ describe("saveModel and loadModel", () => {
     const bytes = await readFile(join(truncated, WEIGHTS_BIN));
     await writeFile(join(truncated, WEIGHTS_BIN), bytes.subarray(0, bytes.length - 8));
     await expect(loadModel(truncated)).rejects.toThrow(ModelIOError);
-    await expect(loadModel(truncated)).rejects.toThrow(/hold \d+ bytes, but model.json describes \d+/);
+    await expect(loadModel(truncated)).rejects.toThrow(
+      /weights\.bin holds \d+ bytes, but model.json describes \d+/,
+    );
     await rm(join(truncated, WEIGHTS_BIN));
     await expect(loadModel(truncated)).rejects.toThrow(/cannot read .*truncated\/weights.bin/);
     const unknown = join(root, "unknown-layer");

@@ -39,7 +39,9 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
   const target = path.resolve(dir);
   const existing = await fs.readdir(target).catch((error: unknown) => {
     if (errorCode(error) === "ENOENT") return null;
-    throw new ModelIOError(`saveModel: cannot write to ${target}: ${(error as Error).message}`);
+    throw new ModelIOError(`saveModel: cannot write to ${target}: ${(error as Error).message}`, {
+      cause: error,
+    });
   });
   if (existing !== null && existing.length > 0 && !existing.includes(MODEL_JSON)) {
     throw new ModelIOError(
@@ -79,7 +81,9 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
     await fs.rename(temporary, target);
   } catch (error) {
     await fs.rm(temporary, { recursive: true, force: true });
-    throw new ModelIOError(`saveModel: cannot write ${target}: ${(error as Error).message}`);
+    throw new ModelIOError(`saveModel: cannot write ${target}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   await fs.rm(old, { recursive: true, force: true });
 }
@@ -155,7 +159,9 @@ export async function loadModel(source: string): Promise<tf.LayersModel> {
             bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
           );
         } catch (error) {
-          throw new ModelIOError(`loadModel: cannot read ${filePath}: ${(error as Error).message}`);
+          throw new ModelIOError(`loadModel: cannot read ${filePath}: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
       }
     }
@@ -163,7 +169,12 @@ export async function loadModel(source: string): Promise<tf.LayersModel> {
     const expected = specs.reduce((n, spec) => n + specBytes(spec), 0);
     if (data.byteLength !== expected) {
       throw new ModelIOError(
-        `loadModel: the weight files in ${dir} hold ${data.byteLength} bytes, but ${MODEL_JSON} describes ${expected}`,
+        `loadModel: ${manifest
+          .flatMap((group) => group.paths)
+          .map((file) => path.join(dir, file))
+          .join(
+            ", ",
+          )} hold${manifest.flatMap((group) => group.paths).length === 1 ? "s" : ""} ${data.byteLength} bytes, but ${MODEL_JSON} describes ${expected} (truncated or from another model)`,
       );
     }
     return [specs, data];

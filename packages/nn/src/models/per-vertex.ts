@@ -28,6 +28,8 @@ export interface PerVertexTrainOptions {
   readonly sampledClasses?: number;
   /** Uniform numbers in [0, 1) for the class sample (default: one seeded stream for the process). */
   readonly random?: () => number;
+  /** A name per mesh of the batch (a file path, say), used in errors about its input (see `applyToMeshes`). */
+  readonly meshNames?: readonly string[];
 }
 
 /** The class sample's default stream: seeded, so that a process's runs repeat. */
@@ -231,7 +233,10 @@ export function perVertexTrainStep(
       const w = tf.tensor1d(weights);
       const total = weights.reduce((a, b) => a + b, 0);
       const { value, grads } = tf.variableGrads(() => {
-        const logits = applyToMeshes(model, batch, features, { training: true });
+        const logits = applyToMeshes(model, batch, features, {
+          training: true,
+          meshNames: options.meshNames,
+        });
         const picked = tf.sum(tf.mul(tf.logSoftmax(gatherRows(logits, rowIndex)), targetsOneHot), 1);
         return tf.div(tf.neg(tf.sum(tf.mul(picked, w))), total) as tf.Scalar;
       }, variables);
@@ -261,7 +266,10 @@ export function perVertexTrainStep(
     const correction = sampling ? tf.mul(tf.sub(1, targetsOneHot), Math.log((classes - 1) / (k - 1))) : null;
     const w = tf.tensor1d(keptWeights);
     const { value, grads } = tf.variableGrads(() => {
-      const embedding = applyToMeshes(head.embedding, batch, features, { training: true });
+      const embedding = applyToMeshes(head.embedding, batch, features, {
+        training: true,
+        meshNames: options.meshNames,
+      });
       const kernel = head.kernel.read() as tf.Tensor2D;
       const table = sampling ? tf.transpose(gatherRows(tf.transpose(kernel), drawn)) : kernel;
       let logits = headMatMul(gatherRows(embedding, rowIndex), table as tf.Tensor2D);
@@ -293,13 +301,14 @@ export interface PerVertexPrediction {
  * correspondence model the logits are computed from the embedding and the dense head a chunk of
  * rows at a time (at most `maxLogits` numbers at once, default 2²²), so a 6,890-way head on
  * 6,890 vertices never holds the whole `[vertices × classes]` matrix; other models' outputs are
- * reduced in the same chunks.
+ * reduced in the same chunks. Features are checked as in `applyToMeshes` (names from
+ * `options.meshNames`).
  */
 export function predictPerVertex(
   model: tf.LayersModel,
   batch: MeshBatch,
   features: tf.Tensor2D | readonly FeatureArray[],
-  options: { maxLogits?: number } = {},
+  options: { maxLogits?: number; meshNames?: readonly string[] } = {},
 ): PerVertexPrediction {
   const caller = "predictPerVertex";
   const classes = perVertexClasses(model, caller);
@@ -313,7 +322,9 @@ export function predictPerVertex(
   const labels = new Int32Array(n);
   const probability = new Float32Array(n);
   const chunk = Math.max(1, Math.floor(maxLogits / classes));
-  const source = tf.tidy(() => applyToMeshes(head === null ? model : head.embedding, batch, features));
+  const source = tf.tidy(() =>
+    applyToMeshes(head === null ? model : head.embedding, batch, features, { meshNames: options.meshNames }),
+  );
   try {
     for (let start = 0; start < n; start += chunk) {
       const size = Math.min(chunk, n - start);

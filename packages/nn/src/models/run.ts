@@ -7,6 +7,79 @@ import { ModelConfigError, meshOptionsOf } from "./builders.js";
 /** One mesh's packed input field, `[V × dim]` row by row. */
 export type FeatureArray = Float32Array | Float64Array;
 
+/**
+ * A mesh's input features hold a NaN or an infinity (or a number beyond float32, which becomes
+ * one): one such number spreads through every layer after it (means, normalisation statistics,
+ * gradients), so it is refused where the features meet the network, with the mesh, the vertex
+ * and the channel of the first one.
+ */
+export class NonFiniteInputError extends Error {
+  override name = "NonFiniteInputError";
+  /** The mesh's name where the caller gave one (`meshNames`), else `mesh <index>`. */
+  readonly mesh: string;
+  /** Position of the mesh in the batch. */
+  readonly meshIndex: number;
+  /** Vertex of the mesh (0-based, in the mesh's own numbering). */
+  readonly vertex: number;
+  /** Column of the packed input field. */
+  readonly channel: number;
+  /** The number as given (finite when only its float32 rounding is not). */
+  readonly value: number;
+
+  constructor(
+    caller: string,
+    mesh: string,
+    meshIndex: number,
+    vertex: number,
+    channel: number,
+    value: number,
+  ) {
+    const shown = Number.isFinite(value)
+      ? `${value}, beyond float32 (it rounds to an infinity)`
+      : String(value);
+    super(
+      `${caller}: the input features of ${mesh} (batch index ${meshIndex}) are not finite: vertex ${vertex}, channel ${channel} is ${shown}`,
+    );
+    this.mesh = mesh;
+    this.meshIndex = meshIndex;
+    this.vertex = vertex;
+    this.channel = channel;
+    this.value = value;
+  }
+}
+
+/** Options of `applyToMeshes` and `classifierTrainStep`. */
+export interface ApplyToMeshesOptions {
+  /** Turns on dropout and the normalisation's batch statistics (default false). */
+  readonly training?: boolean;
+  /** A name per mesh of the batch (a file path, say), used in errors about its input. */
+  readonly meshNames?: readonly string[];
+}
+
+/**
+ * Throws `NonFiniteInputError` at the first NaN or ±∞ of `values[start, start + original.length)`,
+ * the float32 copy of mesh `index`'s packed features `original` (`[V × dim]`).
+ */
+function assertFiniteFeatures(
+  caller: string,
+  values: Float32Array,
+  start: number,
+  original: ArrayLike<number>,
+  dim: number,
+  index: number,
+  names: readonly string[] | undefined,
+): void {
+  for (let i = 0; i < original.length; i++) {
+    const x = values[start + i];
+    // x − x is 0 for every finite x and NaN for NaN and ±∞: one comparison per number.
+    if (x - x !== 0) {
+      const name = names?.[index];
+      const mesh = name === undefined ? `mesh ${index}` : `mesh ${JSON.stringify(name)}`;
+      throw new NonFiniteInputError(caller, mesh, index, Math.floor(i / dim), i % dim, original[i]);
+    }
+  }
+}
+
 /** The hierarchy of `geometry` that `model` expects (cached per geometry; see `buildMeshHierarchy`). */
 export function meshHierarchyFor(model: tf.LayersModel, geometry: MeshGeometry): MeshHierarchy {
   return buildMeshHierarchy(geometry, meshOptionsOf(model));
@@ -17,13 +90,16 @@ export function meshHierarchyFor(model: tf.LayersModel, geometry: MeshGeometry):
  * batch order (`[Σ V_i × dim]`, a tensor or one array per mesh, e.g. `@gemcnn/features`' values;
  * float64 arrays are rounded to float32). Returns the model's
  * output: `[meshes × classes]` for a classifier, `[Σ V_i × classes]` for a segmenter.
- * `training` turns on dropout and the normalisation's batch statistics.
+ * `training` turns on dropout and the normalisation's batch statistics. Arrays are checked for
+ * NaN and infinities (also numbers that float32 rounds to one) before any tensor is made: a
+ * `NonFiniteInputError` naming the mesh (from `meshNames` where given), its vertex and channel.
+ * A tensor is used as it is, since reading it back to check would wait for the backend.
  */
 export function applyToMeshes(
   model: tf.LayersModel,
   batch: MeshBatch,
   features: tf.Tensor2D | readonly FeatureArray[],
-  options: { training?: boolean } = {},
+  options: ApplyToMeshesOptions = {},
 ): tf.Tensor2D {
   const nVertices = batch.levels[0].meshOffsets.at(-1)!;
   const dim = (model.inputs[0].shape.at(-1) ?? 0) as number;
@@ -45,7 +121,9 @@ export function applyToMeshes(
             `applyToMeshes: features of mesh ${i} have ${f.length} numbers, expected ${rows} vertices × ${dim}`,
           );
         }
-        values.set(f, batch.levels[0].meshOffsets[i] * dim);
+        const start = batch.levels[0].meshOffsets[i] * dim;
+        values.set(f, start);
+        assertFiniteFeatures("applyToMeshes", values, start, f, dim, i, options.meshNames);
       });
       x = tf.tensor2d(values, [nVertices, dim]);
     }
@@ -61,7 +139,8 @@ export function applyToMeshes(
 /**
  * One optimisation step of a classifier on a batch: softmax cross-entropy of the logits against
  * `labels` (one class index per mesh), averaged over the batch; gradients of every trainable weight
- * applied by `optimizer`. Returns the loss.
+ * applied by `optimizer`. Returns the loss. Features are checked as in `applyToMeshes` (names
+ * from `options.meshNames`), before anything changes.
  */
 export function classifierTrainStep(
   model: tf.LayersModel,
@@ -69,6 +148,7 @@ export function classifierTrainStep(
   batch: MeshBatch,
   features: tf.Tensor2D | readonly FeatureArray[],
   labels: ArrayLike<number>,
+  options: Pick<ApplyToMeshesOptions, "meshNames"> = {},
 ): number {
   if (labels.length !== batch.size) {
     throw new ModelConfigError(
@@ -83,7 +163,7 @@ export function classifierTrainStep(
       () =>
         tf.losses.softmaxCrossEntropy(
           targets,
-          applyToMeshes(model, batch, features, { training: true }),
+          applyToMeshes(model, batch, features, { training: true, meshNames: options.meshNames }),
         ) as tf.Scalar,
       variables,
     );
