@@ -122,6 +122,8 @@ const OTHER_COMMANDS_OPTIONS = new Set([
   "--checkpoint in commands/model-choice.ts (pick)",
   "--resume in commands/model-choice.ts (pick)",
   "--resume in commands/train.ts (saveModel)",
+  // check runs its model on the calling thread, so the worker-failure message cannot reach it.
+  "--threads in classifiers/gem-classifier.ts (GemCnnClassifier)",
 ]);
 
 /** Options named in the messages `command` reaches that it does not accept, with where. */
