@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { loadClassifier, type ModelSpec } from "../classifiers/classifier.js";
+import { loadClassifier, type ModelSpec, taskOf } from "../classifiers/classifier.js";
 import { argmax } from "../classifiers/linear-probe.js";
 import { featureDistance, normalizedEntropy } from "../classifiers/training-distribution.js";
 import {
@@ -11,11 +11,14 @@ import {
   integerOption,
   type OptionSpec,
   type ParsedArgs,
+  stringOption,
 } from "../cli/command.js";
-import { CliError, EXIT } from "../cli/errors.js";
+import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
+import { evaluatePerVertex } from "../per-vertex/evaluate.js";
 import { rotatedSources } from "../preprocess/run.js";
+import { isPerVertexTask } from "../tasks/tasks.js";
 import { confusionMatrix, formatConfusion } from "../training/confusion.js";
 import { CHECKPOINT_OPTION, chooseModel } from "./model-choice.js";
 import {
@@ -65,7 +68,9 @@ export const evalCommand: Command = {
     "and the confusion matrix. <model> is a model directory, or a run directory: then --checkpoint\n" +
     "picks the best epoch by validation (model-best/, the default when the run had a validation set)\n" +
     "or the last (model/). --rotate turns every mesh by its own random rotation first: an invariant\n" +
-    "model gives the same accuracy.",
+    "model gives the same accuracy. A segmentation model reports per-vertex accuracy, IoU per part,\n" +
+    "mean IoU and the confusion; a correspondence model the share of vertices matched exactly\n" +
+    "(geodesic error 0) and the geodesic error curve (error over √area, Kim et al. 2011).",
   positionals: [
     {
       name: "model",
@@ -91,6 +96,12 @@ export const evalCommand: Command = {
       defaultText: "1",
     },
     json: { type: "boolean", description: "print the result as JSON" },
+    out: {
+      type: "string",
+      valueName: "<dir>",
+      description:
+        "per-vertex models: write <task>-eval.json there (correspondence: also geodesic-error.svg, the curve)",
+    },
   },
   examples: [
     {
@@ -110,6 +121,10 @@ export const evalCommand: Command = {
       command: "gemcnn eval runs/experiment/model --synthetic --part all",
       description: "the synthetic dataset, train and test",
     },
+    {
+      command: "gemcnn eval runs/synthetic-correspondence --synthetic --rotate --out eval/",
+      description: "a correspondence model on rotated meshes; curve as JSON and SVG",
+    },
   ],
   async run(args, io) {
     const { dir: modelDir, spec } = await chooseModel(
@@ -117,6 +132,12 @@ export const evalCommand: Command = {
       args,
       io,
     );
+    if (isPerVertexTask(taskOf(spec)))
+      return evaluatePerVertex(modelDir, spec, args, io, runtimeSetup(args, io, spec));
+    if (stringOption(args, "out") !== undefined)
+      throw new UsageError(
+        "--out is for per-vertex models (segmentation, correspondence); this model is a classifier",
+      );
     const sources = await datasetFromArgs(args, io);
     const toModel = relabel(sources, spec);
     const part = choiceOption(args, "part", ["test", "val", "train", "all"] as const, "test");

@@ -10,7 +10,7 @@ import type { TrainingProgress } from "./progress.js";
 export interface Totals {
   /** Sum of the per-sample losses. */
   readonly loss: number;
-  /** Samples classified correctly. */
+  /** Samples classified correctly (`NaN` from a training step that does not measure it). */
   readonly correct: number;
   readonly count: number;
 }
@@ -270,7 +270,12 @@ export async function runTrainingLoop(
 
 /** `train loss 0.1234 acc 97.5% | val loss 0.2 acc 96.0% (best) | test loss 0.2345 acc 95.0%`. */
 export function formatEpochSummary(row: EpochMetrics, best = false): string {
-  const parts = [`train loss ${row.trainLoss.toFixed(4)} acc ${(100 * row.trainAccuracy).toFixed(1)}%`];
+  // A per-vertex training step measures no accuracy (NaN; JSON null once recorded).
+  const trainAccuracy =
+    typeof row.trainAccuracy === "number" && Number.isFinite(row.trainAccuracy)
+      ? ` acc ${(100 * row.trainAccuracy).toFixed(1)}%`
+      : "";
+  const parts = [`train loss ${row.trainLoss.toFixed(4)}${trainAccuracy}`];
   if (row.valLoss !== undefined) {
     parts.push(
       `val loss ${row.valLoss.toFixed(4)} acc ${(100 * row.valAccuracy).toFixed(1)}%${best ? " (best)" : ""}`,
