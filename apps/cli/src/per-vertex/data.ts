@@ -200,7 +200,7 @@ async function labelFileOf(meshPath: string): Promise<string | undefined> {
 }
 
 /** The mesh file as read (what label files count), parsed; failures name the file. */
-async function meshAsRead(path: string, maxBytes: number): Promise<TriangleMeshData> {
+export async function meshAsRead(path: string, maxBytes: number): Promise<TriangleMeshData> {
   const bytes = await readMeshFile(path, maxBytes);
   try {
     return parseMesh(bytes, meshFormatOf(path), path);

@@ -66,10 +66,8 @@ export class GemPerVertexModel extends GemMeshNetwork {
   ): Promise<GemPerVertexModel> {
     await ensureBackend();
     const config = { ...gemModelConfig(architecture, options.input, classes), head: [] };
-    const { buildGemSegmenter, buildGemCorrespondence } = await import("@gemcnn/nn");
-    // The builders are synchronous, so that the seeded Math.random covers the initialisers.
-    const build = task === "segmentation" ? buildGemSegmenter : buildGemCorrespondence;
-    const model = buildArchitecture(options.seed, () => build(config));
+    const nn = await import("@gemcnn/nn");
+    const model = buildArchitecture(options.seed, () => PER_VERTEX_TASKS[task].build(nn, config));
     return new GemPerVertexModel(task, model, meshes, labels, options);
   }
 
@@ -84,7 +82,7 @@ export class GemPerVertexModel extends GemMeshNetwork {
     await ensureBackend();
     const model = await loadModel(modelDir);
     const kind = gemModelInfo(model)?.kind;
-    const expected = task === "segmentation" ? "segmenter" : "correspondence";
+    const expected = PER_VERTEX_TASKS[task].networkKind;
     if (kind !== expected) {
       model.dispose();
       throw new CliError(

@@ -274,7 +274,7 @@ export async function perVertexFigures(
   classes: number,
 ): Promise<{ segmentation?: PartFigures; correspondence?: CorrespondenceFigures }> {
   const predicted = (await model.predict(indices)).map((p) => p.labels);
-  if (model.task === "segmentation") {
+  if (PER_VERTEX_TASKS[model.task].metrics === "parts") {
     return {
       segmentation: partFigures(
         predicted,

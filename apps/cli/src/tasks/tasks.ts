@@ -1,5 +1,9 @@
 import type { GemModelConfig } from "@gemcnn/nn";
 import type { LayersModel } from "@tensorflow/tfjs";
+
+/** The nn package, imported by the caller when it builds a model (it loads tfjs). */
+export type NnModule = typeof import("@gemcnn/nn");
+
 import { DEFAULT_GEM_ARCHITECTURE, type GemArchitecture } from "../classifiers/architecture.js";
 import { choiceOption, type OptionSpec, type ParsedArgs } from "../cli/command.js";
 
@@ -22,8 +26,10 @@ export interface PerVertexTaskDefinition {
   readonly task: PerVertexTask;
   /** For help texts: what a label is. */
   readonly labelText: string;
-  /** The network: nn's builder for this task. */
-  build(config: GemModelConfig): Promise<LayersModel>;
+  /** The network: nn's builder for this task (synchronous, so that seeded initialisers cover it). */
+  build(nn: NnModule, config: GemModelConfig): LayersModel;
+  /** The kind nn records in the model's metadata (`gemModelInfo(model).kind`). */
+  readonly networkKind: "segmenter" | "correspondence";
   /**
    * Classes drawn per training step for the softmax (nn's `perVertexTrainStep` `sampledClasses`),
    * or undefined for the full softmax.
@@ -64,7 +70,8 @@ export const PER_VERTEX_TASKS: Readonly<Record<PerVertexTask, PerVertexTaskDefin
   segmentation: {
     task: "segmentation",
     labelText: "a part per vertex, from <name>.vseg (per vertex) or <name>.seg (per face) beside each mesh",
-    build: async (config) => (await import("@gemcnn/nn")).buildGemSegmenter(config),
+    build: (nn, config) => nn.buildGemSegmenter(config),
+    networkKind: "segmenter",
     sampledClasses: () => undefined,
     metrics: "parts",
     defaults: { epochs: 40, lr: 0.005, batchSize: 4, architecture: PER_VERTEX_ARCHITECTURE },
@@ -72,7 +79,8 @@ export const PER_VERTEX_TASKS: Readonly<Record<PerVertexTask, PerVertexTaskDefin
   correspondence: {
     task: "correspondence",
     labelText: "the template vertex of every vertex (registrations: vertex i is template vertex i)",
-    build: async (config) => (await import("@gemcnn/nn")).buildGemCorrespondence(config),
+    build: (nn, config) => nn.buildGemCorrespondence(config),
+    networkKind: "correspondence",
     sampledClasses: (classes) =>
       classes > CORRESPONDENCE_SAMPLED_CLASSES ? CORRESPONDENCE_SAMPLED_CLASSES : undefined,
     metrics: "correspondence",
