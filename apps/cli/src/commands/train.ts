@@ -307,7 +307,7 @@ export function trainSettingsFromArgs(
       throw new UsageError(
         `--threads ${threads}: per-vertex tasks train on one thread (nn's worker replicas compute classifier steps only); leave --threads out`,
       );
-    const base = trainSettingsFromArgs(args, io, {
+    const base = classifierSettings(args, io, {
       name: defaults.name,
       training,
       architecture: defaults.architecture ?? task.architecture,
@@ -338,6 +338,16 @@ export function trainSettingsFromArgs(
   }
   if (stringOption(args, "embedding") !== undefined)
     throw new UsageError("--embedding is the correspondence model's (--task correspondence)");
+  return classifierSettings(args, io, { ...defaults, training });
+}
+
+/** The settings of the classification defaults (also the base of a per-vertex task's). */
+function classifierSettings(
+  args: ParsedArgs,
+  io: CliIO,
+  defaults: { name: string; training: TrainingDefaults; model?: ModelKind; architecture?: GemArchitecture },
+): TrainSettings {
+  const training = defaults.training;
   const name = stringOption(args, "name") ?? defaults.name;
   if (!/^[\w.-]+$/.test(name))
     throw new UsageError(`option --name: use letters, digits, '.', '-' and '_' only, got '${name}'`);

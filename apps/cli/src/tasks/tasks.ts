@@ -60,11 +60,11 @@ const PER_VERTEX_ARCHITECTURE: GemArchitecture = {
 };
 
 /**
- * Classes per step of the correspondence softmax: all of them up to 512 (the synthetic default),
- * else 512 drawn uniformly (nn corrects the sampled denominator), which keeps a FAUST step's
- * logits at 6,890 × 512 instead of 6,890².
+ * Classes per step of the correspondence softmax: all of them up to 1,024 (the synthetic default),
+ * else 1,024 drawn uniformly (nn corrects the sampled denominator), which keeps a FAUST step's
+ * logits at 6,890 × 1,024 instead of 6,890².
  */
-export const CORRESPONDENCE_SAMPLED_CLASSES = 512;
+export const CORRESPONDENCE_SAMPLED_CLASSES = 1024;
 
 export const PER_VERTEX_TASKS: Readonly<Record<PerVertexTask, PerVertexTaskDefinition>> = {
   segmentation: {

@@ -220,8 +220,9 @@ export async function runTrainingLoop(
       epoch,
       learningRate,
       trainLoss: totals.loss / totals.count,
-      trainAccuracy: totals.correct / totals.count,
     };
+    // Left out where the training step does not measure it (per-vertex tasks: correct is NaN).
+    if (Number.isFinite(totals.correct)) row.trainAccuracy = totals.correct / totals.count;
     const evaluated: [string, string][] = [];
     if (val.length > 0) {
       const v = await model.evaluate(val);
@@ -270,11 +271,9 @@ export async function runTrainingLoop(
 
 /** `train loss 0.1234 acc 97.5% | val loss 0.2 acc 96.0% (best) | test loss 0.2345 acc 95.0%`. */
 export function formatEpochSummary(row: EpochMetrics, best = false): string {
-  // A per-vertex training step measures no accuracy (NaN; JSON null once recorded).
+  // A per-vertex training step measures no accuracy: the row has none.
   const trainAccuracy =
-    typeof row.trainAccuracy === "number" && Number.isFinite(row.trainAccuracy)
-      ? ` acc ${(100 * row.trainAccuracy).toFixed(1)}%`
-      : "";
+    row.trainAccuracy === undefined ? "" : ` acc ${(100 * row.trainAccuracy).toFixed(1)}%`;
   const parts = [`train loss ${row.trainLoss.toFixed(4)}${trainAccuracy}`];
   if (row.valLoss !== undefined) {
     parts.push(
