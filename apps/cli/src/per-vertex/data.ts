@@ -235,7 +235,7 @@ export async function segmentationDataset(
     const stem = missing[0].slice(0, missing[0].length - extname(missing[0]).length);
     throw new DatasetError(
       missing[0],
-      `no label file beside the mesh (${basename(stem)}.vseg, one label per vertex, or ${basename(stem)}.seg, one per face)${missing.length > 1 ? `; ${missing.length - 1} more meshes lack one` : ""}: a segmentation needs per-vertex labels (is this a classification dataset? its class comes from the folder: --task classification)`,
+      `no label file beside the mesh (${basename(stem)}.vseg, one label per vertex, or ${basename(stem)}.seg, one per face)${missing.length > 1 ? `; ${missing.length - 1} more meshes lack one` : ""}: a segmentation needs per-vertex labels (is this a classification dataset? there a class comes from the folder, not from label files)`,
     );
   }
   const elements = new Set<"face" | "vertex">();
