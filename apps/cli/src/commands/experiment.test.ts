@@ -40,7 +40,7 @@ describe("the help shows each command's own defaults, the ones it runs with", ()
       expect(settings.force).toBe(true);
     }
     expect(helpDefault(experimentCommand, "epochs")).toBe(
-      "20; linear-probe 60; --task segmentation 40; --task correspondence 60",
+      "20; linear-probe 60; --task segmentation 60; --task correspondence 60",
     );
     expect(helpDefault(experimentCommand, "features")).toBe(
       "moments,curvature; per-vertex tasks moments,curvature,hks",

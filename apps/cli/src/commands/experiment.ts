@@ -38,7 +38,7 @@ export const PER_VERTEX_EXPERIMENT_FEATURES: readonly FeatureKind[] = ["moments"
 
 /** Epochs of the per-vertex experiments (docs/experiments.md: a few minutes on 2 shared cores). */
 export const PER_VERTEX_EXPERIMENT_EPOCHS: Readonly<Record<PerVertexTask, number>> = {
-  segmentation: 40,
+  segmentation: 60,
   correspondence: 60,
 };
 
@@ -82,9 +82,10 @@ export const experimentCommand: Command = {
     "(runs/experiment/, replaced on every run unless --resume). Every option of 'gemcnn train'\n" +
     "applies, with the defaults below; --model linear-probe runs the baseline.\n" +
     `--task segmentation and --task correspondence run the per-vertex defaults instead: articulated\n` +
-    `bodies (${trainShapes} training and ${testShapes} test body shapes × ${poses} poses, about ${vertices} vertices; remeshed one by\n` +
-    `one for segmentation into six parts, one shared connectivity for correspondence, as FAUST in\n` +
-    `miniature), features ${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}, ${PER_VERTEX_EXPERIMENT_EPOCHS.segmentation} and ${PER_VERTEX_EXPERIMENT_EPOCHS.correspondence} epochs, runs/experiment-<task>/.`,
+    `bodies (training body shapes: ${trainShapes.segmentation} for segmentation, ${trainShapes.correspondence} for correspondence; ${testShapes} unseen\n` +
+    `test shape; ${poses} poses each, about ${vertices} vertices; remeshed one by one for segmentation into\n` +
+    `six parts, one shared connectivity for correspondence, as FAUST in miniature), features\n` +
+    `${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}, ${PER_VERTEX_EXPERIMENT_EPOCHS.segmentation} and ${PER_VERTEX_EXPERIMENT_EPOCHS.correspondence} epochs, runs/experiment-<task>/.`,
   positionals: [],
   options: (() => {
     const preprocess = preprocessOptionSpecs(EXPERIMENT_DEFAULTS);

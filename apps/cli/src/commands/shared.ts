@@ -58,7 +58,7 @@ export function dataOptionSpecs(fallback?: "synthetic"): Record<string, OptionSp
       type: "string",
       valueName: "<n>",
       description: `synthetic training meshes per class (per-vertex tasks: body shapes, ${SYNTHETIC_PER_VERTEX.poses} poses each)`,
-      defaultText: `${DEFAULT_SYNTHETIC_OPTIONS.trainPerClass}; per-vertex tasks ${SYNTHETIC_PER_VERTEX.trainShapes}`,
+      defaultText: `${DEFAULT_SYNTHETIC_OPTIONS.trainPerClass}; segmentation ${SYNTHETIC_PER_VERTEX.trainShapes.segmentation}, correspondence ${SYNTHETIC_PER_VERTEX.trainShapes.correspondence} body shapes`,
     },
     "synthetic-test": {
       type: "string",

@@ -74,7 +74,7 @@ export const PER_VERTEX_TASKS: Readonly<Record<PerVertexTask, PerVertexTaskDefin
     networkKind: "segmenter",
     sampledClasses: () => undefined,
     metrics: "parts",
-    defaults: { epochs: 40, lr: 0.005, batchSize: 4, architecture: PER_VERTEX_ARCHITECTURE },
+    defaults: { epochs: 60, lr: 0.005, batchSize: 4, architecture: PER_VERTEX_ARCHITECTURE },
   },
   correspondence: {
     task: "correspondence",
