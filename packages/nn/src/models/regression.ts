@@ -180,7 +180,11 @@ export function perVertexRegressionStep(
   let mesh = 0;
   for (let v = 0; v < n; v++) {
     while (v >= offsets[mesh + 1]) mesh++;
-    if (mask !== null && mask[v] === 0) continue;
+    if (mask !== null && mask[v] === 0) {
+      // Weight 0 times a NaN target would still be NaN: uncounted targets are not read.
+      y.fill(0, v * dim, (v + 1) * dim);
+      continue;
+    }
     if (mask !== null && !Number.isFinite(mask[v])) {
       throw new ModelConfigError(
         `${caller}: the mask of vertex ${v - offsets[mesh]} of ${meshName(options, mesh)} is ${mask[v]}`,
