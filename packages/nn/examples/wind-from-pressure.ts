@@ -63,7 +63,7 @@ function asCase(s: SphericalWindSample, geometry: MeshGeometry, seed: number, ro
 }
 
 export interface WindRegressionOptions {
-  /** Adam steps on the whole training set (default 150). */
+  /** Adam steps on the whole training set (default 300). */
   readonly steps?: number;
   /** Icosphere level (default 2: 162 vertices, about 17° between neighbours). */
   readonly level?: number;
@@ -75,7 +75,7 @@ export interface WindRegressionOptions {
 
 export async function windRegressionExample(options: WindRegressionOptions = {}) {
   await initBackend();
-  const { steps = 150, level = 2, samplesPerClass = 3, control = true } = options;
+  const { steps = 300, level = 2, samplesPerClass = 3, control = true } = options;
   // Training wind has tangent noise of 0.05 of the peak speed; the test wind has none: the
   // relation itself is what the model should recover.
   const train = sphericalWindDataset({ level, samplesPerClass, seed: 0, noise: 0.05 });
