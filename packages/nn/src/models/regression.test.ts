@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { FieldType, randomField } from "@gemcnn/gauge";
 import {
   bumpySphere,
@@ -12,8 +15,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { batchMeshes } from "../multiscale/batch.js";
 import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
-import { buildGemClassifier, gemModelInfo, meshOptionsOf, outputTypeOf } from "./builders.js";
+import {
+  buildGemClassifier,
+  gemModelInfo,
+  meshOptionsOf,
+  namedFieldTypesOf,
+  outputTypeOf,
+} from "./builders.js";
 import { assertModelInvariant, checkMeshMapGaugeEquivariance } from "./invariance.js";
+import { loadModel, saveModel } from "./io.js";
 import {
   buildGemRegressor,
   fieldSquaredError,
@@ -125,6 +135,29 @@ describe("per-vertex regressor", () => {
     expect(() => assertModelRelabellingInvariant(model, meshes[0])).toThrow(
       /input and output must be scalar fields, got "2x0\+1x1" → "1x0\+1x1\+1x2"/,
     );
+  });
+
+  it("saves and loads with its kind, output type and names, computing the same", async () => {
+    const model = buildGemRegressor({
+      ...config,
+      outputFields: { type: outputType, names: ["p", "wind", "lines"] },
+    });
+    randomizeWeights(model, 12);
+    const dir = await mkdtemp(join(tmpdir(), "gemcnn-regressor-"));
+    try {
+      await saveModel(model, dir);
+      const loaded = await loadModel(dir);
+      const info = gemModelInfo(loaded)!;
+      expect(info.kind).toBe("regressor");
+      expect(outputTypeOf(info).equals(outType)).toBe(true);
+      expect(namedFieldTypesOf(loaded).output?.toString()).toBe("p:0+wind:1+lines:2");
+      const batch = batchForModel(model, meshes);
+      expect(predictPerVertexFields(loaded, batch, inputs)).toEqual(
+        predictPerVertexFields(model, batch, inputs),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a configuration without a usable output type, or with classifier options", () => {
