@@ -202,13 +202,22 @@ export interface CheckedConfig {
   readonly meshOptions: MeshHierarchyOptions;
 }
 
-/** @internal Checks a configuration; errors are `ModelConfigError`s starting with `builder`. */
+/**
+ * @internal Checks a configuration; errors are `ModelConfigError`s starting with `builder`.
+ * `outputType` is the output a regressor declares (default `classes` scalars), which
+ * `outputFields` must name.
+ */
 export function check(config: GemModelConfig, builder: string, outputType?: FieldType): CheckedConfig {
   const fail = (message: string): never => {
     throw new ModelConfigError(`${builder}: ${message}`);
   };
   if (config === null || typeof config !== "object") fail("expected a configuration object");
   const inputType = FieldType.parse(String(config.inputType));
+  if (outputType === undefined && config.outputType !== undefined) {
+    fail(
+      `outputType is a regressor's (buildGemRegressor); this model's output is ${config.classes} scalar logits ("classes")`,
+    );
+  }
   if (outputType === undefined) checkNamedFields(config, inputType, builder);
   else checkNamedFields(config, inputType, builder, outputType);
   if (!Array.isArray(config.blocks) || config.blocks.length === 0) fail("blocks must be a non-empty array");

@@ -282,6 +282,9 @@ describe("per-vertex regressor", () => {
     expect(() => step(targets, { mask: meshes.map((g) => new Float64Array(g.nVertices)) })).toThrow(
       /the mask counts no vertex of the batch/,
     );
+    expect(() => buildGemClassifier({ ...config, classes: 2 })).toThrow(
+      /buildGemClassifier: outputType is a regressor's \(buildGemRegressor\)/,
+    );
     const classifier = buildGemClassifier({ ...config, classes: 2, outputType: undefined });
     expect(() => perVertexRegressionStep(classifier, optimizer, batch, inputs, targets)).toThrow(
       /is a classifier \(one output per mesh\); use a regressor/,
