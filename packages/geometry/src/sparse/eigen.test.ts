@@ -139,6 +139,38 @@ describe("smallestEigenpairs of the cotangent Laplacian", () => {
     expectMatchesDense(geometry, result, k);
   });
 
+  it("grows the basis past an invariant subspace: a complete graph's Laplacian, one eigenvalue n − 1 times", () => {
+    // (K − σM)⁻¹ M is a multiple of the identity off the constants, so every block after the
+    // first collapses under the orthogonalisation and must be replaced by fresh directions.
+    const n = 300;
+    const rows: number[] = [];
+    const columns: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        rows.push(i);
+        columns.push(j);
+        values.push(i === j ? n - 1 : -1);
+      }
+    }
+    const K = SparseMatrix.fromTriplets(n, n, rows, columns, values);
+    const m = new Float64Array(n).fill(1);
+    const k = 20;
+    const result = smallestEigenpairs(K, m, k, { constantNullSpace: true });
+    expect(result.method).toBe("sparse");
+    expect(result.values[0]).toBe(0);
+    for (let j = 1; j < k; j++) expect(Math.abs(result.values[j] - n)).toBeLessThan(1e-10 * n);
+    expect(massOrthonormalityError(result.vectors, k, m)).toBeLessThan(1e-10);
+    // Each is an eigenvector: K φ = n φ.
+    for (let j = 1; j < k; j++) {
+      const phi = Float64Array.from({ length: n }, (_, i) => result.vectors[i * k + j]);
+      const Kphi = K.multiply(phi);
+      let residual = 0;
+      for (let i = 0; i < n; i++) residual = Math.max(residual, Math.abs(Kphi[i] - n * phi[i]));
+      expect(residual).toBeLessThan(1e-9);
+    }
+  });
+
   it("takes the dense path for problems too small for a Krylov basis, with the same answer", () => {
     const small = MeshGeometry.fromData(icosphere(1)); // 42 vertices
     const result = laplacianEigenpairs(small, 30);

@@ -398,6 +398,8 @@ function blockKrylov(
   const interleaved = new Float64Array(n * b);
   const coefficients = new Float64Array(width * b);
   const R = new Float64Array(b * b);
+  const R2 = new Float64Array(b * b);
+  const saved = new Float64Array(ld * b);
   const columnNorms = new Float64Array(b);
   const before = new Float64Array(b);
   let localFrom = 0; // first column the next block couples to in exact arithmetic
@@ -599,12 +601,88 @@ function blockKrylov(
   }
 
   /**
-   * Modified Gram-Schmidt (twice) inside W in the M inner product, filling R (b × b, W before =
-   * Q R). A column that has lost nearly all of its norm (the Krylov space is close to invariant)
-   * is replaced by a fresh random vector orthogonal to everything, with R's diagonal entry 0, so
-   * the basis keeps growing.
+   * M-orthonormalises W in place, filling R (b × b upper triangular, W before = Q R): by Cholesky
+   * QR twice (each pass W ← W R⁻¹ with Wᵀ M W = Rᵀ R, so the products run on the kernels; the
+   * second pass restores the orthogonality the first loses as κ(W)² ε) where W is well
+   * conditioned, else by modified Gram-Schmidt.
    */
   function orthonormaliseBlock(count: number): void {
+    saved.set(W);
+    if (choleskyQR(R) && choleskyQR(R2)) {
+      // R = R2 R1, both upper triangular.
+      for (let q = 0; q < b; q++) {
+        for (let c = b - 1; c >= q; c--) {
+          let sum = 0;
+          for (let l = q; l <= c; l++) sum += R2[q * b + l] * R[l * b + c];
+          R[q * b + c] = sum;
+        }
+      }
+      return;
+    }
+    W.set(saved);
+    gramSchmidtBlock(count);
+  }
+
+  /**
+   * One Cholesky QR pass: Wᵀ M W = Fᵀ F, W ← W F⁻¹, F (b × b, upper triangular) into `F`. False,
+   * W untouched, where a scaled pivot falls below 1e-8 (κ(W) above about 1e4, where the pass
+   * would lose too much orthogonality) or a column has lost nearly all of the norm it had before
+   * the orthogonalisation against the basis (`columnNorms`).
+   */
+  function choleskyQR(F: Float64Array): boolean {
+    for (let c = 0; c < b; c++) {
+      const x = column(W, c);
+      const mx = column(MW, c);
+      for (let i = 0; i < n; i++) mx[i] = m[i] * x[i];
+    }
+    const gram = pass.subarray(0, b * b);
+    gram.fill(0);
+    for (let r = 0; r < ld; r += ROW_CHUNK) {
+      const rows = Math.min(ROW_CHUNK, ld - r);
+      kernels.gemmTN(layout.W + r * 8, ld, layout.MW + r * 8, ld, layout.pass, b, rows, b, b);
+    }
+    F.fill(0);
+    for (let c = 0; c < b; c++) {
+      const diagonal = gram[c * b + c];
+      const reference = columnNorms[c] > 0 ? columnNorms[c] : 1;
+      if (!(diagonal > (1e-10 * reference) ** 2)) return false;
+      for (let q = 0; q <= c; q++) {
+        let sum = gram[q * b + c];
+        for (let l = 0; l < q; l++) sum -= F[l * b + q] * F[l * b + c];
+        if (q < c) {
+          F[q * b + c] = sum / F[q * b + q];
+        } else {
+          if (!(sum > 1e-16 * diagonal)) return false;
+          F[c * b + c] = Math.sqrt(sum);
+        }
+      }
+    }
+    // F⁻¹, upper triangular, by columns of the identity.
+    const inverse = negated.subarray(0, b * b);
+    inverse.fill(0);
+    for (let c = 0; c < b; c++) {
+      inverse[c * b + c] = 1 / F[c * b + c];
+      for (let q = c - 1; q >= 0; q--) {
+        let sum = 0;
+        for (let l = q + 1; l <= c; l++) sum += F[q * b + l] * inverse[l * b + c];
+        inverse[q * b + c] = -sum / F[q * b + q];
+      }
+    }
+    MW.fill(0);
+    for (let r = 0; r < ld; r += ROW_CHUNK) {
+      const rows = Math.min(ROW_CHUNK, ld - r);
+      kernels.gemmNN(layout.MW + r * 8, ld, layout.W + r * 8, ld, layout.negated, b, rows, b, b);
+    }
+    W.set(MW);
+    return true;
+  }
+
+  /**
+   * Modified Gram-Schmidt (twice) inside W in the M inner product, filling R. A column that has
+   * lost nearly all of its norm (the Krylov space is close to invariant) is replaced by a fresh
+   * random vector orthogonal to everything, with R's diagonal entry 0, so the basis keeps growing.
+   */
+  function gramSchmidtBlock(count: number): void {
     R.fill(0);
     for (let c = 0; c < b; c++) {
       const x = column(W, c);
