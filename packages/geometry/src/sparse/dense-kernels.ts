@@ -1,4 +1,4 @@
-import { FunctionBuilder, moduleBytes, wasm } from "./wasm-assembler.js";
+import { compileOrNull, FunctionBuilder, moduleBytes, wasm } from "./wasm-assembler.js";
 
 /**
  * Dense products over column-major blocks in one memory: the orthogonalisation, Ritz vectors and
@@ -303,7 +303,7 @@ function kernelModule(): WebAssembly.Module | null {
     compiled = null;
     if (typeof WebAssembly !== "undefined") {
       const bytes = moduleBytes([gemmTNFunction(), gemmNNFunction()]);
-      if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+      if (WebAssembly.validate(bytes)) compiled = compileOrNull(bytes);
     }
   }
   return compiled;

@@ -1,4 +1,4 @@
-import { FunctionBuilder, type Local, moduleBytes, V128, wasm } from "./wasm-assembler.js";
+import { compileOrNull, FunctionBuilder, type Local, moduleBytes, V128, wasm } from "./wasm-assembler.js";
 
 /**
  * The triangular solves of a supernodal factor with `width` right-hand sides stored
@@ -258,7 +258,7 @@ export function simdSolveKernels(memory: WebAssembly.Memory, width: number): Sol
   let module = modules.get(width);
   if (module === undefined) {
     const bytes = moduleBytes(solveFunctions(width));
-    module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    module = WebAssembly.validate(bytes) ? compileOrNull(bytes) : null;
     modules.set(width, module);
   }
   if (module === null) return null;

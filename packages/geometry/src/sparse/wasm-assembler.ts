@@ -3,11 +3,19 @@
  * use, structured loops, and a module that imports one memory and exports functions whose
  * parameters are all i32 (addresses in bytes, counts).
  *
- * Why hand-assembled, as `@gemcnn/nn`'s kernels are: the loops are a few dozen instructions, and
- * a toolchain (emscripten, wabt, AssemblyScript) would add a build step and a generated artefact
- * for them. Building the bytes at run time also lets a kernel be specialised (unrolled) for the
- * number of right-hand sides it is asked for. Every module is checked by `WebAssembly.validate`
- * before use.
+ * Why hand-assembled, as `@gemcnn/nn`'s kernels are (nn/src/kernels/simd-module.ts): no
+ * maintained npm package offers these products in WebAssembly SIMD for Node and the browser
+ * without a native build or a download. Checked: `eigen` (Eigen compiled to wasm) exposes dense
+ * decompositions but no sparse factorisation nor raw block products on our memory; `mathjs` has
+ * only a sparse LU on JavaScript arrays; `numeric` is unmaintained since 2012; `ml-matrix`,
+ * `ml-sparse-matrix` and `@thi.ng/sparse` are plain JavaScript; `@stdlib/blas`'s WebAssembly
+ * builds are level-1 routines (ddot, daxpy, …), one vector at a time, and its dgemm is
+ * JavaScript. The loops are a few dozen instructions, and a toolchain (emscripten, wabt,
+ * AssemblyScript) would add a build step and a generated artefact for them. Building the bytes
+ * at run time also lets a kernel be specialised (unrolled) for the number of right-hand sides it
+ * is asked for. Every module is checked by `WebAssembly.validate` before use, and where
+ * WebAssembly SIMD is missing or compiling is refused, the same loops run in JavaScript
+ * (`javascriptKernels`, `javascriptSolveKernels`), tested to agree to 1e-12.
  */
 
 export function unsignedLeb(value: number): number[] {
@@ -194,4 +202,16 @@ export function moduleBytes(
       ...functions.flatMap(({ builder, body }) => builder.encode(body)),
     ]),
   ]);
+}
+
+/**
+ * The module, or null where compiling is refused: a page whose Content-Security-Policy lacks
+ * 'wasm-unsafe-eval' throws here, and the JavaScript kernels serve instead.
+ */
+export function compileOrNull(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch {
+    return null;
+  }
 }
