@@ -140,6 +140,8 @@ export class ViewerApp {
   fieldChoice = { color: "", glyph: "" };
   private fieldCache: { model: MeshModel; version: number; values: UserFieldValues } | undefined;
   private perVertexPending = false;
+  /** Model loads in progress (from reading gemcnn.json to building the model). */
+  modelLoading = 0;
   readonly vertexDataPanel: VertexDataPanel;
 
   constructor(elements: {
@@ -934,6 +936,15 @@ export class ViewerApp {
    * segmentation or correspondence model (see `loadPerVertex`). Failures go to the banner.
    */
   private async loadClassifier(source: ModelFileSource): Promise<boolean> {
+    this.modelLoading++;
+    try {
+      return await this.loadModel(source);
+    } finally {
+      this.modelLoading--;
+    }
+  }
+
+  private async loadModel(source: ModelFileSource): Promise<boolean> {
     let description: ModelDescription;
     try {
       description = await readModelDescription(source);

@@ -216,7 +216,7 @@ export function installInspectionHook(app: ViewerApp, whenReady: Promise<unknown
       const result = model ? host.cached(model) : undefined;
       const prediction = result?.ok ? result.prediction : undefined;
       return {
-        status: host.loading ? "loading" : loaded ? "ready" : "none",
+        status: host.loading || app.modelLoading > 0 ? "loading" : loaded ? "ready" : "none",
         label: loaded?.classifier.label ?? null,
         classes: loaded ? [...loaded.classifier.classes] : [],
         backend: loaded?.backend ?? null,
@@ -247,7 +247,7 @@ export function installInspectionHook(app: ViewerApp, whenReady: Promise<unknown
       const accuracy = measured && measured.counted > 0 ? measured.accuracy : null;
       const description = loaded?.description;
       return {
-        status: host.loading ? "loading" : loaded ? "ready" : "none",
+        status: host.loading || app.modelLoading > 0 ? "loading" : loaded ? "ready" : "none",
         task: description?.task ?? null,
         label: loaded?.model.label ?? null,
         classes: description ? [...description.classes] : [],
