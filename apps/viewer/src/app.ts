@@ -24,7 +24,7 @@ import {
   ModelFilesError,
   urlSource,
 } from "./classifier/model-files.js";
-import { type ColormapKind, colorize, colorRange } from "./fields/colormap.js";
+import { type ColormapKind, type ColorRange, colorize, colorRange } from "./fields/colormap.js";
 import { carryColors, labelColors } from "./fields/palette.js";
 import { describeLoadError, parseMeshFile } from "./load-mesh-file.js";
 import { builtinMeshes, findBuiltinMesh } from "./mesh-sources.js";
@@ -74,6 +74,7 @@ import { Stage } from "./scene/stage.js";
 import { isFieldFileName, readFieldColumns, type TripleKind } from "./user-fields/field-file.js";
 import {
   type DrawableField,
+  type FieldPredictor,
   fieldErrors,
   summarizeErrors,
   UserFieldFile,
@@ -405,6 +406,31 @@ export class ViewerApp {
     return { color, glyph };
   }
 
+  /**
+   * Shows a predictor's fields (a regression model's, see `FieldPredictor`) beside the open
+   * mesh's field file, paired with the file's fields of the same names; failures go to the banner.
+   */
+  setFieldPredictor(predictor: FieldPredictor | undefined): boolean {
+    const model = this.model;
+    const file = this.fieldFile;
+    if (!model || !file) {
+      if (predictor) this.banner.show(`${predictor.label}: open a field file with the truth first`);
+      return false;
+    }
+    try {
+      file.setPredictor(predictor, this.fieldFrames(model));
+    } catch (error) {
+      this.banner.show(error instanceof Error ? error.message : String(error));
+      return false;
+    }
+    this.fieldCache = undefined;
+    this.refreshVertexDataAvailability();
+    this.refreshColors();
+    this.refreshGlyphs();
+    this.stage.requestRender();
+    return true;
+  }
+
   setFieldChoice(choice: Partial<{ color: string; glyph: string }>): void {
     this.fieldChoice = { ...this.fieldChoice, ...choice };
     this.vertexDataPanel.showFieldChoice(this.fieldChoice.color, this.fieldChoice.glyph);
@@ -675,6 +701,7 @@ export class ViewerApp {
     let values: Float64Array | undefined;
     let unit = "";
     let kind: ColormapKind = "diverging";
+    let fixed: ColorRange | undefined;
     if (coloring === "per-vertex") {
       const colored = this.perVertexColors();
       if (colored && "colors" in colored) {
@@ -682,10 +709,10 @@ export class ViewerApp {
         this.displayPanel.showLegend(undefined);
         return;
       }
-      if (colored) ({ values, unit, kind } = colored);
+      if (colored) ({ values, unit, kind, range: fixed } = colored);
     } else if (coloring === "user-field") {
       const colored = this.userFieldColoring();
-      if (colored) ({ values, unit, kind } = colored);
+      if (colored) ({ values, unit, kind, range: fixed } = colored);
     } else if (coloring === "curvature") {
       values = model.curvatureDensity;
       unit = "K (1/length²)";
@@ -706,7 +733,7 @@ export class ViewerApp {
       this.displayPanel.showLegend(undefined);
       return;
     }
-    const range = colorRange(values, kind);
+    const range = fixed ?? colorRange(values, kind);
     setVertexColors(geometry, colorize(values, kind, range));
     this.displayPanel.showLegend({ kind, ...range, unit });
   }
@@ -1017,7 +1044,9 @@ export class ViewerApp {
   }
 
   /** Colours of the chosen scalar field, or of a pair's error (difference, or angle in degrees). */
-  private userFieldColoring(): { values: Float64Array; unit: string; kind: ColormapKind } | undefined {
+  private userFieldColoring():
+    | { values: Float64Array; unit: string; kind: ColormapKind; range?: ColorRange }
+    | undefined {
     const chosen = this.chosenField(this.fieldChoice.color);
     if (!chosen) return undefined;
     const { truth, prediction } = chosen;
@@ -1030,7 +1059,13 @@ export class ViewerApp {
     );
     return truth.order === 0
       ? { values: errors, unit: `${prediction.name} − ${truth.name}`, kind: "diverging" }
-      : { values: errors, unit: `angle ${prediction.name} to ${truth.name} (°)`, kind: "sequential" };
+      : {
+          values: errors,
+          unit: `angle ${prediction.name} to ${truth.name} (°)`,
+          kind: "sequential",
+          // The whole range of the angle between order-n fields, so that colours mean the same angle on every mesh.
+          range: { min: 0, max: 180 / truth.order },
+        };
   }
 
   /** The chosen tangent field (and its prediction, drawn beside it on one scale), or undefined. */
@@ -1058,7 +1093,7 @@ export class ViewerApp {
    */
   private perVertexColors():
     | { colors: Float32Array }
-    | { values: Float64Array; unit: string; kind: ColormapKind }
+    | { values: Float64Array; unit: string; kind: ColormapKind; range?: ColorRange }
     | undefined {
     const model = this.model;
     if (!model) return undefined;
@@ -1073,13 +1108,22 @@ export class ViewerApp {
     if (this.perVertexView === "true") return truth && { colors: paint(truth) };
     if (!predicted || !truth) return undefined;
     if (template) {
+      const values = correspondenceErrors(template.data, predicted, truth);
+      // From 0 (exact) to the largest error: a quantile range would hide the few wrong vertices of a good model.
+      const max = values.reduce((m, e) => (e > m ? e : m), 0);
       return {
-        values: correspondenceErrors(template.data, predicted, truth),
+        values,
         unit: "error (Euclidean on the template / √area)",
         kind: "sequential",
+        range: { min: 0, max: max > 0 ? max : 1 },
       };
     }
-    return { values: agreement(predicted, truth), unit: "0 wrong … 1 right", kind: "sequential" };
+    return {
+      values: agreement(predicted, truth),
+      unit: "0 wrong … 1 right",
+      kind: "sequential",
+      range: { min: 0, max: 1 },
+    };
   }
 
   /**

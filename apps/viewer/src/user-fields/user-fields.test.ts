@@ -1,4 +1,4 @@
-import { FieldType, SeededRandom } from "@gemcnn/gauge";
+import { FieldType, NamedFieldType, SeededRandom } from "@gemcnn/gauge";
 import { icosphere, MeshGeometry, rotateFrames, tangentFrames, type VertexColumns } from "@gemcnn/geometry";
 import { describe, expect, test } from "vitest";
 import { type DrawableField, fieldErrors, summarizeErrors, UserFieldFile } from "./user-fields.js";
@@ -144,5 +144,51 @@ describe("UserFieldFile", () => {
     const small = { e1: frames.e1.subarray(0, 9), e2: frames.e2.subarray(0, 9), n: frames.n.subarray(0, 9) };
     expect(() => broken.setTripleKind("w", "line", small)).toThrow();
     expect(broken.triples()).toEqual([{ name: "w", kind: "vector" }]);
+  });
+
+  test("a predictor's fields (a regression model's slot) pair with the file's and are compared", () => {
+    const fields = new UserFieldFile(file(), frames);
+    // A stand-in for a regression model: the file's wind turned by 90° in every frame, h + 1.
+    const predictor = {
+      label: "turning model",
+      predict(f: typeof frames) {
+        const truth = new UserFieldFile(file(), f).valuesIn(f).fields[1] as Extract<
+          DrawableField,
+          { order: 1 | 2 }
+        >;
+        const c = truth.field.coefficients;
+        const type = NamedFieldType.fromCopies([
+          { name: "h", order: 0 },
+          { name: "w", order: 1 },
+        ]);
+        const values = new Float64Array(3 * n);
+        for (let v = 0; v < n; v++) {
+          values.set([p[3 * v + 2] + 1, -c[2 * v + 1], c[2 * v]], 3 * v);
+        }
+        return { type, values };
+      },
+    };
+    fields.setPredictor(predictor, frames);
+    const values = fields.valuesIn(frames);
+    expect(values.pairs).toEqual([
+      { truth: "h", prediction: "h_predicted" },
+      { truth: "w", prediction: "w_predicted" },
+    ]);
+    expect(values.notes.at(-1)).toBe("h_predicted, w_predicted: predicted by turning model");
+    const byName = (name: string) => values.fields.find((f) => f.name === name)!;
+    const angles = fieldErrors(byName("w"), byName("w_predicted")).filter(Number.isFinite);
+    expect(angles.length).toBeGreaterThan(n / 2);
+    for (const a of angles) expect(a).toBeCloseTo(90, 9);
+    for (const d of fieldErrors(byName("h"), byName("h_predicted"))) expect(d).toBeCloseTo(1, 12);
+    // A predictor of the wrong size is refused, and the one before stays.
+    const wrong = {
+      label: "wrong",
+      predict: () => ({
+        type: NamedFieldType.fromCopies([{ name: "h", order: 0 }]),
+        values: new Float64Array(3),
+      }),
+    };
+    expect(() => fields.setPredictor(wrong, frames)).toThrow("wrong: 3 predicted numbers for 42 vertices");
+    expect(fields.valuesIn(frames).pairs.length).toBe(2);
   });
 });

@@ -24,14 +24,20 @@ export interface UserFieldValues {
 }
 
 /**
- * Where a field's prediction can come from besides the file: a regression model, once the page
- * loads one, predicts packed values of `type` (named copies, such as `wind`) in the frames it is
- * given; `compareWith` pairs each of its copies with the file's field of the same name.
+ * Where a field's prediction can come from besides the file: a regression model (the page has no
+ * loader for one yet; nn's regression model is being built) predicts packed values of a named
+ * field type (copies such as `wind`) in the frames it is given. `UserFieldFile.setPredictor`
+ * adds each copy as `<name>_predicted`, which pairs with the file's field `<name>` like a
+ * `_pred` column, so the colours, arrows and errors need nothing more.
  */
 export interface FieldPredictor {
+  /** Names the model in notes. */
   readonly label: string;
   predict(frames: TangentFrames): { type: NamedFieldType; values: Float64Array };
 }
+
+/** The suffix of a predictor's fields (one of `PREDICTION_SUFFIXES`). */
+export const PREDICTOR_SUFFIX = "_predicted";
 
 /** The drawable fields of a packed field of `type`, one per named copy (orders above 2 are left out). */
 export function drawableFields(type: NamedFieldType, values: Float64Array, suffix = ""): DrawableField[] {
@@ -65,6 +71,7 @@ export function drawableFields(type: NamedFieldType, values: Float64Array, suffi
 export class UserFieldFile {
   readonly columns: VertexColumns;
   private tripleKinds = new Map<string, TripleKind>();
+  private predictor: FieldPredictor | undefined;
   declarations: FieldDeclaration[];
 
   constructor(columns: VertexColumns, frames: TangentFrames) {
@@ -100,14 +107,45 @@ export class UserFieldFile {
     }
   }
 
-  /** The fields in `frames` (the open mesh's current gauge). */
+  /**
+   * Adds (or with `undefined` removes) a predictor's fields beside the file's; it is run once in
+   * `frames` here, so that one whose output does not fit the mesh is refused at once.
+   */
+  setPredictor(predictor: FieldPredictor | undefined, frames: TangentFrames): void {
+    const before = this.predictor;
+    this.predictor = predictor;
+    try {
+      this.valuesIn(frames);
+    } catch (error) {
+      this.predictor = before;
+      throw error;
+    }
+  }
+
+  /** The fields in `frames` (the open mesh's current gauge), and the predictor's if one is set. */
   valuesIn(frames: TangentFrames): UserFieldValues {
     const converted = vertexFieldsFromColumns(this.columns, this.declarations, frames, {
       onNormalComponent: "report",
     });
     const fields = drawableFields(converted.type, converted.values);
+    const notes = [...converted.notes];
+    if (this.predictor) {
+      const { type, values } = this.predictor.predict(frames);
+      if (values.length !== this.columns.nVertices * type.dim) {
+        throw new RangeError(
+          `${this.predictor.label}: ${values.length} predicted numbers for ${this.columns.nVertices} vertices of ${type}`,
+        );
+      }
+      const predicted = drawableFields(type, values, PREDICTOR_SUFFIX);
+      const clash = predicted.find((p) => fields.some((f) => f.name === p.name));
+      if (clash) {
+        throw new RangeError(`${this.predictor.label}: ${this.source} has a field ${clash.name} already`);
+      }
+      fields.push(...predicted);
+      notes.push(`${predicted.map((f) => f.name).join(", ")}: predicted by ${this.predictor.label}`);
+    }
     const orders = new Map(fields.map((f) => [f.name, f.order as number]));
-    return { type: converted.type, fields, pairs: predictionPairs(orders), notes: converted.notes };
+    return { type: converted.type, fields, pairs: predictionPairs(orders), notes };
   }
 }
 
