@@ -324,7 +324,7 @@ export class ViewerApp {
           });
           this.perVertexView = this.perVertex.loaded ? this.perVertexView : "true";
           this.vertexDataPanel.showView(this.perVertexView);
-          this.setDisplay({ coloring: "per-vertex" });
+          this.setDisplay({ coloring: "per-vertex", ...this.hideDemoFields() });
         } else {
           const columns = readFieldColumns(file.name, bytes, model.nVertices);
           this.setFieldFile(new UserFieldFile(columns, this.fieldFrames(model)));
@@ -462,6 +462,13 @@ export class ViewerApp {
     this.perVertexView = view;
     this.vertexDataPanel.showView(view);
     this.setDisplay({ coloring: "per-vertex" });
+  }
+
+  /** Settings that hide the demonstration fields' glyphs (which would cover labels), when they are the ones drawn. */
+  private hideDemoFields(): Partial<DisplaySettings> {
+    return this.display.fieldSource === "input" || this.display.fieldSource === "layer"
+      ? { showOrder1: false, showOrder2: false }
+      : {};
   }
 
   /** Enables the colour and field choices that have something to show, and fills the field selects. */
@@ -1110,7 +1117,9 @@ export class ViewerApp {
     if (template) {
       const values = correspondenceErrors(template.data, predicted, truth);
       // From 0 (exact) to the largest error: a quantile range would hide the few wrong vertices of a good model.
-      const max = values.reduce((m, e) => (e > m ? e : m), 0);
+      // NaN (an unknown label) is skipped: it is not greater than anything.
+      let max = 0;
+      for (const e of values) if (e > max) max = e;
       return {
         values,
         unit: "error (Euclidean on the template / √area)",
@@ -1241,7 +1250,7 @@ export class ViewerApp {
       this.vertexDataPanel.showView(this.perVertexView);
       this.refreshVertexDataAvailability();
       this.banner.clear();
-      this.setDisplay({ coloring: "per-vertex" });
+      this.setDisplay({ coloring: "per-vertex", ...this.hideDemoFields() });
       this.refreshPerVertex();
       return true;
     } catch (error) {
