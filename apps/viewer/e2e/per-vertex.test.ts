@@ -164,6 +164,12 @@ describe("a segmentation model saved in Node", () => {
       .poll(async () => (await state()).error, POLL)
       .toMatch(/^short\.vseg: 100 labels for a mesh of 512 vertices/);
     expect((await perVertex()).truth).toEqual(models.torusParts.vertex);
+    // Labels beyond the model's parts are shown, with a note.
+    await dropFile(page, "many.vseg", formatLabels(models.torusParts.vertex.map((l) => l + 5)));
+    await expect
+      .poll(async () => (await perVertex()).statusText, POLL)
+      .toContain("note: many.vseg has labels up to 7, but the model knows parts 0 to 2");
+    expect((await perVertex()).accuracy).toBe(0);
     await dropFile(page, "bad.seg", "0\n1\nleg\n");
     await expect.poll(async () => (await state()).error, POLL).toMatch(/^bad\.seg, line 3: /);
   });

@@ -1184,6 +1184,15 @@ export class ViewerApp {
         `true labels: ${this.trueLabels.source} (per ${this.trueLabels.from}${this.trueLabels.from === "face" ? ", per vertex by area majority" : ""}), ${counted} vertices labelled`,
       );
     }
+    const description = loaded?.description;
+    if (this.trueLabels && description?.task === "segmentation") {
+      const largest = this.trueLabels.labels.reduce((m, l) => Math.max(m, l), -1);
+      if (largest >= description.classes.length) {
+        lines.push(
+          `note: ${this.trueLabels.source} has labels up to ${largest}, but the model knows parts 0 to ${description.classes.length - 1}`,
+        );
+      }
+    }
     if (loaded && model) {
       const outcome = this.perVertex.cached(model);
       if (outcome && !outcome.ok) {
@@ -1219,7 +1228,6 @@ export class ViewerApp {
     }
     if (lines.length === 0) lines.push("No labels or per-vertex model.");
     this.vertexDataPanel.showStatus(lines.join("\n"), failed);
-    const description = loaded?.description;
     if (description?.task === "segmentation") this.vertexDataPanel.showLegend(description.classes);
     else if (description?.task === "correspondence") {
       this.vertexDataPanel.showLegend(
