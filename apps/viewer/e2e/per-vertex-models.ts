@@ -123,7 +123,7 @@ function predictions(
 }
 
 /** The template as the contract says: binary little-endian PLY, float x y z, faces as uchar/int lists. */
-function templatePly(data: TriangleMeshData): Uint8Array {
+export function templatePly(data: TriangleMeshData): Uint8Array {
   const n = data.positions.length / 3;
   const f = data.triangles.length / 3;
   const header = new TextEncoder().encode(

@@ -1,4 +1,4 @@
-import { formatLabels, torus } from "@gemcnn/geometry";
+import { formatLabels, torus, writePlyWithVertexProperties } from "@gemcnn/geometry";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, test } from "vitest";
 import { carryColors, labelColors, templateColors } from "../src/fields/palette.js";
@@ -336,6 +336,19 @@ describe("a user's fields beside the mesh", () => {
     await page.evaluate(() => window.__gemcnnViewer!.chooseFields({ glyph: "field:wind" }));
     expect((await glyphs("order2")).visible).toBe(true);
     expect((await glyphs("order2")).segments.length).toBeGreaterThan(0);
+  });
+
+  test("a PLY mesh's own vertex properties are its fields", async () => {
+    const mesh = {
+      positions: Float64Array.of(0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1),
+      triangles: Uint32Array.of(0, 2, 1, 0, 1, 3, 1, 2, 3, 0, 3, 2),
+    };
+    const ply = writePlyWithVertexProperties(mesh, new Map([["heat", [1, 2, 3, 4]]]), "ascii");
+    await dropFile(page, "tetra.ply", new TextDecoder().decode(ply));
+    await expect.poll(async () => (await fields()).source, POLL).toBe("tetra.ply");
+    expect((await fields()).fields).toEqual([{ name: "heat", order: 0 }]);
+    expect((await fields()).choice.color).toBe("field:heat");
+    expect(await page.textContent("#legend")).toContain("heat");
   });
 
   test("field files with a NaN, a missing value or the wrong row count show the reader's message", async () => {
