@@ -252,6 +252,7 @@ export class ViewerApp {
     this.perVertex.unload();
     this.refreshVertexDataAvailability();
     this.showPerVertex();
+    if (this.display.coloring === "per-vertex" && !this.trueLabels) this.setDisplay({ coloring: "plain" });
   }
 
   /** Opens a built-in mesh by name; failures go to the banner. */
@@ -1150,7 +1151,10 @@ export class ViewerApp {
   /** Runs the per-vertex model on the open mesh after the next frame (as `refreshClassifier`). */
   private refreshPerVertex(): void {
     const model = this.model;
-    if (!model || !this.perVertex.loaded) return;
+    if (!model || !this.perVertex.loaded) {
+      this.showPerVertex();
+      return;
+    }
     if (this.perVertex.cached(model)) {
       this.showPerVertex();
       return;
@@ -1245,7 +1249,8 @@ export class ViewerApp {
       this.unloadClassifier();
       const what =
         description.task === "segmentation"
-          ? `segmentation into ${description.classes.length} parts: ${description.classes.join(", ")}`
+          ? `segmentation into ${description.classes.length} parts: ${description.classes.join(", ")}\n` +
+            `trained on labels per ${description.labelsFrom} (${description.labelsFrom === "face" ? ".seg" : ".vseg"} files)`
           : `correspondence to a template of ${description.template.vertexCount} vertices (${description.template.file}, ${template!.data.triangles.length / 3} faces)`;
       this.classifierPanel.showInfo(
         `${model.label}\n${what}\n` +
