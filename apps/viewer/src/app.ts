@@ -485,13 +485,20 @@ export class ViewerApp {
     this.displayPanel.setAvailable("user-field", options.color.length > 0);
     this.displayPanel.setAvailable("user", options.glyph.length > 0);
     if (!this.fieldFile) this.vertexDataPanel.showTriples([]);
-    this.vertexDataPanel.showFieldStatus(
-      values
-        ? [`${this.fieldFile!.source}: ${values.fields.map((f) => f.name).join(", ")}`, ...values.notes].join(
-            "\n",
-          )
-        : "No field file.",
-    );
+    // A choice that the file no longer offers (a triple read another way) is dropped.
+    const offered = (choice: string, list: FieldOption[]) => list.some((o) => o.value === choice);
+    if (this.fieldChoice.color && !offered(this.fieldChoice.color, options.color))
+      this.fieldChoice.color = "";
+    if (this.fieldChoice.glyph && !offered(this.fieldChoice.glyph, options.glyph))
+      this.fieldChoice.glyph = "";
+    this.vertexDataPanel.showFieldChoice(this.fieldChoice.color, this.fieldChoice.glyph);
+    this.vertexDataPanel.showFieldStatus(this.fieldStatusLines(values).join("\n"));
+  }
+
+  /** The field file's line in the panel: its fields and the conversion's notes. */
+  private fieldStatusLines(values: UserFieldValues | undefined): string[] {
+    if (!values || !this.fieldFile) return ["No field file."];
+    return [`${this.fieldFile.source}: ${values.fields.map((f) => f.name).join(", ")}`, ...values.notes];
   }
 
   private safeFieldValues(): UserFieldValues | undefined {
@@ -1063,7 +1070,10 @@ export class ViewerApp {
     }
     const errors = fieldErrors(truth, prediction);
     this.vertexDataPanel.showFieldStatus(
-      `${prediction.name} against ${truth.name}: ${summarizeErrors(errors, truth.order)}`,
+      [
+        ...this.fieldStatusLines(this.safeFieldValues()),
+        `${prediction.name} against ${truth.name}: ${summarizeErrors(errors, truth.order)}`,
+      ].join("\n"),
     );
     return truth.order === 0
       ? { values: errors, unit: `${prediction.name} − ${truth.name}`, kind: "diverging" }
