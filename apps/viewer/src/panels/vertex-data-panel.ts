@@ -76,10 +76,11 @@ export class VertexDataPanel {
     this.fieldStatus = el("div", { class: "readout", id: "field-status", text: "No field file." });
     this.showFieldOptions([], []);
     this.element = panel("Per-vertex data", "vertex-data-panel", [
-      el("label", { for: "vertex-data-files" }, [
-        "Labels or fields (.seg, .vseg, .csv, .fields.json, .ply) ",
-        this.input,
-      ]),
+      el("label", { for: "vertex-data-files" }, ["Labels, fields ", this.input]),
+      el("p", {
+        class: "hint",
+        text: "…or drop them on the view: .seg (per face), .vseg (per vertex), .csv, .fields.json, .ply",
+      }),
       el("label", {}, ["Show ", this.view]),
       this.status,
       this.legend,
