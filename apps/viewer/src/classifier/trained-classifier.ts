@@ -55,7 +55,7 @@ export interface ClassifierPrediction {
 }
 
 /** The input field type that `options` produce, found by computing them on a small sphere (42 vertices). */
-function featureFieldType(options: PreprocessOptions): string {
+export function featureFieldType(options: PreprocessOptions): string {
   return computeFeatures(prepareMesh(icosphere(1), "probe"), options.features).fieldType;
 }
 
