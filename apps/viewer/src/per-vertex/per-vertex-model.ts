@@ -5,17 +5,17 @@ import {
   batchMeshes,
   buildMeshHierarchy,
   type GemModelInfo,
-  gemModelInfo,
   meshOptionsOf,
   predictPerVertex,
 } from "@gemcnn/nn";
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { classifierInput } from "../classifier/classifier-input.js";
 import type { PerVertexDescription } from "../classifier/description.js";
 import { type ModelArtifacts, ModelFilesError } from "../classifier/model-files.js";
 import {
   ClassifierInputError,
-  featureFieldType,
+  inputTypeMismatch,
+  loadGemModel,
   MAX_CLASSIFIER_VERTICES,
 } from "../classifier/trained-classifier.js";
 import type { MeshModel } from "../model/mesh-model.js";
@@ -85,24 +85,15 @@ export class TrainedPerVertexModel {
     label: string,
     options: { maxVertices?: number } = {},
   ): Promise<TrainedPerVertexModel> {
-    let model: tf.LayersModel;
-    try {
-      model = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
-    } catch (error) {
-      throw new ModelFilesError(
-        `${label}: tfjs could not build the model in model.json (${(error as Error).message})`,
-      );
-    }
+    const { model, info } = await loadGemModel(artifacts, label);
     const fail = (problem: string): never => {
       model.dispose();
       throw new ModelFilesError(`${label}: ${problem}`);
     };
-    const info = gemModelInfo(model);
-    if (info === undefined) fail("model.json has no gemcnn record; it was not saved by gemcnn");
     const kind = KIND_OF_TASK[description.task];
-    if (info!.kind !== kind) {
+    if (info.kind !== kind) {
       fail(
-        `gemcnn.json describes a ${description.task} model, but model.json holds a gemcnn ${info!.kind} (a model of another task)`,
+        `gemcnn.json describes a ${description.task} model, but model.json holds a gemcnn ${info.kind} (a model of another task)`,
       );
     }
     const classCount =
@@ -115,27 +106,12 @@ export class TrainedPerVertexModel {
           : `the model has ${outputs} outputs per vertex, but its template has ${classCount} vertices`,
       );
     }
-    const expected = FieldType.parse(info!.config.inputType);
-    if (!FieldType.parse(description.input.fieldType).equals(expected)) {
-      fail(
-        `the model reads features of type ${expected}, but gemcnn.json normalises ${description.input.fieldType}`,
-      );
-    }
-    let produced = "";
-    try {
-      produced = featureFieldType(description.preprocess);
-    } catch (error) {
-      fail(`its preprocessing options fail on a 42-vertex sphere: ${(error as Error).message}`);
-    }
-    if (!FieldType.parse(produced).equals(expected)) {
-      fail(
-        `the model reads features of type ${expected}, but its preprocessing options give ${produced} here`,
-      );
-    }
+    const mismatch = inputTypeMismatch(info, description);
+    if (mismatch !== undefined) fail(mismatch);
     return new TrainedPerVertexModel(
       label,
       model,
-      info!,
+      info,
       description,
       classCount,
       options.maxVertices ?? MAX_CLASSIFIER_VERTICES,
