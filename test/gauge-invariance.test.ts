@@ -16,6 +16,7 @@ import {
   assertModelRelabellingInvariant,
   batchForModel,
   buildGemClassifier,
+  buildGemRegressor,
   buildGemSegmenter,
   type ConvGraph,
   checkGaugeEquivariance,
@@ -312,6 +313,33 @@ describe("gauge-invariance suite (float32, wasm)", () => {
       expect(report.rigidMotion).toBeLessThan(GAUGE_EQUIVARIANCE_TOLERANCE);
       record(MESHES[3][0], "segmenter: gauge change", report.gauge);
       record(MESHES[3][0], "segmenter: rigid motion", report.rigidMotion);
+    });
+
+    it("a regressor to vectors and line fields turns with the gauge and ignores rigid motions; a wrong transport is caught", () => {
+      const { classes: _, head: __, dropout: ___, ...trunk } = CLASSIFIER;
+      const model = buildGemRegressor({ ...trunk, nonlinearity: "gated", outputType: "1x0+2x1+1x2" });
+      randomizeWeights(model, 15);
+      const report = assertModelInvariant(model, geometry(), { seed: 16 });
+      expect(report.gauge).toBeLessThan(GAUGE_EQUIVARIANCE_TOLERANCE);
+      expect(report.rigidMotion).toBeLessThan(GAUGE_EQUIVARIANCE_TOLERANCE);
+      record(MESHES[3][0], "regressor (1x0+2x1+1x2): gauge change", report.gauge);
+      record(MESHES[3][0], "regressor (1x0+2x1+1x2): rigid motion", report.rigidMotion);
+      const wrongSign = (batch: MeshBatch): MeshBatch => ({
+        ...batch,
+        levels: batch.levels.map((level, k) =>
+          k === 0
+            ? { ...level, graph: { ...level.graph, transport: level.graph.transport.map((g) => -g) } }
+            : level,
+        ),
+      });
+      const broken = checkMeshMapGaugeEquivariance((x, batch) => applyToMeshes(model, wrongSign(batch), x), {
+        geometry: geometry(),
+        meshOptions: meshOptionsOf(model),
+        inType: FieldType.parse("2x0"),
+        outType: FieldType.parse("1x0+2x1+1x2"),
+        seed: 16,
+      });
+      expect(broken.relativeError).toBeGreaterThan(GAUGE_EQUIVARIANCE_TOLERANCE * 10);
     });
 
     it("catches a network whose level-0 transport has the wrong sign, or whose pooling ignores transport", () => {

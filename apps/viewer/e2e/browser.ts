@@ -64,3 +64,18 @@ export async function dropFile(page: Page, name: string, contents: string): Prom
   );
   await page.dispatchEvent("#viewport", "drop", { dataTransfer });
 }
+
+/** Drops several files together on the page's view (`contents` as text). */
+export async function dropFiles(
+  page: Page,
+  files: readonly { name: string; contents: string }[],
+): Promise<void> {
+  const dataTransfer = await page.evaluateHandle((files) => {
+    const transfer = new DataTransfer();
+    for (const { name, contents } of files) {
+      transfer.items.add(new File([contents], name, { type: "application/octet-stream" }));
+    }
+    return transfer;
+  }, files);
+  await page.dispatchEvent("#viewport", "drop", { dataTransfer });
+}

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
+import type { PerVertexModels } from "./per-vertex-models.js";
 import { serveStaticBuild } from "./serve.js";
 import type { TinyClassifier } from "./tiny-classifier.js";
 
@@ -11,13 +12,17 @@ declare module "vitest" {
   interface ProvidedContext {
     /** Address of the static build of the viewer, served for the browser tests. */
     viewerUrl: string;
+    perVertexModels: PerVertexModels;
   }
 }
 
 const repository = join(import.meta.dirname, "..", "..", "..");
 
-/** Trains and saves the test classifiers under `root` in a child process (see write-tiny-classifiers.ts). */
-async function writeModels(root: string, baseUrl: string): Promise<TinyClassifier> {
+/** Trains and saves the test models under `root` in a child process (see write-tiny-classifiers.ts). */
+async function writeModels(
+  root: string,
+  baseUrl: string,
+): Promise<{ tinyClassifier: TinyClassifier; perVertexModels: PerVertexModels }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
@@ -30,7 +35,7 @@ async function writeModels(root: string, baseUrl: string): Promise<TinyClassifie
     ],
     { cwd: repository, maxBuffer: 1 << 20 },
   );
-  return JSON.parse(stdout.trim().split("\n").at(-1)!) as TinyClassifier;
+  return JSON.parse(stdout.trim().split("\n").at(-1)!);
 }
 
 /**
@@ -48,7 +53,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await cp(root, join(outDir, "test-models"), { recursive: true });
     },
   });
-  const tiny = await models;
+  const { tinyClassifier: tiny, perVertexModels } = await models;
   const absolute = (url: string) => new URL(url, served.url).href;
   project.provide("viewerUrl", served.url);
   project.provide("tinyClassifier", {
@@ -58,6 +63,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     hksUrl: absolute(tiny.hksUrl),
     noTimeScaleUrl: absolute(tiny.noTimeScaleUrl),
   });
+  const urls = Object.fromEntries(
+    Object.entries(perVertexModels)
+      .filter(([key]) => key.endsWith("Url"))
+      .map(([key, url]) => [key, absolute(url as string)]),
+  );
+  project.provide("perVertexModels", { ...perVertexModels, ...urls } as PerVertexModels);
   return async () => {
     await served.close();
     await rm(root, { recursive: true, force: true });

@@ -1,14 +1,34 @@
 import type { FieldType } from "@gemcnn/gauge";
-import { MeshError, repairMesh, type TriangleMeshData, validateMesh, wrapAngle } from "@gemcnn/geometry";
+import {
+  MeshError,
+  meshFormatOf,
+  repairMesh,
+  rotateFrames,
+  type TangentFrames,
+  type TriangleMeshData,
+  validateMesh,
+  wrapAngle,
+} from "@gemcnn/geometry";
 import { MODEL_JSON } from "@gemcnn/nn/file-names";
 import { type BufferGeometry, Mesh, MeshBasicMaterial, SphereGeometry, Vector3 } from "three";
 import { ClassifierHost } from "./classifier/classifier-host.js";
+import {
+  type ModelDescription,
+  type PerVertexDescription,
+  readModelDescription,
+} from "./classifier/description.js";
 import { scalarChannel, tangentChannel } from "./classifier/layer-channels.js";
-import { fileListSource, ModelFilesError, urlSource } from "./classifier/model-files.js";
-import { type ColormapKind, colorize, colorRange } from "./fields/colormap.js";
+import {
+  fileListSource,
+  type ModelFileSource,
+  ModelFilesError,
+  urlSource,
+} from "./classifier/model-files.js";
+import { type ColormapKind, type ColorRange, colorize, colorRange } from "./fields/colormap.js";
+import { carryColors, labelColors } from "./fields/palette.js";
 import { describeLoadError, parseMeshFile } from "./load-mesh-file.js";
 import { builtinMeshes, findBuiltinMesh } from "./mesh-sources.js";
-import type { TangentField } from "./model/fields.js";
+import { maxMagnitude, type TangentField } from "./model/fields.js";
 import type { GaugeChangeOptions } from "./model/mesh-model.js";
 import { MeshModel } from "./model/mesh-model.js";
 import {
@@ -26,21 +46,47 @@ import { ErrorBanner } from "./panels/error-banner.js";
 import { GaugePanel } from "./panels/gauge-panel.js";
 import { MeshPanel } from "./panels/mesh-panel.js";
 import { DEFAULT_TRANSPORT, TransportPanel, type TransportSettings } from "./panels/transport-panel.js";
+import { type FieldOption, type PerVertexView, VertexDataPanel } from "./panels/vertex-data-panel.js";
 import { VertexPanel } from "./panels/vertex-panel.js";
+import { PerVertexHost } from "./per-vertex/per-vertex-host.js";
+import {
+  agreement,
+  correspondenceErrors,
+  correspondenceTruth,
+  isLabelFileName,
+  readTrueLabels,
+  type TrueLabels,
+  vertexAccuracy,
+} from "./per-vertex/truth.js";
 import { GlyphLayer } from "./scene/glyphs.js";
 import { clearVertexColors, meshBufferGeometry, setVertexColors, surfaceMesh } from "./scene/mesh-object.js";
 import {
   frameSegments,
   order1Segments,
   order2Segments,
+  PREDICTION_ARROW_COLOR,
+  PREDICTION_CROSS_COLORS,
   pickedFrameSegments,
   type Segments,
   transportSegments,
 } from "./scene/overlays.js";
 import { Stage } from "./scene/stage.js";
+import { isFieldFileName, readFieldColumns, type TripleKind } from "./user-fields/field-file.js";
+import {
+  type DrawableField,
+  type FieldPredictor,
+  fieldErrors,
+  summarizeErrors,
+  UserFieldFile,
+  type UserFieldValues,
+} from "./user-fields/user-fields.js";
 
 /** Names of the glyph layers, as the test hook reports them. */
-export type GlyphLayerName = "frames" | "picked-frame" | "order1" | "order2" | "transport";
+export type GlyphLayerName = "frames" | "picked-frame" | "order1" | "order2" | "prediction" | "transport";
+
+/** Prefixes of the field selects' values: a field by name, or a pair (truth and prediction) by the truth's name. */
+const FIELD_PREFIX = "field:";
+const PAIR_PREFIX = "pair:";
 
 /** A click that moves the pointer less than this (CSS pixels) picks; more is an orbit drag. */
 const CLICK_TOLERANCE = 5;
@@ -84,6 +130,20 @@ export class ViewerApp {
   classifierChoice: LayerChannelChoice = { layer: "", scalar: -1, order1: -1, order2: -1 };
   /** True while a prediction is waiting for the next frame. */
   private predictionPending = false;
+  /** The loaded segmentation or correspondence model, once one is loaded. */
+  readonly perVertex = new PerVertexHost();
+  perVertexView: PerVertexView = "predicted";
+  /** The open mesh's true labels, from a label file beside it. */
+  trueLabels: TrueLabels | undefined;
+  /** The open mesh's fields, from a field file beside it. */
+  fieldFile: UserFieldFile | undefined;
+  /** What the field selects chose: `field:<name>`, `pair:<truth>`, or "" for none. */
+  fieldChoice = { color: "", glyph: "" };
+  private fieldCache: { model: MeshModel; version: number; values: UserFieldValues } | undefined;
+  private perVertexPending = false;
+  /** Model loads in progress (from reading gemcnn.json to building the model). */
+  modelLoading = 0;
+  readonly vertexDataPanel: VertexDataPanel;
 
   constructor(elements: {
     sidebar: HTMLElement;
@@ -100,6 +160,7 @@ export class ViewerApp {
       "picked-frame": new GlyphLayer("picked-frame"),
       order1: new GlyphLayer("order1"),
       order2: new GlyphLayer("order2"),
+      prediction: new GlyphLayer("prediction"),
       transport: new GlyphLayer("transport"),
     };
     for (const layer of Object.values(this.layers)) this.stage.scene.add(layer.object);
@@ -125,6 +186,13 @@ export class ViewerApp {
       url: (url) => void this.loadClassifierUrl(url),
       channels: (choice) => this.setClassifierChoice(choice),
     });
+    this.vertexDataPanel = new VertexDataPanel({
+      files: (files) => void this.openVertexData(files),
+      view: (view) => this.setPerVertexView(view),
+      fieldColor: (choice) => this.setFieldChoice({ color: choice }),
+      fieldGlyph: (choice) => this.setFieldChoice({ glyph: choice }),
+      tripleKind: (name, kind) => this.setTripleKind(name, kind),
+    });
     this.network = new NetworkHost({
       onReady: () => {
         this.refreshColors();
@@ -141,6 +209,7 @@ export class ViewerApp {
       this.displayPanel.element,
       this.gaugePanel.element,
       this.classifierPanel.element,
+      this.vertexDataPanel.element,
     );
     inspector.append(this.vertexPanel.element, this.transportPanel.element);
     this.stage.setRightInset(inspector.offsetWidth + 8);
@@ -159,6 +228,9 @@ export class ViewerApp {
     this.transportPanel.show(this.transport);
     this.banner.clear();
     this.unloadClassifier();
+    this.unloadPerVertex();
+    this.perVertexView = "predicted";
+    this.vertexDataPanel.showView(this.perVertexView);
     return this.openBuiltin(this.builtinMeshNames()[0]);
   }
 
@@ -175,6 +247,14 @@ export class ViewerApp {
     this.displayPanel.show(this.display);
   }
 
+  /** Forgets the loaded segmentation or correspondence model. */
+  unloadPerVertex(): void {
+    this.perVertex.unload();
+    this.refreshVertexDataAvailability();
+    this.showPerVertex();
+    if (this.display.coloring === "per-vertex" && !this.trueLabels) this.setDisplay({ coloring: "plain" });
+  }
+
   /** Opens a built-in mesh by name; failures go to the banner. */
   async openBuiltin(name: string): Promise<boolean> {
     try {
@@ -185,19 +265,248 @@ export class ViewerApp {
     }
   }
 
-  /** Opens the first of `files` (from the file input or a drop); failures go to the banner. */
+  /**
+   * Opens the mesh among `files` (from the file input or a drop), with the label and field files
+   * beside it (`.seg`, `.vseg`, `.csv`, `.fields.json`; a PLY mesh's own vertex properties are
+   * read as fields too). Without a mesh file, label and field files go to the open mesh.
+   * Failures go to the banner.
+   */
   async openFiles(files: readonly File[]): Promise<boolean> {
-    const file = files[0];
-    if (!file) return false;
+    const data = files.filter((file) => isLabelFileName(file.name) || isFieldFileName(file.name));
+    const meshes = files.filter((file) => !data.includes(file));
+    const file = meshes[0];
+    if (!file) return data.length > 0 ? this.openVertexData(data) : false;
     try {
-      const opened = this.openData(file.name, parseMeshFile(file.name, await file.arrayBuffer()));
-      if (opened && files.length > 1) {
-        this.banner.notice(`Opened ${file.name}; ${files.length - 1} more file(s) ignored.`);
+      const bytes = await file.arrayBuffer();
+      const opened = this.openData(file.name, parseMeshFile(file.name, bytes));
+      if (!opened) return false;
+      if (meshes.length > 1) {
+        this.banner.notice(`Opened ${file.name}; ${meshes.length - 1} more mesh file(s) ignored.`);
       }
-      return opened;
+      if (meshFormatOf(file.name) === "ply") this.openPlyProperties(file.name, bytes);
+      if (data.length > 0) return this.openVertexData(data);
+      return true;
     } catch (error) {
       this.banner.show(describeLoadError(file.name, error));
       return false;
+    }
+  }
+
+  /** A PLY mesh's vertex properties beyond positions, normals and colours, as the open mesh's fields. */
+  private openPlyProperties(name: string, bytes: ArrayBuffer): void {
+    const model = this.model;
+    if (!model) return;
+    try {
+      const columns = readFieldColumns(name, bytes, model.nVertices);
+      if (columns.columns.size > 0) this.setFieldFile(new UserFieldFile(columns, this.fieldFrames(model)));
+    } catch (error) {
+      this.banner.show(describeLoadError(name, error));
+    }
+  }
+
+  /**
+   * Label files (`.seg` per face, `.vseg` per vertex) and field files (`.csv`, `.fields.json`,
+   * `.ply` vertex properties) for the open mesh; each problem (a wrong count, a line that is not a
+   * label, a missing column, a NaN) goes to the banner with the reader's message, and what was
+   * loaded before stays.
+   */
+  async openVertexData(files: readonly File[]): Promise<boolean> {
+    const model = this.model;
+    if (!model) return false;
+    let ok = true;
+    for (const file of files) {
+      try {
+        const bytes = await file.arrayBuffer();
+        if (this.model !== model) return false;
+        if (isLabelFileName(file.name)) {
+          this.trueLabels = readTrueLabels(file.name, bytes, {
+            positions: model.geometry.positions,
+            triangles: model.geometry.mesh.triangles,
+          });
+          this.perVertexView = this.perVertex.loaded ? this.perVertexView : "true";
+          this.vertexDataPanel.showView(this.perVertexView);
+          this.setDisplay({ coloring: "per-vertex", ...this.hideDemoFields() });
+        } else {
+          const columns = readFieldColumns(file.name, bytes, model.nVertices);
+          this.setFieldFile(new UserFieldFile(columns, this.fieldFrames(model)));
+        }
+      } catch (error) {
+        ok = false;
+        this.banner.show(describeLoadError(file.name, error));
+      }
+    }
+    this.refreshVertexDataAvailability();
+    this.showPerVertex();
+    this.refreshColors();
+    this.refreshGlyphs();
+    this.stage.requestRender();
+    return ok;
+  }
+
+  /** Shows a field file's fields, choosing the first pair (or field) to colour by and to draw. */
+  private setFieldFile(file: UserFieldFile): void {
+    this.fieldFile = file;
+    this.fieldCache = undefined;
+    const values = this.userFieldValues()!;
+    const { color, glyph } = this.fieldOptions(values);
+    const first = (options: FieldOption[]) =>
+      (options.find((o) => o.value.startsWith(PAIR_PREFIX)) ?? options[0])?.value ?? "";
+    this.fieldChoice = { color: first(color), glyph: first(glyph) };
+    this.vertexDataPanel.showTriples(file.triples());
+    this.refreshVertexDataAvailability();
+    const settings: Partial<DisplaySettings> = {};
+    if (this.fieldChoice.color) settings.coloring = "user-field";
+    if (this.fieldChoice.glyph)
+      Object.assign(settings, { fieldSource: "user", showOrder1: true, showOrder2: true });
+    this.setDisplay(settings);
+  }
+
+  /**
+   * The frames a user's field is expressed in: the reference frames turned by the mesh's field
+   * gauge, which follows every gauge change except the negative control's.
+   */
+  private fieldFrames(model: MeshModel): TangentFrames {
+    return model.fieldGauge.some((angle) => angle !== 0)
+      ? rotateFrames(model.referenceFrames, model.fieldGauge)
+      : model.referenceFrames;
+  }
+
+  /** The open mesh's user fields in its field gauge (cached per gauge), or undefined. */
+  userFieldValues(): UserFieldValues | undefined {
+    const model = this.model;
+    const file = this.fieldFile;
+    if (!model || !file) return undefined;
+    const cache = this.fieldCache;
+    if (cache?.model === model && cache.version === model.gaugeVersion) return cache.values;
+    const values = file.valuesIn(this.fieldFrames(model));
+    this.fieldCache = { model, version: model.gaugeVersion, values };
+    return values;
+  }
+
+  private fieldOptions(values: UserFieldValues): { color: FieldOption[]; glyph: FieldOption[] } {
+    const kind = (order: number) => (order === 1 ? "vector" : "line field");
+    const color: FieldOption[] = [];
+    const glyph: FieldOption[] = [];
+    for (const pair of values.pairs) {
+      const order = values.fields.find((f) => f.name === pair.truth)!.order;
+      color.push({
+        value: `${PAIR_PREFIX}${pair.truth}`,
+        text: `${pair.prediction} vs ${pair.truth}: ${order === 0 ? "difference" : "angular error (°)"}`,
+      });
+      if (order > 0)
+        glyph.push({
+          value: `${PAIR_PREFIX}${pair.truth}`,
+          text: `${pair.truth} and ${pair.prediction} together`,
+        });
+    }
+    for (const field of values.fields) {
+      const value = `${FIELD_PREFIX}${field.name}`;
+      if (field.order === 0) color.push({ value, text: `${field.name} (scalar)` });
+      else glyph.push({ value, text: `${field.name} (${kind(field.order)})` });
+    }
+    return { color, glyph };
+  }
+
+  /**
+   * Shows a predictor's fields (a regression model's, see `FieldPredictor`) beside the open
+   * mesh's field file, paired with the file's fields of the same names; failures go to the banner.
+   */
+  setFieldPredictor(predictor: FieldPredictor | undefined): boolean {
+    const model = this.model;
+    const file = this.fieldFile;
+    if (!model || !file) {
+      if (predictor) this.banner.show(`${predictor.label}: open a field file with the truth first`);
+      return false;
+    }
+    try {
+      file.setPredictor(predictor, this.fieldFrames(model));
+    } catch (error) {
+      this.banner.show(error instanceof Error ? error.message : String(error));
+      return false;
+    }
+    this.fieldCache = undefined;
+    this.refreshVertexDataAvailability();
+    this.refreshColors();
+    this.refreshGlyphs();
+    this.stage.requestRender();
+    return true;
+  }
+
+  setFieldChoice(choice: Partial<{ color: string; glyph: string }>): void {
+    this.fieldChoice = { ...this.fieldChoice, ...choice };
+    this.vertexDataPanel.showFieldChoice(this.fieldChoice.color, this.fieldChoice.glyph);
+    const settings: Partial<DisplaySettings> = {};
+    if (choice.color) settings.coloring = "user-field";
+    if (choice.glyph) Object.assign(settings, { fieldSource: "user", showOrder1: true, showOrder2: true });
+    this.setDisplay(settings);
+  }
+
+  /** Reads the triple `name` of the field file as a vector or a line field; a failure goes to the banner. */
+  setTripleKind(name: string, kind: TripleKind): void {
+    const model = this.model;
+    const file = this.fieldFile;
+    if (!model || !file) return;
+    try {
+      file.setTripleKind(name, kind, this.fieldFrames(model));
+      this.fieldCache = undefined;
+    } catch (error) {
+      this.banner.show(describeLoadError(file.source, error));
+    }
+    this.vertexDataPanel.showTriples(file.triples());
+    this.refreshVertexDataAvailability();
+    this.refreshColors();
+    this.refreshGlyphs();
+    this.stage.requestRender();
+  }
+
+  setPerVertexView(view: PerVertexView): void {
+    this.perVertexView = view;
+    this.vertexDataPanel.showView(view);
+    this.setDisplay({ coloring: "per-vertex" });
+  }
+
+  /** Settings that hide the demonstration fields' glyphs (which would cover labels), when they are the ones drawn. */
+  private hideDemoFields(): Partial<DisplaySettings> {
+    return this.display.fieldSource === "input" || this.display.fieldSource === "layer"
+      ? { showOrder1: false, showOrder2: false }
+      : {};
+  }
+
+  /** Enables the colour and field choices that have something to show, and fills the field selects. */
+  private refreshVertexDataAvailability(): void {
+    const values = this.fieldFile ? this.safeFieldValues() : undefined;
+    const options = values ? this.fieldOptions(values) : { color: [], glyph: [] };
+    this.vertexDataPanel.showFieldOptions(options.color, options.glyph);
+    this.vertexDataPanel.showFieldChoice(this.fieldChoice.color, this.fieldChoice.glyph);
+    this.displayPanel.setAvailable(
+      "per-vertex",
+      this.perVertex.loaded !== undefined || this.trueLabels !== undefined,
+    );
+    this.displayPanel.setAvailable("user-field", options.color.length > 0);
+    this.displayPanel.setAvailable("user", options.glyph.length > 0);
+    if (!this.fieldFile) this.vertexDataPanel.showTriples([]);
+    // A choice that the file no longer offers (a triple read another way) is dropped.
+    const offered = (choice: string, list: FieldOption[]) => list.some((o) => o.value === choice);
+    if (this.fieldChoice.color && !offered(this.fieldChoice.color, options.color))
+      this.fieldChoice.color = "";
+    if (this.fieldChoice.glyph && !offered(this.fieldChoice.glyph, options.glyph))
+      this.fieldChoice.glyph = "";
+    this.vertexDataPanel.showFieldChoice(this.fieldChoice.color, this.fieldChoice.glyph);
+    this.vertexDataPanel.showFieldStatus(this.fieldStatusLines(values).join("\n"));
+  }
+
+  /** The field file's line in the panel: its fields and the conversion's notes. */
+  private fieldStatusLines(values: UserFieldValues | undefined): string[] {
+    if (!values || !this.fieldFile) return ["No field file."];
+    return [`${this.fieldFile.source}: ${values.fields.map((f) => f.name).join(", ")}`, ...values.notes];
+  }
+
+  private safeFieldValues(): UserFieldValues | undefined {
+    try {
+      return this.userFieldValues();
+    } catch (error) {
+      this.banner.show(error instanceof Error ? error.message : String(error));
+      return undefined;
     }
   }
 
@@ -250,6 +559,14 @@ export class ViewerApp {
       this.surface.geometry.dispose();
     }
     this.model = model;
+    // Labels and fields belong to the mesh they were opened with.
+    this.trueLabels = undefined;
+    this.fieldFile = undefined;
+    this.fieldCache = undefined;
+    this.fieldChoice = { color: "", glyph: "" };
+    if (this.display.coloring === "user-field") this.display = { ...this.display, coloring: "plain" };
+    if (this.display.fieldSource === "user") this.display = { ...this.display, fieldSource: "input" };
+    this.refreshVertexDataAvailability();
     this.picked = null;
     this.pathTarget = null;
     this.lastTransport = null;
@@ -310,6 +627,7 @@ export class ViewerApp {
       this.refreshGlyphs();
       this.refreshPicked();
       this.refreshClassifier();
+      this.refreshPerVertex();
       this.stage.requestRender();
     } catch (error) {
       this.banner.show(`scramble gauge: ${error instanceof Error ? error.message : String(error)}`);
@@ -331,6 +649,7 @@ export class ViewerApp {
     this.refreshGlyphs();
     this.refreshPicked();
     this.refreshClassifier();
+    this.refreshPerVertex();
     this.stage.requestRender();
   }
 
@@ -385,6 +704,7 @@ export class ViewerApp {
     this.refreshGlyphs();
     this.refreshPicked();
     this.refreshClassifier();
+    this.refreshPerVertex();
     this.stage.requestRender();
   }
 
@@ -395,7 +715,20 @@ export class ViewerApp {
     const coloring = this.display.coloring;
     let values: Float64Array | undefined;
     let unit = "";
-    if (coloring === "curvature") {
+    let kind: ColormapKind = "diverging";
+    let fixed: ColorRange | undefined;
+    if (coloring === "per-vertex") {
+      const colored = this.perVertexColors();
+      if (colored && "colors" in colored) {
+        setVertexColors(geometry, colored.colors);
+        this.displayPanel.showLegend(undefined);
+        return;
+      }
+      if (colored) ({ values, unit, kind, range: fixed } = colored);
+    } else if (coloring === "user-field") {
+      const colored = this.userFieldColoring();
+      if (colored) ({ values, unit, kind, range: fixed } = colored);
+    } else if (coloring === "curvature") {
       values = model.curvatureDensity;
       unit = "K (1/length²)";
     } else if (coloring === "angle-defect") {
@@ -415,8 +748,7 @@ export class ViewerApp {
       this.displayPanel.showLegend(undefined);
       return;
     }
-    const kind: ColormapKind = "diverging";
-    const range = colorRange(values, kind);
+    const range = fixed ?? colorRange(values, kind);
     setVertexColors(geometry, colorize(values, kind, range));
     this.displayPanel.showLegend({ kind, ...range, unit });
   }
@@ -427,6 +759,8 @@ export class ViewerApp {
     const source = this.display.fieldSource;
     let order1: TangentField | undefined;
     let order2: TangentField | undefined;
+    let predicted: Segments | undefined;
+    let glyphStyle: { magnitude?: number } = {};
     if (source === "network") {
       const features = this.network.features(model);
       order1 = features?.order1[this.display.channel];
@@ -437,14 +771,36 @@ export class ViewerApp {
         order1 = tangentChannel(layer.packed, layer.fieldType, 1, this.classifierChoice.order1);
         order2 = tangentChannel(layer.packed, layer.fieldType, 2, this.classifierChoice.order2);
       }
+    } else if (source === "user") {
+      const drawn = this.userFieldGlyphs();
+      if (drawn) {
+        const { truth, prediction, magnitude } = drawn;
+        if (truth.order === 1) order1 = truth.field;
+        if (truth.order === 2) order2 = truth.field;
+        const show = truth.order === 1 ? this.display.showOrder1 : this.display.showOrder2;
+        predicted =
+          prediction && show
+            ? prediction.order === 1
+              ? order1Segments(model, prediction.field, { magnitude, color: PREDICTION_ARROW_COLOR })
+              : order2Segments(model, prediction.field, { magnitude, crossColors: PREDICTION_CROSS_COLORS })
+            : undefined;
+        glyphStyle = { magnitude };
+      }
     } else {
       const fields = source === "layer" ? model.layerOutputs() : model.inputs;
       order1 = fields.order1;
       order2 = fields.order2;
     }
     this.setLayer("frames", this.display.showFrames ? frameSegments(model) : undefined);
-    this.setLayer("order1", this.display.showOrder1 && order1 ? order1Segments(model, order1) : undefined);
-    this.setLayer("order2", this.display.showOrder2 && order2 ? order2Segments(model, order2) : undefined);
+    this.setLayer(
+      "order1",
+      this.display.showOrder1 && order1 ? order1Segments(model, order1, glyphStyle) : undefined,
+    );
+    this.setLayer(
+      "order2",
+      this.display.showOrder2 && order2 ? order2Segments(model, order2, glyphStyle) : undefined,
+    );
+    this.setLayer("prediction", predicted);
     this.gaugePanel.showStatus(
       model.gaugeVersion === 0
         ? "reference frames (e1 towards each vertex's first neighbour)"
@@ -617,7 +973,29 @@ export class ViewerApp {
     return this.loadClassifier(source);
   }
 
-  private async loadClassifier(source: Parameters<ClassifierHost["load"]>[0]): Promise<boolean> {
+  /**
+   * Loads the model of `source`, by the task its gemcnn.json names: a classifier, or a
+   * segmentation or correspondence model (see `loadPerVertex`). Failures go to the banner.
+   */
+  private async loadClassifier(source: ModelFileSource): Promise<boolean> {
+    this.modelLoading++;
+    try {
+      return await this.loadModel(source);
+    } finally {
+      this.modelLoading--;
+    }
+  }
+
+  private async loadModel(source: ModelFileSource): Promise<boolean> {
+    let description: ModelDescription;
+    try {
+      description = await readModelDescription(source);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.banner.show(message.includes(source.label) ? message : `${source.label}: ${message}`);
+      return false;
+    }
+    if (description.task !== "classification") return this.loadPerVertex(source, description);
     const before = this.classifier.loaded;
     this.classifierPanel.showInfo(`loading ${source.label}…`);
     try {
@@ -635,6 +1013,7 @@ export class ViewerApp {
 ` +
           `tfjs ${backend}`,
       );
+      this.unloadPerVertex();
       this.classifierPanel.showLayers(classifier.featureLayers);
       const first = classifier.featureLayers[0];
       this.classifierChoice = {
@@ -659,6 +1038,253 @@ export class ViewerApp {
         before
           ? `Still using ${before.classifier.label} (the new model failed to load).`
           : "No classifier loaded.",
+      );
+      return false;
+    }
+  }
+
+  /** The chosen field (or pair) of the field file: the field, and its prediction for a pair. */
+  private chosenField(choice: string): { truth: DrawableField; prediction?: DrawableField } | undefined {
+    const values = this.safeFieldValues();
+    if (!values || choice === "") return undefined;
+    const byName = (name: string) => values.fields.find((f) => f.name === name);
+    if (choice.startsWith(FIELD_PREFIX)) {
+      const truth = byName(choice.slice(FIELD_PREFIX.length));
+      return truth && { truth };
+    }
+    const pair = values.pairs.find((p) => p.truth === choice.slice(PAIR_PREFIX.length));
+    const truth = pair && byName(pair.truth);
+    const prediction = pair && byName(pair.prediction);
+    return truth && prediction ? { truth, prediction } : undefined;
+  }
+
+  /** Colours of the chosen scalar field, or of a pair's error (difference, or angle in degrees). */
+  private userFieldColoring():
+    | { values: Float64Array; unit: string; kind: ColormapKind; range?: ColorRange }
+    | undefined {
+    const chosen = this.chosenField(this.fieldChoice.color);
+    if (!chosen) return undefined;
+    const { truth, prediction } = chosen;
+    if (!prediction) {
+      return truth.order === 0 ? { values: truth.values, unit: truth.name, kind: "diverging" } : undefined;
+    }
+    const errors = fieldErrors(truth, prediction);
+    this.vertexDataPanel.showFieldStatus(
+      [
+        ...this.fieldStatusLines(this.safeFieldValues()),
+        `${prediction.name} against ${truth.name}: ${summarizeErrors(errors, truth.order)}`,
+      ].join("\n"),
+    );
+    return truth.order === 0
+      ? { values: errors, unit: `${prediction.name} − ${truth.name}`, kind: "diverging" }
+      : {
+          values: errors,
+          unit: `angle ${prediction.name} to ${truth.name} (°)`,
+          kind: "sequential",
+          // The whole range of the angle between order-n fields, so that colours mean the same angle on every mesh.
+          range: { min: 0, max: 180 / truth.order },
+        };
+  }
+
+  /** The chosen tangent field (and its prediction, drawn beside it on one scale), or undefined. */
+  private userFieldGlyphs():
+    | {
+        truth: Extract<DrawableField, { order: 1 | 2 }>;
+        prediction?: Extract<DrawableField, { order: 1 | 2 }>;
+        magnitude: number;
+      }
+    | undefined {
+    const chosen = this.chosenField(this.fieldChoice.glyph);
+    if (!chosen || chosen.truth.order === 0) return undefined;
+    const truth = chosen.truth;
+    const other = chosen.prediction;
+    const prediction = other && other.order !== 0 && other.order === truth.order ? other : undefined;
+    const magnitude = Math.max(maxMagnitude(truth.field), prediction ? maxMagnitude(prediction.field) : 0);
+    return { truth, prediction, magnitude };
+  }
+
+  /**
+   * The surface's per-vertex colours for the chosen view: predicted or true labels (parts in the
+   * categorical palette; for correspondence, the template's colours carried through the labels),
+   * or the error (wrong vertices for segmentation; distance on the template for correspondence,
+   * as a heat map).
+   */
+  private perVertexColors():
+    | { colors: Float32Array }
+    | { values: Float64Array; unit: string; kind: ColormapKind; range?: ColorRange }
+    | undefined {
+    const model = this.model;
+    if (!model) return undefined;
+    const loaded = this.perVertex.loaded;
+    const outcome = loaded ? this.perVertex.cached(model) : undefined;
+    const predicted = outcome?.ok ? outcome.result.labels : undefined;
+    const truth = this.perVertexTruth();
+    const template = loaded?.template;
+    const paint = (labels: Int32Array) =>
+      template ? carryColors(template.colors, labels) : labelColors(labels);
+    if (this.perVertexView === "predicted") return predicted && { colors: paint(predicted) };
+    if (this.perVertexView === "true") return truth && { colors: paint(truth) };
+    if (!predicted || !truth) return undefined;
+    if (template) {
+      const values = correspondenceErrors(template.data, predicted, truth);
+      // From 0 (exact) to the largest error: a quantile range would hide the few wrong vertices of a good model.
+      // NaN (an unknown label) is skipped: it is not greater than anything.
+      let max = 0;
+      for (const e of values) if (e > max) max = e;
+      return {
+        values,
+        unit: "error (Euclidean on the template / √area)",
+        kind: "sequential",
+        range: { min: 0, max: max > 0 ? max : 1 },
+      };
+    }
+    return {
+      values: agreement(predicted, truth),
+      unit: "0 wrong … 1 right",
+      kind: "sequential",
+      range: { min: 0, max: 1 },
+    };
+  }
+
+  /**
+   * The open mesh's true labels: from its label file, or for a correspondence model vertex i → i
+   * when the mesh has as many vertices as the template.
+   */
+  perVertexTruth(): Int32Array | undefined {
+    const model = this.model;
+    if (!model) return undefined;
+    const template = this.perVertex.loaded?.template;
+    if (template) return correspondenceTruth(model.nVertices, template.data.positions.length / 3);
+    return this.trueLabels?.labels;
+  }
+
+  /** Runs the per-vertex model on the open mesh after the next frame (as `refreshClassifier`). */
+  private refreshPerVertex(): void {
+    const model = this.model;
+    if (!model || !this.perVertex.loaded) {
+      this.showPerVertex();
+      return;
+    }
+    if (this.perVertex.cached(model)) {
+      this.showPerVertex();
+      return;
+    }
+    this.vertexDataPanel.showStatus(`predicting ${model.name}…`);
+    if (this.perVertexPending) return;
+    this.perVertexPending = true;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        this.perVertexPending = false;
+        const current = this.model;
+        if (!current || !this.perVertex.loaded) return;
+        this.perVertex.predict(current);
+        this.showPerVertex();
+        this.refreshColors();
+        this.stage.requestRender();
+      }, 0),
+    );
+  }
+
+  /** The Per-vertex data panel's status: the prediction, its accuracy against the truth, the labels file. */
+  private showPerVertex(): void {
+    const model = this.model;
+    const loaded = this.perVertex.loaded;
+    const lines: string[] = [];
+    let failed = false;
+    const truth = this.perVertexTruth();
+    if (this.trueLabels && !loaded?.template) {
+      const counted = this.trueLabels.labels.filter((l) => l >= 0).length;
+      lines.push(
+        `true labels: ${this.trueLabels.source} (per ${this.trueLabels.from}${this.trueLabels.from === "face" ? ", per vertex by area majority" : ""}), ${counted} vertices labelled`,
+      );
+    }
+    const description = loaded?.description;
+    if (this.trueLabels && description?.task === "segmentation") {
+      const largest = this.trueLabels.labels.reduce((m, l) => Math.max(m, l), -1);
+      if (largest >= description.classes.length) {
+        lines.push(
+          `note: ${this.trueLabels.source} has labels up to ${largest}, but the model knows parts 0 to ${description.classes.length - 1}`,
+        );
+      }
+    }
+    if (loaded && model) {
+      const outcome = this.perVertex.cached(model);
+      if (outcome && !outcome.ok) {
+        lines.push(outcome.message);
+        failed = true;
+      } else if (outcome?.ok) {
+        const { result } = outcome;
+        const { features, hierarchy, network } = result.milliseconds;
+        lines.push(
+          `${model.name}: predicted by ${loaded.model.label}`,
+          `features ${features.toFixed(0)} ms, mesh levels ${hierarchy.toFixed(0)} ms, network ${network.toFixed(0)} ms`,
+          ...result.notes,
+        );
+        if (truth) {
+          const { accuracy, counted, correct } = vertexAccuracy(result.labels, truth);
+          lines.push(
+            `per-vertex accuracy ${(100 * accuracy).toFixed(2)}% (${correct} of ${counted} vertices)`,
+          );
+          if (loaded.template) {
+            const errors = correspondenceErrors(loaded.template.data, result.labels, truth);
+            lines.push(
+              `error (Euclidean on the template / √area): ${summarizeErrors(errors, 0).replace("RMSE", "RMS")}`,
+            );
+          }
+        } else if (loaded.template) {
+          lines.push(
+            `no true correspondence: the mesh has ${model.nVertices} vertices, the template ${loaded.template.data.positions.length / 3} (vertex i is template vertex i only on registrations)`,
+          );
+        } else {
+          lines.push("no true labels: open a .seg or .vseg file beside the mesh to compare");
+        }
+      }
+    }
+    if (lines.length === 0) lines.push("No labels or per-vertex model.");
+    this.vertexDataPanel.showStatus(lines.join("\n"), failed);
+    if (description?.task === "segmentation") this.vertexDataPanel.showLegend(description.classes);
+    else if (description?.task === "correspondence") {
+      this.vertexDataPanel.showLegend(
+        undefined,
+        "colours: the template's position (x → red, y → green, z → blue) carried to the mesh through the labels",
+      );
+    } else this.vertexDataPanel.showLegend(undefined);
+  }
+
+  /** Builds a segmentation or correspondence model from `source`; failures go to the banner. */
+  private async loadPerVertex(source: ModelFileSource, description: PerVertexDescription): Promise<boolean> {
+    const before = this.perVertex.loaded;
+    try {
+      const { model, backend, template } = await this.perVertex.load(source, description);
+      this.unloadClassifier();
+      const what =
+        description.task === "segmentation"
+          ? `segmentation into ${description.classes.length} parts: ${description.classes.join(", ")}\n` +
+            `trained on labels per ${description.labelsFrom} (${description.labelsFrom === "face" ? ".seg" : ".vseg"} files)`
+          : `correspondence to a template of ${description.template.vertexCount} vertices (${description.template.file}, ${template!.data.triangles.length / 3} faces)`;
+      this.classifierPanel.showInfo(
+        `${model.label}\n${what}\n` +
+          `input ${model.inputType} (${description.preprocess.features.kinds.join(", ")})\n` +
+          `${model.info.config.blocks.length} residual blocks, ${model.parameterCount} parameters\n` +
+          `tfjs ${backend}`,
+      );
+      this.classifierPanel.showPrediction(undefined, "per-vertex labels: see Per-vertex data");
+      this.perVertexView = "predicted";
+      this.vertexDataPanel.showView(this.perVertexView);
+      this.refreshVertexDataAvailability();
+      this.banner.clear();
+      this.setDisplay({ coloring: "per-vertex", ...this.hideDemoFields() });
+      this.refreshPerVertex();
+      return true;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.banner.show(
+        error instanceof ModelFilesError || !message.includes(source.label)
+          ? `${source.label}: ${message}`
+          : message,
+      );
+      this.classifierPanel.showInfo(
+        before ? `Still using ${before.model.label} (the new model failed to load).` : "No model loaded.",
       );
       return false;
     }

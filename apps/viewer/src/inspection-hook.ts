@@ -2,6 +2,9 @@ import type { GlyphLayerName, ViewerApp } from "./app.js";
 import type { GaugeChangeOptions } from "./model/mesh-model.js";
 import type { LayerChannelChoice } from "./panels/classifier-panel.js";
 import type { LogMapPoint } from "./panels/log-map-inset.js";
+import type { PerVertexView } from "./panels/vertex-data-panel.js";
+import { vertexAccuracy } from "./per-vertex/truth.js";
+import type { TripleKind } from "./user-fields/field-file.js";
 
 /** A vertex frame as the page holds it: `(e1, e2, n)`, three numbers each. */
 export interface FrameSnapshot {
@@ -35,6 +38,39 @@ export interface ClassifierSnapshot {
   readonly predictionError: string | null;
   /** Largest change of a probability since the mesh's reference gauge, when known. */
   readonly changeSinceReference: number | null;
+}
+
+/** The segmentation or correspondence model, the open mesh's labels and the prediction. */
+export interface PerVertexSnapshot {
+  readonly status: "none" | "loading" | "ready";
+  readonly task: "segmentation" | "correspondence" | null;
+  readonly label: string | null;
+  /** Part names (segmentation). */
+  readonly classes: string[];
+  /** Template vertices (correspondence), else null. */
+  readonly templateVertices: number | null;
+  readonly backend: string | null;
+  /** The predicted label of every vertex of the open mesh in its current gauge, once computed. */
+  readonly prediction: { mesh: string; gaugeVersion: number; labels: number[]; probability: number[] } | null;
+  readonly predictionError: string | null;
+  /** The open mesh's true labels (label file, or i → i for a registration), or null. */
+  readonly truth: number[] | null;
+  /** Per-vertex accuracy of the prediction against the truth, or null. */
+  readonly accuracy: number | null;
+  readonly view: PerVertexView;
+  /** The panel's status text, as shown. */
+  readonly statusText: string;
+}
+
+/** The open mesh's field file as the page reads it. */
+export interface FieldsSnapshot {
+  readonly source: string | null;
+  readonly fields: { name: string; order: number }[];
+  readonly pairs: { truth: string; prediction: string }[];
+  readonly choice: { color: string; glyph: string };
+  readonly notes: string[];
+  /** The Per-vertex data panel's field status text, as shown. */
+  readonly statusText: string;
 }
 
 /**
@@ -89,6 +125,16 @@ export interface ViewerInspectionHook {
   loadClassifierUrl(url: string): Promise<boolean>;
   /** Chooses the classifier layer channels to draw, as the Classifier panel's selects do. */
   chooseClassifierChannels(choice: LayerChannelChoice): void;
+  /** The per-vertex model, labels and prediction. */
+  perVertex(): PerVertexSnapshot;
+  /** Chooses what the per-vertex colours show, as the Per-vertex data panel's select does. */
+  setPerVertexView(view: PerVertexView): void;
+  /** The field file of the open mesh. */
+  fields(): FieldsSnapshot;
+  /** Chooses the field to colour by and to draw (`field:<name>`, `pair:<truth>`, ""), as the panel's selects do. */
+  chooseFields(choice: Partial<{ color: string; glyph: string }>): void;
+  /** Reads a triple of columns as a vector or a line field, as the panel's select does. */
+  setTripleKind(name: string, kind: TripleKind): void;
   /** Holonomy and enclosed angle defect of the last loop shown, or null. */
   holonomy(): { holonomy: number; enclosedCurvature: number; enclosedAngleDefect: number } | null;
 }
@@ -170,7 +216,7 @@ export function installInspectionHook(app: ViewerApp, whenReady: Promise<unknown
       const result = model ? host.cached(model) : undefined;
       const prediction = result?.ok ? result.prediction : undefined;
       return {
-        status: host.loading ? "loading" : loaded ? "ready" : "none",
+        status: host.loading || app.modelLoading > 0 ? "loading" : loaded ? "ready" : "none",
         label: loaded?.classifier.label ?? null,
         classes: loaded ? [...loaded.classifier.classes] : [],
         backend: loaded?.backend ?? null,
@@ -190,6 +236,52 @@ export function installInspectionHook(app: ViewerApp, whenReady: Promise<unknown
     },
     loadClassifierUrl: (url) => app.loadClassifierUrl(url),
     chooseClassifierChannels: (choice) => app.setClassifierChoice(choice),
+    perVertex() {
+      const host = app.perVertex;
+      const loaded = host.loaded;
+      const model = app.model;
+      const outcome = model ? host.cached(model) : undefined;
+      const result = outcome?.ok ? outcome.result : undefined;
+      const truth = app.perVertexTruth();
+      const measured = result && truth ? vertexAccuracy(result.labels, truth) : undefined;
+      const accuracy = measured && measured.counted > 0 ? measured.accuracy : null;
+      const description = loaded?.description;
+      return {
+        status: host.loading || app.modelLoading > 0 ? "loading" : loaded ? "ready" : "none",
+        task: description?.task ?? null,
+        label: loaded?.model.label ?? null,
+        classes: description ? [...description.classes] : [],
+        templateVertices: description?.task === "correspondence" ? description.template.vertexCount : null,
+        backend: loaded?.backend ?? null,
+        prediction: result
+          ? {
+              mesh: result.mesh,
+              gaugeVersion: result.gaugeVersion,
+              labels: Array.from(result.labels),
+              probability: Array.from(result.probability),
+            }
+          : null,
+        predictionError: outcome && !outcome.ok ? outcome.message : null,
+        truth: truth ? Array.from(truth) : null,
+        accuracy,
+        view: app.perVertexView,
+        statusText: document.getElementById("pervertex-status")?.textContent ?? "",
+      };
+    },
+    setPerVertexView: (view) => app.setPerVertexView(view),
+    fields() {
+      const values = app.fieldFile ? app.userFieldValues() : undefined;
+      return {
+        source: app.fieldFile?.source ?? null,
+        fields: values ? values.fields.map((f) => ({ name: f.name, order: f.order })) : [],
+        pairs: values ? values.pairs.map((p) => ({ ...p })) : [],
+        choice: { ...app.fieldChoice },
+        notes: values ? [...values.notes] : [],
+        statusText: document.getElementById("field-status")?.textContent ?? "",
+      };
+    },
+    chooseFields: (choice) => app.setFieldChoice(choice),
+    setTripleKind: (name, kind) => app.setTripleKind(name, kind),
     holonomy() {
       const last = app.lastTransport;
       return last && "holonomy" in last

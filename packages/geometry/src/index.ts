@@ -160,6 +160,6 @@ export { mulberry32 } from "./random.js";
 export { type SymmetricEigen, symmetricEigen } from "./sparse/dense-eigen.js";
 export { type Eigenpairs, type SmallestEigenpairsOptions, smallestEigenpairs } from "./sparse/eigen.js";
 export { SparseSolverError, type SparseSolverErrorKind } from "./sparse/errors.js";
-export { SparseLDLT, type SparseLDLTOptions } from "./sparse/ldlt.js";
+export { type LDLTAnalysis, SparseLDLT, type SparseLDLTOptions } from "./sparse/ldlt.js";
 export { type NestedDissectionOptions, nestedDissectionOrdering } from "./sparse/ordering.js";
 export { SparseMatrix } from "./sparse/sparse-matrix.js";

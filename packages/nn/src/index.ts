@@ -89,16 +89,26 @@ export {
   perVertexAccuracy,
 } from "./metrics/per-vertex.js";
 export {
+  type AngularErrorSummary,
+  type FieldCopyErrors,
+  type FieldRegressionMetrics,
+  type FieldRegressionOptions,
+  fieldRegressionMetrics,
+  ZERO_TARGET_FRACTION,
+} from "./metrics/regression.js";
+export {
   buildGemClassifier,
   buildGemSegmenter,
   type GemBlockConfig,
   type GemMeshConfig,
   type GemModelConfig,
   type GemModelInfo,
+  type GemRegressorConfig,
   gemModelInfo,
   ModelConfigError,
   meshOptionsOf,
   namedFieldTypesOf,
+  outputTypeOf,
 } from "./models/builders.js";
 export { buildGemCorrespondence, EMBEDDING_LAYER, LOGITS_LAYER } from "./models/correspondence.js";
 export { MODEL_JSON, WEIGHTS_BIN } from "./models/file-names.js";
@@ -121,6 +131,14 @@ export {
   perVertexTrainStep,
   predictPerVertex,
 } from "./models/per-vertex.js";
+export {
+  buildGemRegressor,
+  fieldSquaredError,
+  type PerVertexRegressionOptions,
+  perVertexRegressionStep,
+  predictPerVertexFields,
+  REGRESSION_OUTPUT_LAYER,
+} from "./models/regression.js";
 export {
   assertMeshMapRelabellingInvariant,
   assertModelRelabellingInvariant,

@@ -136,7 +136,7 @@ describe("gemcnn train: faults a user meets", () => {
       /gemcnn train: error: the training loss is NaN at epoch 1, batch \d\/3 \(meshes [\w/-]+-\d(, [\w/-]+-\d)*\); training stopped and saved nothing/,
     );
     expect(await readdir(runDir)).toEqual(["config.json"]);
-  });
+  }, 60_000);
 
   it("derives a usable run name from a data path with spaces and other characters", async () => {
     expect(sanitizeRunName("my data (v2)")).toBe("my-data-v2");

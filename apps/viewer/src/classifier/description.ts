@@ -11,8 +11,17 @@ import { type ModelFileSource, ModelFilesError, readJsonFile } from "./model-fil
 export const DESCRIPTION_JSON = "gemcnn.json";
 /** The `format` field of that file. */
 export const DESCRIPTION_FORMAT = "gemcnn-classifier";
-/** The `version` of that file the page reads (the command line's `SPEC_VERSION`). */
-export const DESCRIPTION_VERSION = 2;
+/**
+ * The newest `version` of that file the page reads (the command line's `SPEC_VERSION`): 3 adds
+ * `task` and the per-vertex tasks; version 2 files are read too and mean task "classification".
+ */
+export const DESCRIPTION_VERSION = 3;
+/** The versions the page reads. */
+export const DESCRIPTION_VERSIONS: readonly number[] = [2, 3];
+
+/** What a saved model does: one class per mesh, one part label per vertex, or one template vertex per vertex. */
+export type ModelTask = "classification" | "segmentation" | "correspondence";
+export const MODEL_TASKS: readonly ModelTask[] = ["classification", "segmentation", "correspondence"];
 
 /**
  * What the page takes from the command line's `gemcnn.json`: the class names (logit `k` is
@@ -25,15 +34,49 @@ export interface ClassifierDescription {
   readonly input: InputNormalization;
 }
 
-/** Reads and checks `gemcnn.json` of `source` (see `parseClassifierDescription`). */
-export async function readClassifierDescription(source: ModelFileSource): Promise<ClassifierDescription> {
+/**
+ * A per-vertex model's description (version 3): a segmenter's part names (logit `k` of a vertex
+ * is `classes[k]`) and where its training labels came from, or a correspondence model's template
+ * (logit `k` of a vertex is template vertex `k`; `classes` is empty); preprocessing and input
+ * normalisation as for a classifier.
+ */
+export type PerVertexDescription =
+  | (ClassifierDescription & {
+      readonly task: "segmentation";
+      /** Whether the training labels were per face (`.seg`, converted by area majority) or per vertex (`.vseg`). */
+      readonly labelsFrom: "face" | "vertex";
+    })
+  | (ClassifierDescription & {
+      readonly task: "correspondence";
+      /** The template mesh beside model.json (vertex `k` is class `k`) and its vertex count. */
+      readonly template: { readonly file: string; readonly vertexCount: number };
+    });
+
+/** Any description the page reads, by task. */
+export type ModelDescription =
+  | (ClassifierDescription & { readonly task: "classification" })
+  | PerVertexDescription;
+
+/** Reads and checks `gemcnn.json` of `source`, any task (see `parseModelDescription`). */
+export async function readModelDescription(source: ModelFileSource): Promise<ModelDescription> {
   const json = await readJsonFile(source, DESCRIPTION_JSON);
   if (json === null) {
     throw new ModelFilesError(
       `${source.label}: no ${DESCRIPTION_JSON} (the classes and preprocessing that \`gemcnn train\` saves beside model.json)`,
     );
   }
-  return parseClassifierDescription(json, source.describe(DESCRIPTION_JSON));
+  return parseModelDescription(json, source.describe(DESCRIPTION_JSON));
+}
+
+/** Reads and checks `gemcnn.json` of `source`, which must describe a classifier. */
+export async function readClassifierDescription(source: ModelFileSource): Promise<ClassifierDescription> {
+  const description = await readModelDescription(source);
+  if (description.task !== "classification") {
+    throw new ModelFilesError(
+      `${source.describe(DESCRIPTION_JSON)}: a ${description.task} model, not a classifier`,
+    );
+  }
+  return description;
 }
 
 const isNumberList = (value: unknown, length: number) =>
@@ -41,18 +84,32 @@ const isNumberList = (value: unknown, length: number) =>
   value.length === length &&
   value.every((x) => typeof x === "number" && Number.isFinite(x));
 
-/**
- * Checks a parsed `gemcnn.json`: a GEM-CNN classifier's description, class names, preprocessing
- * options the page can reproduce (feature kinds it knows, the heat kernel's eigenpairs and number
- * of times), and an input normalisation with one number per channel and its clip. `where` names
- * the file in messages.
- */
+/** Checks a parsed `gemcnn.json` that must describe a classifier (see `parseModelDescription`). */
 export function parseClassifierDescription(json: unknown, where: string): ClassifierDescription {
+  const description = parseModelDescription(json, where);
+  if (description.task !== "classification") {
+    throw new ModelFilesError(`${where}: a ${description.task} model, not a classifier`);
+  }
+  return description;
+}
+
+/**
+ * Checks a parsed `gemcnn.json`: a GEM-CNN model's description of a version the page reads, its
+ * task (version 3; version 2 means classification), class names (a classifier's and a
+ * segmenter's; none for correspondence, whose template is named instead), preprocessing options
+ * the page can reproduce (feature kinds it knows, the heat kernel's eigenpairs and number of
+ * times), and an input normalisation with one number per channel and its clip. `where` names the
+ * file in messages.
+ */
+export function parseModelDescription(json: unknown, where: string): ModelDescription {
   const fail = (problem: string): never => {
     throw new ModelFilesError(`${where}: ${problem}`);
   };
   if (json === null || typeof json !== "object" || Array.isArray(json)) fail("not a JSON object");
-  const { format, version, kind, classes, preprocess, input } = json as Record<string, unknown>;
+  const { format, version, kind, task, classes, preprocess, input, labels, template } = json as Record<
+    string,
+    unknown
+  >;
   if (format !== DESCRIPTION_FORMAT) {
     fail(
       `"format" is ${JSON.stringify(format)}, not "${DESCRIPTION_FORMAT}": not a classifier saved by gemcnn`,
@@ -63,13 +120,36 @@ export function parseClassifierDescription(json: unknown, where: string): Classi
       "a classifier saved by an earlier gemcnn (description version 1), whose heat-kernel features and input normalisation this page no longer computes; train it again",
     );
   }
-  if (version !== DESCRIPTION_VERSION) {
-    fail(`version ${JSON.stringify(version)} of the file; this page reads version ${DESCRIPTION_VERSION}`);
+  if (!DESCRIPTION_VERSIONS.includes(version as number)) {
+    fail(
+      `version ${JSON.stringify(version)} of the file; this page reads versions ${DESCRIPTION_VERSIONS.join(" and ")}` +
+        (typeof version === "number" && version > DESCRIPTION_VERSION
+          ? " (saved by a newer gemcnn: update the viewer)"
+          : ""),
+    );
   }
-  if (kind !== "gemcnn") {
-    fail(`a ${JSON.stringify(kind)} model; the page runs GEM-CNN classifiers (gemcnn train --model gemcnn)`);
+  // Version 2 knew one task; in version 3 an absent task means it too.
+  const theTask = version === 2 || task === undefined ? "classification" : task;
+  if (version === 2 && task !== undefined && task !== "classification") {
+    fail(`a version 2 description with "task" ${JSON.stringify(task)}; per-vertex tasks came with version 3`);
   }
-  if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")) {
+  if (!MODEL_TASKS.includes(theTask as ModelTask)) {
+    fail(
+      `a ${JSON.stringify(theTask)} model; the page runs ${MODEL_TASKS.join(", ")} models` +
+        (theTask === "regression"
+          ? " (a regression model's fields can be loaded from a field file instead)"
+          : ""),
+    );
+  }
+  // A classifier names its kind (the linear probe has no network for the page to run).
+  if ((theTask === "classification" || kind !== undefined) && kind !== "gemcnn") {
+    fail(`a ${JSON.stringify(kind)} model; the page runs GEM-CNN models (gemcnn train --model gemcnn)`);
+  }
+  if (theTask === "correspondence") {
+    if (!Array.isArray(classes) || classes.length !== 0) {
+      fail(`"classes" must be empty for a correspondence model (its classes are the template's vertices)`);
+    }
+  } else if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")) {
     fail(`"classes" must be a list of at least two class names, got ${JSON.stringify(classes)}`);
   }
   if (preprocess === null || typeof preprocess !== "object") fail(`no "preprocess" options`);
@@ -124,7 +204,7 @@ export function parseClassifierDescription(json: unknown, where: string): Classi
   }
   if (typeof clip !== "number" || !(clip > 0))
     fail(`"input.clip" must be a positive number, got ${JSON.stringify(clip)}`);
-  return {
+  const common = {
     classes: classes as string[],
     preprocess: {
       features: {
@@ -137,4 +217,28 @@ export function parseClassifierDescription(json: unknown, where: string): Classi
     },
     input: input as InputNormalization,
   };
+  if (theTask === "segmentation") {
+    const from = (labels as { from?: unknown } | undefined)?.from;
+    if (from !== "face" && from !== "vertex") {
+      fail(`"labels.from" must be "face" or "vertex" for a segmentation model, got ${JSON.stringify(from)}`);
+    }
+    return { ...common, task: "segmentation", labelsFrom: from as "face" | "vertex" };
+  }
+  if (theTask === "correspondence") {
+    const { file, vertexCount } = (template ?? {}) as { file?: unknown; vertexCount?: unknown };
+    if (typeof file !== "string" || file === "" || file.includes("/") || file.includes("\\")) {
+      fail(
+        `"template.file" must name the template mesh beside model.json (such as "template.ply"), got ${JSON.stringify(file)}`,
+      );
+    }
+    if (!Number.isSafeInteger(vertexCount) || (vertexCount as number) < 2) {
+      fail(`"template.vertexCount" must be a whole number ≥ 2, got ${JSON.stringify(vertexCount)}`);
+    }
+    return {
+      ...common,
+      task: "correspondence",
+      template: { file: file as string, vertexCount: vertexCount as number },
+    };
+  }
+  return { ...common, task: "classification" };
 }

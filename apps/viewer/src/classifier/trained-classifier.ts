@@ -55,8 +55,56 @@ export interface ClassifierPrediction {
 }
 
 /** The input field type that `options` produce, found by computing them on a small sphere (42 vertices). */
-function featureFieldType(options: PreprocessOptions): string {
+export function featureFieldType(options: PreprocessOptions): string {
   return computeFeatures(prepareMesh(icosphere(1), "probe"), options.features).fieldType;
+}
+
+/**
+ * Builds the tfjs model of `artifacts` and reads nn's record of it, for every model the page
+ * loads. Errors are `ModelFilesError`s naming `label`.
+ */
+export async function loadGemModel(
+  artifacts: ModelArtifacts,
+  label: string,
+): Promise<{ model: tf.LayersModel; info: GemModelInfo }> {
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+  } catch (error) {
+    throw new ModelFilesError(
+      `${label}: tfjs could not build the model in model.json (${(error as Error).message})`,
+    );
+  }
+  const info = gemModelInfo(model);
+  if (info === undefined) {
+    model.dispose();
+    throw new ModelFilesError(`${label}: model.json has no gemcnn record; it was not saved by gemcnn`);
+  }
+  return { model, info };
+}
+
+/**
+ * Why the model of `info` cannot read the inputs that `description` prepares (its normalisation
+ * or its preprocessing options give another field type), or undefined when it can.
+ */
+export function inputTypeMismatch(
+  info: GemModelInfo,
+  description: { readonly preprocess: PreprocessOptions; readonly input: { readonly fieldType: string } },
+): string | undefined {
+  const expected = FieldType.parse(info.config.inputType);
+  if (!FieldType.parse(description.input.fieldType).equals(expected)) {
+    return `the model reads features of type ${expected}, but gemcnn.json normalises ${description.input.fieldType}`;
+  }
+  let produced: string;
+  try {
+    produced = featureFieldType(description.preprocess);
+  } catch (error) {
+    return `its preprocessing options fail on a 42-vertex sphere: ${(error as Error).message}`;
+  }
+  if (!FieldType.parse(produced).equals(expected)) {
+    return `the model reads features of type ${expected}, but its preprocessing options give ${produced} here`;
+  }
+  return undefined;
 }
 
 /**
@@ -127,46 +175,20 @@ export class TrainedClassifier {
     label: string,
     options: { maxVertices?: number } = {},
   ): Promise<TrainedClassifier> {
-    let model: tf.LayersModel;
-    try {
-      model = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
-    } catch (error) {
-      throw new ModelFilesError(
-        `${label}: tfjs could not build the model in model.json (${(error as Error).message})`,
-      );
-    }
-    const info = gemModelInfo(model);
-    if (info === undefined) {
-      throw new ModelFilesError(`${label}: model.json has no gemcnn record; it was not saved by gemcnn`);
-    }
-    if (info.kind !== "classifier") {
-      throw new ModelFilesError(`${label}: a gemcnn ${info.kind}, but the page shows mesh classifiers only`);
-    }
+    const { model, info } = await loadGemModel(artifacts, label);
+    const fail = (problem: string): never => {
+      model.dispose();
+      throw new ModelFilesError(`${label}: ${problem}`);
+    };
+    if (info.kind !== "classifier") fail(`a gemcnn ${info.kind}, but the page shows mesh classifiers only`);
     const outputs = model.outputs[0].shape.at(-1);
     if (outputs !== description.classes.length) {
-      throw new ModelFilesError(
-        `${label}: the model has ${outputs} outputs, but its description names ${description.classes.length} classes`,
+      fail(
+        `the model has ${outputs} outputs, but its description names ${description.classes.length} classes`,
       );
     }
-    const expected = FieldType.parse(info.config.inputType);
-    if (!FieldType.parse(description.input.fieldType).equals(expected)) {
-      throw new ModelFilesError(
-        `${label}: the model reads features of type ${expected}, but gemcnn.json normalises ${description.input.fieldType}`,
-      );
-    }
-    let produced: string;
-    try {
-      produced = featureFieldType(description.preprocess);
-    } catch (error) {
-      throw new ModelFilesError(
-        `${label}: its preprocessing options fail on a 42-vertex sphere: ${(error as Error).message}`,
-      );
-    }
-    if (!FieldType.parse(produced).equals(expected)) {
-      throw new ModelFilesError(
-        `${label}: the model reads features of type ${expected}, but its preprocessing options give ${produced} here`,
-      );
-    }
+    const mismatch = inputTypeMismatch(info, description);
+    if (mismatch !== undefined) fail(mismatch);
     return new TrainedClassifier(
       label,
       model,

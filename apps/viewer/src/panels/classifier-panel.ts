@@ -25,9 +25,10 @@ export interface ClassifierPanelHandlers {
 }
 
 /**
- * A trained classifier: where it comes from (a chosen directory or a URL), what it is, its
- * prediction for the open mesh as a bar chart of class probabilities, and the choice of an
- * intermediate layer's channels to draw on the mesh.
+ * A trained model: where it comes from (a chosen directory or a URL) and what it is; for a
+ * classifier, its prediction for the open mesh as a bar chart of class probabilities, and the
+ * choice of an intermediate layer's channels to draw on the mesh (a segmentation or
+ * correspondence model shows its labels in the Per-vertex data panel).
  */
 export class ClassifierPanel {
   readonly element: HTMLElement;
@@ -93,7 +94,7 @@ export class ClassifierPanel {
       el("label", {}, ["Crosses ", this.order2]),
     ]);
 
-    this.element = panel("Classifier", "classifier-panel", [
+    this.element = panel("Trained model", "classifier-panel", [
       el("label", { for: "classifier-files" }, ["Model directory ", this.input]),
       el("div", { class: "url-row" }, [this.urlInput, loadUrl]),
       this.info,

@@ -12,14 +12,16 @@ export type SurfaceColoring =
   | "network-0"
   | "network-1"
   | "network-2"
-  | "classifier";
+  | "classifier"
+  | "per-vertex"
+  | "user-field";
 
 /**
  * Which fields are drawn: the demonstration fields as given, after one transport-mean layer, the
  * random network's output channels (`channel` picks which copy of each order), or the channels of
  * a trained classifier's layer chosen in the Classifier panel.
  */
-export type FieldSource = "input" | "layer" | "network" | "classifier";
+export type FieldSource = "input" | "layer" | "network" | "classifier" | "user";
 
 export interface DisplaySettings {
   coloring: SurfaceColoring;
@@ -61,6 +63,8 @@ export class DisplayPanel {
       el("option", { value: "network-1", text: "network scalar channel 1" }),
       el("option", { value: "network-2", text: "network scalar channel 2" }),
       el("option", { value: "classifier", text: "classifier layer: scalar channel", disabled: true }),
+      el("option", { value: "per-vertex", text: "per-vertex labels (see Per-vertex data)", disabled: true }),
+      el("option", { value: "user-field", text: "field from a file (see Per-vertex data)", disabled: true }),
     ]);
     const frames = checkbox("show-frames", "tangent frames (e1 red, e2 green)", initial.showFrames);
     const order1 = checkbox("show-order1", "order-1 field (arrows)", initial.showOrder1);
@@ -73,6 +77,7 @@ export class DisplayPanel {
       el("option", { value: "layer", text: "fields: after one transport-mean layer" }),
       el("option", { value: "network", text: "fields: network output channels" }),
       el("option", { value: "classifier", text: "fields: classifier layer channels", disabled: true }),
+      el("option", { value: "user", text: "fields: from a field file", disabled: true }),
     ]);
     this.channel = el("select", { id: "network-channel", "aria-label": "Network channel" }, [
       el("option", { value: "0", text: "network channel 0 of each order" }),
@@ -116,6 +121,13 @@ export class DisplayPanel {
       const option = select.querySelector<HTMLOptionElement>('option[value="classifier"]');
       if (option) option.disabled = !available;
     }
+  }
+
+  /** Enables or disables one choice of the colour select (`per-vertex`, `user-field`) or of the field source (`user`). */
+  setAvailable(choice: "per-vertex" | "user-field" | "user", available: boolean): void {
+    const select = choice === "user" ? this.source : this.coloring;
+    const option = select.querySelector<HTMLOptionElement>(`option[value="${choice}"]`);
+    if (option) option.disabled = !available;
   }
 
   /** One line about the network (what it is, or that it is loading). */

@@ -83,23 +83,35 @@ export function pickedFrameSegments(model: MeshModel, vertex: number): Segments 
   ]);
 }
 
+/** Colours for a field drawn beside another: a prediction next to the truth. */
+export const PREDICTION_ARROW_COLOR = new Color(0x4de8ff);
+export const PREDICTION_CROSS_COLORS = { major: new Color(0x4de8ff), minor: new Color(0xf0f0f0) };
+
+/** How a field's glyphs are drawn: `magnitude` is the field size that gets the full glyph length (default its largest). */
+export interface GlyphStyle {
+  readonly magnitude?: number;
+  readonly color?: Color;
+  readonly crossColors?: { readonly major: Color; readonly minor: Color };
+}
+
 /** An order-1 field as arrows, the longest `FIELD_ARROW_LENGTH` edge lengths long. */
-export function order1Segments(model: MeshModel, field: TangentField): Segments {
-  const scale = (FIELD_ARROW_LENGTH * model.meanEdgeLength) / (maxMagnitude(field) || 1);
+export function order1Segments(model: MeshModel, field: TangentField, style: GlyphStyle = {}): Segments {
+  const scale = (FIELD_ARROW_LENGTH * model.meanEdgeLength) / (style.magnitude || maxMagnitude(field) || 1);
   return arrows(
     model.geometry.positions,
     fieldGlyphVectors(field, model.frames, scale),
     model.frames.n,
-    ORDER1_COLOR,
+    style.color ?? ORDER1_COLOR,
   );
 }
 
 /** An order-2 field as crosses: orange arm along the stretching axis, violet across it. */
-export function order2Segments(model: MeshModel, field: TangentField): Segments {
-  const scale = (CROSS_ARM_LENGTH * model.meanEdgeLength) / (maxMagnitude(field) || 1);
+export function order2Segments(model: MeshModel, field: TangentField, style: GlyphStyle = {}): Segments {
+  const scale = (CROSS_ARM_LENGTH * model.meanEdgeLength) / (style.magnitude || maxMagnitude(field) || 1);
   const axes = fieldGlyphVectors(field, model.frames, scale);
   const positions = crossSegments(model.geometry.positions, axes, model.frames.n);
-  return { positions, colors: crossColors(model.nVertices, CROSS_MAJOR_COLOR, CROSS_MINOR_COLOR) };
+  const colors = style.crossColors ?? { major: CROSS_MAJOR_COLOR, minor: CROSS_MINOR_COLOR };
+  return { positions, colors: crossColors(model.nVertices, colors.major, colors.minor) };
 }
 
 /**

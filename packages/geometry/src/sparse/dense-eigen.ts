@@ -74,14 +74,24 @@ function tridiagonalise(z: Float64Array, n: number, d: Float64Array, e: Float64A
         e[i] = scale * g;
         h -= f * g;
         z[rowI + l] = f - g;
-        f = 0;
+        // p = A u / h from the lower triangle, row by row: row j adds a_jk u_k to p_j and
+        // a_jk u_j to p_k, so no loop strides down a column (which misses the cache each step).
+        e.fill(0, 0, l + 1);
         for (let j = 0; j <= l; j++) {
           const rowJ = j * n;
-          z[rowJ + i] = z[rowI + j] / h;
+          const uj = z[rowI + j];
+          z[rowJ + i] = uj / h;
           g = 0;
-          for (let k = 0; k <= j; k++) g += z[rowJ + k] * z[rowI + k];
-          for (let k = j + 1; k <= l; k++) g += z[k * n + j] * z[rowI + k];
-          e[j] = g / h;
+          for (let k = 0; k < j; k++) {
+            const a = z[rowJ + k];
+            g += a * z[rowI + k];
+            e[k] += a * uj;
+          }
+          e[j] += g + z[rowJ + j] * uj;
+        }
+        f = 0;
+        for (let j = 0; j <= l; j++) {
+          e[j] /= h;
           f += e[j] * z[rowI + j];
         }
         const hh = f / (h + h);

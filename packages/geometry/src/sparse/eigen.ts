@@ -1,5 +1,6 @@
 import { mulberry32 } from "../random.js";
 import { symmetricEigen } from "./dense-eigen.js";
+import { javascriptKernels, simdKernels } from "./dense-kernels.js";
 import { SparseSolverError } from "./errors.js";
 import { SparseLDLT, type SparseLDLTOptions } from "./ldlt.js";
 import { SparseMatrix } from "./sparse-matrix.js";
@@ -37,6 +38,11 @@ export interface SmallestEigenpairsOptions {
   readonly seed?: number;
   /** Passed to `SparseLDLT.factor` (ordering, pivot tolerance, source). */
   readonly factorisation?: SparseLDLTOptions;
+  /**
+   * Use the plain JavaScript kernels, in the factorisation too, even where the WebAssembly SIMD
+   * ones can run (for tests: both give the same pairs to rounding).
+   */
+  readonly javascriptKernels?: boolean;
 }
 
 /** What `smallestEigenpairs` found and what it cost. */
@@ -161,6 +167,7 @@ export function smallestEigenpairs(
       maxRestarts: options.maxRestarts ?? 50,
       seed: options.seed ?? 1,
       factorisation: options.factorisation,
+      javascriptKernels: options.javascriptKernels ?? false,
       where,
     });
     parts.push({ rows, values: part.values, vectors: part.vectors });
@@ -219,6 +226,7 @@ interface ComponentSettings {
   readonly seed: number;
   readonly factorisation: SparseLDLTOptions | undefined;
   readonly where: string;
+  readonly javascriptKernels: boolean;
 }
 
 /** Components smaller than this are solved densely (cost ≤ this² per row). */
@@ -274,7 +282,10 @@ function solveComponent(
     for (let i = 0; i < n; i++) ratio = Math.max(ratio, diagonal[i] / m[i]);
     shift = -1e-8 * (ratio > 0 ? ratio : 1);
   }
-  const factor = SparseLDLT.factor(addDiagonal(K, m, -shift), settings.factorisation);
+  const factor = SparseLDLT.factor(addDiagonal(K, m, -shift), {
+    ...settings.factorisation,
+    javascriptKernels: settings.javascriptKernels || settings.factorisation?.javascriptKernels,
+  });
   const factorisation = (performance.now() - start) / 1000;
   let total = 0;
   for (let i = 0; i < n; i++) total += m[i];
@@ -285,6 +296,7 @@ function solveComponent(
     maxRestarts: settings.maxRestarts,
     seed: settings.seed,
     where: settings.where,
+    javascriptKernels: settings.javascriptKernels,
   });
   const values = new Float64Array(k);
   const vectors = new Float64Array(n * k);
@@ -323,12 +335,16 @@ interface KrylovSettings {
   readonly maxRestarts: number;
   readonly seed: number;
   readonly where: string;
+  readonly javascriptKernels: boolean;
 }
 
 /**
  * The `wanted` largest eigenpairs of `A = (K − σM)⁻¹ M`, in the M-orthogonal complement of the
- * constants when `constantMass` (the total mass) is given. The basis `V` is stored by columns (`V[j · n + i]`), blocks likewise, so
- * that the orthogonalisation kernels run over contiguous arrays with several vectors per pass.
+ * constants when `constantMass` (the total mass) is given. The basis `V` is stored by columns of
+ * `ld` (n rounded up to even) doubles, blocks likewise, in one WebAssembly memory, so that the
+ * products over the basis (the orthogonalisation, restarts and Ritz vectors: most of the work)
+ * run on the SIMD kernels of `dense-kernels.ts`, or on the same loops in JavaScript where SIMD is
+ * missing or `javascriptKernels` is set. Padding rows stay zero.
  */
 function blockKrylov(
   factor: SparseLDLT,
@@ -344,27 +360,59 @@ function blockKrylov(
   profile: { solve: number; ortho: number; rayleighRitz: number };
 } {
   const n = factor.n;
+  const ld = n + (n & 1);
   const { blockSize: b, maxBasis, tolerance, maxRestarts } = settings;
   const width = maxBasis + b;
-  const V = new Float64Array(n * width);
+  // Byte offsets in one memory: the basis, the block, M times the block, coefficients and their
+  // negatives, a Ritz matrix, and room for the kept (or final) Ritz vectors.
+  const layout = { V: 0, W: 0, MW: 0, pass: 0, negated: 0, S: 0, kept: 0, end: 0 };
+  {
+    let at = 0;
+    const take = (doubles: number) => {
+      const here = at;
+      at += Math.ceil(doubles / 2) * 16;
+      return here;
+    };
+    layout.V = take(ld * width);
+    layout.W = take(ld * b);
+    layout.MW = take(ld * b);
+    layout.pass = take(width * b);
+    layout.negated = take(width * b);
+    layout.S = take(width * width);
+    layout.kept = take(ld * maxBasis);
+    layout.end = at;
+  }
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(layout.end / 65536) });
+  const kernels = (settings.javascriptKernels ? null : simdKernels(memory)) ?? javascriptKernels(memory);
+  const view = (at: number, doubles: number) => new Float64Array(memory.buffer, at, doubles);
+  const V = view(layout.V, ld * width);
+  const W = view(layout.W, ld * b); // the block being built, by columns
+  const MW = view(layout.MW, ld * b);
+  const pass = view(layout.pass, width * b);
+  const negated = view(layout.negated, width * b);
+  const Smemory = view(layout.S, width * width);
+  const kept = view(layout.kept, ld * maxBasis);
   // T: projected matrix, row-major width × width; T[i][j] = v_iᵀ M A v_j for computed columns.
   const T = new Float64Array(width * width);
   const random = mulberry32(settings.seed);
-  const W = new Float64Array(n * b); // the block being built, by columns
-  const MW = new Float64Array(n * b);
   const interleaved = new Float64Array(n * b);
   const coefficients = new Float64Array(width * b);
-  const pass = new Float64Array(width * b);
   const R = new Float64Array(b * b);
+  const R2 = new Float64Array(b * b);
+  const saved = new Float64Array(ld * b);
   const columnNorms = new Float64Array(b);
   const before = new Float64Array(b);
   let localFrom = 0; // first column the next block couples to in exact arithmetic
   const profile = { solve: 0, ortho: 0, rayleighRitz: 0 };
+  const column = (X: Float64Array, c: number) => X.subarray(c * ld, c * ld + n);
 
   // Starting block: random, M-orthonormal.
-  for (let p = 0; p < n * b; p++) W[p] = random() - 0.5;
-  if (constantMass !== undefined) projectOutConstant(W, b, n, m, constantMass);
-  for (let c = 0; c < b; c++) columnNorms[c] = mNorm(W.subarray(c * n, c * n + n), m);
+  for (let c = 0; c < b; c++) {
+    const x = column(W, c);
+    for (let i = 0; i < n; i++) x[i] = random() - 0.5;
+  }
+  if (constantMass !== undefined) projectOutConstant(W, b, n, ld, m, constantMass);
+  for (let c = 0; c < b; c++) columnNorms[c] = mNorm(column(W, c), m);
   orthonormaliseBlock(0);
   V.set(W, 0);
   let basis = b; // columns of V in use
@@ -376,19 +424,19 @@ function blockKrylov(
     // Expand by one block: W = A V[:, done : done + b], orthogonalised against V[:, 0 : basis].
     let clock = performance.now();
     for (let c = 0; c < b; c++) {
-      const column = (done + c) * n;
-      for (let i = 0; i < n; i++) interleaved[i * b + c] = m[i] * V[column + i];
+      const from = (done + c) * ld;
+      for (let i = 0; i < n; i++) interleaved[i * b + c] = m[i] * V[from + i];
     }
     factor.solveMany(interleaved, b, interleaved);
     for (let c = 0; c < b; c++) {
-      for (let i = 0; i < n; i++) W[c * n + i] = interleaved[i * b + c];
+      for (let i = 0; i < n; i++) W[c * ld + i] = interleaved[i * b + c];
     }
     blockSolves++;
     profile.solve += performance.now() - clock;
     clock = performance.now();
-    if (constantMass !== undefined) projectOutConstant(W, b, n, m, constantMass);
-    for (let c = 0; c < b; c++) columnNorms[c] = mNorm(W.subarray(c * n, c * n + n), m);
-    orthogonaliseAgainstBasis(W, basis, localFrom);
+    if (constantMass !== undefined) projectOutConstant(W, b, n, ld, m, constantMass);
+    for (let c = 0; c < b; c++) columnNorms[c] = mNorm(column(W, c), m);
+    orthogonaliseAgainstBasis(basis, localFrom);
     localFrom = done;
     for (let j = 0; j < basis; j++) {
       for (let c = 0; c < b; c++) T[j * width + done + c] = coefficients[j * b + c];
@@ -398,7 +446,7 @@ function blockKrylov(
     for (let r = 0; r < b; r++) {
       for (let c = 0; c < b; c++) T[(basis + r) * width + done + c] = R[r * b + c];
     }
-    V.set(W, basis * n);
+    V.set(W, basis * ld);
     done += b;
     basis += b;
 
@@ -418,11 +466,10 @@ function blockKrylov(
       converged++;
     }
     if (converged >= wanted) {
-      const vectors = new Float64Array(n * wanted);
-      combineColumns(ritz.S, done, wanted, vectors);
+      combineColumns(ritz.S, done, wanted);
       return {
         theta: ritz.theta.slice(0, wanted),
-        vectors: transposeToRows(vectors, n, wanted),
+        vectors: transposeToRows(kept, n, ld, wanted),
         blockSolves,
         restarts,
         profile,
@@ -442,10 +489,9 @@ function blockKrylov(
     // arrow form.
     const keep = Math.min(done - b, roundUp(wanted + Math.floor((maxBasis - wanted) / 4), b));
     const pending = done;
-    const kept = new Float64Array(n * keep);
-    combineColumns(ritz.S, done, keep, kept);
-    V.copyWithin(keep * n, pending * n, (pending + b) * n);
-    V.set(kept, 0);
+    combineColumns(ritz.S, done, keep);
+    V.copyWithin(keep * ld, pending * ld, (pending + b) * ld);
+    V.set(kept.subarray(0, keep * ld), 0);
     const coupling = new Float64Array(b * keep);
     for (let r = 0; r < b; r++) {
       for (let j = 0; j < keep; j++) {
@@ -493,14 +539,18 @@ function blockKrylov(
     return { theta, S, residuals };
   }
 
-  /** out[:, j] = Σ_l V[:, l] S[l, j] for j < count (out by columns, n × count). */
-  function combineColumns(S: Float64Array, size: number, count: number, out: Float64Array): void {
-    out.fill(0);
-    accumulateProduct(out, count, V, size, n, S, size, 1);
+  /** kept[:, j] = Σ_l V[:, l] S[l, j] for j < count, l < size (S row-major size × size). */
+  function combineColumns(S: Float64Array, size: number, count: number): void {
+    Smemory.set(S.subarray(0, size * size));
+    kept.fill(0, 0, count * ld);
+    for (let from = 0; from < ld; from += ROW_CHUNK) {
+      const rows = Math.min(ROW_CHUNK, ld - from);
+      kernels.gemmNN(layout.kept + from * 8, ld, layout.V + from * 8, ld, layout.S, size, rows, size, count);
+    }
   }
 
   /**
-   * M-orthogonalises the block X against V[:, 0 : count], leaving the summed coefficients
+   * M-orthogonalises the block W against V[:, 0 : count], leaving the summed coefficients
    * (count × b, row-major) in `coefficients`. First against the local columns from `localFrom`
    * (the previous and current blocks: in exact arithmetic the block Lanczos recurrence, where all
    * of A V_j lies, or every column after a restart, whose kept Ritz vectors all couple to the next
@@ -509,48 +559,136 @@ function blockKrylov(
    * criterion). Half the work of classical Gram-Schmidt done twice over the whole basis, the
    * largest cost of the solver on big meshes.
    */
-  function orthogonaliseAgainstBasis(X: Float64Array, count: number, localFrom: number): void {
+  function orthogonaliseAgainstBasis(count: number, localFrom: number): void {
     coefficients.fill(0, 0, count * b);
-    projectOut(X, localFrom, count);
+    projectOut(localFrom, count);
     for (let round = 0; round < 2; round++) {
-      for (let c = 0; c < b; c++) before[c] = mNorm(X.subarray(c * n, c * n + n), m);
-      projectOut(X, 0, count);
+      for (let c = 0; c < b; c++) before[c] = mNorm(column(W, c), m);
+      projectOut(0, count);
       let again = false;
       for (let c = 0; c < b; c++) {
-        if (mNorm(X.subarray(c * n, c * n + n), m) < Math.SQRT1_2 * before[c]) again = true;
+        if (mNorm(column(W, c), m) < Math.SQRT1_2 * before[c]) again = true;
       }
       if (!again) break;
     }
   }
 
-  /** X −= V[:, from : to] (V[:, from : to]ᵀ M X), the coefficients added to `coefficients`. */
-  function projectOut(X: Float64Array, from: number, to: number): void {
+  /**
+   * W −= V[:, from : to] (V[:, from : to]ᵀ M W), the coefficients added to `coefficients`. By
+   * chunks of rows, so that a chunk of every column involved stays in cache while all its
+   * products are formed.
+   */
+  function projectOut(from: number, to: number): void {
     const count = to - from;
     if (count <= 0) return;
     for (let c = 0; c < b; c++) {
-      const x = X.subarray(c * n, c * n + n);
-      const mx = MW.subarray(c * n, c * n + n);
+      const x = column(W, c);
+      const mx = column(MW, c);
       for (let i = 0; i < n; i++) mx[i] = m[i] * x[i];
     }
-    const columns = V.subarray(from * n, to * n);
-    blockDots(columns, count, MW, b, n, pass);
-    accumulateProduct(X, b, columns, count, n, pass, b, -1);
+    const columns = layout.V + from * ld * 8;
+    pass.fill(0, 0, count * b);
+    for (let r = 0; r < ld; r += ROW_CHUNK) {
+      const rows = Math.min(ROW_CHUNK, ld - r);
+      kernels.gemmTN(columns + r * 8, ld, layout.MW + r * 8, ld, layout.pass, b, rows, count, b);
+    }
+    for (let p = 0; p < count * b; p++) negated[p] = -pass[p];
+    for (let r = 0; r < ld; r += ROW_CHUNK) {
+      const rows = Math.min(ROW_CHUNK, ld - r);
+      kernels.gemmNN(layout.W + r * 8, ld, columns + r * 8, ld, layout.negated, b, rows, count, b);
+    }
     for (let p = 0; p < count * b; p++) coefficients[from * b + p] += pass[p];
   }
 
   /**
-   * Modified Gram-Schmidt (twice) inside W in the M inner product, filling R (b × b, W before =
-   * Q R). A column that has lost nearly all of its norm (the Krylov space is close to invariant)
-   * is replaced by a fresh random vector orthogonal to everything, with R's diagonal entry 0, so
-   * the basis keeps growing.
+   * M-orthonormalises W in place, filling R (b × b upper triangular, W before = Q R): by Cholesky
+   * QR twice (each pass W ← W R⁻¹ with Wᵀ M W = Rᵀ R, so the products run on the kernels; the
+   * second pass restores the orthogonality the first loses as κ(W)² ε) where W is well
+   * conditioned, else by modified Gram-Schmidt.
    */
   function orthonormaliseBlock(count: number): void {
+    saved.set(W);
+    if (choleskyQR(R) && choleskyQR(R2)) {
+      // R = R2 R1, both upper triangular.
+      for (let q = 0; q < b; q++) {
+        for (let c = b - 1; c >= q; c--) {
+          let sum = 0;
+          for (let l = q; l <= c; l++) sum += R2[q * b + l] * R[l * b + c];
+          R[q * b + c] = sum;
+        }
+      }
+      return;
+    }
+    W.set(saved);
+    gramSchmidtBlock(count);
+  }
+
+  /**
+   * One Cholesky QR pass: Wᵀ M W = Fᵀ F, W ← W F⁻¹, F (b × b, upper triangular) into `F`. False,
+   * W untouched, where a scaled pivot falls below 1e-8 (κ(W) above about 1e4, where the pass
+   * would lose too much orthogonality) or a column has lost nearly all of the norm it had before
+   * the orthogonalisation against the basis (`columnNorms`).
+   */
+  function choleskyQR(F: Float64Array): boolean {
+    for (let c = 0; c < b; c++) {
+      const x = column(W, c);
+      const mx = column(MW, c);
+      for (let i = 0; i < n; i++) mx[i] = m[i] * x[i];
+    }
+    const gram = pass.subarray(0, b * b);
+    gram.fill(0);
+    for (let r = 0; r < ld; r += ROW_CHUNK) {
+      const rows = Math.min(ROW_CHUNK, ld - r);
+      kernels.gemmTN(layout.W + r * 8, ld, layout.MW + r * 8, ld, layout.pass, b, rows, b, b);
+    }
+    F.fill(0);
+    for (let c = 0; c < b; c++) {
+      const diagonal = gram[c * b + c];
+      const reference = columnNorms[c] > 0 ? columnNorms[c] : 1;
+      if (!(diagonal > (1e-10 * reference) ** 2)) return false;
+      for (let q = 0; q <= c; q++) {
+        let sum = gram[q * b + c];
+        for (let l = 0; l < q; l++) sum -= F[l * b + q] * F[l * b + c];
+        if (q < c) {
+          F[q * b + c] = sum / F[q * b + q];
+        } else {
+          if (!(sum > 1e-16 * diagonal)) return false;
+          F[c * b + c] = Math.sqrt(sum);
+        }
+      }
+    }
+    // F⁻¹, upper triangular, by columns of the identity.
+    const inverse = negated.subarray(0, b * b);
+    inverse.fill(0);
+    for (let c = 0; c < b; c++) {
+      inverse[c * b + c] = 1 / F[c * b + c];
+      for (let q = c - 1; q >= 0; q--) {
+        let sum = 0;
+        for (let l = q + 1; l <= c; l++) sum += F[q * b + l] * inverse[l * b + c];
+        inverse[q * b + c] = -sum / F[q * b + q];
+      }
+    }
+    MW.fill(0);
+    for (let r = 0; r < ld; r += ROW_CHUNK) {
+      const rows = Math.min(ROW_CHUNK, ld - r);
+      kernels.gemmNN(layout.MW + r * 8, ld, layout.W + r * 8, ld, layout.negated, b, rows, b, b);
+    }
+    W.set(MW);
+    return true;
+  }
+
+  /**
+   * Modified Gram-Schmidt (twice) inside W in the M inner product, filling R. A column that has
+   * lost nearly all of its norm (the Krylov space is close to invariant) is replaced by a fresh
+   * random vector orthogonal to everything, with R's diagonal entry 0, so the basis keeps growing.
+   */
+  function gramSchmidtBlock(count: number): void {
     R.fill(0);
     for (let c = 0; c < b; c++) {
-      const x = W.subarray(c * n, c * n + n);
+      const x = column(W, c);
       for (let round = 0; round < 2; round++) {
         for (let q = 0; q < c; q++) {
-          const y = W.subarray(q * n, q * n + n);
+          const y = column(W, q);
           const dot = mDot(x, y, m);
           for (let i = 0; i < n; i++) x[i] -= dot * y[i];
           R[q * b + c] += dot;
@@ -563,17 +701,18 @@ function blockKrylov(
       } else {
         R[c * b + c] = 0;
         for (let attempt = 0; ; attempt++) {
-          for (let i = 0; i < n; i++) x[i] = random() - 0.5;
-          const single = new Float64Array(x);
-          if (constantMass !== undefined) projectOutConstant(single, 1, n, m, constantMass);
+          // Rare (an invariant subspace): plain loops suffice.
+          const single = new Float64Array(n);
+          for (let i = 0; i < n; i++) single[i] = random() - 0.5;
+          if (constantMass !== undefined) projectOutConstant(single, 1, n, n, m, constantMass);
           for (let round = 0; round < 2; round++) {
-            const ms = new Float64Array(n);
-            for (let i = 0; i < n; i++) ms[i] = m[i] * single[i];
-            const dots = new Float64Array(count);
-            blockDots(V, count, ms, 1, n, dots);
-            accumulateProduct(single, 1, V, count, n, dots, 1, -1);
+            for (let l = 0; l < count; l++) {
+              const v = column(V, l);
+              const dot = mDot(single, v, m);
+              for (let i = 0; i < n; i++) single[i] -= dot * v[i];
+            }
             for (let q = 0; q < c; q++) {
-              const y = W.subarray(q * n, q * n + n);
+              const y = column(W, q);
               const dot = mDot(single, y, m);
               for (let i = 0; i < n; i++) single[i] -= dot * y[i];
             }
@@ -596,209 +735,12 @@ function blockKrylov(
 }
 
 /**
- * Rows per sweep of the basis kernels: a chunk of every column involved stays in the L1/L2
- * caches while all its products are formed, instead of each output column being streamed from
- * memory once per four basis columns (which made the large meshes memory-bound).
+ * Rows per kernel call over the basis (even, as the kernels need): a chunk of every column
+ * involved stays in the L1/L2 caches while all its products are formed, instead of the block
+ * being streamed from memory once per pair of basis columns (which made large meshes
+ * memory-bound).
  */
 const ROW_CHUNK = 512;
-
-/**
- * out[:, a] += scale · Σ_l V[:, l] · C[l · ldc + a] for a < outCount, l < vCount, all columns
- * of length n stored one after another. Four output columns by four basis columns per sweep
- * (sixteen coefficients held in locals), so each basis column is read outCount / 4 times, not
- * outCount times: this product (orthogonalisation updates, Ritz vectors, restarts) is most of
- * the solver's memory traffic.
- */
-function accumulateProduct(
-  out: Float64Array,
-  outCount: number,
-  V: Float64Array,
-  vCount: number,
-  n: number,
-  C: Float64Array,
-  ldc: number,
-  scale: number,
-): void {
-  for (let from = 0; from < n; from += ROW_CHUNK) {
-    accumulateProductRows(out, outCount, V, vCount, n, C, ldc, scale, from, Math.min(n, from + ROW_CHUNK));
-  }
-}
-
-function accumulateProductRows(
-  out: Float64Array,
-  outCount: number,
-  V: Float64Array,
-  vCount: number,
-  n: number,
-  C: Float64Array,
-  ldc: number,
-  scale: number,
-  from: number,
-  to: number,
-): void {
-  let a = 0;
-  for (; a + 4 <= outCount; a += 4) {
-    const o0 = a * n;
-    const o1 = o0 + n;
-    const o2 = o1 + n;
-    const o3 = o2 + n;
-    let l = 0;
-    for (; l + 4 <= vCount; l += 4) {
-      const v0 = l * n;
-      const v1 = v0 + n;
-      const v2 = v1 + n;
-      const v3 = v2 + n;
-      const r0 = l * ldc + a;
-      const r1 = r0 + ldc;
-      const r2 = r1 + ldc;
-      const r3 = r2 + ldc;
-      const c00 = scale * C[r0];
-      const c01 = scale * C[r0 + 1];
-      const c02 = scale * C[r0 + 2];
-      const c03 = scale * C[r0 + 3];
-      const c10 = scale * C[r1];
-      const c11 = scale * C[r1 + 1];
-      const c12 = scale * C[r1 + 2];
-      const c13 = scale * C[r1 + 3];
-      const c20 = scale * C[r2];
-      const c21 = scale * C[r2 + 1];
-      const c22 = scale * C[r2 + 2];
-      const c23 = scale * C[r2 + 3];
-      const c30 = scale * C[r3];
-      const c31 = scale * C[r3 + 1];
-      const c32 = scale * C[r3 + 2];
-      const c33 = scale * C[r3 + 3];
-      for (let i = from; i < to; i++) {
-        const x0 = V[v0 + i];
-        const x1 = V[v1 + i];
-        const x2 = V[v2 + i];
-        const x3 = V[v3 + i];
-        out[o0 + i] += x0 * c00 + x1 * c10 + x2 * c20 + x3 * c30;
-        out[o1 + i] += x0 * c01 + x1 * c11 + x2 * c21 + x3 * c31;
-        out[o2 + i] += x0 * c02 + x1 * c12 + x2 * c22 + x3 * c32;
-        out[o3 + i] += x0 * c03 + x1 * c13 + x2 * c23 + x3 * c33;
-      }
-    }
-    for (; l < vCount; l++) {
-      const v0 = l * n;
-      const r0 = l * ldc + a;
-      const c0 = scale * C[r0];
-      const c1 = scale * C[r0 + 1];
-      const c2 = scale * C[r0 + 2];
-      const c3 = scale * C[r0 + 3];
-      for (let i = from; i < to; i++) {
-        const x = V[v0 + i];
-        out[o0 + i] += x * c0;
-        out[o1 + i] += x * c1;
-        out[o2 + i] += x * c2;
-        out[o3 + i] += x * c3;
-      }
-    }
-  }
-  for (; a < outCount; a++) {
-    const o = a * n;
-    for (let l = 0; l < vCount; l++) {
-      const v = l * n;
-      const c = scale * C[l * ldc + a];
-      if (c === 0) continue;
-      for (let i = from; i < to; i++) out[o + i] += V[v + i] * c;
-    }
-  }
-}
-
-/** out[j · b + c] = V[:, j] · X[:, c] (both by columns, length n) for j < count, c < b. */
-function blockDots(
-  V: Float64Array,
-  count: number,
-  X: Float64Array,
-  b: number,
-  n: number,
-  out: Float64Array,
-): void {
-  out.fill(0, 0, count * b);
-  for (let from = 0; from < n; from += ROW_CHUNK) {
-    blockDotsRows(V, count, X, b, n, out, from, Math.min(n, from + ROW_CHUNK));
-  }
-}
-
-/** Adds rows from … to − 1 of every dot product of `blockDots` into `out`. */
-function blockDotsRows(
-  V: Float64Array,
-  count: number,
-  X: Float64Array,
-  b: number,
-  n: number,
-  out: Float64Array,
-  from: number,
-  to: number,
-): void {
-  // Two basis vectors against four block columns per sweep: eight running sums in registers.
-  let j = 0;
-  for (; j + 2 <= count; j += 2) {
-    const v0 = j * n;
-    const v1 = v0 + n;
-    let c = 0;
-    for (; c + 4 <= b; c += 4) {
-      const x0 = c * n;
-      const x1 = x0 + n;
-      const x2 = x1 + n;
-      const x3 = x2 + n;
-      let s00 = 0;
-      let s01 = 0;
-      let s02 = 0;
-      let s03 = 0;
-      let s10 = 0;
-      let s11 = 0;
-      let s12 = 0;
-      let s13 = 0;
-      for (let i = from; i < to; i++) {
-        const a = V[v0 + i];
-        const d = V[v1 + i];
-        const y0 = X[x0 + i];
-        const y1 = X[x1 + i];
-        const y2 = X[x2 + i];
-        const y3 = X[x3 + i];
-        s00 += a * y0;
-        s01 += a * y1;
-        s02 += a * y2;
-        s03 += a * y3;
-        s10 += d * y0;
-        s11 += d * y1;
-        s12 += d * y2;
-        s13 += d * y3;
-      }
-      out[j * b + c] += s00;
-      out[j * b + c + 1] += s01;
-      out[j * b + c + 2] += s02;
-      out[j * b + c + 3] += s03;
-      out[(j + 1) * b + c] += s10;
-      out[(j + 1) * b + c + 1] += s11;
-      out[(j + 1) * b + c + 2] += s12;
-      out[(j + 1) * b + c + 3] += s13;
-    }
-    for (; c < b; c++) {
-      const x0 = c * n;
-      let s0 = 0;
-      let s1 = 0;
-      for (let i = from; i < to; i++) {
-        const y = X[x0 + i];
-        s0 += V[v0 + i] * y;
-        s1 += V[v1 + i] * y;
-      }
-      out[j * b + c] += s0;
-      out[(j + 1) * b + c] += s1;
-    }
-  }
-  for (; j < count; j++) {
-    const v0 = j * n;
-    for (let c = 0; c < b; c++) {
-      const x0 = c * n;
-      let s = 0;
-      for (let i = from; i < to; i++) s += V[v0 + i] * X[x0 + i];
-      out[j * b + c] += s;
-    }
-  }
-}
 
 function mDot(x: Float64Array, y: Float64Array, m: Float64Array): number {
   let s = 0;
@@ -810,26 +752,27 @@ function mNorm(x: Float64Array, m: Float64Array): number {
   return Math.sqrt(mDot(x, x, m));
 }
 
-/** Column-major n × count to row-major. */
-function transposeToRows(columns: Float64Array, n: number, count: number): Float64Array {
+/** Column-major n × count (columns ld apart) to row-major. */
+function transposeToRows(columns: Float64Array, n: number, ld: number, count: number): Float64Array {
   const rows = new Float64Array(n * count);
   for (let j = 0; j < count; j++) {
-    const from = j * n;
+    const from = j * ld;
     for (let i = 0; i < n; i++) rows[i * count + j] = columns[from + i];
   }
   return rows;
 }
 
-/** Removes from each column of X (n × columns, by columns) its M-projection on the constant. */
+/** Removes from each column of X (n × columns, columns ld apart) its M-projection on the constant. */
 function projectOutConstant(
   X: Float64Array,
   columns: number,
   n: number,
+  ld: number,
   m: Float64Array,
   total: number,
 ): void {
   for (let c = 0; c < columns; c++) {
-    const x = X.subarray(c * n, c * n + n);
+    const x = X.subarray(c * ld, c * ld + n);
     let sum = 0;
     for (let i = 0; i < n; i++) sum += m[i] * x[i];
     const mean = sum / total;

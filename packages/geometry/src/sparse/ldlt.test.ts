@@ -3,6 +3,8 @@ import { grid } from "../generate/grid.js";
 import { icosphere } from "../generate/icosphere.js";
 import { MeshGeometry } from "../geometry/mesh-geometry.js";
 import { mulberry32 } from "../random.js";
+import { simdAvailable } from "./dense-kernels.js";
+import { denseGeneralisedEigenpairs } from "./eigen.fixture.js";
 import { SparseSolverError } from "./errors.js";
 import { SparseLDLT } from "./ldlt.js";
 import { nestedDissectionOrdering } from "./ordering.js";
@@ -94,6 +96,73 @@ describe("SparseLDLT", () => {
     const withNaN = SparseMatrix.fromDiagonal([1, 2, 3]);
     withNaN.values[1] = Number.NaN;
     expect(() => SparseLDLT.factor(withNaN)).toThrow(/non-finite entry/);
+  });
+
+  it("gives the same factor and solves with the JavaScript kernels as with the WebAssembly SIMD ones (1e-12)", () => {
+    // Node 20 and every current browser have WebAssembly SIMD; were it missing, both runs would
+    // take the JavaScript path and the comparison would prove nothing.
+    expect(simdAvailable()).toBe(true);
+    const plane = MeshGeometry.fromData(grid({ nx: 30, ny: 30 }));
+    const B = shiftedLaplacian(plane, 0.3);
+    const simd = SparseLDLT.factor(B);
+    const plain = SparseLDLT.factor(B, { javascriptKernels: true });
+    expect(simd.simd).toBe(true);
+    expect(plain.simd).toBe(false);
+    expect(maxAbsDifference(plain.pivots, simd.pivots)).toBeLessThan(
+      1e-12 * Math.max(...simd.pivots.map(Math.abs)),
+    );
+    const random = mulberry32(11);
+    for (const columns of [1, 3, 8]) {
+      const rhs = Float64Array.from({ length: B.nRows * columns }, () => random() - 0.5);
+      const x = simd.solveMany(rhs, columns);
+      const y = plain.solveMany(rhs, columns);
+      const scale = Math.max(...x.map(Math.abs));
+      expect(maxAbsDifference(x, y)).toBeLessThan(1e-12 * scale);
+      // and the solution is right: B x = rhs for every column
+      for (let c = 0; c < columns; c++) {
+        const xc = Float64Array.from({ length: B.nRows }, (_, i) => x[i * columns + c]);
+        const bc = Float64Array.from({ length: B.nRows }, (_, i) => rhs[i * columns + c]);
+        expect(maxAbsDifference(B.multiply(xc), bc)).toBeLessThan(1e-10);
+      }
+    }
+  });
+
+  it("counts the eigenvalues below a shift by its negative pivots (allowIndefinite), as the dense spectrum does", () => {
+    const plane = MeshGeometry.fromData(grid({ nx: 12, ny: 9 }));
+    const L = plane.cotanLaplacian;
+    const m = plane.vertexAreas;
+    const { values } = denseGeneralisedEigenpairs(L, m);
+    for (const j of [3, 10, 40]) {
+      const sigma = 0.5 * (values[j - 1] + values[j]); // j eigenvalues below
+      const shifted = shiftedLaplacian(plane, 0); // the pattern of L plus the diagonal
+      for (let i = 0; i < L.nRows; i++) {
+        for (let p = shifted.rowOffsets[i]; p < shifted.rowOffsets[i + 1]; p++) {
+          if (shifted.columnIndices[p] === i) shifted.values[p] -= sigma * m[i];
+        }
+      }
+      const factor = SparseLDLT.factor(shifted, { allowIndefinite: true });
+      expect(factor.negativePivots).toBe(j);
+      const random = mulberry32(j);
+      const x = Float64Array.from({ length: L.nRows }, () => random() - 0.5);
+      expect(maxAbsDifference(factor.solve(shifted.multiply(x)), x)).toBeLessThan(1e-8);
+      // Without allowIndefinite the same matrix is refused.
+      expect(() => SparseLDLT.factor(shifted)).toThrow(SparseSolverError);
+    }
+  });
+
+  it("reuses an analysis for a matrix of the same pattern and refuses one of another", () => {
+    const first = SparseLDLT.factor(A);
+    const B = shiftedLaplacian(sphere, 2);
+    const reused = SparseLDLT.factor(B, { analysis: first.analysis });
+    const fresh = SparseLDLT.factor(B);
+    expect(reused.timings.ordering).toBe(0);
+    expect(maxAbsDifference(reused.pivots, fresh.pivots)).toBeLessThan(1e-12 * Math.max(...fresh.pivots));
+    const other = shiftedLaplacian(MeshGeometry.fromData(icosphere(2)), 1);
+    expect(() => SparseLDLT.factor(other, { analysis: first.analysis })).toThrow(/another pattern/);
+    // A recycled factorisation's memory belongs to the new one: using it is an error, not garbage.
+    const recycling = SparseLDLT.factor(B, { analysis: first.analysis, recycle: first });
+    expect(() => first.solve(new Float64Array(n))).toThrow(/recycled/);
+    expect(maxAbsDifference(recycling.pivots, fresh.pivots)).toBeLessThan(1e-12 * Math.max(...fresh.pivots));
   });
 
   it("refuses non-symmetric matrices and bad orderings", () => {

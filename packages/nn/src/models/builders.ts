@@ -43,7 +43,11 @@ export interface GemModelConfig {
   readonly inputType: string;
   /** The residual blocks, in order; each `pool: true` starts a coarser level. */
   readonly blocks: readonly GemBlockConfig[];
-  /** Number of classes (logits per mesh for a classifier, per vertex for a segmenter). */
+  /**
+   * Number of classes (logits per mesh for a classifier, per vertex for a segmenter). A regressor
+   * (`buildGemRegressor`) has no classes: its record stores here the width of its output per
+   * vertex (the dimension of `outputType`), so that code reading any model's output width finds it.
+   */
   readonly classes: number;
   /** Default `"gated"`. */
   readonly nonlinearity?: BlockNonlinearity;
@@ -80,13 +84,28 @@ export interface GemModelConfig {
    * (`"<classes>x0"` for the classifier, segmenter and correspondence models).
    */
   readonly outputFields?: NamedFieldTypeJSON;
+  /**
+   * Regressor only (`buildGemRegressor`): the field type of its output per vertex, e.g.
+   * `"1x0+1x1"`. Absent for the other kinds, whose output is `"<classes>x0"`.
+   */
+  readonly outputType?: string;
+}
+
+/**
+ * What `buildGemRegressor` takes: a model configuration with an output field type instead of
+ * classes (and none of the classifier's and correspondence model's head options).
+ */
+export interface GemRegressorConfig
+  extends Omit<GemModelConfig, "classes" | "head" | "dropout" | "embedding" | "outputType"> {
+  /** Field type of the output per vertex, e.g. `"1x1"` (a tangent vector) or `"1x0+1x1"`. */
+  readonly outputType: string;
 }
 
 /** What a gemcnn model carries in its tfjs user-defined metadata (and so in its model.json). */
 export interface GemModelInfo {
   /** Version of this record's layout. */
   readonly format: 1;
-  readonly kind: "classifier" | "segmenter" | "correspondence";
+  readonly kind: "classifier" | "segmenter" | "correspondence" | "regressor";
   readonly config: GemModelConfig;
   /** Options for `buildMeshHierarchy` that give the levels the model expects. */
   readonly meshOptions: MeshHierarchyOptions;
@@ -110,6 +129,16 @@ export function meshOptionsOf(model: tf.LayersModel): MeshHierarchyOptions {
     );
   }
   return info.meshOptions;
+}
+
+/**
+ * The field type of a gemcnn model's output: `config.outputType` for a regressor, else
+ * `"<classes>x0"` (logits are invariant scalars), per vertex or, for a classifier, per mesh.
+ */
+export function outputTypeOf(info: GemModelInfo): FieldType {
+  return info.kind === "regressor" && info.config.outputType !== undefined
+    ? FieldType.parse(info.config.outputType)
+    : FieldType.scalars(info.config.classes);
 }
 
 /**
@@ -173,14 +202,24 @@ export interface CheckedConfig {
   readonly meshOptions: MeshHierarchyOptions;
 }
 
-/** @internal Checks a configuration; errors are `ModelConfigError`s starting with `builder`. */
-export function check(config: GemModelConfig, builder: string): CheckedConfig {
+/**
+ * @internal Checks a configuration; errors are `ModelConfigError`s starting with `builder`.
+ * `outputType` is the output a regressor declares (default `classes` scalars), which
+ * `outputFields` must name.
+ */
+export function check(config: GemModelConfig, builder: string, outputType?: FieldType): CheckedConfig {
   const fail = (message: string): never => {
     throw new ModelConfigError(`${builder}: ${message}`);
   };
   if (config === null || typeof config !== "object") fail("expected a configuration object");
   const inputType = FieldType.parse(String(config.inputType));
-  checkNamedFields(config, inputType, builder);
+  if (outputType === undefined && config.outputType !== undefined) {
+    fail(
+      `outputType is a regressor's (buildGemRegressor); this model's output is ${config.classes} scalar logits ("classes")`,
+    );
+  }
+  if (outputType === undefined) checkNamedFields(config, inputType, builder);
+  else checkNamedFields(config, inputType, builder, outputType);
   if (!Array.isArray(config.blocks) || config.blocks.length === 0) fail("blocks must be a non-empty array");
   if (!Number.isSafeInteger(config.classes) || config.classes < 1)
     fail(`classes must be a positive integer, got ${config.classes}`);

@@ -15,7 +15,7 @@ import {
   type MeshHierarchy,
   type MeshHierarchyOptions,
 } from "../multiscale/hierarchy.js";
-import { gemModelInfo, ModelConfigError } from "./builders.js";
+import { gemModelInfo, ModelConfigError, outputTypeOf } from "./builders.js";
 import { applyToMeshes } from "./run.js";
 
 /** A layer stack or network as a function of a packed field on a batch of meshes (here one mesh). */
@@ -153,8 +153,8 @@ export interface ModelInvarianceReport {
 }
 
 /**
- * Checks a model built by `buildGemClassifier`/`buildGemSegmenter` (or loaded) on `geometry`: its
- * output after a random gauge change and after a random rigid motion, for random inputs of its
+ * Checks a model built by a gemcnn builder (or loaded) on `geometry`: its output after a random
+ * gauge change (a regressor's output field turning by `ρ_out(−φ)`, every other kind's not at all) and after a random rigid motion, for random inputs of its
  * input type, in inference mode. Throws an `EquivarianceError` naming the model and the check
  * beyond `tolerance` (default 1e-5); returns both errors.
  */
@@ -168,7 +168,7 @@ export function assertModelInvariant(
     throw new ModelConfigError(`assertModelInvariant: model "${model.name}" has no gemcnn metadata`);
   }
   const inType = FieldType.parse(info.config.inputType);
-  const outType = FieldType.scalars(info.config.classes);
+  const outType = outputTypeOf(info);
   const check: MeshMapCheckOptions = {
     geometry,
     meshOptions: info.meshOptions,

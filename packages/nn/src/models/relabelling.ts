@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { GAUGE_EQUIVARIANCE_TOLERANCE } from "../equivariance.js";
 import { batchMeshes } from "../multiscale/batch.js";
 import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
-import { gemModelInfo, ModelConfigError } from "./builders.js";
+import { gemModelInfo, ModelConfigError, outputTypeOf } from "./builders.js";
 import type { CheckResult, MeshBatchMap, MeshMapCheckOptions } from "./invariance.js";
 import { applyToMeshes } from "./run.js";
 
@@ -108,12 +108,11 @@ export function assertModelRelabellingInvariant(
       `assertModelRelabellingInvariant: model "${model.name}" has no gemcnn metadata`,
     );
   }
-  const classes = (model.outputs[0].shape.at(-1) ?? info.config.classes) as number;
   return assertMeshMapRelabellingInvariant((x, batch) => applyToMeshes(model, batch, x), {
     geometry,
     meshOptions: info.meshOptions,
     inType: FieldType.parse(info.config.inputType),
-    outType: FieldType.scalars(classes),
+    outType: outputTypeOf(info),
     outLevel: info.kind === "classifier" ? "mesh" : 0,
     seed: options.seed,
     tolerance: options.tolerance,
