@@ -60,21 +60,66 @@ export function logMap(
 /**
  * For each vertex, the intrinsic angle (in the sense of `geometry.halfedgeAnglesInVertex`) of its
  * frame's `e1`, so that the angle of halfedge `h` from `e1` is `halfedgeAnglesInVertex[h] − offset`.
- * `e1`'s angle is measured about `n` from the projection of the reference edge, which has the same
- * angle in the intrinsic and the extrinsic picture.
+ *
+ * This identifies the vertex's intrinsic tangent plane (the cone of its corner angles, rescaled to
+ * a full turn) with the extrinsic one (normal to `n`, where `e1`, user vectors and frame features
+ * live). At a flat vertex the two agree up to one rotation; at a curved one no rotation maps every
+ * edge's intrinsic angle onto the angle of its projection, so the rotation is chosen as the
+ * circular mean of the differences over all the vertex's edges (nn's pooling identifies the planes
+ * of coarse levels by the same rule). The mean does not depend on which edge comes first, so renumbering the vertices or faces of a
+ * mesh changes the log map and the transport by a pure gauge change, and a vector a network
+ * predicts comes out the same (identifying the planes by one reference edge, as before, made a
+ * renumbering turn vector outputs by about 1e-3 of their size on a curved mesh).
  */
 export function intrinsicFrameOffsets(geometry: MeshGeometry, frames: TangentFrames): Float64Array {
+  const { nVertices, vertexHalfedge, halfedgeTail, halfedgeNext, halfedgeTwin, halfedgePrev } = geometry.mesh;
+  const angles = geometry.halfedgeAnglesInVertex;
+  const p = geometry.positions;
+  const { e1, e2 } = frames;
+  const offsets = new Float64Array(nVertices);
+  let fallback: Float64Array | undefined;
+  for (let v = 0; v < nVertices; v++) {
+    const i = 3 * v;
+    const start = vertexHalfedge[v];
+    let sumCos = 0;
+    let sumSin = 0;
+    let h = start;
+    do {
+      const w = 3 * halfedgeTail[halfedgeNext[h]];
+      const dx = p[w] - p[i];
+      const dy = p[w + 1] - p[i + 1];
+      const dz = p[w + 2] - p[i + 2];
+      // The projection's coordinates in (e1, e2): the normal component drops out.
+      const x = e1[i] * dx + e1[i + 1] * dy + e1[i + 2] * dz;
+      const y = e2[i] * dx + e2[i + 1] * dy + e2[i + 2] * dz;
+      if (x !== 0 || y !== 0) {
+        // The difference between the edge's intrinsic angle and its extrinsic angle from e1.
+        const difference = angles[h] - Math.atan2(y, x);
+        sumCos += Math.cos(difference);
+        sumSin += Math.sin(difference);
+      }
+      h = halfedgeTwin[halfedgePrev[h]];
+    } while (h !== start && h >= 0);
+    if (Math.hypot(sumCos, sumSin) > 1e-12) {
+      offsets[v] = Math.atan2(sumSin, sumCos);
+    } else {
+      // Every edge along the normal, or differences that cancel (not met on a valid mesh): the
+      // reference edge's direction, as the frames were built.
+      fallback ??= referenceOffsets(geometry, frames);
+      offsets[v] = fallback[v];
+    }
+  }
+  return offsets;
+}
+
+/** The offsets that identify the planes by each vertex's reference edge alone (see `intrinsicFrameOffsets`). */
+function referenceOffsets(geometry: MeshGeometry, frames: TangentFrames): Float64Array {
   const nVertices = geometry.mesh.nVertices;
   const angles = geometry.halfedgeAnglesInVertex;
-  const offsets = new Float64Array(nVertices);
-  if (frames.referenceHalfedge) {
-    const reference = frames.referenceHalfedge;
-    for (let v = 0; v < nVertices; v++) offsets[v] = angles[reference[v]];
-    return offsets;
-  }
   const { e1, n } = frames;
   const direction = new Float64Array(3 * nVertices);
   const reference = referenceNeighbourDirections(geometry, n, direction);
+  const offsets = new Float64Array(nVertices);
   for (let v = 0; v < nVertices; v++) {
     const i = 3 * v;
     const dx = direction[i];

@@ -1,5 +1,5 @@
 import { EquivarianceError, FieldType, randomField, relativeError } from "@gemcnn/gauge";
-import { MeshGeometry, relabelMesh } from "@gemcnn/geometry";
+import { MeshGeometry, relabelMesh, type TangentFrames, tangentFrames } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { GAUGE_EQUIVARIANCE_TOLERANCE } from "../equivariance.js";
 import { batchMeshes } from "../multiscale/batch.js";
@@ -12,8 +12,10 @@ import { applyToMeshes } from "./run.js";
  * Invariance of a multiscale map under renumbering the mesh's vertices and faces (`relabelMesh`:
  * random orders, each face's corners rotated), everything rebuilt from the renumbered mesh (its own
  * frames, hierarchy and samples): per-vertex outputs (`outLevel` 0) must follow their vertices and
- * per-mesh outputs (`"mesh"`) must not change. Input and output must be scalar fields, whose values
- * do not depend on the frames (the renumbered mesh chooses its own). Returns the relative error.
+ * per-mesh outputs (`"mesh"`, scalars) must not change. The renumbered mesh chooses its own frames,
+ * so fields of order ≥ 1 are compared through the gauge change between the two frames of each
+ * vertex: the input is given to the renumbered mesh as `ρ_in(−φ) x`, and its output must be
+ * `ρ_out(−φ) y`. Returns the relative error.
  *
  * Exact (up to float32 rounding) with the hierarchy's default intrinsic ordering on meshes without
  * exact symmetries; on an icosphere or a regular grid, vertices that no intrinsic quantity tells
@@ -24,15 +26,15 @@ export function checkMeshMapRelabellingInvariance(
   options: MeshMapCheckOptions,
 ): CheckResult {
   const { geometry, inType, outType } = options;
-  if (!inType.isScalar || !outType.isScalar) {
-    throw new ModelConfigError(
-      `checkMeshMapRelabellingInvariance: input and output must be scalar fields, got "${inType}" → "${outType}"`,
-    );
-  }
   const outLevel = options.outLevel ?? 0;
   if (outLevel !== 0 && outLevel !== "mesh") {
     throw new ModelConfigError(
       `checkMeshMapRelabellingInvariance: outLevel must be 0 (per vertex) or "mesh", got ${JSON.stringify(outLevel)}`,
+    );
+  }
+  if (outLevel === "mesh" && !outType.isScalar) {
+    throw new ModelConfigError(
+      `checkMeshMapRelabellingInvariance: a per-mesh output must be scalars, got "${outType}"`,
     );
   }
   const seed = options.seed ?? 1;
@@ -42,23 +44,29 @@ export function checkMeshMapRelabellingInvariance(
     seed,
   );
   const relabelled = MeshGeometry.fromData(data, { source: geometry.source });
+  const frameOptions = options.meshOptions?.graph?.frameOptions;
+  const frames = tangentFrames(geometry, frameOptions);
+  const relabelledFrames = tangentFrames(relabelled, frameOptions);
+  // φ of renumbered vertex k: its e1 measured in the frame of the same point in the input mesh.
+  const phi = Float64Array.from(vertexOrder, (old, k) => frameAngle(frames, old, relabelledFrames, k));
   const dim = inType.dim;
   const x = randomField(inType, nVertices, seed + 1, "float32") as Float32Array;
-  const xRelabelled = new Float32Array(x.length);
+  const xMoved = new Float32Array(x.length);
   vertexOrder.forEach((old, k) => {
-    xRelabelled.set(x.subarray(old * dim, (old + 1) * dim), k * dim);
+    xMoved.set(x.subarray(old * dim, (old + 1) * dim), k * dim);
   });
-  const run = (g: MeshGeometry, input: Float32Array) =>
+  const xRelabelled = Float32Array.from(inType.changeGauge(xMoved, phi));
+  const run = (g: MeshGeometry, f: TangentFrames, input: Float32Array) =>
     tf.tidy(
       () =>
         map(
           tf.tensor2d(input, [nVertices, dim]),
-          batchMeshes([buildMeshHierarchy(g, { ...options.meshOptions })]),
+          batchMeshes([buildMeshHierarchy(g, { ...options.meshOptions, frames: f })]),
         ).dataSync() as Float32Array,
     );
-  const output = run(geometry, x);
-  const actual = run(relabelled, xRelabelled);
-  let expected = output;
+  const output = run(geometry, frames, x);
+  const actual = run(relabelled, relabelledFrames, xRelabelled);
+  let expected: ArrayLike<number> = output;
   if (outLevel === 0) {
     const width = outType.dim;
     if (output.length !== nVertices * width) {
@@ -66,15 +74,25 @@ export function checkMeshMapRelabellingInvariance(
         `checkMeshMapRelabellingInvariance: the map gave ${output.length} numbers, expected ${nVertices} vertices × ${width}`,
       );
     }
-    expected = new Float32Array(output.length);
+    const moved = new Float32Array(output.length);
     vertexOrder.forEach((old, k) => {
-      expected.set(output.subarray(old * width, (old + 1) * width), k * width);
+      moved.set(output.subarray(old * width, (old + 1) * width), k * width);
     });
+    expected = outType.changeGauge(moved, phi);
   }
   return {
     relativeError: relativeError(actual, expected),
     tolerance: options.tolerance ?? GAUGE_EQUIVARIANCE_TOLERANCE,
   };
+}
+
+/** Angle of `b`'s `e1` at vertex `k` in `a`'s frame at vertex `v` (the same point, normals equal to rounding). */
+function frameAngle(a: TangentFrames, v: number, b: TangentFrames, k: number): number {
+  const i = 3 * v;
+  const j = 3 * k;
+  const x = a.e1[i] * b.e1[j] + a.e1[i + 1] * b.e1[j + 1] + a.e1[i + 2] * b.e1[j + 2];
+  const y = a.e2[i] * b.e1[j] + a.e2[i + 1] * b.e1[j + 1] + a.e2[i + 2] * b.e1[j + 2];
+  return Math.atan2(y, x);
 }
 
 /** `checkMeshMapRelabellingInvariance`, throwing the gauge package's `EquivarianceError` beyond the tolerance. */
