@@ -39,7 +39,7 @@ console.log(
 console.log(
   `${STEPS} steps, batches of ${BATCH} icospheres (642 vertices), ${typeof dispose === "function" ? "each batch disposed after its step" : "batches left to the garbage collector"}`,
 );
-console.log("step  wasm heap MiB  kernel tables MiB");
+console.log("step  wasm heap MiB  kernel tables MiB (after the step → after disposing)");
 for (let step = 1; step <= STEPS; step++) {
   const indices = Array.from({ length: BATCH }, (_, k) => (step + k) % hierarchies.length);
   const batch = nn.batchMeshes(indices.map((i) => hierarchies[i]));
@@ -50,10 +50,10 @@ for (let step = 1; step <= STEPS; step++) {
     indices.map((i) => new Float32Array(hierarchies[i].levels[0].graph.nVertices).fill(1 + i)),
     indices,
   );
+  const stepTables = tableBytes?.();
   if (typeof dispose === "function") dispose(batch);
   if (step === 1 || step % REPORT_EVERY === 0) {
-    console.log(
-      `${String(step).padStart(4)}  ${mib(heapBytes()).padStart(13)}  ${tableBytes === undefined ? "n/a" : mib(tableBytes()).padStart(17)}`,
-    );
+    const tables = tableBytes === undefined ? "n/a" : `${mib(stepTables ?? 0)} → ${mib(tableBytes())}`;
+    console.log(`${String(step).padStart(4)}  ${mib(heapBytes()).padStart(13)}  ${tables.padStart(17)}`);
   }
 }
