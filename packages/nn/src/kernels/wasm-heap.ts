@@ -6,7 +6,7 @@ import { type SimdKernels, simdKernels } from "./simd-module.js";
  * `malloc`/`free`, scratch regions that grow on demand, and tables owned by an object (a kernel
  * plan). Allocation may grow the heap, so callers allocate before they take any view of it.
  */
-interface EmscriptenModule {
+export interface EmscriptenModule {
   asm?: { memory?: WebAssembly.Memory };
   HEAPU8: Uint8Array;
   _malloc(bytes: number): number;
@@ -83,7 +83,15 @@ export function wasmTableBytes(): number {
   return bytes;
 }
 
-function makeHeap(module: EmscriptenModule, memory: WebAssembly.Memory, kernels: SimdKernels): WasmHeap {
+/**
+ * A heap over an Emscripten module's `malloc`/`free` (the backend's, or a test's stand-in).
+ * Exported for tests only; kernels use `activeWasmHeap`.
+ */
+export function makeHeap(
+  module: EmscriptenModule,
+  memory: WebAssembly.Memory,
+  kernels: SimdKernels,
+): WasmHeap {
   const scratch = new Map<string, { pointer: number; bytes: number }>();
   const owned = new WeakMap<object, OwnedRegions>();
   let tableBytes = 0;
