@@ -7,6 +7,7 @@ import {
   batchMeshes,
   buildGemClassifier,
   buildMeshHierarchy,
+  disposeMeshBatch,
   initBackend,
   loadModel,
   type MeshBatch,
@@ -249,23 +250,29 @@ export class GemCnnClassifier {
     const inputs = indices.map((i) => this.input(i));
     let logits: Float32Array = new Float32Array(0);
     const meshNames = indices.map((i) => this.meshes[i].name);
-    reportingNonFiniteInput(meshNames, () =>
-      withSeededRandom(stepSeed(this.options.seed, this.steps), () =>
-        tf.tidy(() => {
-          const targets = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes);
-          const { grads } = tf.variableGrads(() => {
-            const output = applyToMeshes(this.model, batch, inputs, {
-              training: true,
-              meshNames,
-            });
-            logits = output.dataSync() as Float32Array;
-            return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
-          }, variables);
-          (this.optimizer as tf.Optimizer).applyGradients(grads);
-          if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
-        }),
-      ),
-    );
+    try {
+      reportingNonFiniteInput(meshNames, () =>
+        withSeededRandom(stepSeed(this.options.seed, this.steps), () =>
+          tf.tidy(() => {
+            const targets = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes);
+            const { grads } = tf.variableGrads(() => {
+              const output = applyToMeshes(this.model, batch, inputs, {
+                training: true,
+                meshNames,
+              });
+              logits = output.dataSync() as Float32Array;
+              return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
+            }, variables);
+            (this.optimizer as tf.Optimizer).applyGradients(grads);
+            if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
+          }),
+        ),
+      );
+    } finally {
+      // Each step's batch is a fresh composition: its kernel tables in the wasm heap are freed
+      // now, since the training loop need not yield for the garbage collector to free them.
+      disposeMeshBatch(batch);
+    }
     this.steps++;
     return totalsOf(logits, labels, this.classes);
   }

@@ -26,8 +26,6 @@ export interface MeshBatch {
 }
 
 const singleBatches = new WeakMap<MeshHierarchy, MeshBatch>();
-/** The hierarchy of each cached batch of one mesh, to drop it from `singleBatches` on disposal. */
-const singleBatchHierarchy = new WeakMap<MeshBatch, MeshHierarchy>();
 /** The graphs a batch of several meshes made (its concatenations), which it disposes. */
 const ownedGraphs = new WeakMap<MeshBatch, readonly ConvGraph[]>();
 const disposedBatches = new WeakSet<MeshBatch>();
@@ -59,7 +57,6 @@ export function batchMeshes(hierarchies: readonly MeshHierarchy[]): MeshBatch {
         pools: hierarchy.pools,
       };
       singleBatches.set(hierarchy, batch);
-      singleBatchHierarchy.set(batch, hierarchy);
     }
     return batch;
   }
@@ -93,20 +90,20 @@ export function batchMeshes(hierarchies: readonly MeshHierarchy[]): MeshBatch {
  * Frees what the kernels hold for the batch in the wasm heap now, instead of when the garbage
  * collector gets to it (between tasks: a training loop that never yields would grow the heap by
  * every batch's tables until it is exhausted). Call it when the batch's step is done, as
- * `tensor.dispose()`. A batch of several meshes disposes the graphs it made; a batch of one mesh
- * uses its hierarchy's graphs, which stay (`disposeMeshHierarchy` frees those), and leaves
- * `batchMeshes`' cache. Disposing twice is harmless; running a model on a disposed batch throws.
+ * `tensor.dispose()`. A batch of several meshes disposes the graphs it made, and running a model
+ * on it afterwards throws. A batch of one mesh owns nothing: it is its hierarchy's graphs, shared
+ * through `batchMeshes`' cache with every other caller, so disposing it does nothing
+ * (`disposeMeshHierarchy` frees those graphs). Disposing twice is harmless.
  */
 export function disposeMeshBatch(batch: MeshBatch): void {
-  if (disposedBatches.has(batch)) return;
-  disposedBatches.add(batch);
-  const hierarchy = singleBatchHierarchy.get(batch);
-  if (hierarchy !== undefined && singleBatches.get(hierarchy) === batch) singleBatches.delete(hierarchy);
-  for (const graph of ownedGraphs.get(batch) ?? []) disposeConvGraph(graph);
+  const graphs = ownedGraphs.get(batch);
+  if (graphs === undefined) return;
   ownedGraphs.delete(batch);
+  disposedBatches.add(batch);
+  for (const graph of graphs) disposeConvGraph(graph);
 }
 
-/** Whether `disposeMeshBatch(batch)` has run. */
+/** Whether `disposeMeshBatch(batch)` has freed the batch (never for a batch of one mesh). */
 export function isMeshBatchDisposed(batch: MeshBatch): boolean {
   return disposedBatches.has(batch);
 }
