@@ -331,8 +331,13 @@ export class GemCnnClassifier {
     return (await this.logitsOf(indices)).map(softmax);
   }
 
-  /** Stops the worker threads, if any (the classifier still works, on this thread or new workers). */
+  /**
+   * Stops the worker threads, if any, and frees the evaluation batches' kernel tables (the
+   * classifier still works, on this thread or new workers, with batches made again).
+   */
   async close(): Promise<void> {
+    for (const batch of this.evalBatches.values()) disposeMeshBatch(batch);
+    this.evalBatches.clear();
     const pool = this.pool;
     this.pool = undefined;
     if (pool !== undefined) await (await pool.catch(() => undefined))?.close();
