@@ -49,7 +49,8 @@ export function runFloat32Kernel(
     const view = (t: tf.TensorInfo) => {
       const record = wasm.dataIdMap.get(t.dataId);
       if (record === undefined) throw new Error(`${kernelName}: a tensor has no wasm memory`);
-      // tfjs keeps `_malloc`'s result as it came: negative past 2 GiB of heap.
+      // tfjs 4.22 stores its `_malloc` results unsigned already; read as an address all the same
+      // (the heap grows to 4 GiB, and a signed offset past 2 GiB would make this view throw).
       return new Float32Array(wasm.wasm.HEAPU8.buffer, heapAddress(record.memoryOffset), size(t.shape));
     };
     const outViews = outputs.map(view);

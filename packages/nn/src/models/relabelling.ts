@@ -3,7 +3,7 @@ import { MeshGeometry, relabelMesh } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { GAUGE_EQUIVARIANCE_TOLERANCE } from "../equivariance.js";
 import { batchMeshes } from "../multiscale/batch.js";
-import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
+import { buildMeshHierarchy, disposeMeshHierarchy, type MeshHierarchy } from "../multiscale/hierarchy.js";
 import { gemModelInfo, ModelConfigError, outputTypeOf } from "./builders.js";
 import type { CheckResult, MeshBatchMap, MeshMapCheckOptions } from "./invariance.js";
 import { applyToMeshes } from "./run.js";
@@ -48,16 +48,19 @@ export function checkMeshMapRelabellingInvariance(
   vertexOrder.forEach((old, k) => {
     xRelabelled.set(x.subarray(old * dim, (old + 1) * dim), k * dim);
   });
-  const run = (g: MeshGeometry, input: Float32Array) =>
+  const run = (hierarchy: MeshHierarchy, input: Float32Array) =>
     tf.tidy(
-      () =>
-        map(
-          tf.tensor2d(input, [nVertices, dim]),
-          batchMeshes([buildMeshHierarchy(g, { ...options.meshOptions })]),
-        ).dataSync() as Float32Array,
+      () => map(tf.tensor2d(input, [nVertices, dim]), batchMeshes([hierarchy])).dataSync() as Float32Array,
     );
-  const output = run(geometry, x);
-  const actual = run(relabelled, xRelabelled);
+  const output = run(buildMeshHierarchy(geometry, { ...options.meshOptions }), x);
+  // The relabelled mesh is made here and used once: its kernel tables are freed at once.
+  const relabelledHierarchy = buildMeshHierarchy(relabelled, { ...options.meshOptions });
+  let actual: Float32Array;
+  try {
+    actual = run(relabelledHierarchy, xRelabelled);
+  } finally {
+    disposeMeshHierarchy(relabelledHierarchy);
+  }
   let expected = output;
   if (outLevel === 0) {
     const width = outType.dim;
