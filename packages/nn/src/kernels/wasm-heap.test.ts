@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { SimdKernels } from "./simd-module.js";
-import { type EmscriptenModule, heapAddress, makeHeap, WasmHeapError } from "./wasm-heap.js";
+import {
+  type EmscriptenModule,
+  heapAddress,
+  makeHeap,
+  releaseWasmTables,
+  WasmHeapError,
+  wasmTableBytes,
+} from "./wasm-heap.js";
 
 describe("heapAddress", () => {
   it("reads wasm32 pointers as unsigned, also at and beyond 2 GiB", () => {
@@ -100,6 +107,20 @@ describe("wasm heap tables", () => {
     heap.release(other);
     expect(heap.tableBytes).toBe(0);
     expect(fake.live.size).toBe(0);
+  });
+
+  it("releases an owner's tables in every heap that holds some (releaseWasmTables), once", () => {
+    const one = fakeModule(1024);
+    const two = fakeModule(4096);
+    const heaps = [makeHeap(one.module, memory, kernels), makeHeap(two.module, memory, kernels)];
+    const owner = {};
+    const before = wasmTableBytes();
+    for (const heap of heaps) heap.constant(owner, "a", () => new Float32Array(8));
+    expect(wasmTableBytes()).toBe(before + 64);
+    releaseWasmTables(owner);
+    releaseWasmTables(owner);
+    expect(wasmTableBytes()).toBe(before);
+    expect([one.freed, two.freed]).toEqual([[1024], [4096]]);
   });
 
   it("says so when malloc fails instead of writing at address 0", () => {

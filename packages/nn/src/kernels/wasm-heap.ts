@@ -53,8 +53,10 @@ interface OwnedRegions {
 }
 
 const heaps = new WeakMap<object, WasmHeap | null>();
-/** Every heap made so far (one per wasm backend instance), for `releaseWasmTables`. */
-const liveHeaps = new Set<WasmHeap>();
+/** The heaps that hold tables of an owner (tables may have been made under several backends). */
+const ownerHeaps = new WeakMap<object, Set<WasmHeap>>();
+/** Every heap made, weakly: a removed backend's heap is not kept alive for `wasmTableBytes`. */
+const allHeaps = new Set<WeakRef<WasmHeap>>();
 
 /** The heap of the active backend when it is wasm and the SIMD kernels can run on it, else `null`. */
 export function activeWasmHeap(): WasmHeap | null {
@@ -66,20 +68,26 @@ export function activeWasmHeap(): WasmHeap | null {
     const kernels = memory instanceof WebAssembly.Memory ? simdKernels(memory) : null;
     heap = memory !== undefined && kernels !== null ? makeHeap(backend.wasm, memory, kernels) : null;
     heaps.set(backend, heap);
-    if (heap !== null) liveHeaps.add(heap);
   }
   return heap;
 }
 
-/** Frees the regions of `owner` in every heap (tables may have been made under several backends). */
+/** Frees the regions of `owner` in every heap that has some; harmless when none has. */
 export function releaseWasmTables(owner: object): void {
-  for (const heap of liveHeaps) heap.release(owner);
+  const holders = ownerHeaps.get(owner);
+  if (holders === undefined) return;
+  ownerHeaps.delete(owner);
+  for (const heap of holders) heap.release(owner);
 }
 
-/** Bytes of owned regions in every heap. */
+/** Bytes of kernel tables now allocated in every wasm heap (for tests and benchmarks). */
 export function wasmTableBytes(): number {
   let bytes = 0;
-  for (const heap of liveHeaps) bytes += heap.tableBytes;
+  for (const ref of allHeaps) {
+    const heap = ref.deref();
+    if (heap === undefined) allHeaps.delete(ref);
+    else bytes += heap.tableBytes;
+  }
   return bytes;
 }
 
@@ -115,7 +123,7 @@ export function makeHeap(
   // The safety net for owners nobody releases; its callbacks run only between tasks, so a loop
   // that never yields relies on `release`.
   const finalizer = new FinalizationRegistry<OwnedRegions>(freeAll);
-  return {
+  const heap: WasmHeap = {
     module,
     memory,
     kernels,
@@ -141,6 +149,12 @@ export function makeHeap(
         regions = { pointers: new Map() };
         owned.set(owner, regions);
         finalizer.register(owner, regions, owner);
+        let holders = ownerHeaps.get(owner);
+        if (holders === undefined) {
+          holders = new Set();
+          ownerHeaps.set(owner, holders);
+        }
+        holders.add(heap);
       }
       const region = regions.pointers.get(slot);
       if (region !== undefined) return region.pointer;
@@ -160,4 +174,6 @@ export function makeHeap(
       freeAll(regions);
     },
   };
+  allHeaps.add(new WeakRef(heap));
+  return heap;
 }
