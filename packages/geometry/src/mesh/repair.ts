@@ -586,7 +586,7 @@ export function repairMesh(
           problemCount: 1,
           problemCounts: { "empty-mesh": 1 },
         };
-  const summary = summarise({
+  const changes = {
     weldedVertices,
     unweldedVertices,
     droppedFaces,
@@ -596,7 +596,8 @@ export function repairMesh(
     isolatedFaces,
     removedVertices,
     flippedFaces,
-  });
+  };
+  const summary = summarise(changes);
   for (const r of nonOrientableRegions) {
     summary.push(
       `could not orient the ${r.faceCount} faces connected to face ${r.firstFace}: they form a non-orientable surface`,
@@ -619,15 +620,7 @@ export function repairMesh(
   return {
     data: repaired,
     report: {
-      weldedVertices,
-      unweldedVertices,
-      droppedFaces,
-      splitEdges,
-      splitVertices,
-      cutEdges,
-      isolatedFaces,
-      removedVertices,
-      flippedFaces,
+      ...changes,
       nonOrientableRegions,
       vertexMap,
       sourceVertex,
