@@ -20,6 +20,7 @@ import {
   buildGemClassifier,
   buildMeshHierarchy,
   classifierTrainStep,
+  disposeMeshBatch,
   type GemModelConfig,
   initBackend,
   type MeshBatch,
@@ -111,13 +112,19 @@ function trainStep(indices: number[], batch: MeshBatch): void {
   );
 }
 
+/** A step on a batch made for it, freed afterwards (as the CLI's training loop does). */
+function freshStep(indices: number[]): void {
+  const batch = batchMeshes(indices.map((i) => hierarchies[i]));
+  trainStep(indices, batch);
+  disposeMeshBatch(batch);
+}
+
 const rows: Record<string, number>[] = [];
 for (const size of BATCH_SIZES) {
   // A new batch every step (a fresh composition: its graphs' kernel plans are built anew) …
   const fresh = batchIndices(size);
   const freshStepMs = time(() => {
-    const indices = fresh();
-    trainStep(indices, batchMeshes(indices.map((i) => hierarchies[i])));
+    freshStep(fresh());
   });
   // … or batches made once and reused every epoch (plans cached on their graphs): WARM_UPS of them, cycled.
   const pick = batchIndices(size);
@@ -254,14 +261,14 @@ try {
       const shareBefore = threadTimes();
       for (let s = 0; s < STEPS_PER_ROUND; s++) {
         const indices = shuffled(share);
-        trainStep(indices, batchMeshes(indices.map((i) => hierarchies[i])));
+        freshStep(indices);
       }
       cpu.share.push(cpuOf(shareBefore, threadTimes()).main / STEPS_PER_ROUND);
       let before = threadTimes();
       let start = performance.now();
       for (let s = 0; s < STEPS_PER_ROUND; s++) {
         const indices = shuffled(size);
-        trainStep(indices, batchMeshes(indices.map((i) => hierarchies[i])));
+        freshStep(indices);
       }
       inThread.push((performance.now() - start) / STEPS_PER_ROUND);
       cpu.thread.push(cpuOf(before, threadTimes()).main / STEPS_PER_ROUND);

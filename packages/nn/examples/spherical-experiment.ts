@@ -35,6 +35,7 @@ import {
   buildMeshHierarchy,
   classifierTrainStep,
   confusionMatrix,
+  disposeMeshBatch,
   initBackend,
   type MeshBatch,
   meshOptionsOf,
@@ -282,7 +283,7 @@ async function predictions(
     );
     logits.push(...(out.arraySync() as number[][]));
     out.dispose();
-    await new Promise((resolve) => setImmediate(resolve)); // see the training loop
+    disposeMeshBatch(batch);
   }
   return logits;
 }
@@ -429,9 +430,6 @@ export async function runSphericalExperiment(
           part.map((s) => s.label),
         );
         sum += loss * part.length;
-        // The kernels free their wasm memory of a batch's graph in FinalizationRegistry callbacks,
-        // which run only between tasks: a loop that never yields grows the wasm heap until it fails.
-        await new Promise((resolve) => setImmediate(resolve));
       }
       losses.push(sum / indices.length);
       log(`${input}: epoch ${epoch + 1}/${settings.epochs}, loss ${losses.at(-1)!.toFixed(4)}`);
@@ -439,6 +437,7 @@ export async function runSphericalExperiment(
     const trainSeconds = (performance.now() - trainStart) / 1000;
     const trainCpuSeconds = cpuSecondsSince(trainCpuStart);
     optimizer.dispose();
+    for (const batch of batches.values()) disposeMeshBatch(batch);
 
     const testLogits = await predictions(model, test, input);
     const rotatedLogits = await predictions(model, rotated, input);

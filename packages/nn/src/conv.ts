@@ -6,7 +6,7 @@ import {
   selfInteractionBasis,
 } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
-import type { ConvGraph } from "./graph.js";
+import { assertConvGraphLive, type ConvGraph } from "./graph.js";
 import { type Aggregation, aggregate, aggregationPlan } from "./kernels/aggregate.js";
 import { concatColumns } from "./kernels/columns.js";
 import { type MixingPlan, mixingMatrices, mixingPlan } from "./kernels/mixing.js";
@@ -114,6 +114,7 @@ export function gemConv(
   bias: tf.Tensor1D | null,
   spec: GemConvSpec,
 ): tf.Tensor2D {
+  assertConvGraphLive(graph, "GemConv");
   const bases = gemConvBases(spec);
   if (graph.rings !== spec.rings) {
     throw new GemConvError(`GemConv has ${spec.rings} rings but the graph was built with ${graph.rings}`);

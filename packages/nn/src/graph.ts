@@ -158,6 +158,8 @@ export interface ConvGraphOptions extends NeighbourhoodGeometryOptions {
 }
 
 const graphCache = new WeakMap<MeshGeometry, Map<string, ConvGraph>>();
+/** How to drop a cached graph from `graphCache` when it is disposed. */
+const uncacheGraph = new WeakMap<ConvGraph, () => void>();
 
 /**
  * The convolution graph of a mesh: neighbourhoods, log map and transport from the geometry
@@ -183,6 +185,10 @@ export function buildConvGraph(geometry: MeshGeometry, options: ConvGraphOptions
       graphCache.set(geometry, graphs);
     }
     graphs.set(key, graph);
+    const cache = graphs;
+    uncacheGraph.set(graph, () => {
+      if (cache.get(key) === graph) cache.delete(key);
+    });
   }
   return graph;
 }
@@ -236,4 +242,45 @@ export function convGraphFromNeighbourhoodGeometry(
     },
     "convGraphFromNeighbourhoodGeometry",
   );
+}
+
+const disposedGraphs = new WeakSet<ConvGraph>();
+const graphReleasers: ((graph: ConvGraph) => void)[] = [];
+
+/**
+ * Registers what the kernels hold for a graph outside the JavaScript heap (their tables in wasm
+ * memory), to be freed by `disposeConvGraph`. For nn's kernels only.
+ */
+export function onConvGraphDispose(release: (graph: ConvGraph) => void): void {
+  graphReleasers.push(release);
+}
+
+/**
+ * Frees what the kernels hold for `graph` now (their tables in the wasm heap, which the garbage
+ * collector does not see and frees only when the graph is collected, between tasks), and marks
+ * the graph disposed: running a layer on it afterwards throws a `ConvGraphError`. Disposing
+ * twice is harmless. A graph cached by `buildConvGraph` leaves the cache, so building it again
+ * gives a new one. Graphs of a batch or hierarchy are disposed with it (`disposeMeshBatch`,
+ * `disposeMeshHierarchy`).
+ */
+export function disposeConvGraph(graph: ConvGraph): void {
+  if (disposedGraphs.has(graph)) return;
+  disposedGraphs.add(graph);
+  uncacheGraph.get(graph)?.();
+  uncacheGraph.delete(graph);
+  for (const release of graphReleasers) release(graph);
+}
+
+/** Whether `disposeConvGraph(graph)` has run. */
+export function isConvGraphDisposed(graph: ConvGraph): boolean {
+  return disposedGraphs.has(graph);
+}
+
+/** Throws a `ConvGraphError` naming `caller` when `graph` has been disposed. */
+export function assertConvGraphLive(graph: ConvGraph, caller: string): void {
+  if (disposedGraphs.has(graph)) {
+    throw new ConvGraphError(
+      `${caller}: the convolution graph (${graph.nVertices} vertices) has been disposed; build or batch the meshes again (buildConvGraph, buildMeshHierarchy, batchMeshes)`,
+    );
+  }
 }

@@ -27,11 +27,14 @@ export {
   convGraphFromNeighbourhoodGeometry,
   convGraphFromObject,
   convGraphToObject,
+  disposeConvGraph,
   edgeCount,
+  isConvGraphDisposed,
   validateConvGraph,
 } from "./graph.js";
 export { activeConvGraph, type GraphKwargs, withConvGraph } from "./graph-context.js";
 export type { Aggregation } from "./kernels/aggregate.js";
+export { WasmHeapError, wasmTableBytes } from "./kernels/wasm-heap.js";
 export { FieldLayerError, MAX_LAYER_SIZE } from "./layers/field-layer-utils.js";
 export { FieldLinear, type FieldLinearArgs } from "./layers/field-linear.js";
 export { GemConv, type GemConvArgs, gemConvLayer } from "./layers/gem-conv.js";
@@ -160,6 +163,8 @@ export {
   type BatchLevel,
   batchMeshes,
   concatConvGraphs,
+  disposeMeshBatch,
+  isMeshBatchDisposed,
   layerGraph,
   type MeshBatch,
   withMeshBatch,
@@ -167,6 +172,7 @@ export {
 export {
   buildMeshHierarchy,
   type CoarseningOptions,
+  disposeMeshHierarchy,
   type MeshHierarchy,
   type MeshHierarchyOptions,
   type MeshLevel,

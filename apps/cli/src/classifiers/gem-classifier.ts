@@ -7,6 +7,7 @@ import {
   batchMeshes,
   buildGemClassifier,
   buildMeshHierarchy,
+  disposeMeshBatch,
   initBackend,
   loadModel,
   type MeshBatch,
@@ -297,22 +298,28 @@ export class GemCnnClassifier extends GemMeshNetwork {
     const inputs = indices.map((i) => this.input(i));
     let logits: Float32Array = new Float32Array(0);
     const meshNames = indices.map((i) => this.meshes[i].name);
-    reportingNonFiniteInput(meshNames, () =>
-      withSeededRandom(stepSeed(this.options.seed, this.steps), () =>
-        tf.tidy(() => {
-          const targets = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes);
-          const { grads } = tf.variableGrads(() => {
-            const output = applyToMeshes(this.model, batch, inputs, {
-              training: true,
-              meshNames,
-            });
-            logits = output.dataSync() as Float32Array;
-            return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
-          }, variables);
-          (this.optimizer as tf.Optimizer).applyGradients(grads);
-        }),
-      ),
-    );
+    try {
+      reportingNonFiniteInput(meshNames, () =>
+        withSeededRandom(stepSeed(this.options.seed, this.steps), () =>
+          tf.tidy(() => {
+            const targets = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes);
+            const { grads } = tf.variableGrads(() => {
+              const output = applyToMeshes(this.model, batch, inputs, {
+                training: true,
+                meshNames,
+              });
+              logits = output.dataSync() as Float32Array;
+              return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
+            }, variables);
+            (this.optimizer as tf.Optimizer).applyGradients(grads);
+          }),
+        ),
+      );
+    } finally {
+      // Each step's batch is a fresh composition: its kernel tables in the wasm heap are freed
+      // now, since the training loop need not yield for the garbage collector to free them.
+      disposeMeshBatch(batch);
+    }
     this.decay(decayed, learningRate);
     this.steps++;
     return totalsOf(logits, labels, this.classes);
@@ -372,8 +379,13 @@ export class GemCnnClassifier extends GemMeshNetwork {
     return (await this.logitsOf(indices)).map(softmax);
   }
 
-  /** Stops the worker threads, if any (the classifier still works, on this thread or new workers). */
+  /**
+   * Stops the worker threads, if any, and frees the evaluation batches' kernel tables (the
+   * classifier still works, on this thread or new workers, with batches made again).
+   */
   async close(): Promise<void> {
+    for (const batch of this.evalBatches.values()) disposeMeshBatch(batch);
+    this.evalBatches.clear();
     const pool = this.pool;
     this.pool = undefined;
     if (pool !== undefined) await (await pool.catch(() => undefined))?.close();

@@ -2,6 +2,7 @@ import type { PreprocessedMesh } from "@gemcnn/features";
 import { mulberry32 } from "@gemcnn/geometry";
 import {
   applyToMeshes,
+  disposeMeshBatch,
   gemModelInfo,
   loadModel,
   type MeshBatch,
@@ -114,14 +115,22 @@ export class GemPerVertexModel extends GemMeshNetwork {
     const meshNames = indices.map((i) => this.meshes[i].name);
     const seed = stepSeed(this.options.seed, this.steps);
     const sampledClasses = PER_VERTEX_TASKS[this.task].sampledClasses(this.classes);
-    const loss = reportingNonFiniteInput(meshNames, () =>
-      withSeededRandom(seed, () =>
-        perVertexTrainStep(this.model, this.optimizer, batch, inputs, labels, {
-          meshNames,
-          ...(sampledClasses !== undefined ? { sampledClasses, random: mulberry32(seed ^ 0x2545f491) } : {}),
-        }),
-      ),
-    );
+    let loss: number;
+    try {
+      loss = reportingNonFiniteInput(meshNames, () =>
+        withSeededRandom(seed, () =>
+          perVertexTrainStep(this.model, this.optimizer, batch, inputs, labels, {
+            meshNames,
+            ...(sampledClasses !== undefined
+              ? { sampledClasses, random: mulberry32(seed ^ 0x2545f491) }
+              : {}),
+          }),
+        ),
+      );
+    } finally {
+      // A fresh composition every step: its kernel tables in the wasm heap are freed now.
+      disposeMeshBatch(batch);
+    }
     this.decay(decayed, learningRate);
     this.steps++;
     const count = indices.reduce((sum, i) => sum + this.labelledCount(i), 0);

@@ -1,10 +1,10 @@
 import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
-import type { ConvGraph } from "../graph.js";
+import { assertConvGraphLive, type ConvGraph, ConvGraphError, onConvGraphDispose } from "../graph.js";
 import { defineJsKernel } from "./js-kernel.js";
 import type { SimdKernels } from "./simd-module.js";
 import { type WasmArena, wasmArena } from "./wasm-arena.js";
-import { activeWasmHeap, type WasmHeap } from "./wasm-heap.js";
+import { activeWasmHeap, releaseWasmTables, type WasmHeap } from "./wasm-heap.js";
 
 /**
  * Neighbour aggregation, the edge half of a GemConv in factored form.
@@ -69,6 +69,28 @@ export interface AggregationPlan {
 export type Aggregation = "mean" | "sum";
 
 const planCache = new WeakMap<ConvGraph, Map<string, AggregationPlan>>();
+/** Plans of disposed graphs: their wasm tables are freed, and running them throws. */
+const disposedPlans = new WeakSet<AggregationPlan>();
+
+// A graph owns its plans, and each plan its tables in the wasm heap.
+onConvGraphDispose((graph) => {
+  const plans = planCache.get(graph);
+  if (plans === undefined) return;
+  planCache.delete(graph);
+  for (const plan of plans.values()) {
+    disposedPlans.add(plan);
+    releaseWasmTables(plan);
+  }
+});
+
+/** Throws when `plan`'s graph has been disposed (its tables may be freed, and must not be remade). */
+function assertPlanLive(plan: AggregationPlan, caller: string): void {
+  if (disposedPlans.has(plan)) {
+    throw new ConvGraphError(
+      `${caller}: the convolution graph of this aggregation (${plan.nVertices} vertices) has been disposed; build or batch the meshes again`,
+    );
+  }
+}
 
 /** The aggregation plan of a graph for a layer's types, cached on the graph. */
 export function aggregationPlan(
@@ -77,6 +99,7 @@ export function aggregationPlan(
   outType: FieldType,
   aggregation: Aggregation,
 ): AggregationPlan {
+  assertConvGraphLive(graph, "aggregationPlan");
   const key = `${inType}|${outType.terms.map((t) => t.order).join(",")}|${aggregation}`;
   let plans = planCache.get(graph);
   if (plans === undefined) {
@@ -481,6 +504,7 @@ const aggregateGradientKernel = defineJsKernel<PlanAttrs>({
 
 /** The SIMD path's addresses on the active backend (allocating them now, before any view is taken). */
 function wasmFor(plan: AggregationPlan): WasmAddresses | null {
+  assertPlanLive(plan, "aggregate");
   if (!useSimd) return null;
   const heap = activeWasmHeap();
   return heap === null ? null : wasmAddresses(heap, plan);

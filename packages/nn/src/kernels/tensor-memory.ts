@@ -1,4 +1,5 @@
 import type * as tf from "@tensorflow/tfjs";
+import { heapAddress } from "./wasm-heap.js";
 
 /**
  * Direct access to tensor memory for the message-passing kernels, which are JavaScript loops
@@ -48,7 +49,9 @@ export function runFloat32Kernel(
     const view = (t: tf.TensorInfo) => {
       const record = wasm.dataIdMap.get(t.dataId);
       if (record === undefined) throw new Error(`${kernelName}: a tensor has no wasm memory`);
-      return new Float32Array(wasm.wasm.HEAPU8.buffer, record.memoryOffset, size(t.shape));
+      // tfjs 4.22 stores its `_malloc` results unsigned already; read as an address all the same
+      // (the heap grows to 4 GiB, and a signed offset past 2 GiB would make this view throw).
+      return new Float32Array(wasm.wasm.HEAPU8.buffer, heapAddress(record.memoryOffset), size(t.shape));
     };
     const outViews = outputs.map(view);
     for (const v of outViews) v.fill(0);

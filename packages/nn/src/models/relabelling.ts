@@ -3,7 +3,7 @@ import { MeshGeometry, relabelMesh, type TangentFrames, tangentFrames } from "@g
 import * as tf from "@tensorflow/tfjs";
 import { GAUGE_EQUIVARIANCE_TOLERANCE } from "../equivariance.js";
 import { batchMeshes } from "../multiscale/batch.js";
-import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
+import { buildMeshHierarchy, disposeMeshHierarchy, type MeshHierarchy } from "../multiscale/hierarchy.js";
 import { gemModelInfo, ModelConfigError, outputTypeOf } from "./builders.js";
 import type { CheckResult, MeshBatchMap, MeshMapCheckOptions } from "./invariance.js";
 import { applyToMeshes } from "./run.js";
@@ -56,16 +56,22 @@ export function checkMeshMapRelabellingInvariance(
     xMoved.set(x.subarray(old * dim, (old + 1) * dim), k * dim);
   });
   const xRelabelled = Float32Array.from(inType.changeGauge(xMoved, phi));
-  const run = (g: MeshGeometry, f: TangentFrames, input: Float32Array) =>
+  const run = (hierarchy: MeshHierarchy, input: Float32Array) =>
     tf.tidy(
-      () =>
-        map(
-          tf.tensor2d(input, [nVertices, dim]),
-          batchMeshes([buildMeshHierarchy(g, { ...options.meshOptions, frames: f })]),
-        ).dataSync() as Float32Array,
+      () => map(tf.tensor2d(input, [nVertices, dim]), batchMeshes([hierarchy])).dataSync() as Float32Array,
     );
-  const output = run(geometry, frames, x);
-  const actual = run(relabelled, relabelledFrames, xRelabelled);
+  const output = run(buildMeshHierarchy(geometry, { ...options.meshOptions, frames }), x);
+  // The relabelled mesh is made here and used once: its kernel tables are freed at once.
+  const relabelledHierarchy = buildMeshHierarchy(relabelled, {
+    ...options.meshOptions,
+    frames: relabelledFrames,
+  });
+  let actual: Float32Array;
+  try {
+    actual = run(relabelledHierarchy, xRelabelled);
+  } finally {
+    disposeMeshHierarchy(relabelledHierarchy);
+  }
   let expected: ArrayLike<number> = output;
   if (outLevel === 0) {
     const width = outType.dim;

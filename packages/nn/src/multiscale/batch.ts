@@ -1,4 +1,4 @@
-import type { ConvGraph } from "../graph.js";
+import { assertConvGraphLive, type ConvGraph, disposeConvGraph } from "../graph.js";
 import { activeConvGraph, type GraphKwargs, withConvGraph } from "../graph-context.js";
 import type { MeshHierarchy, MeshLevel, PoolingMap } from "./hierarchy.js";
 import { MultiscaleError } from "./sampling.js";
@@ -26,16 +26,24 @@ export interface MeshBatch {
 }
 
 const singleBatches = new WeakMap<MeshHierarchy, MeshBatch>();
+/** The graphs a batch of several meshes made (its concatenations), which it disposes. */
+const ownedGraphs = new WeakMap<MeshBatch, readonly ConvGraph[]>();
+const disposedBatches = new WeakSet<MeshBatch>();
 
 /**
  * Stacks the hierarchies of several meshes into one batch (see `MeshBatch`). They must have the
  * same number of levels and, level by level, the same rings and self-interaction. A batch of
  * one mesh reuses its graphs (so their precomputed kernels' plans are reused too) and is cached.
+ * A batch of several meshes owns the graphs it makes: `disposeMeshBatch` frees their kernel
+ * tables once the batch's step is done.
  */
 export function batchMeshes(hierarchies: readonly MeshHierarchy[]): MeshBatch {
   if (!Array.isArray(hierarchies) || hierarchies.length === 0) {
     throw new MultiscaleError("batchMeshes: expected a non-empty array of mesh hierarchies");
   }
+  hierarchies.forEach((h, i) => {
+    for (const level of h.levels) assertConvGraphLive(level.graph, `batchMeshes: mesh ${i}`);
+  });
   if (hierarchies.length === 1) {
     const hierarchy = hierarchies[0];
     let batch = singleBatches.get(hierarchy);
@@ -70,7 +78,34 @@ export function batchMeshes(hierarchies: readonly MeshHierarchy[]): MeshBatch {
   const pools = Array.from({ length: nLevels - 1 }, (_, k) =>
     concatPoolingMaps(hierarchies.map((h) => h.pools[k])),
   );
-  return { size: hierarchies.length, levels, pools };
+  const batch: MeshBatch = { size: hierarchies.length, levels, pools };
+  ownedGraphs.set(
+    batch,
+    levels.map((level) => level.graph),
+  );
+  return batch;
+}
+
+/**
+ * Frees what the kernels hold for the batch in the wasm heap now, instead of when the garbage
+ * collector gets to it (between tasks: a training loop that never yields would grow the heap by
+ * every batch's tables until it is exhausted). Call it when the batch's step is done, as
+ * `tensor.dispose()`. A batch of several meshes disposes the graphs it made, and running a model
+ * on it afterwards throws. A batch of one mesh owns nothing: it is its hierarchy's graphs, shared
+ * through `batchMeshes`' cache with every other caller, so disposing it does nothing
+ * (`disposeMeshHierarchy` frees those graphs). Disposing twice is harmless.
+ */
+export function disposeMeshBatch(batch: MeshBatch): void {
+  const graphs = ownedGraphs.get(batch);
+  if (graphs === undefined) return;
+  ownedGraphs.delete(batch);
+  disposedBatches.add(batch);
+  for (const graph of graphs) disposeConvGraph(graph);
+}
+
+/** Whether `disposeMeshBatch(batch)` has freed the batch (never for a batch of one mesh). */
+export function isMeshBatchDisposed(batch: MeshBatch): boolean {
+  return disposedBatches.has(batch);
 }
 
 function prefixSums(counts: readonly number[]): Uint32Array {
@@ -144,6 +179,11 @@ const batchStack: MeshBatch[] = [];
  * `withMeshBatch(batch, () => model.apply(features))` (see `applyToMeshes`).
  */
 export function withMeshBatch<T>(batch: MeshBatch, fn: () => T): T {
+  if (disposedBatches.has(batch)) {
+    throw new MultiscaleError(
+      `withMeshBatch: the batch of ${batch.size} mesh(es) has been disposed (disposeMeshBatch); batch the meshes again with batchMeshes`,
+    );
+  }
   batchStack.push(batch);
   try {
     return withConvGraph(batch.levels[0].graph, fn);
@@ -171,7 +211,10 @@ export function layerGraph(
   ErrorClass: new (message: string) => Error = MultiscaleError,
 ): BatchLevel {
   const given = kwargs?.graph;
-  if (given !== undefined) return { graph: given, meshOffsets: Uint32Array.of(0, given.nVertices) };
+  if (given !== undefined) {
+    assertConvGraphLive(given, layer);
+    return { graph: given, meshOffsets: Uint32Array.of(0, given.nVertices) };
+  }
   const batch = activeMeshBatch();
   if (batch !== undefined) {
     if (level >= batch.levels.length) {
@@ -179,10 +222,14 @@ export function layerGraph(
         `${layer}: runs at level ${level}, but the mesh batch has ${batch.levels.length} level(s); build the hierarchies with more coarsening steps`,
       );
     }
+    assertConvGraphLive(batch.levels[level].graph, layer);
     return batch.levels[level];
   }
   const graph = activeConvGraph();
-  if (level === 0 && graph !== undefined) return { graph, meshOffsets: Uint32Array.of(0, graph.nVertices) };
+  if (level === 0 && graph !== undefined) {
+    assertConvGraphLive(graph, layer);
+    return { graph, meshOffsets: Uint32Array.of(0, graph.nVertices) };
+  }
   throw new ErrorClass(
     `${layer}: no mesh graph for level ${level}; call it with { graph } or run it inside withMeshBatch(batch, …)${level === 0 ? " or withConvGraph(graph, …)" : ""}`,
   );

@@ -15,6 +15,7 @@ import {
   type ConvGraph,
   type ConvGraphOptions,
   convGraphFromNeighbourhoodGeometry,
+  disposeConvGraph,
 } from "../graph.js";
 import {
   edgeGraph,
@@ -112,6 +113,8 @@ export interface MeshHierarchyOptions {
 }
 
 const hierarchyCache = new WeakMap<MeshGeometry, Map<string, MeshHierarchy>>();
+/** How to drop a cached hierarchy from `hierarchyCache` when it is disposed. */
+const uncacheHierarchy = new WeakMap<MeshHierarchy, () => void>();
 
 /**
  * A mesh at several resolutions for multiscale networks (cached per geometry and options unless
@@ -143,6 +146,10 @@ export function buildMeshHierarchy(
       hierarchyCache.set(geometry, cache);
     }
     cache.set(key, hierarchy);
+    const entries = cache;
+    uncacheHierarchy.set(hierarchy, () => {
+      if (entries.get(key) === hierarchy) entries.delete(key);
+    });
   }
   return hierarchy;
 }
@@ -630,4 +637,17 @@ function frameIdentification(
       return s === 0 ? 0 : s * (shifts()[p] - shifts()[q]);
     },
   };
+}
+
+/**
+ * Disposes the graphs of every level (`disposeConvGraph`: the kernels' wasm tables are freed now)
+ * and drops the hierarchy from `buildMeshHierarchy`'s cache. For loops over many meshes that are
+ * used once (prediction over files): the garbage collector would free the tables only between
+ * tasks. Level 0's graph is `buildConvGraph`'s cached graph of the geometry, which is disposed
+ * too. Disposing twice is harmless; running a model on the hierarchy afterwards throws.
+ */
+export function disposeMeshHierarchy(hierarchy: MeshHierarchy): void {
+  uncacheHierarchy.get(hierarchy)?.();
+  uncacheHierarchy.delete(hierarchy);
+  for (const level of hierarchy.levels) disposeConvGraph(level.graph);
 }

@@ -2,7 +2,7 @@ import { MeshGeometry, mulberry32, type TangentFrames, type TriangleMeshData } f
 import * as tf from "@tensorflow/tfjs";
 import { meshOptionsOf } from "../models/builders.js";
 import { applyToMeshes, type FeatureArray } from "../models/run.js";
-import { batchMeshes, type MeshBatch } from "../multiscale/batch.js";
+import { batchMeshes, disposeMeshBatch, type MeshBatch } from "../multiscale/batch.js";
 import { buildMeshHierarchy, type MeshHierarchy } from "../multiscale/hierarchy.js";
 import { activeBatchShare, batchShareOf, shareRowsOf, withBatchShare } from "./batch-share.js";
 
@@ -224,6 +224,23 @@ export class Replica {
     gradients: Float32Array,
   ): ShareGradients {
     const batch = batchMeshes(indices.map((i) => this.hierarchy(i)));
+    try {
+      return this.batchGradients(batch, indices, labels, batchSize, seed, collective, gradients);
+    } finally {
+      // A fresh composition every step: its kernel tables are freed now, not by the collector.
+      disposeMeshBatch(batch);
+    }
+  }
+
+  private batchGradients(
+    batch: MeshBatch,
+    indices: readonly number[],
+    labels: readonly number[],
+    batchSize: number,
+    seed: number,
+    collective: Parameters<typeof batchShareOf>[1],
+    gradients: Float32Array,
+  ): ShareGradients {
     const inputs = indices.map((i) => this.features(i));
     const share = batchShareOf(batch, collective);
     const classes = this.model.outputs[0].shape.at(-1) as number;
