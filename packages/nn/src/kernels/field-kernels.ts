@@ -304,7 +304,7 @@ const dropKernel = defineJsKernel<DropAttrs>({
     for (let v = 0; v < rows; v++) {
       const row = v * dim;
       const u = (v + rowOffset) * (s + c);
-      for (let j = 0; j < s; j++) y[row + j] = uniform[u + j] >= rate ? x[row + j] * kept : 0;
+      for (let j = 0; j < s; j++) y[row + j] = x[row + j] * (uniform[u + j] >= rate ? kept : 0);
       for (let k = 0; k < c; k++) {
         const keep = uniform[u + s + k] >= rate ? kept : 0;
         y[row + s + 2 * k] = x[row + s + 2 * k] * keep;
@@ -357,7 +357,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
  */
 const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
   linear: { f: (x) => x, df: () => 1 },
-  relu: { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0) },
+  relu: { f: (x) => Math.max(x, 0), df: (x) => (x > 0 ? 1 : 0) },
   elu: { f: (x) => (x > 0 ? x : Math.expm1(x)), df: (x) => (x > 0 ? 1 : Math.exp(x)) },
   sigmoid: {
     f: sigmoid,
