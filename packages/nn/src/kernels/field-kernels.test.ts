@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { GatedNonlinearity } from "../layers/nonlinearities.js";
 import { FieldDropout, FieldNormalization } from "../layers/normalization.js";
+import { InvariantPooling } from "../layers/pooling.js";
 import { setFusedFieldKernels } from "./field-kernels.js";
 
 /**
@@ -189,6 +190,24 @@ describe.each(["wasm", "cpu"] as const)("whole-field kernels against the op-by-o
       expectSame(pair, "GemcnnGatedFields");
     }
   });
+
+  // Scalars alone are their own invariants: a slice on both paths.
+  it.each(TYPES.filter((t) => t.nonScalarCount > 0).map((t) => [t.toString(), t]))(
+    "InvariantPooling %s, some copies exactly zero",
+    (_, type) => {
+      const t = type as FieldType;
+      const x = input(t, 9);
+      x.fill(0, 5 * t.dim, 7 * t.dim);
+      const pair = compare(
+        () => new InvariantPooling({ fieldType: t }),
+        () => {},
+        x,
+        t.dim,
+        {},
+      );
+      expectSame(pair, "GemcnnFieldInvariants");
+    },
+  );
 
   it("negative control: the comparison sees a wrong index and a wrong statistic", () => {
     const t = FieldType.parse("3x0+2x1+2x2");

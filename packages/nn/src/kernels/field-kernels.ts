@@ -471,3 +471,63 @@ export function gatedFields(
   }) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
   return gated(x);
 }
+
+// ---- Invariants (InvariantPooling) --------------------------------------------------------------
+
+const invariantsKernel = defineJsKernel<FieldLayout>({
+  name: "GemcnnFieldInvariants",
+  inputNames: ["x"],
+  outputShapes: ({ rows, nScalars, nPairs }) => [[rows, nScalars + nPairs]],
+  body: ({ rows, nScalars: s, nPairs: c }, [x], [y]) => {
+    const dim = s + 2 * c;
+    for (let v = 0; v < rows; v++) {
+      const from = v * dim;
+      const to = v * (s + c);
+      for (let j = 0; j < s; j++) y[to + j] = x[from + j];
+      for (let k = 0; k < c; k++) {
+        const a = x[from + s + 2 * k];
+        const b = x[from + s + 2 * k + 1];
+        y[to + s + k] = Math.sqrt(a * a + b * b + 1e-24);
+      }
+    }
+  },
+});
+
+const invariantsGradKernel = defineJsKernel<FieldLayout>({
+  name: "GemcnnFieldInvariantsGrad",
+  inputNames: ["dy", "x", "y"],
+  outputShapes: (attrs) => [[attrs.rows, dimOf(attrs)]],
+  body: ({ rows, nScalars: s, nPairs: c }, [dy, x, y], [dx]) => {
+    const dim = s + 2 * c;
+    for (let v = 0; v < rows; v++) {
+      const from = v * dim;
+      const to = v * (s + c);
+      for (let j = 0; j < s; j++) dx[from + j] = dy[to + j];
+      for (let k = 0; k < c; k++) {
+        const g = dy[to + s + k] / y[to + s + k];
+        dx[from + s + 2 * k] = g * x[from + s + 2 * k];
+        dx[from + s + 2 * k + 1] = g * x[from + s + 2 * k + 1];
+      }
+    }
+  },
+});
+
+/**
+ * Per-vertex invariants of a packed field `[V × (s + 2c)] → [V × (s + c)]`: the scalars, then the
+ * norm `√(a² + b² + 1e-24)` of each two-dimensional copy (differentiable at zero).
+ */
+export function fieldInvariants(x: tf.Tensor2D, nScalars: number, nPairs: number): tf.Tensor2D {
+  const attrs: FieldLayout = { rows: x.shape[0], nScalars, nPairs };
+  const invariants = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const [value] = invariantsKernel([input], attrs);
+    save([input, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+        invariantsGradKernel([dy as tf.Tensor, saved[0], saved[1]], attrs)[0],
+      ],
+    };
+  }) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
+  return invariants(x);
+}
