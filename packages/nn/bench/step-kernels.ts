@@ -105,7 +105,9 @@ function countStep(fused: boolean): Map<string, Map<string, number>> {
   counts = new Map();
   phase = "before the model";
   step();
-  return counts;
+  const counted = counts;
+  counts = new Map();
+  return counted;
 }
 const total = (m: Map<string, number> | undefined) => [...(m?.values() ?? [])].reduce((a, b) => a + b, 0);
 const byKernel = (m: Map<string, number> | undefined) =>
