@@ -52,7 +52,7 @@ function run(layer: tf.layers.Layer, x: Float32Array, dim: number, kwargs: Recor
     try {
       const f = (xs: tf.Tensor) => {
         const y = layer.apply(xs, kwargs) as tf.Tensor;
-        output = y.dataSync() as Float32Array;
+        output = Float32Array.from(y.dataSync());
         const weights = tf.tensor(randomField(FieldType.scalars(1), y.size, 7, "float32"), y.shape);
         return tf.sum(tf.mul(y, weights)) as tf.Scalar;
       };
@@ -117,9 +117,10 @@ function input(type: FieldType, seed: number): Float32Array {
 function randomWeights(seed: number) {
   return (layer: tf.layers.Layer) => {
     const random = mulberry32(seed);
+    const names = layer.weights.map((w) => w.name);
     layer.setWeights(
-      layer.getWeights().map((w) => {
-        const name = w.name;
+      layer.getWeights().map((w, i) => {
+        const name = names[i];
         const values = Float32Array.from({ length: w.size }, () =>
           name.includes("variance") || name.includes("gamma") ? 0.5 + random() : random() - 0.5,
         );
