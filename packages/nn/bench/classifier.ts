@@ -26,6 +26,7 @@ import {
   type MeshBatch,
   meshOptionsOf,
 } from "../src/index.js";
+import { setFusedFieldKernels } from "../src/kernels/field-kernels.js";
 import { ReplicaPool } from "../src/parallel/index.js";
 
 const REPS = 10;
@@ -248,8 +249,10 @@ try {
   for (const size of [8, 16]) {
     const inThread: number[] = [];
     const inPool: number[] = [];
+    const opsThread: number[] = [];
     const cpu = {
       thread: [] as number[],
+      opsThread: [] as number[],
       share: [] as number[],
       poolMain: [] as number[],
       workers: [] as number[][],
@@ -272,6 +275,18 @@ try {
       }
       inThread.push((performance.now() - start) / STEPS_PER_ROUND);
       cpu.thread.push(cpuOf(before, threadTimes()).main / STEPS_PER_ROUND);
+      // The same in this thread with the field layers op by op (their code before the whole-field
+      // kernels of src/kernels/field-kernels.ts), for the before/after comparison.
+      setFusedFieldKernels(false);
+      before = threadTimes();
+      start = performance.now();
+      for (let s = 0; s < STEPS_PER_ROUND; s++) {
+        const indices = shuffled(size);
+        trainStep(indices, batchMeshes(indices.map((i) => hierarchies[i])));
+      }
+      opsThread.push((performance.now() - start) / STEPS_PER_ROUND);
+      cpu.opsThread.push(cpuOf(before, threadTimes()).main / STEPS_PER_ROUND);
+      setFusedFieldKernels(true);
       before = threadTimes();
       start = performance.now();
       for (let s = 0; s < STEPS_PER_ROUND; s++) {
@@ -293,6 +308,7 @@ try {
     const b = median(inPool);
     parallelRows.push({
       batch: size,
+      "1 thread, field layers op by op: step ms": Number(median(opsThread).toFixed(1)),
       "1 thread: step ms": Number(a.toFixed(1)),
       [`${THREADS} workers: step ms`]: Number(b.toFixed(1)),
       "step-rate ratio": Number((a / b).toFixed(2)),
@@ -305,9 +321,12 @@ try {
     // With a free core per worker the step takes the calling thread's serial part (weights out,
     // gradients summed, Adam) plus the slowest worker's part, which run one after the other.
     const freeCores = main + Math.max(...workers);
+    const opsSingle = median(cpu.opsThread);
     cpuRows.push({
       batch: size,
+      "1 thread, field layers op by op: CPU ms/step": Number(opsSingle.toFixed(1)),
       "1 thread: CPU ms/step": Number(single.toFixed(1)),
+      "op by op / fused": Number((opsSingle / single).toFixed(2)),
       [`1 thread, ${Math.ceil(size / THREADS)} meshes`]: Number(median(cpu.share).toFixed(1)),
       "pool: calling thread CPU ms": Number(main.toFixed(1)),
       "workers: CPU ms each": workers.map((w) => w.toFixed(1)).join(" "),

@@ -1,5 +1,6 @@
 import { FieldType, regularChannelOffsets, regularSamplingMatrix } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import { fusedFieldKernels, gatedFields, hasFusedActivation } from "../kernels/field-kernels.js";
 import { assertLayerSize } from "./field-layer-utils.js";
 import {
   checkFieldDim,
@@ -229,6 +230,13 @@ export class GatedNonlinearity extends tf.layers.Layer {
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
       const nPairs = this.fieldType.nonScalarCount;
+      if (
+        fusedFieldKernels() &&
+        hasFusedActivation(this.scalarActivation) &&
+        hasFusedActivation(this.gateActivation)
+      ) {
+        return gatedFields(x, nScalars, nPairs, this.scalarActivation, this.gateActivation);
+      }
       const gates = activationFunction(this.gateActivation)(tf.slice(x, [0, nScalars], [nVertices, nPairs]));
       const pairs = tf.reshape(tf.slice(x, [0, nScalars + nPairs], [nVertices, 2 * nPairs]), [
         nVertices,

@@ -1,5 +1,12 @@
 import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
+import {
+  dropFields,
+  fieldStatistics,
+  fusedFieldKernels,
+  movingStatistics,
+  normalizeFields,
+} from "../kernels/field-kernels.js";
 import { activeBatchShare, combinedFieldStatistics, shareRowsOf } from "../parallel/batch-share.js";
 import {
   checkFieldDim,
@@ -83,6 +90,7 @@ export class FieldNormalization extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    if (fusedFieldKernels()) return this.callFused(singleInput(inputs), kwargs?.training === true);
     return tf.tidy(() => {
       const x = singleInput(inputs);
       const nVertices = x.shape[0];
@@ -129,6 +137,38 @@ export class FieldNormalization extends tf.layers.Layer {
       const outPairs =
         pairs === null ? null : tf.mul(pairs, tf.reshape(tf.slice(scale, nScalars, nPairs), [1, nPairs, 1]));
       return joinField(outScalars, outPairs, nVertices);
+    });
+  }
+
+  /** `call` in two whole-field kernels (field-kernels.ts) instead of ops on the split field. */
+  private callFused(x: tf.Tensor2D, training: boolean): tf.Tensor {
+    return tf.tidy(() => {
+      const nScalars = this.fieldType.scalarCount;
+      const nPairs = this.fieldType.nonScalarCount;
+      let statistics: tf.Tensor1D;
+      if (training) {
+        // In a data-parallel step the statistics are those of the whole batch, over all replicas.
+        statistics = fieldStatistics(x, nScalars, nPairs, activeBatchShare());
+        const [mean, variance] = movingStatistics(
+          this.movingMean!.read() as tf.Tensor1D,
+          this.movingVariance!.read() as tf.Tensor1D,
+          statistics,
+          this.momentum,
+        );
+        this.movingMean!.write(mean);
+        this.movingVariance!.write(variance);
+      } else {
+        statistics = tf.concat([this.movingMean!.read(), this.movingVariance!.read()]) as tf.Tensor1D;
+      }
+      return normalizeFields(
+        x,
+        statistics,
+        this.gamma!.read() as tf.Tensor1D,
+        (this.beta?.read() as tf.Tensor1D | undefined) ?? null,
+        nScalars,
+        nPairs,
+        this.epsilon,
+      );
     });
   }
 
@@ -192,6 +232,7 @@ export class FieldDropout extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = singleInput(inputs);
       if (kwargs?.training !== true || this.rate === 0) return tf.clone(x);
+      const fused = fusedFieldKernels();
       const seed = this.seed === undefined ? undefined : this.seed + this.trainingCalls++;
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
@@ -199,6 +240,8 @@ export class FieldDropout extends tf.layers.Layer {
       // In a data-parallel step: the whole batch's mask, of which this replica keeps its rows.
       const share = shareRowsOf(nVertices, kwargs.level, `FieldDropout "${this.name}"`);
       let uniform = tf.randomUniform([share?.total ?? nVertices, nScalars + nPairs], 0, 1, "float32", seed);
+      if (fused)
+        return dropFields(x, uniform as tf.Tensor2D, share?.offset ?? 0, nScalars, nPairs, this.rate);
       if (share !== undefined) uniform = tf.slice(uniform, [share.offset, 0], [nVertices, nScalars + nPairs]);
       const keep = tf.div(tf.cast(tf.greaterEqual(uniform, this.rate), "float32"), 1 - this.rate);
       const { scalars, pairs } = splitField(x, this.fieldType);

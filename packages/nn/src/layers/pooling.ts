@@ -1,6 +1,7 @@
 import { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import { activeConvGraph, type GraphKwargs } from "../graph-context.js";
+import { fieldInvariants, fusedFieldKernels } from "../kernels/field-kernels.js";
 import { activeMeshBatch, activePoolingMap, layerGraph } from "../multiscale/batch.js";
 import { poolingPlans, transportMap } from "../multiscale/transport-map.js";
 import { levelArg } from "./field-layer-utils.js";
@@ -104,6 +105,13 @@ tf.serialization.registerClass(InvariantPooling);
  * (`√(a² + b² + 1e-24)`, differentiable at zero; 1e-24 is far below float32 resolution).
  */
 export function vertexInvariants(x: tf.Tensor2D, type: FieldType): tf.Tensor2D {
+  if (x.rank !== 2 || x.shape[1] !== type.dim) {
+    throw new PoolingError(
+      `vertexInvariants: expected [V × ${type.dim}] for "${type}", got [${x.shape.join(", ")}]`,
+    );
+  }
+  if (fusedFieldKernels() && type.nonScalarCount > 0)
+    return fieldInvariants(x, type.scalarCount, type.nonScalarCount);
   return tf.tidy(() => {
     const { scalars, pairs } = splitField(x, type);
     return joinField(scalars, pairs === null ? null : copyNorms(pairs), x.shape[0]);

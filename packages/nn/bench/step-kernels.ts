@@ -1,0 +1,142 @@
+// pnpm bench:step-kernels — the tfjs kernel calls of one training step of bench:classifier's model
+// (batch of 8 SHREC-11 meshes), counted by layer (the forward calls of each layer and sublayer),
+// then the backward pass and Adam by kernel name; with the field layers op by op (their code
+// before src/kernels/field-kernels.ts) and with the whole-field kernels. Each call costs tfjs a
+// fixed amount of JavaScript, which at these batch sizes is much of the step (see the README).
+import { readdirSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { meshFeatures } from "@gemcnn/features";
+import { MeshGeometry } from "@gemcnn/geometry";
+import { readMeshSync } from "@gemcnn/geometry/node";
+import * as tf from "@tensorflow/tfjs";
+import {
+  batchMeshes,
+  buildGemClassifier,
+  buildMeshHierarchy,
+  classifierTrainStep,
+  type GemModelConfig,
+  initBackend,
+  meshOptionsOf,
+} from "../src/index.js";
+import { setFusedFieldKernels } from "../src/kernels/field-kernels.js";
+
+const root = fileURLToPath(new URL("../../../../shared/datasets/shrec_16/", import.meta.url));
+const files = readdirSync(root)
+  .sort()
+  .flatMap((shape) => readdirSync(join(root, shape, "train")).map((f) => join(root, shape, "train", f)))
+  .filter((_, i) => i % 5 === 0)
+  .slice(0, 8);
+// The model of bench:classifier (and the command line's default network).
+const config: GemModelConfig = {
+  inputType: "3x0",
+  blocks: [
+    { fieldType: "16x0+16x1+16x2" },
+    { fieldType: "16x0+16x1+16x2", pool: true },
+    { fieldType: "32x0+16x1+16x2", pool: true },
+  ],
+  classes: 30,
+  nonlinearity: "gated",
+  head: [64],
+  fieldDropout: 0.1,
+  dropout: 0.2,
+};
+const report = await initBackend();
+const model = buildGemClassifier(config);
+const geometries = files.map((f) => MeshGeometry.fromData(readMeshSync(f), { source: f }));
+const hierarchies = geometries.map((g) => buildMeshHierarchy(g, meshOptionsOf(model)));
+const features = geometries.map(
+  (g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values,
+);
+const optimizer = tf.train.adam(1e-3);
+const step = () =>
+  classifierTrainStep(
+    model,
+    optimizer,
+    batchMeshes(hierarchies),
+    features,
+    files.map((_, i) => i % 30),
+  );
+
+// Kernel calls by label: the innermost layer whose forward call is running, else the phase.
+let counts = new Map<string, Map<string, number>>();
+const stack: string[] = [];
+let phase = "";
+const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+const runKernel = engine.runKernel.bind(engine);
+engine.runKernel = (name, ...rest) => {
+  const label = stack.at(-1) ?? phase;
+  let byName = counts.get(label);
+  if (byName === undefined) {
+    byName = new Map();
+    counts.set(label, byName);
+  }
+  byName.set(name, (byName.get(name) ?? 0) + 1);
+  return runKernel(name, ...rest);
+};
+const SUBLAYERS = ["conv1", "norm1", "activationLayer", "dropout", "conv2", "norm2", "skip"];
+const label = (layer: tf.layers.Layer, prefix: string) => {
+  const call = layer.call.bind(layer);
+  layer.call = (inputs, kwargs) => {
+    stack.push(`${prefix}${layer.name} (${layer.getClassName()})`);
+    try {
+      return call(inputs, kwargs);
+    } finally {
+      stack.pop();
+      if (stack.length === 0) phase = "loss and backward pass";
+    }
+  };
+  for (const key of SUBLAYERS) {
+    const sub = (layer as unknown as Record<string, unknown>)[key];
+    if (sub instanceof tf.layers.Layer) label(sub, `${prefix}${layer.name}/`);
+  }
+};
+for (const layer of model.layers) label(layer, "");
+const applyGradients = optimizer.applyGradients.bind(optimizer);
+optimizer.applyGradients = (gradients) => {
+  phase = "Adam";
+  applyGradients(gradients);
+};
+
+function countStep(fused: boolean): Map<string, Map<string, number>> {
+  setFusedFieldKernels(fused);
+  for (let i = 0; i < 2; i++) step();
+  counts = new Map();
+  phase = "before the model";
+  step();
+  const counted = counts;
+  counts = new Map();
+  return counted;
+}
+const total = (m: Map<string, number> | undefined) => [...(m?.values() ?? [])].reduce((a, b) => a + b, 0);
+const byKernel = (m: Map<string, number> | undefined) =>
+  [...(m ?? [])]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+
+const ops = countStep(false);
+const fused = countStep(true);
+console.log(`date: ${new Date().toISOString()}`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}; backend: ${report.reason}`,
+);
+console.log(
+  "command: pnpm bench:step-kernels; kernel calls of one training step, batch of 8 SHREC-11 meshes",
+);
+const rows = [...new Set([...ops.keys(), ...fused.keys()])].map((key) => ({
+  "layer (forward) or phase": key,
+  "op by op": total(ops.get(key)),
+  "whole-field kernels": total(fused.get(key)),
+  "kernels (whole-field)": byKernel(fused.get(key)).slice(0, 90),
+}));
+const sum = (c: Map<string, Map<string, number>>) => [...c.values()].reduce((a, m) => a + total(m), 0);
+rows.push({
+  "layer (forward) or phase": "total",
+  "op by op": sum(ops),
+  "whole-field kernels": sum(fused),
+  "kernels (whole-field)": "",
+});
+console.table(rows);
+console.log(`op by op, loss and backward pass: ${byKernel(ops.get("loss and backward pass"))}`);
