@@ -402,6 +402,8 @@ function blockKrylov(
   const saved = new Float64Array(ld * b);
   const columnNorms = new Float64Array(b);
   const before = new Float64Array(b);
+  const lockedTheta = new Float64Array(wanted); // θ of the locked columns V[:, 0 : locked]
+  let locked = 0;
   let localFrom = 0; // first column the next block couples to in exact arithmetic
   const profile = { solve: 0, ortho: 0, rayleighRitz: 0 };
   const column = (X: Float64Array, c: number) => X.subarray(c * ld, c * ld + n);
@@ -451,31 +453,50 @@ function blockKrylov(
     basis += b;
 
     const full = done + b > maxBasis;
-    const due = full;
-    if (!due) continue;
-    clock = performance.now();
-    const ritz = rayleighRitz(done);
-    profile.rayleighRitz += performance.now() - clock;
-    // Relative to each θ, but never below what rounding allows: about ε‖A‖ = ε θ_max per basis vector.
-    const floor = 1e3 * Number.EPSILON * Math.abs(ritz.theta[0]) * Math.sqrt(done);
-    let converged = 0;
-    while (
-      converged < wanted &&
-      ritz.residuals[converged] <= Math.max(tolerance * Math.abs(ritz.theta[converged]), floor)
-    ) {
-      converged++;
-    }
-    if (converged >= wanted) {
-      combineColumns(ritz.S, done, wanted);
-      return {
-        theta: ritz.theta.slice(0, wanted),
-        vectors: transposeToRows(kept, n, ld, wanted),
-        blockSolves,
-        restarts,
-        profile,
-      };
-    }
     if (!full) continue;
+    clock = performance.now();
+    const active = done - locked;
+    const ritz = rayleighRitz(locked, active);
+    profile.rayleighRitz += performance.now() - clock;
+    // The locked and the active Ritz values in one descending order: the pairs converged so far
+    // are the longest prefix of it in which every active pair meets the tolerance (locked ones
+    // did when they were locked).
+    const lockedOrder = Array.from(lockedTheta.subarray(0, locked).keys()).sort(
+      (x, y) => lockedTheta[y] - lockedTheta[x],
+    );
+    const largest = Math.max(Math.abs(ritz.theta[0]), locked > 0 ? Math.abs(lockedTheta[lockedOrder[0]]) : 0);
+    // Relative to each θ, but never below what rounding allows: about ε‖A‖ = ε θ_max per basis vector.
+    const floor = 1e3 * Number.EPSILON * largest * Math.sqrt(done);
+    let fromLocked = 0;
+    let fromActive = 0;
+    const merged: number[] = []; // column of V (< locked) or −1 − index of an active Ritz pair
+    while (merged.length < wanted) {
+      const lockedNext = fromLocked < locked ? lockedTheta[lockedOrder[fromLocked]] : -Infinity;
+      const activeNext = fromActive < active ? ritz.theta[fromActive] : -Infinity;
+      if (fromLocked < locked && lockedNext >= activeNext) {
+        merged.push(lockedOrder[fromLocked++]);
+      } else if (
+        fromActive < active &&
+        ritz.residuals[fromActive] <= Math.max(tolerance * Math.abs(activeNext), floor)
+      ) {
+        merged.push(-1 - fromActive++);
+      } else {
+        break;
+      }
+    }
+    const converged = merged.length;
+    if (converged >= wanted) {
+      combineColumns(ritz.S, locked, active, fromActive);
+      const theta = new Float64Array(wanted);
+      const vectors = new Float64Array(n * wanted);
+      merged.forEach((source, j) => {
+        const from = source >= 0 ? layout.V / 8 + source * ld : layout.kept / 8 + (-1 - source) * ld;
+        theta[j] = source >= 0 ? lockedTheta[source] : ritz.theta[-1 - source];
+        const all = new Float64Array(memory.buffer, 0, layout.end / 8);
+        for (let i = 0; i < n; i++) vectors[i * wanted + j] = all[from + i];
+      });
+      return { theta, vectors, blockSolves, restarts, profile };
+    }
     if (restarts >= maxRestarts) {
       throw new SparseSolverError(
         "no-convergence",
@@ -484,37 +505,54 @@ function blockKrylov(
     }
     restarts++;
     // Thick restart: keep the best Ritz vectors (the wanted ones and a quarter of the rest of the
-    // basis, as a multiple of the block size; on a 6.8k-vertex sphere with k = 128 that took 3
-    // restarts and 20% less CPU than keeping half, 4 restarts), then the pending block, with T in
-    // arrow form.
+    // basis, as a multiple of the block size, locked ones included; on a 6.8k-vertex sphere with
+    // k = 128 that took 3 restarts and 20% less CPU than keeping half, 4 restarts), then the
+    // pending block, with T in arrow form. The active pairs in the converged prefix are locked:
+    // they stay basis vectors (new blocks are still orthogonalised against them) but leave the
+    // Rayleigh-Ritz problem, whose size falls by as many, and are not recombined at later
+    // restarts. Their couplings to later vectors, of the size of their residuals, are dropped, which
+    // moves the other Ritz values by about the square of that over the gap.
     const keep = Math.min(done - b, roundUp(wanted + Math.floor((maxBasis - wanted) / 4), b));
     const pending = done;
-    combineColumns(ritz.S, done, keep);
+    const lockedNow = locked + fromActive;
+    const keepActive = keep - locked;
+    combineColumns(ritz.S, locked, active, keepActive);
     V.copyWithin(keep * ld, pending * ld, (pending + b) * ld);
-    V.set(kept.subarray(0, keep * ld), 0);
+    V.set(kept.subarray(0, keepActive * ld), locked * ld);
     const coupling = new Float64Array(b * keep);
     for (let r = 0; r < b; r++) {
-      for (let j = 0; j < keep; j++) {
+      const tRow = (pending + r) * width + locked;
+      for (let j = lockedNow; j < keep; j++) {
         let s = 0;
-        for (let l = 0; l < pending; l++) s += T[(pending + r) * width + l] * ritz.S[l * done + j];
+        for (let l = 0; l < active; l++) s += T[tRow + l] * ritz.S[l * active + j - locked];
         coupling[r * keep + j] = s;
       }
     }
     T.fill(0);
-    for (let j = 0; j < keep; j++) T[j * width + j] = ritz.theta[j];
+    for (let j = locked; j < lockedNow; j++) lockedTheta[j] = ritz.theta[j - locked];
+    for (let j = 0; j < keep; j++) T[j * width + j] = j < locked ? lockedTheta[j] : ritz.theta[j - locked];
     for (let r = 0; r < b; r++) {
-      for (let j = 0; j < keep; j++) T[(keep + r) * width + j] = coupling[r * keep + j];
+      for (let j = lockedNow; j < keep; j++) T[(keep + r) * width + j] = coupling[r * keep + j];
     }
+    locked = lockedNow;
     done = keep;
     basis = keep + b;
-    localFrom = 0;
+    localFrom = locked;
   }
 
-  /** Ritz values (descending) and vectors of the symmetrised T[0:size, 0:size], with residuals. */
-  function rayleighRitz(size: number): { theta: Float64Array; S: Float64Array; residuals: Float64Array } {
+  /**
+   * Ritz values (descending) and vectors of the symmetrised T[offset : offset + size] (both
+   * ways), with residuals.
+   */
+  function rayleighRitz(
+    offset: number,
+    size: number,
+  ): { theta: Float64Array; S: Float64Array; residuals: Float64Array } {
     const dense = new Float64Array(size * size);
     for (let i = 0; i < size; i++) {
-      for (let j = 0; j <= i; j++) dense[i * size + j] = 0.5 * (T[i * width + j] + T[j * width + i]);
+      const row = (offset + i) * width + offset;
+      for (let j = 0; j <= i; j++)
+        dense[i * size + j] = 0.5 * (T[row + j] + T[(offset + j) * width + offset + i]);
     }
     const decomposition = symmetricEigen(dense, size);
     const theta = new Float64Array(size);
@@ -524,13 +562,14 @@ function blockKrylov(
       theta[j] = decomposition.values[from];
       for (let l = 0; l < size; l++) S[l * size + j] = decomposition.vectors[from * size + l];
     }
-    // ‖A V s − θ V s‖_M = ‖T[size : size + b, 0 : size] s‖ for M-orthonormal pending vectors.
+    // ‖A V s − θ V s‖_M = ‖T[end : end + b, offset : end] s‖ for M-orthonormal pending vectors.
+    const end = offset + size;
     const residuals = new Float64Array(size);
     for (let j = 0; j < size; j++) {
       let sum = 0;
       for (let r = 0; r < b; r++) {
         let s = 0;
-        const tRow = (size + r) * width;
+        const tRow = (end + r) * width + offset;
         for (let l = 0; l < size; l++) s += T[tRow + l] * S[l * size + j];
         sum += s * s;
       }
@@ -539,13 +578,14 @@ function blockKrylov(
     return { theta, S, residuals };
   }
 
-  /** kept[:, j] = Σ_l V[:, l] S[l, j] for j < count, l < size (S row-major size × size). */
-  function combineColumns(S: Float64Array, size: number, count: number): void {
+  /** kept[:, j] = Σ_l V[:, offset + l] S[l, j] for j < count, l < size (S row-major size × size). */
+  function combineColumns(S: Float64Array, offset: number, size: number, count: number): void {
     Smemory.set(S.subarray(0, size * size));
     kept.fill(0, 0, count * ld);
+    const columns = layout.V + offset * ld * 8;
     for (let from = 0; from < ld; from += ROW_CHUNK) {
       const rows = Math.min(ROW_CHUNK, ld - from);
-      kernels.gemmNN(layout.kept + from * 8, ld, layout.V + from * 8, ld, layout.S, size, rows, size, count);
+      kernels.gemmNN(layout.kept + from * 8, ld, columns + from * 8, ld, layout.S, size, rows, size, count);
     }
   }
 
