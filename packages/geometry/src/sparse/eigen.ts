@@ -187,13 +187,30 @@ export function smallestEigenpairs(
   });
   candidates.sort((a, b) => a.value - b.value || a.part - b.part || a.index - b.index);
   const values = new Float64Array(k);
-  const vectors = new Float64Array(n * k);
-  for (let j = 0; j < k; j++) {
-    const { value, part, index } = candidates[j];
-    values[j] = value;
-    const { rows, vectors: local, values: localValues } = parts[part];
-    const width = localValues.length;
-    for (let i = 0; i < rows.length; i++) vectors[rows[i] * k + j] = local[i * width + index];
+  let vectors: Float64Array;
+  if (count === 1 && candidates.every((candidate, j) => j >= k || candidate.index === j)) {
+    // One component whose pairs are already in order (the usual case): its vectors as they are.
+    for (let j = 0; j < k; j++) values[j] = candidates[j].value;
+    vectors = parts[0].vectors;
+  } else {
+    vectors = new Float64Array(n * k);
+    // Per component, row by row, so that reads and writes run along rows.
+    const chosen = parts.map(() => ({ columns: [] as number[], indices: [] as number[] }));
+    for (let j = 0; j < k; j++) {
+      const { value, part, index } = candidates[j];
+      values[j] = value;
+      chosen[part].columns.push(j);
+      chosen[part].indices.push(index);
+    }
+    parts.forEach(({ rows, vectors: local, values: localValues }, p) => {
+      const { columns, indices } = chosen[p];
+      const width = localValues.length;
+      for (let i = 0; i < rows.length; i++) {
+        const to = rows[i] * k;
+        const from = i * width;
+        for (let c = 0; c < columns.length; c++) vectors[to + columns[c]] = local[from + indices[c]];
+      }
+    });
   }
   const elapsed = (performance.now() - start) / 1000;
   const timings = totals.timings as { -readonly [key in keyof Eigenpairs["timings"]]: number };
@@ -289,24 +306,30 @@ function solveComponent(
   const factorisation = (performance.now() - start) / 1000;
   let total = 0;
   for (let i = 0; i < n; i++) total += m[i];
-  const krylov = blockKrylov(factor, m, nNull > 0 ? total : undefined, wanted, {
-    blockSize: b,
-    maxBasis,
-    tolerance: settings.tolerance,
-    maxRestarts: settings.maxRestarts,
-    seed: settings.seed,
-    where: settings.where,
-    javascriptKernels: settings.javascriptKernels,
-  });
   const values = new Float64Array(k);
   const vectors = new Float64Array(n * k);
   if (nNull > 0) {
     const constant = 1 / Math.sqrt(total);
     for (let i = 0; i < n; i++) vectors[i * k] = constant;
   }
+  const krylov = blockKrylov(
+    factor,
+    m,
+    nNull > 0 ? total : undefined,
+    wanted,
+    {
+      blockSize: b,
+      maxBasis,
+      tolerance: settings.tolerance,
+      maxRestarts: settings.maxRestarts,
+      seed: settings.seed,
+      where: settings.where,
+      javascriptKernels: settings.javascriptKernels,
+    },
+    { vectors, stride: k, offset: nNull },
+  );
   for (let j = 0; j < wanted; j++) {
     values[nNull + j] = shift + 1 / krylov.theta[j];
-    for (let i = 0; i < n; i++) vectors[i * k + nNull + j] = krylov.vectors[i * wanted + j];
   }
   return {
     values,
@@ -352,9 +375,9 @@ function blockKrylov(
   constantMass: number | undefined,
   wanted: number,
   settings: KrylovSettings,
+  output: { readonly vectors: Float64Array; readonly stride: number; readonly offset: number },
 ): {
   theta: Float64Array;
-  vectors: Float64Array;
   blockSolves: number;
   restarts: number;
   profile: { solve: number; ortho: number; rayleighRitz: number };
@@ -404,6 +427,7 @@ function blockKrylov(
   const before = new Float64Array(b);
   const lockedTheta = new Float64Array(wanted); // θ of the locked columns V[:, 0 : locked]
   let locked = 0;
+  let lastConverged = 0; // pairs converged at the last check
   let localFrom = 0; // first column the next block couples to in exact arithmetic
   const profile = { solve: 0, ortho: 0, rayleighRitz: 0 };
   const column = (X: Float64Array, c: number) => X.subarray(c * ld, c * ld + n);
@@ -453,7 +477,13 @@ function blockKrylov(
     basis += b;
 
     const full = done + b > maxBasis;
-    if (!full) continue;
+    // Once few pairs are missing (at most two blocks' worth at the last check), the cycle is
+    // likely the last: check after each block, so that it stops when they converge rather than
+    // when the basis is full, while a check (a dense problem of the active columns only, about
+    // 12 s³ flops) costs less than a block's solve and orthogonalisation.
+    const checkCost = 12 * (done - locked) ** 3;
+    const blockCost = 4 * b * factor.nnz + 8 * n * basis * b;
+    if (!full && !(wanted - lastConverged <= 2 * b && checkCost <= blockCost)) continue;
     clock = performance.now();
     const active = done - locked;
     const ritz = rayleighRitz(locked, active);
@@ -485,18 +515,25 @@ function blockKrylov(
       }
     }
     const converged = merged.length;
+    lastConverged = converged;
     if (converged >= wanted) {
       combineColumns(ritz.S, locked, active, fromActive);
       const theta = new Float64Array(wanted);
-      const vectors = new Float64Array(n * wanted);
+      const sources = new Int32Array(wanted); // where each column starts, in doubles
       merged.forEach((source, j) => {
-        const from = source >= 0 ? layout.V / 8 + source * ld : layout.kept / 8 + (-1 - source) * ld;
+        sources[j] = source >= 0 ? layout.V / 8 + source * ld : layout.kept / 8 + (-1 - source) * ld;
         theta[j] = source >= 0 ? lockedTheta[source] : ritz.theta[-1 - source];
-        const all = new Float64Array(memory.buffer, 0, layout.end / 8);
-        for (let i = 0; i < n; i++) vectors[i * wanted + j] = all[from + i];
       });
-      return { theta, vectors, blockSolves, restarts, profile };
+      // Row by row: the writes are contiguous and each of the `wanted` columns is read in order.
+      const all = new Float64Array(memory.buffer, 0, layout.end / 8);
+      const { vectors, stride, offset } = output;
+      for (let i = 0; i < n; i++) {
+        const row = i * stride + offset;
+        for (let j = 0; j < wanted; j++) vectors[row + j] = all[sources[j] + i];
+      }
+      return { theta, blockSolves, restarts, profile };
     }
+    if (!full) continue;
     if (restarts >= maxRestarts) {
       throw new SparseSolverError(
         "no-convergence",
@@ -790,16 +827,6 @@ function mDot(x: Float64Array, y: Float64Array, m: Float64Array): number {
 
 function mNorm(x: Float64Array, m: Float64Array): number {
   return Math.sqrt(mDot(x, x, m));
-}
-
-/** Column-major n × count (columns ld apart) to row-major. */
-function transposeToRows(columns: Float64Array, n: number, ld: number, count: number): Float64Array {
-  const rows = new Float64Array(n * count);
-  for (let j = 0; j < count; j++) {
-    const from = j * ld;
-    for (let i = 0; i < n; i++) rows[i * count + j] = columns[from + i];
-  }
-  return rows;
 }
 
 /** Removes from each column of X (n × columns, columns ld apart) its M-projection on the constant. */
