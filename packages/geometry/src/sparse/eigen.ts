@@ -449,13 +449,15 @@ function blockKrylov(
   for (;;) {
     // Expand by one block: W = A V[:, done : done + b], orthogonalised against V[:, 0 : basis].
     let clock = performance.now();
-    for (let c = 0; c < b; c++) {
-      const from = (done + c) * ld;
-      for (let i = 0; i < n; i++) interleaved[i * b + c] = m[i] * V[from + i];
+    // Row by row, so that the interleaved side is written and read contiguously.
+    const first = done * ld;
+    for (let i = 0; i < n; i++) {
+      const mi = m[i];
+      for (let c = 0; c < b; c++) interleaved[i * b + c] = mi * V[first + c * ld + i];
     }
     factor.solveMany(interleaved, b, interleaved);
-    for (let c = 0; c < b; c++) {
-      for (let i = 0; i < n; i++) W[c * ld + i] = interleaved[i * b + c];
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < b; c++) W[c * ld + i] = interleaved[i * b + c];
     }
     blockSolves++;
     profile.solve += performance.now() - clock;
@@ -646,6 +648,7 @@ function blockKrylov(
       for (let c = 0; c < b; c++) {
         if (mNorm(column(W, c), m) < Math.SQRT1_2 * before[c]) again = true;
       }
+
       if (!again) break;
     }
   }
