@@ -88,8 +88,8 @@ export interface Eigenpairs {
  * `SparseLDLT`; then a block Krylov method (block Lanczos in the M inner product with full
  * reorthogonalisation, Rayleigh-Ritz on the projected matrix, thick restarts that keep the best
  * Ritz vectors and lock the converged ones, convergence checked at each restart and, once few
- * pairs are missing, after each block) finds the largest eigenvalues `θ = 1/(λ − σ)` of `(K − σM)⁻¹ M`, which belong to
- * the smallest λ. Blocks find eigenvalues repeated within a component up to the block size, and
+ * pairs are missing, after each block) finds the largest eigenvalues `θ = 1/(λ − σ)` of
+ * `(K − σM)⁻¹ M`, which belong to the smallest λ. Blocks find eigenvalues repeated within a component up to the block size, and
  * make each pass over the factor and the basis serve several vectors. Written here because no
  * maintained npm package offers a sparse symmetric eigensolver (see `SparseLDLT` for the
  * survey); the small dense problems use `symmetricEigen`. A component whose size is too close to
