@@ -89,8 +89,9 @@ export interface Eigenpairs {
  * reorthogonalisation, Rayleigh-Ritz on the projected matrix, thick restarts that keep the best
  * Ritz vectors and lock the converged ones, convergence checked at each restart and, once few
  * pairs are missing, after each block) finds the largest eigenvalues `θ = 1/(λ − σ)` of
- * `(K − σM)⁻¹ M`, which belong to the smallest λ. Blocks find eigenvalues repeated within a component up to the block size, and
- * make each pass over the factor and the basis serve several vectors. Written here because no
+ * `(K − σM)⁻¹ M`, which belong to the smallest λ. Blocks find eigenvalues repeated within a
+ * component up to the block size, and make each pass over the factor and the basis serve several
+ * vectors. Written here because no
  * maintained npm package offers a sparse symmetric eigensolver (see `SparseLDLT` for the
  * survey); the small dense problems use `symmetricEigen`. A component whose size is too close to
  * k for a Krylov basis (about `2k + 2 · blockSize`) is solved densely too, up to 3000 rows.
@@ -480,13 +481,16 @@ function blockKrylov(
     basis += b;
 
     const full = done + b > maxBasis;
-    // Once few pairs are missing (at most two blocks' worth at the last check), the cycle is
-    // likely the last: check after each block, so that it stops when they converge rather than
-    // when the basis is full, while a check (a dense problem of the active columns only, about
-    // 12 s³ flops) costs less than a block's solve and orthogonalisation.
+    // After a restart, once few pairs are missing (at most two blocks' worth at the last check),
+    // the cycle is likely the last: check after each block, so that it stops when they converge
+    // rather than when the basis is full, while a check (a dense problem of the active columns
+    // only, about 12 s³ flops) costs less than a block's solve and orthogonalisation. Not in the
+    // first cycle: a basis of a few blocks could show converged pairs before a copy of a repeated
+    // eigenvalue among them has appeared, which the kept Ritz vectors of a restart guard against.
     const checkCost = 12 * (done - locked) ** 3;
     const blockCost = 4 * b * factor.nnz + 8 * n * basis * b;
-    if (!full && !(wanted - lastConverged <= 2 * b && checkCost <= blockCost)) continue;
+    const early = restarts > 0 && wanted - lastConverged <= 2 * b && checkCost <= blockCost;
+    if (!full && !early) continue;
     clock = performance.now();
     const active = done - locked;
     const ritz = rayleighRitz(locked, active);
@@ -550,8 +554,8 @@ function blockKrylov(
     // pending block, with T in arrow form. The active pairs in the converged prefix are locked:
     // they stay basis vectors (new blocks are still orthogonalised against them) but leave the
     // Rayleigh-Ritz problem, whose size falls by as many, and are not recombined at later
-    // restarts. Their couplings to later vectors, of the size of their residuals, are dropped, which
-    // moves the other Ritz values by about the square of that over the gap.
+    // restarts. Their couplings to later vectors, of the size of their residuals, are dropped,
+    // which moves the other Ritz values by about the square of that over the gap.
     const keep = Math.min(done - b, roundUp(wanted + Math.floor((maxBasis - wanted) / 4), b));
     const pending = done;
     const lockedNow = locked + fromActive;
@@ -649,7 +653,6 @@ function blockKrylov(
       for (let c = 0; c < b; c++) {
         if (mNorm(column(W, c), m) < Math.SQRT1_2 * before[c]) again = true;
       }
-
       if (!again) break;
     }
   }
