@@ -156,7 +156,8 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: nu
         throw new SparseSolverError("no-convergence", "symmetricEigen: the QL iteration did not converge");
       }
       let g = (d[l + 1] - d[l]) / (2 * e[l]);
-      let r = Math.hypot(g, 1);
+      // |g| ≤ 1/(2ε) here (e[l] failed the deflation test), so g² cannot overflow.
+      let r = Math.sqrt(g * g + 1);
       g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
       let s = 1;
       let c = 1;
@@ -166,7 +167,7 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: nu
       for (i = m - 1; i >= l; i--) {
         const f = s * e[i];
         const b = c * e[i];
-        r = Math.hypot(f, g);
+        r = hypot(f, g);
         e[i + 1] = r;
         if (r === 0) {
           d[i + 1] -= p;
@@ -196,6 +197,17 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: nu
       e[m] = 0;
     } while (m !== l);
   }
+}
+
+/**
+ * √(x² + y²) without overflow, scaled by the larger magnitude. V8's `Math.hypot` takes any number
+ * of arguments and was the slower of the two in the QL loop, called once per rotation.
+ */
+function hypot(x: number, y: number): number {
+  const a = Math.abs(x);
+  const b = Math.abs(y);
+  if (a > b) return a * Math.sqrt(1 + (b / a) * (b / a));
+  return b === 0 ? 0 : b * Math.sqrt(1 + (a / b) * (a / b));
 }
 
 function transposeInPlace(z: Float64Array, n: number): void {

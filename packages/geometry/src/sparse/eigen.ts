@@ -87,9 +87,11 @@ export interface Eigenpairs {
  * most 200 rows densely. A larger one is shifted by σ < 0 and `K − σM` is factored once by
  * `SparseLDLT`; then a block Krylov method (block Lanczos in the M inner product with full
  * reorthogonalisation, Rayleigh-Ritz on the projected matrix, thick restarts that keep the best
- * Ritz vectors) finds the largest eigenvalues `θ = 1/(λ − σ)` of `(K − σM)⁻¹ M`, which belong to
- * the smallest λ. Blocks find eigenvalues repeated within a component up to the block size, and
- * make each pass over the factor and the basis serve several vectors. Written here because no
+ * Ritz vectors and lock the converged ones, convergence checked at each restart and, once few
+ * pairs are missing, after each block) finds the largest eigenvalues `θ = 1/(λ − σ)` of
+ * `(K − σM)⁻¹ M`, which belong to the smallest λ. Blocks find eigenvalues repeated within a
+ * component up to the block size, and make each pass over the factor and the basis serve several
+ * vectors. Written here because no
  * maintained npm package offers a sparse symmetric eigensolver (see `SparseLDLT` for the
  * survey); the small dense problems use `symmetricEigen`. A component whose size is too close to
  * k for a Krylov basis (about `2k + 2 · blockSize`) is solved densely too, up to 3000 rows.
@@ -187,13 +189,30 @@ export function smallestEigenpairs(
   });
   candidates.sort((a, b) => a.value - b.value || a.part - b.part || a.index - b.index);
   const values = new Float64Array(k);
-  const vectors = new Float64Array(n * k);
-  for (let j = 0; j < k; j++) {
-    const { value, part, index } = candidates[j];
-    values[j] = value;
-    const { rows, vectors: local, values: localValues } = parts[part];
-    const width = localValues.length;
-    for (let i = 0; i < rows.length; i++) vectors[rows[i] * k + j] = local[i * width + index];
+  let vectors: Float64Array;
+  if (count === 1 && candidates.every((candidate, j) => j >= k || candidate.index === j)) {
+    // One component whose pairs are already in order (the usual case): its vectors as they are.
+    for (let j = 0; j < k; j++) values[j] = candidates[j].value;
+    vectors = parts[0].vectors;
+  } else {
+    vectors = new Float64Array(n * k);
+    // Per component, row by row, so that reads and writes run along rows.
+    const chosen = parts.map(() => ({ columns: [] as number[], indices: [] as number[] }));
+    for (let j = 0; j < k; j++) {
+      const { value, part, index } = candidates[j];
+      values[j] = value;
+      chosen[part].columns.push(j);
+      chosen[part].indices.push(index);
+    }
+    parts.forEach(({ rows, vectors: local, values: localValues }, p) => {
+      const { columns, indices } = chosen[p];
+      const width = localValues.length;
+      for (let i = 0; i < rows.length; i++) {
+        const to = rows[i] * k;
+        const from = i * width;
+        for (let c = 0; c < columns.length; c++) vectors[to + columns[c]] = local[from + indices[c]];
+      }
+    });
   }
   const elapsed = (performance.now() - start) / 1000;
   const timings = totals.timings as { -readonly [key in keyof Eigenpairs["timings"]]: number };
@@ -289,24 +308,30 @@ function solveComponent(
   const factorisation = (performance.now() - start) / 1000;
   let total = 0;
   for (let i = 0; i < n; i++) total += m[i];
-  const krylov = blockKrylov(factor, m, nNull > 0 ? total : undefined, wanted, {
-    blockSize: b,
-    maxBasis,
-    tolerance: settings.tolerance,
-    maxRestarts: settings.maxRestarts,
-    seed: settings.seed,
-    where: settings.where,
-    javascriptKernels: settings.javascriptKernels,
-  });
   const values = new Float64Array(k);
   const vectors = new Float64Array(n * k);
   if (nNull > 0) {
     const constant = 1 / Math.sqrt(total);
     for (let i = 0; i < n; i++) vectors[i * k] = constant;
   }
+  const krylov = blockKrylov(
+    factor,
+    m,
+    nNull > 0 ? total : undefined,
+    wanted,
+    {
+      blockSize: b,
+      maxBasis,
+      tolerance: settings.tolerance,
+      maxRestarts: settings.maxRestarts,
+      seed: settings.seed,
+      where: settings.where,
+      javascriptKernels: settings.javascriptKernels,
+    },
+    { vectors, stride: k, offset: nNull },
+  );
   for (let j = 0; j < wanted; j++) {
     values[nNull + j] = shift + 1 / krylov.theta[j];
-    for (let i = 0; i < n; i++) vectors[i * k + nNull + j] = krylov.vectors[i * wanted + j];
   }
   return {
     values,
@@ -352,9 +377,9 @@ function blockKrylov(
   constantMass: number | undefined,
   wanted: number,
   settings: KrylovSettings,
+  output: { readonly vectors: Float64Array; readonly stride: number; readonly offset: number },
 ): {
   theta: Float64Array;
-  vectors: Float64Array;
   blockSolves: number;
   restarts: number;
   profile: { solve: number; ortho: number; rayleighRitz: number };
@@ -402,6 +427,9 @@ function blockKrylov(
   const saved = new Float64Array(ld * b);
   const columnNorms = new Float64Array(b);
   const before = new Float64Array(b);
+  const lockedTheta = new Float64Array(wanted); // θ of the locked columns V[:, 0 : locked]
+  let locked = 0;
+  let lastConverged = 0; // pairs converged at the last check
   let localFrom = 0; // first column the next block couples to in exact arithmetic
   const profile = { solve: 0, ortho: 0, rayleighRitz: 0 };
   const column = (X: Float64Array, c: number) => X.subarray(c * ld, c * ld + n);
@@ -423,13 +451,15 @@ function blockKrylov(
   for (;;) {
     // Expand by one block: W = A V[:, done : done + b], orthogonalised against V[:, 0 : basis].
     let clock = performance.now();
-    for (let c = 0; c < b; c++) {
-      const from = (done + c) * ld;
-      for (let i = 0; i < n; i++) interleaved[i * b + c] = m[i] * V[from + i];
+    // Row by row, so that the interleaved side is written and read contiguously.
+    const first = done * ld;
+    for (let i = 0; i < n; i++) {
+      const mi = m[i];
+      for (let c = 0; c < b; c++) interleaved[i * b + c] = mi * V[first + c * ld + i];
     }
     factor.solveMany(interleaved, b, interleaved);
-    for (let c = 0; c < b; c++) {
-      for (let i = 0; i < n; i++) W[c * ld + i] = interleaved[i * b + c];
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < b; c++) W[c * ld + i] = interleaved[i * b + c];
     }
     blockSolves++;
     profile.solve += performance.now() - clock;
@@ -451,29 +481,64 @@ function blockKrylov(
     basis += b;
 
     const full = done + b > maxBasis;
-    const due = full;
-    if (!due) continue;
+    // After a restart, once few pairs are missing (at most two blocks' worth at the last check),
+    // the cycle is likely the last: check after each block, so that it stops when they converge
+    // rather than when the basis is full, while a check (a dense problem of the active columns
+    // only, about 12 s³ flops) costs less than a block's solve and orthogonalisation. Not in the
+    // first cycle: a basis of a few blocks could show converged pairs before a copy of a repeated
+    // eigenvalue among them has appeared, which the kept Ritz vectors of a restart guard against.
+    const checkCost = 12 * (done - locked) ** 3;
+    const blockCost = 4 * b * factor.nnz + 8 * n * basis * b;
+    const early = restarts > 0 && wanted - lastConverged <= 2 * b && checkCost <= blockCost;
+    if (!full && !early) continue;
     clock = performance.now();
-    const ritz = rayleighRitz(done);
+    const active = done - locked;
+    const ritz = rayleighRitz(locked, active);
     profile.rayleighRitz += performance.now() - clock;
+    // The locked and the active Ritz values in one descending order: the pairs converged so far
+    // are the longest prefix of it in which every active pair meets the tolerance (locked ones
+    // did when they were locked).
+    const lockedOrder = Array.from(lockedTheta.subarray(0, locked).keys()).sort(
+      (x, y) => lockedTheta[y] - lockedTheta[x],
+    );
+    const largest = Math.max(Math.abs(ritz.theta[0]), locked > 0 ? Math.abs(lockedTheta[lockedOrder[0]]) : 0);
     // Relative to each θ, but never below what rounding allows: about ε‖A‖ = ε θ_max per basis vector.
-    const floor = 1e3 * Number.EPSILON * Math.abs(ritz.theta[0]) * Math.sqrt(done);
-    let converged = 0;
-    while (
-      converged < wanted &&
-      ritz.residuals[converged] <= Math.max(tolerance * Math.abs(ritz.theta[converged]), floor)
-    ) {
-      converged++;
+    const floor = 1e3 * Number.EPSILON * largest * Math.sqrt(done);
+    let fromLocked = 0;
+    let fromActive = 0;
+    const merged: number[] = []; // column of V (< locked) or −1 − index of an active Ritz pair
+    while (merged.length < wanted) {
+      const lockedNext = fromLocked < locked ? lockedTheta[lockedOrder[fromLocked]] : -Infinity;
+      const activeNext = fromActive < active ? ritz.theta[fromActive] : -Infinity;
+      if (fromLocked < locked && lockedNext >= activeNext) {
+        merged.push(lockedOrder[fromLocked++]);
+      } else if (
+        fromActive < active &&
+        ritz.residuals[fromActive] <= Math.max(tolerance * Math.abs(activeNext), floor)
+      ) {
+        merged.push(-1 - fromActive++);
+      } else {
+        break;
+      }
     }
+    const converged = merged.length;
+    lastConverged = converged;
     if (converged >= wanted) {
-      combineColumns(ritz.S, done, wanted);
-      return {
-        theta: ritz.theta.slice(0, wanted),
-        vectors: transposeToRows(kept, n, ld, wanted),
-        blockSolves,
-        restarts,
-        profile,
-      };
+      combineColumns(ritz.S, locked, active, fromActive);
+      const theta = new Float64Array(wanted);
+      const sources = new Int32Array(wanted); // where each column starts, in doubles
+      merged.forEach((source, j) => {
+        sources[j] = source >= 0 ? layout.V / 8 + source * ld : layout.kept / 8 + (-1 - source) * ld;
+        theta[j] = source >= 0 ? lockedTheta[source] : ritz.theta[-1 - source];
+      });
+      // Row by row: the writes are contiguous and each of the `wanted` columns is read in order.
+      const all = new Float64Array(memory.buffer, 0, layout.end / 8);
+      const { vectors, stride, offset } = output;
+      for (let i = 0; i < n; i++) {
+        const row = i * stride + offset;
+        for (let j = 0; j < wanted; j++) vectors[row + j] = all[sources[j] + i];
+      }
+      return { theta, blockSolves, restarts, profile };
     }
     if (!full) continue;
     if (restarts >= maxRestarts) {
@@ -484,37 +549,54 @@ function blockKrylov(
     }
     restarts++;
     // Thick restart: keep the best Ritz vectors (the wanted ones and a quarter of the rest of the
-    // basis, as a multiple of the block size; on a 6.8k-vertex sphere with k = 128 that took 3
-    // restarts and 20% less CPU than keeping half, 4 restarts), then the pending block, with T in
-    // arrow form.
+    // basis, as a multiple of the block size, locked ones included; on a 6.8k-vertex sphere with
+    // k = 128 that took 3 restarts and 20% less CPU than keeping half, 4 restarts), then the
+    // pending block, with T in arrow form. The active pairs in the converged prefix are locked:
+    // they stay basis vectors (new blocks are still orthogonalised against them) but leave the
+    // Rayleigh-Ritz problem, whose size falls by as many, and are not recombined at later
+    // restarts. Their couplings to later vectors, of the size of their residuals, are dropped,
+    // which moves the other Ritz values by about the square of that over the gap.
     const keep = Math.min(done - b, roundUp(wanted + Math.floor((maxBasis - wanted) / 4), b));
     const pending = done;
-    combineColumns(ritz.S, done, keep);
+    const lockedNow = locked + fromActive;
+    const keepActive = keep - locked;
+    combineColumns(ritz.S, locked, active, keepActive);
     V.copyWithin(keep * ld, pending * ld, (pending + b) * ld);
-    V.set(kept.subarray(0, keep * ld), 0);
+    V.set(kept.subarray(0, keepActive * ld), locked * ld);
     const coupling = new Float64Array(b * keep);
     for (let r = 0; r < b; r++) {
-      for (let j = 0; j < keep; j++) {
+      const tRow = (pending + r) * width + locked;
+      for (let j = lockedNow; j < keep; j++) {
         let s = 0;
-        for (let l = 0; l < pending; l++) s += T[(pending + r) * width + l] * ritz.S[l * done + j];
+        for (let l = 0; l < active; l++) s += T[tRow + l] * ritz.S[l * active + j - locked];
         coupling[r * keep + j] = s;
       }
     }
     T.fill(0);
-    for (let j = 0; j < keep; j++) T[j * width + j] = ritz.theta[j];
+    for (let j = locked; j < lockedNow; j++) lockedTheta[j] = ritz.theta[j - locked];
+    for (let j = 0; j < keep; j++) T[j * width + j] = j < locked ? lockedTheta[j] : ritz.theta[j - locked];
     for (let r = 0; r < b; r++) {
-      for (let j = 0; j < keep; j++) T[(keep + r) * width + j] = coupling[r * keep + j];
+      for (let j = lockedNow; j < keep; j++) T[(keep + r) * width + j] = coupling[r * keep + j];
     }
+    locked = lockedNow;
     done = keep;
     basis = keep + b;
-    localFrom = 0;
+    localFrom = locked;
   }
 
-  /** Ritz values (descending) and vectors of the symmetrised T[0:size, 0:size], with residuals. */
-  function rayleighRitz(size: number): { theta: Float64Array; S: Float64Array; residuals: Float64Array } {
+  /**
+   * Ritz values (descending) and vectors of the symmetrised T[offset : offset + size] (both
+   * ways), with residuals.
+   */
+  function rayleighRitz(
+    offset: number,
+    size: number,
+  ): { theta: Float64Array; S: Float64Array; residuals: Float64Array } {
     const dense = new Float64Array(size * size);
     for (let i = 0; i < size; i++) {
-      for (let j = 0; j <= i; j++) dense[i * size + j] = 0.5 * (T[i * width + j] + T[j * width + i]);
+      const row = (offset + i) * width + offset;
+      for (let j = 0; j <= i; j++)
+        dense[i * size + j] = 0.5 * (T[row + j] + T[(offset + j) * width + offset + i]);
     }
     const decomposition = symmetricEigen(dense, size);
     const theta = new Float64Array(size);
@@ -524,13 +606,14 @@ function blockKrylov(
       theta[j] = decomposition.values[from];
       for (let l = 0; l < size; l++) S[l * size + j] = decomposition.vectors[from * size + l];
     }
-    // ‖A V s − θ V s‖_M = ‖T[size : size + b, 0 : size] s‖ for M-orthonormal pending vectors.
+    // ‖A V s − θ V s‖_M = ‖T[end : end + b, offset : end] s‖ for M-orthonormal pending vectors.
+    const end = offset + size;
     const residuals = new Float64Array(size);
     for (let j = 0; j < size; j++) {
       let sum = 0;
       for (let r = 0; r < b; r++) {
         let s = 0;
-        const tRow = (size + r) * width;
+        const tRow = (end + r) * width + offset;
         for (let l = 0; l < size; l++) s += T[tRow + l] * S[l * size + j];
         sum += s * s;
       }
@@ -539,13 +622,14 @@ function blockKrylov(
     return { theta, S, residuals };
   }
 
-  /** kept[:, j] = Σ_l V[:, l] S[l, j] for j < count, l < size (S row-major size × size). */
-  function combineColumns(S: Float64Array, size: number, count: number): void {
+  /** kept[:, j] = Σ_l V[:, offset + l] S[l, j] for j < count, l < size (S row-major size × size). */
+  function combineColumns(S: Float64Array, offset: number, size: number, count: number): void {
     Smemory.set(S.subarray(0, size * size));
     kept.fill(0, 0, count * ld);
+    const columns = layout.V + offset * ld * 8;
     for (let from = 0; from < ld; from += ROW_CHUNK) {
       const rows = Math.min(ROW_CHUNK, ld - from);
-      kernels.gemmNN(layout.kept + from * 8, ld, layout.V + from * 8, ld, layout.S, size, rows, size, count);
+      kernels.gemmNN(layout.kept + from * 8, ld, columns + from * 8, ld, layout.S, size, rows, size, count);
     }
   }
 
@@ -750,16 +834,6 @@ function mDot(x: Float64Array, y: Float64Array, m: Float64Array): number {
 
 function mNorm(x: Float64Array, m: Float64Array): number {
   return Math.sqrt(mDot(x, x, m));
-}
-
-/** Column-major n × count (columns ld apart) to row-major. */
-function transposeToRows(columns: Float64Array, n: number, ld: number, count: number): Float64Array {
-  const rows = new Float64Array(n * count);
-  for (let j = 0; j < count; j++) {
-    const from = j * ld;
-    for (let i = 0; i < n; i++) rows[i * count + j] = columns[from + i];
-  }
-  return rows;
 }
 
 /** Removes from each column of X (n × columns, columns ld apart) its M-projection on the constant. */
