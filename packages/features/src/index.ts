@@ -40,6 +40,7 @@ export {
 export { localMoments, MOMENT_CHANNELS, MOMENT_FIELD_TYPE } from "./moments.js";
 export {
   largestComponent,
+  largestComponentVertices,
   type PreprocessedMesh,
   type PreprocessOptions,
   preprocessMeshData,

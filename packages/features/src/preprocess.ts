@@ -71,19 +71,43 @@ export function preprocessMeshData(
   };
 }
 
-/** The largest connected component (by face count), with a note when others were dropped. */
-export function largestComponent(data: TriangleMeshData, name: string, notes: string[]): TriangleMeshData {
+/**
+ * The vertices of the largest connected component (by face count; the first such on a tie), in
+ * increasing order: vertex `k` of `largestComponent`'s result is input vertex `kept[k]`, so that
+ * per-vertex data (labels) can follow the mesh. `null` when the mesh has one component (nothing is
+ * dropped).
+ */
+export function largestComponentVertices(data: TriangleMeshData, name?: string): Uint32Array | null {
+  return componentSelection(data, name)?.kept ?? null;
+}
+
+function componentSelection(data: TriangleMeshData, name?: string) {
   const mesh = SurfaceMesh.fromTriangles(data.positions.length / 3, data.triangles, name);
   const { count, vertexComponent } = mesh.connectedComponents();
-  if (count <= 1) return data;
+  if (count <= 1) return null;
   const faces = new Array<number>(count).fill(0);
   for (let f = 0; f < mesh.nFaces; f++) faces[vertexComponent[mesh.triangles[3 * f]]]++;
   // A loop rather than Math.max(...faces), which overflows the call stack for very many components.
   let keep = 0;
   for (let k = 1; k < count; k++) if (faces[k] > faces[keep]) keep = k;
-  const newIndex = new Int32Array(mesh.nVertices).fill(-1);
   let nKept = 0;
-  for (let v = 0; v < mesh.nVertices; v++) if (vertexComponent[v] === keep) newIndex[v] = nKept++;
+  for (let v = 0; v < mesh.nVertices; v++) if (vertexComponent[v] === keep) nKept++;
+  const kept = new Uint32Array(nKept);
+  nKept = 0;
+  for (let v = 0; v < mesh.nVertices; v++) if (vertexComponent[v] === keep) kept[nKept++] = v;
+  return { mesh, count, vertexComponent, keep, faces, kept };
+}
+
+/** The largest connected component (by face count), with a note when others were dropped. */
+export function largestComponent(data: TriangleMeshData, name: string, notes: string[]): TriangleMeshData {
+  const selection = componentSelection(data, name);
+  if (selection === null) return data;
+  const { mesh, count, vertexComponent, keep, faces, kept } = selection;
+  const nKept = kept.length;
+  const newIndex = new Int32Array(mesh.nVertices).fill(-1);
+  kept.forEach((v, k) => {
+    newIndex[v] = k;
+  });
   const positions = new Float64Array(3 * nKept);
   for (let v = 0; v < mesh.nVertices; v++) {
     if (newIndex[v] >= 0) positions.set(data.positions.subarray(3 * v, 3 * v + 3), 3 * newIndex[v]);

@@ -20,6 +20,8 @@ export interface GemArchitecture {
   readonly rings: number;
   /** Fraction of the vertices that each pooling keeps. */
   readonly poolRatio: number;
+  /** Correspondence models only: width of the per-vertex embedding before the shared dense head. */
+  readonly embedding?: number;
 }
 
 export const DEFAULT_GEM_ARCHITECTURE: GemArchitecture = {
@@ -74,5 +76,6 @@ export function gemModelConfig(
     fieldDropout: architecture.fieldDropout,
     rings: architecture.rings,
     mesh: { poolRatio: architecture.poolRatio, seed: 0 },
+    ...(architecture.embedding !== undefined ? { embedding: architecture.embedding } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { fitInputNormalization, type InputNormalization, NonFiniteFeatureError }
 import type { MeshParseError } from "@gemcnn/geometry";
 import { readRegularFileBytes, writeFileAtomic } from "@gemcnn/geometry/node";
 import { CliError, EXIT } from "../cli/errors.js";
+import type { TaskKind } from "../tasks/tasks.js";
 import type { TrainableModel } from "../training/loop.js";
 import type { GemArchitecture } from "./architecture.js";
 import { LinearProbe } from "./linear-probe.js";
@@ -25,9 +26,22 @@ export interface ModelSpec {
   /** Identifies the file: `"gemcnn-classifier"`. */
   readonly format: typeof SPEC_FORMAT;
   /** Version of this file's layout (`SPEC_VERSION`). */
-  readonly version: typeof SPEC_VERSION;
+  readonly version: typeof SPEC_VERSION | 2;
   readonly kind: ModelKind;
+  /**
+   * What the model predicts (absent in version 2 files: "classification"): one class per mesh, or
+   * per vertex ("segmentation": part classes; "correspondence": the vertices of `template`).
+   */
+  readonly task?: TaskKind;
+  /** Classification: the class names; segmentation: the part names (logit k is `classes[k]`); correspondence: []. */
   readonly classes: readonly string[];
+  /** Segmentation: whether the training labels came per face (`.seg`, by area majority) or per vertex (`.vseg`). */
+  readonly labels?: { readonly from: "face" | "vertex" };
+  /**
+   * Correspondence: the template mesh beside the model (binary PLY; vertex k is class k) and its
+   * vertex count, the number of classes.
+   */
+  readonly template?: { readonly file: string; readonly vertexCount: number };
   /** How meshes must be preprocessed for this model (features, repair…). */
   readonly preprocess: PreprocessOptions;
   readonly weightDecay: number;
@@ -59,7 +73,12 @@ export const SPEC_FORMAT = "gemcnn-classifier";
  * `scalarScale`, `copyScale`, `clip`). Version 1 files are refused with a message: their heat
  * kernel and normalisation are no longer computed, so their inputs could not be reproduced.
  */
-export const SPEC_VERSION = 2;
+export const SPEC_VERSION = 3;
+/**
+ * Version 3 added `task` (with `labels` for segmentation and `template` for correspondence); a
+ * version 2 file is a classifier and is read as one.
+ */
+const READABLE_VERSIONS: readonly number[] = [2, 3];
 /** Name of the spec file in a model directory. */
 export const SPEC_FILE = "gemcnn.json";
 
@@ -219,7 +238,7 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
   }
   if (
     spec?.format !== SPEC_FORMAT ||
-    spec.version !== SPEC_VERSION ||
+    !READABLE_VERSIONS.includes(spec.version) ||
     !MODEL_KINDS.includes(spec.kind) ||
     !Array.isArray(spec.classes)
   ) {
@@ -227,5 +246,17 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
       `${path}: not a gemcnn classifier description (format ${SPEC_FORMAT}, version ${SPEC_VERSION})`,
     );
   }
+  if (spec.task !== undefined && !TASK_KIND_NAMES.includes(spec.task)) {
+    throw new CliError(
+      `${path}: unknown task "${String(spec.task)}" (this gemcnn knows ${TASK_KIND_NAMES.join(", ")}); a newer gemcnn may read it`,
+    );
+  }
   return spec;
 }
+
+/** The task of a model description: "classification" when the file does not say (version 2). */
+export function taskOf(spec: Pick<ModelSpec, "task">): TaskKind {
+  return spec.task ?? "classification";
+}
+
+const TASK_KIND_NAMES: readonly string[] = ["classification", "segmentation", "correspondence"];

@@ -10,6 +10,7 @@ import {
   meshOptionsOf,
   ResidualBlock,
   TransportPooling,
+  TransportUnpooling,
 } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
 
@@ -45,8 +46,8 @@ export interface LayerCheck {
 }
 
 /**
- * Layer by layer, the gauge equivariance of a trained gemcnn classifier on `geometry`: for each
- * residual block, pooling and the invariant pooling, the network from its input up to that layer
+ * Layer by layer, the gauge equivariance of a trained gemcnn model on `geometry`: for each
+ * residual block, pooling, unpooling and the invariant pooling, the network from its input up to that layer
  * (sharing the trained weights, in inference mode) is run on a random input field before and
  * after a random gauge change of every frame (the whole hierarchy recomputed in the new frames);
  * its output must transform by the representation of its field type at its level (nn's
@@ -68,13 +69,17 @@ export function layerEquivarianceReport(
       checked.push({ layer, level: layer.level, outType: layer.outType });
     } else if (layer instanceof TransportPooling) {
       checked.push({ layer, level: layer.level + 1, outType: layer.fieldType });
+    } else if (layer instanceof TransportUnpooling) {
+      // A per-vertex model's decoder: from level + 1 back to `level`.
+      checked.push({ layer, level: layer.level, outType: layer.fieldType });
     } else if (layer instanceof InvariantPooling) {
       checked.push({ layer, level: "mesh", outType: FieldType.scalars(outputDim(layer)) });
     }
   }
+  // The logits: per mesh for a classifier, per input vertex (level 0) for a segmenter or correspondence model.
   checked.push({
     layer: model.layers[model.layers.length - 1],
-    level: "mesh",
+    level: info.kind === "classifier" ? "mesh" : 0,
     outType: FieldType.scalars(info.config.classes),
   });
   for (const { layer, level, outType } of checked) {

@@ -27,7 +27,7 @@ import { stepSeed, withSeededRandom } from "./seeded-random.js";
 const DECAYED_WEIGHT = /(^|\/)kernel(_\d+)?$/;
 
 /** What the nn and gauge packages throw for a layer or field type they refuse. */
-const ARCHITECTURE_ERRORS = [
+export const ARCHITECTURE_ERRORS = [
   "GemConvError",
   "FieldLayerError",
   "NonlinearityError",
@@ -45,7 +45,7 @@ const ARCHITECTURE_ERRORS = [
  * than as a bug: its features were finite when computed, but a normalised value can still leave
  * float32's range.
  */
-function reportingNonFiniteInput<T>(meshNames: readonly string[], run: () => T): T {
+export function reportingNonFiniteInput<T>(meshNames: readonly string[], run: () => T): T {
   try {
     return run();
   } catch (error) {
@@ -77,75 +77,30 @@ export interface GemCnnOptions {
 }
 
 /**
- * A GEM-CNN mesh classifier (the nn package's `buildGemClassifier`) over a fixed list of
- * preprocessed meshes: each mesh's multiscale hierarchy is built once, in the frames stored with
- * its features (so the convolutions and the features share one gauge), and batches of meshes run
- * as one block-diagonal graph. Trained with tfjs's Adam plus decoupled weight decay; the state
- * (weights, normalisation statistics, optimizer moments) is saved and restored exactly.
+ * What the GEM-CNN models of the command line share (the classifier here, the per-vertex models of
+ * `per-vertex/model.ts`): a tfjs model over a fixed list of preprocessed meshes, each mesh's
+ * multiscale hierarchy built once, in the frames stored with its features (so the convolutions
+ * and the features share one gauge), batches of meshes run as one block-diagonal graph; Adam plus
+ * decoupled weight decay; the state (weights, normalisation statistics, optimizer moments) saved
+ * and restored exactly.
  */
-export class GemCnnClassifier {
+export abstract class GemMeshNetwork {
   readonly model: tf.LayersModel;
-  readonly classes: number;
-  private readonly meshes: readonly PreprocessedMesh[];
-  private readonly labels: readonly number[];
-  private readonly options: GemCnnOptions;
-  private readonly optimizer: tf.AdamOptimizer;
+  protected readonly meshes: readonly PreprocessedMesh[];
+  protected readonly options: GemCnnOptions;
+  protected readonly optimizer: tf.AdamOptimizer;
   private readonly hierarchies: (MeshHierarchy | undefined)[];
   private readonly inputs: (Float32Array | undefined)[];
-  private readonly evalBatches = new Map<string, MeshBatch>();
   /** Training steps taken so far (restored with the optimizer state); seeds each step's dropout. */
-  private steps = 0;
-  /** The worker threads when `options.threads > 1`, started on first use. */
-  private pool: Promise<ReplicaPool> | undefined;
+  protected steps = 0;
 
-  private constructor(
-    model: tf.LayersModel,
-    meshes: readonly PreprocessedMesh[],
-    labels: readonly number[],
-    options: GemCnnOptions,
-  ) {
+  protected constructor(model: tf.LayersModel, meshes: readonly PreprocessedMesh[], options: GemCnnOptions) {
     this.model = model;
-    this.classes = model.outputs[0].shape.at(-1) as number;
     this.meshes = meshes;
-    this.labels = labels;
     this.options = options;
     this.optimizer = tf.train.adam(1e-3);
     this.hierarchies = new Array(meshes.length);
     this.inputs = new Array(meshes.length);
-  }
-
-  /** A new, randomly initialised classifier (weights seeded by `options.seed`). */
-  static async create(
-    architecture: GemArchitecture,
-    classes: number,
-    meshes: readonly PreprocessedMesh[],
-    labels: readonly number[],
-    options: GemCnnOptions,
-  ): Promise<GemCnnClassifier> {
-    await ensureBackend();
-    const config = gemModelConfig(architecture, options.input, classes);
-    let model: tf.LayersModel;
-    try {
-      model = withSeededRandom(options.seed, () => buildGemClassifier(config));
-    } catch (error) {
-      // A layer too large or a field type the layers refuse is a bad architecture, not a bug.
-      if (error instanceof Error && ARCHITECTURE_ERRORS.includes(error.name)) {
-        throw new CliError(`the architecture cannot be built: ${error.message.split("\n")[0]}`);
-      }
-      throw error;
-    }
-    return new GemCnnClassifier(model, meshes, labels, options);
-  }
-
-  /** A classifier around a model saved with `exportModel` (a directory with `model.json`). */
-  static async load(
-    modelDir: string,
-    meshes: readonly PreprocessedMesh[],
-    labels: readonly number[],
-    options: GemCnnOptions,
-  ): Promise<GemCnnClassifier> {
-    await ensureBackend();
-    return new GemCnnClassifier(await loadModel(modelDir), meshes, labels, options);
   }
 
   /** Number of trainable weights. */
@@ -179,8 +134,105 @@ export class GemCnnClassifier {
     return input;
   }
 
-  private batch(indices: readonly number[]): MeshBatch {
+  protected batch(indices: readonly number[]): MeshBatch {
     return batchMeshes(indices.map((i) => this.hierarchy(i)));
+  }
+
+  /** Sets the optimizer's learning rate for the next step (tfjs has no public setter; it reads the field on every step). */
+  protected setLearningRate(learningRate: number): void {
+    (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+  }
+
+  /** The trainable variables, and those that weight decay shrinks (kernels, not biases or scales). */
+  protected variables(): { variables: tf.Variable[]; decayed: tf.Variable[] } {
+    const weights = this.model.trainableWeights;
+    const variables = weights.map((w) => w.read() as tf.Variable);
+    return { variables, decayed: variables.filter((_, k) => DECAYED_WEIGHT.test(weights[k].originalName)) };
+  }
+
+  /** Decoupled weight decay after a step: `w ← (1 − lr · weightDecay) · w` for `decayed`. */
+  protected decay(decayed: readonly tf.Variable[], learningRate: number): void {
+    const keep = 1 - learningRate * this.options.weightDecay;
+    if (keep !== 1)
+      tf.tidy(() => {
+        for (const v of decayed) v.assign(tf.mul(v, keep));
+      });
+  }
+
+  /** Checkpoint: `model/` (tfjs layers model) and `optimizer.bin` (Adam's complete state). */
+  async saveState(dir: string): Promise<void> {
+    await saveModel(this.model, join(dir, "model"));
+    await saveAdamState(this.optimizer, join(dir, "optimizer.bin"));
+  }
+
+  async loadState(dir: string): Promise<void> {
+    const saved = await loadModel(join(dir, "model"));
+    try {
+      const values = saved.getWeights();
+      const own = this.model.getWeights();
+      if (values.length !== own.length || values.some((v, k) => v.shape.join() !== own[k].shape.join())) {
+        throw new Error(`${join(dir, "model")}: its weights do not fit this model's architecture`);
+      }
+      this.model.setWeights(values);
+    } finally {
+      saved.dispose();
+    }
+    await loadAdamState(this.optimizer, join(dir, "optimizer.bin"));
+    this.steps = this.optimizer.iterations;
+  }
+
+  /** The final model: `model.json` and `weights.bin`, loadable by nn's `loadModel` (Node or browser). */
+  async exportModel(dir: string): Promise<void> {
+    await saveModel(this.model, dir);
+  }
+}
+
+/**
+ * A GEM-CNN mesh classifier (the nn package's `buildGemClassifier`) over a fixed list of
+ * preprocessed meshes (see `GemMeshNetwork`), training and inferring on worker threads when
+ * `options.threads > 1`.
+ */
+export class GemCnnClassifier extends GemMeshNetwork {
+  readonly classes: number;
+  private readonly labels: readonly number[];
+  private readonly evalBatches = new Map<string, MeshBatch>();
+  /** The worker threads when `options.threads > 1`, started on first use. */
+  private pool: Promise<ReplicaPool> | undefined;
+
+  private constructor(
+    model: tf.LayersModel,
+    meshes: readonly PreprocessedMesh[],
+    labels: readonly number[],
+    options: GemCnnOptions,
+  ) {
+    super(model, meshes, options);
+    this.classes = model.outputs[0].shape.at(-1) as number;
+    this.labels = labels;
+  }
+
+  /** A new, randomly initialised classifier (weights seeded by `options.seed`). */
+  static async create(
+    architecture: GemArchitecture,
+    classes: number,
+    meshes: readonly PreprocessedMesh[],
+    labels: readonly number[],
+    options: GemCnnOptions,
+  ): Promise<GemCnnClassifier> {
+    await ensureBackend();
+    const config = gemModelConfig(architecture, options.input, classes);
+    const model = buildArchitecture(options.seed, () => buildGemClassifier(config));
+    return new GemCnnClassifier(model, meshes, labels, options);
+  }
+
+  /** A classifier around a model saved with `exportModel` (a directory with `model.json`). */
+  static async load(
+    modelDir: string,
+    meshes: readonly PreprocessedMesh[],
+    labels: readonly number[],
+    options: GemCnnOptions,
+  ): Promise<GemCnnClassifier> {
+    await ensureBackend();
+    return new GemCnnClassifier(await loadModel(modelDir), meshes, labels, options);
   }
 
   /** Worker threads in use: `options.threads`, or 1. */
@@ -225,12 +277,8 @@ export class GemCnnClassifier {
 
   async trainBatch(indices: readonly number[], learningRate: number): Promise<Totals> {
     const labels = indices.map((i) => this.labels[i]);
-    // tfjs reads the rate on every applyGradients; it has no public setter.
-    (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-    const weights = this.model.trainableWeights;
-    const variables = weights.map((w) => w.read() as tf.Variable);
-    const decayed = variables.filter((_, k) => DECAYED_WEIGHT.test(weights[k].originalName));
-    const keep = 1 - learningRate * this.options.weightDecay;
+    this.setLearningRate(learningRate);
+    const { variables, decayed } = this.variables();
     if (this.threads > 1) {
       // The same step split over the workers: the batch's gradients (and normalisation statistics)
       // come back, and the optimizer and the decay run here, on the one authoritative model.
@@ -239,8 +287,8 @@ export class GemCnnClassifier {
       );
       tf.tidy(() => {
         (this.optimizer as tf.Optimizer).applyGradients(gradients);
-        if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
       });
+      this.decay(decayed, learningRate);
       tf.dispose(Object.values(gradients));
       this.steps++;
       return totalsOf(logits, labels, this.classes);
@@ -262,10 +310,10 @@ export class GemCnnClassifier {
             return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
           }, variables);
           (this.optimizer as tf.Optimizer).applyGradients(grads);
-          if (keep !== 1) for (const v of decayed) v.assign(tf.mul(v, keep));
         }),
       ),
     );
+    this.decay(decayed, learningRate);
     this.steps++;
     return totalsOf(logits, labels, this.classes);
   }
@@ -330,32 +378,20 @@ export class GemCnnClassifier {
     this.pool = undefined;
     if (pool !== undefined) await (await pool.catch(() => undefined))?.close();
   }
+}
 
-  /** Checkpoint: `model/` (tfjs layers model) and `optimizer.bin` (Adam's complete state). */
-  async saveState(dir: string): Promise<void> {
-    await saveModel(this.model, join(dir, "model"));
-    await saveAdamState(this.optimizer, join(dir, "optimizer.bin"));
-  }
-
-  async loadState(dir: string): Promise<void> {
-    const saved = await loadModel(join(dir, "model"));
-    try {
-      const values = saved.getWeights();
-      const own = this.model.getWeights();
-      if (values.length !== own.length || values.some((v, k) => v.shape.join() !== own[k].shape.join())) {
-        throw new Error(`${join(dir, "model")}: its weights do not fit this model's architecture`);
-      }
-      this.model.setWeights(values);
-    } finally {
-      saved.dispose();
+/**
+ * `build()` with its initial weights seeded by `seed`; a layer too large or a field type the layers
+ * refuse is a bad architecture (one line for the command line), not a bug.
+ */
+export function buildArchitecture(seed: number, build: () => tf.LayersModel): tf.LayersModel {
+  try {
+    return withSeededRandom(seed, build);
+  } catch (error) {
+    if (error instanceof Error && ARCHITECTURE_ERRORS.includes(error.name)) {
+      throw new CliError(`the architecture cannot be built: ${error.message.split("\n")[0]}`);
     }
-    await loadAdamState(this.optimizer, join(dir, "optimizer.bin"));
-    this.steps = this.optimizer.iterations;
-  }
-
-  /** The final model: `model.json` and `weights.bin`, loadable by nn's `loadModel` (Node or browser). */
-  async exportModel(dir: string): Promise<void> {
-    await saveModel(this.model, dir);
+    throw error;
   }
 }
 

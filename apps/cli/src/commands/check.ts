@@ -1,12 +1,14 @@
 import { resolve } from "node:path";
 import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
 import { MeshGeometry, mulberry32, randomGauge, type TriangleMeshData } from "@gemcnn/geometry";
-import { loadClassifier, readModelSpec } from "../classifiers/classifier.js";
+import { loadClassifier, readModelSpec, taskOf } from "../classifiers/classifier.js";
 import { booleanOption, type Command, integerOption } from "../cli/command.js";
-import { CliError, EXIT } from "../cli/errors.js";
+import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { loadMeshFile } from "../data/load.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes, readMeshFile } from "../data/mesh-file.js";
+import { checkPerVertex } from "../per-vertex/check.js";
 import { randomRotationMatrix, rotateMesh } from "../preprocess/run.js";
+import { isPerVertexTask } from "../tasks/tasks.js";
 
 /**
  * Largest change of the class probabilities accepted as "unchanged": the linear probe computes in
@@ -60,7 +62,7 @@ export function rigidMotionOf(data: TriangleMeshData, seed: number): TriangleMes
 /** `gemcnn check <model> <mesh>`: is the trained model's output unchanged by gauge changes and rigid motions? */
 export const checkCommand: Command = {
   name: "check",
-  summary: "check that a trained model ignores gauge changes and rigid motions of a mesh",
+  summary: "check that a trained model ignores gauge changes, rigid motions (and renumberings) of a mesh",
   description:
     "Classifies the mesh as it is, with every tangent frame turned by a random angle (the features'\n" +
     "order-1 and order-2 parts change as their representations say, and the convolution graph is\n" +
@@ -69,6 +71,9 @@ export const checkCommand: Command = {
     "largest change of a class probability (linear probe; 1e-9 in float64). For a GEM-CNN it then\n" +
     "checks layer by layer: the network up to each residual block and pooling, on a random input,\n" +
     "must transform by its output field type under a random gauge change (tolerance 1e-5).\n" +
+    "A segmentation or correspondence model is checked vertex by vertex: the relative change of all\n" +
+    "per-vertex logits under gauge changes, rigid motions and random renumberings of the vertices\n" +
+    "and faces (each vertex compared with itself after mapping back; tolerance 1e-4 in float32).\n" +
     "Exit status 1 when any check fails.",
   positionals: [
     { name: "model", description: "model directory (runs/<name>/model)", required: true },
@@ -86,6 +91,12 @@ export const checkCommand: Command = {
       valueName: "<n>",
       description: "random rigid motions to try",
       defaultText: "3",
+    },
+    relabellings: {
+      type: "string",
+      valueName: "<n>",
+      description: "per-vertex models: random renumberings of the vertices and faces to try",
+      defaultText: "2",
     },
     "no-layers": { type: "boolean", description: "skip the layer-by-layer check (GEM-CNN)" },
     "max-mesh-size": MAX_MESH_SIZE_OPTION,
@@ -114,6 +125,26 @@ export const checkCommand: Command = {
     const rotations = integerOption(args, "rotations", 3, { min: 0 });
     const seed = integerOption(args, "seed", 1, { min: 0 });
     const bytes = await readMeshFile(meshPath, maxMeshBytes(args));
+    if (isPerVertexTask(taskOf(spec))) {
+      let data: TriangleMeshData;
+      try {
+        data = loadMeshFile(bytes, meshPath, spec.preprocess, []);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      const relabellings = integerOption(args, "relabellings", 2, { min: 0 });
+      return checkPerVertex(
+        modelDir,
+        spec,
+        { positions: data.positions, triangles: data.triangles },
+        meshPath,
+        { gauges, rotations, relabellings, seed },
+        args,
+        io,
+      );
+    }
+    if (args.options.relabellings !== undefined)
+      throw new UsageError("--relabellings is for per-vertex models (segmentation, correspondence)");
     let variants: InvarianceVariant[];
     try {
       const data = loadMeshFile(bytes, meshPath, spec.preprocess, []);

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { loadClassifier, type ModelSpec } from "../classifiers/classifier.js";
+import { loadClassifier, type ModelSpec, taskOf } from "../classifiers/classifier.js";
 import { argmax } from "../classifiers/linear-probe.js";
 import { featureDistance, normalizedEntropy } from "../classifiers/training-distribution.js";
 import {
@@ -11,11 +11,15 @@ import {
   integerOption,
   type OptionSpec,
   type ParsedArgs,
+  stringOption,
 } from "../cli/command.js";
-import { CliError, EXIT } from "../cli/errors.js";
+import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
+import { evaluatePerVertex } from "../per-vertex/evaluate.js";
+import { predictPerVertexFiles } from "../per-vertex/predict.js";
 import { rotatedSources } from "../preprocess/run.js";
+import { isPerVertexTask } from "../tasks/tasks.js";
 import { confusionMatrix, formatConfusion } from "../training/confusion.js";
 import { CHECKPOINT_OPTION, chooseModel } from "./model-choice.js";
 import {
@@ -65,7 +69,9 @@ export const evalCommand: Command = {
     "and the confusion matrix. <model> is a model directory, or a run directory: then --checkpoint\n" +
     "picks the best epoch by validation (model-best/, the default when the run had a validation set)\n" +
     "or the last (model/). --rotate turns every mesh by its own random rotation first: an invariant\n" +
-    "model gives the same accuracy.",
+    "model gives the same accuracy. A segmentation model reports per-vertex accuracy, IoU per part,\n" +
+    "mean IoU and the confusion; a correspondence model the share of vertices matched exactly\n" +
+    "(geodesic error 0) and the geodesic error curve (error over √area, Kim et al. 2011).",
   positionals: [
     {
       name: "model",
@@ -91,6 +97,12 @@ export const evalCommand: Command = {
       defaultText: "1",
     },
     json: { type: "boolean", description: "print the result as JSON" },
+    out: {
+      type: "string",
+      valueName: "<dir>",
+      description:
+        "per-vertex models: write <task>-eval.json there (correspondence: also geodesic-error.svg, the curve)",
+    },
   },
   examples: [
     {
@@ -110,6 +122,10 @@ export const evalCommand: Command = {
       command: "gemcnn eval runs/experiment/model --synthetic --part all",
       description: "the synthetic dataset, train and test",
     },
+    {
+      command: "gemcnn eval runs/synthetic-correspondence --synthetic --rotate --out eval/",
+      description: "a correspondence model on rotated meshes; curve as JSON and SVG",
+    },
   ],
   async run(args, io) {
     const { dir: modelDir, spec } = await chooseModel(
@@ -117,6 +133,12 @@ export const evalCommand: Command = {
       args,
       io,
     );
+    if (isPerVertexTask(taskOf(spec)))
+      return evaluatePerVertex(modelDir, spec, args, io, runtimeSetup(args, io, spec));
+    if (stringOption(args, "out") !== undefined)
+      throw new UsageError(
+        "--out is for per-vertex models (segmentation, correspondence); this model is a classifier",
+      );
     const sources = await datasetFromArgs(args, io);
     const toModel = relabel(sources, spec);
     const part = choiceOption(args, "part", ["test", "val", "train", "all"] as const, "test");
@@ -196,14 +218,18 @@ export interface MeshPrediction {
 
 export const predictCommand: Command = {
   name: "predict",
-  summary: "classify mesh files with a trained model",
+  summary: "classify mesh files (or label their vertices) with a trained model",
   description:
     "Prints the most likely classes of each mesh with their probabilities, and warns when a mesh lies\n" +
     "farther from the training data than every training mesh (by its pooled invariant features, the\n" +
     "distance saved with the model): a softmax is confident far from its data too, so such a class\n" +
     "is a guess. A mesh that cannot be read or repaired is reported with the reason and the others\n" +
     "are still classified. Exit status: 0 every mesh classified, 3 some meshes skipped (the others\n" +
-    "classified), 1 none could be classified or another failure.",
+    "classified), 1 none could be classified or another failure.\n" +
+    "A segmentation or correspondence model labels every vertex instead: it writes\n" +
+    "<out>/<name>.labels.txt (one label per vertex of the file as read, -1 where preprocessing\n" +
+    "dropped the vertex) and <out>/<name>.ply (the mesh with a colour per part, or the template's\n" +
+    "smooth colouring carried over by the correspondence).",
   positionals: [
     {
       name: "model",
@@ -223,6 +249,12 @@ export const predictCommand: Command = {
     },
     json: { type: "boolean", description: "print the predictions as JSON" },
     "max-mesh-size": MAX_MESH_SIZE_OPTION,
+    out: {
+      type: "string",
+      valueName: "<dir>",
+      description: "per-vertex models: where <name>.labels.txt and <name>.ply are written",
+      defaultText: "predictions",
+    },
   },
   examples: [
     {
@@ -233,6 +265,10 @@ export const predictCommand: Command = {
       command: "gemcnn predict runs/experiment/model scans/*.ply --top 1 --json",
       description: "many meshes, best class only",
     },
+    {
+      command: "gemcnn predict runs/synthetic-segmentation scans/body.ply --out labelled/",
+      description: "a part per vertex: labelled/body.labels.txt and labelled/body.ply",
+    },
   ],
   async run(args, io) {
     const { dir: modelDir, spec } = await chooseModel(
@@ -241,6 +277,15 @@ export const predictCommand: Command = {
       io,
     );
     const paths = (args.positionals.mesh as string[]).map((p) => resolve(io.cwd, p));
+    if (isPerVertexTask(taskOf(spec))) {
+      if (args.options.top !== undefined)
+        throw new UsageError("--top is for classifiers; a per-vertex model labels every vertex");
+      return predictPerVertexFiles(modelDir, spec, paths, args, io, runtimeSetup(args, io, spec));
+    }
+    if (stringOption(args, "out") !== undefined)
+      throw new UsageError(
+        "--out is for per-vertex models (segmentation, correspondence); this model is a classifier",
+      );
     const threads = threadsFromArgs(args);
     const samples = paths.map((path) => ({ path, name: path, className: "", label: 0 }));
     const items = fileSources(samples, maxMeshBytes(args)).map((source) => ({ source, label: 0 }));

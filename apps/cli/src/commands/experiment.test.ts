@@ -13,6 +13,14 @@ function helpDefault(command: Command, option: string): string | undefined {
   return line === undefined ? undefined : /\(default: ([^)]*)\)$/.exec(line)?.[1];
 }
 
+/** The default of `part` ("gemcnn", "linear-probe", "--task segmentation", …) in a help default "a; b c; d e". */
+function defaultFor(text: string, part: string): string | undefined {
+  const entries = text.split("; ");
+  if (part === "gemcnn") return entries[0];
+  const entry = entries.find((e) => e.startsWith(`${part} `));
+  return entry?.slice(part.length + 1);
+}
+
 describe("the help shows each command's own defaults, the ones it runs with", () => {
   const io = captureIO();
 
@@ -22,14 +30,21 @@ describe("the help shows each command's own defaults, the ones it runs with", ()
         parseCommandArgs(experimentCommand, ["--model", model])!,
         io,
       );
-      const [gemcnn, probe] = helpDefault(experimentCommand, "epochs")!.split("; linear-probe ");
-      expect(settings.epochs).toBe(Number(model === "gemcnn" ? gemcnn : probe));
-      expect(setup.options.features.kinds.join(",")).toBe(helpDefault(experimentCommand, "features"));
-      expect(settings.runDir.endsWith(`runs/${helpDefault(experimentCommand, "name")}`)).toBe(true);
+      expect(settings.epochs).toBe(Number(defaultFor(helpDefault(experimentCommand, "epochs")!, model)));
+      expect(setup.options.features.kinds.join(",")).toBe(
+        defaultFor(helpDefault(experimentCommand, "features")!, "gemcnn"),
+      );
+      expect(
+        settings.runDir.endsWith(`runs/${defaultFor(helpDefault(experimentCommand, "name")!, "gemcnn")}`),
+      ).toBe(true);
       expect(settings.force).toBe(true);
     }
-    expect(helpDefault(experimentCommand, "epochs")).toBe("20; linear-probe 60");
-    expect(helpDefault(experimentCommand, "features")).toBe("moments,curvature");
+    expect(helpDefault(experimentCommand, "epochs")).toBe(
+      "20; linear-probe 60; --task segmentation 60; --task correspondence 60",
+    );
+    expect(helpDefault(experimentCommand, "features")).toBe(
+      "moments,curvature; per-vertex tasks moments,curvature,hks",
+    );
     expect(helpDefault(experimentCommand, "synthetic")).toBe("when --data is not given");
     expect(formatCommandHelp(experimentCommand)).toContain("trains the GEM-CNN classifier (20 epochs)");
     // --resume continues the run instead of replacing it.
@@ -37,11 +52,30 @@ describe("the help shows each command's own defaults, the ones it runs with", ()
     expect(resumed.force).toBe(false);
   });
 
+  it("experiment --task: each per-vertex task's epochs and features, as the help says", () => {
+    for (const task of ["segmentation", "correspondence"] as const) {
+      const { setup, settings } = experimentSettings(
+        parseCommandArgs(experimentCommand, ["--task", task])!,
+        io,
+        task,
+      );
+      expect(settings.epochs).toBe(
+        Number(defaultFor(helpDefault(experimentCommand, "epochs")!, `--task ${task}`)),
+      );
+      expect(setup.options.features.kinds.join(",")).toBe(
+        defaultFor(helpDefault(experimentCommand, "features")!, "per-vertex tasks"),
+      );
+      expect(settings.runDir.endsWith(`runs/experiment-${task}`)).toBe(true);
+      expect(settings.threads).toBe(1);
+    }
+  });
+
   it("train: 30 epochs and the heat kernel, never replaced without --force (the control: other defaults)", () => {
     const args = parseCommandArgs(trainCommand, [])!;
     const settings = trainSettingsFromArgs(args, io, { name: "synthetic" });
     const setup = preprocessingFromArgs(args, io);
-    expect(helpDefault(trainCommand, "epochs")).toBe(`${settings.epochs}; linear-probe 60`);
+    expect(defaultFor(helpDefault(trainCommand, "epochs")!, "gemcnn")).toBe(`${settings.epochs}`);
+    expect(defaultFor(helpDefault(trainCommand, "epochs")!, "linear-probe")).toBe("60");
     expect(settings.epochs).toBe(30);
     expect(helpDefault(trainCommand, "features")).toBe(setup.options.features.kinds.join(","));
     expect(setup.options.features.kinds).toContain("hks");

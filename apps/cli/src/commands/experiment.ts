@@ -1,5 +1,8 @@
 import type { FeatureKind } from "@gemcnn/features";
 import type { CliIO, Command, ParsedArgs } from "../cli/command.js";
+import { perVertexDatasetFromArgs, SYNTHETIC_PER_VERTEX } from "../per-vertex/data.js";
+import { trainPerVertex } from "../per-vertex/train.js";
+import { isPerVertexTask, type PerVertexTask, taskFromArgs } from "../tasks/tasks.js";
 import {
   dataOptionSpecs,
   datasetFromArgs,
@@ -26,24 +29,46 @@ export const EXPERIMENT_FEATURES: readonly FeatureKind[] = ["moments", "curvatur
  */
 export const EXPERIMENT_EPOCHS = { gemcnn: 20, "linear-probe": 60 } as const;
 
+/**
+ * Feature groups of the per-vertex experiments: the heat-kernel signature is kept, because which
+ * part a vertex belongs to (or which template point it is) depends on where it lies on the whole
+ * body, which the heat kernel's larger times describe and the local moments and curvatures do not.
+ */
+export const PER_VERTEX_EXPERIMENT_FEATURES: readonly FeatureKind[] = ["moments", "curvature", "hks"];
+
+/** Epochs of the per-vertex experiments (docs/experiments.md: a few minutes on 2 shared cores). */
+export const PER_VERTEX_EXPERIMENT_EPOCHS: Readonly<Record<PerVertexTask, number>> = {
+  segmentation: 60,
+  correspondence: 60,
+};
+
 /** What `experiment` does without options: what it runs and what its help shows, from one place. */
 export const EXPERIMENT_DEFAULTS: PreprocessDefaults & TrainingDefaults & { readonly name: string } = {
   featureKinds: EXPERIMENT_FEATURES,
   epochs: EXPERIMENT_EPOCHS,
+  taskEpochs: PER_VERTEX_EXPERIMENT_EPOCHS,
   name: "experiment",
-  nameText: "experiment",
+  nameText: "experiment; per-vertex tasks experiment-<task>",
   replaces: true,
 };
 
+/** The preprocessing defaults of `experiment --task <task>`. */
+function experimentPreprocessDefaults(task: PerVertexTask | undefined): PreprocessDefaults {
+  return task === undefined ? EXPERIMENT_DEFAULTS : { featureKinds: PER_VERTEX_EXPERIMENT_FEATURES };
+}
+
 /** The preprocessing and training `experiment` runs for `args` (its defaults where an option is not given). */
-export function experimentSettings(args: ParsedArgs, io: CliIO) {
-  const setup = preprocessingFromArgs(args, io, EXPERIMENT_DEFAULTS);
+export function experimentSettings(args: ParsedArgs, io: CliIO, task?: PerVertexTask) {
+  const setup = preprocessingFromArgs(args, io, experimentPreprocessDefaults(task));
   const settings = trainSettingsFromArgs(args, io, {
-    name: EXPERIMENT_DEFAULTS.name,
+    name: task === undefined ? EXPERIMENT_DEFAULTS.name : `${EXPERIMENT_DEFAULTS.name}-${task}`,
     training: EXPERIMENT_DEFAULTS,
+    ...(task !== undefined ? { task } : {}),
   });
   return { setup, settings };
 }
+
+const { trainShapes, testShapes, poses, vertices } = SYNTHETIC_PER_VERTEX;
 
 /** `gemcnn experiment` (`pnpm experiment`): the embedded default, synthetic data end to end. */
 export const experimentCommand: Command = {
@@ -55,19 +80,45 @@ export const experimentCommand: Command = {
     `motions), preprocesses it in worker threads, trains the GEM-CNN classifier (${EXPERIMENT_EPOCHS.gemcnn} epochs) and\n` +
     "reports test accuracy, the confusion matrix and where the model and curves were written\n" +
     "(runs/experiment/, replaced on every run unless --resume). Every option of 'gemcnn train'\n" +
-    "applies, with the defaults below; --model linear-probe runs the baseline.",
+    "applies, with the defaults below; --model linear-probe runs the baseline.\n" +
+    `--task segmentation and --task correspondence run the per-vertex defaults instead: articulated\n` +
+    `bodies (training body shapes: ${trainShapes.segmentation} for segmentation, ${trainShapes.correspondence} for correspondence; ${testShapes} unseen\n` +
+    `test shape; ${poses} poses each, about ${vertices} vertices; remeshed one by one for segmentation into\n` +
+    `six parts, one shared connectivity for correspondence, as FAUST in miniature), features\n` +
+    `${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}, ${PER_VERTEX_EXPERIMENT_EPOCHS.segmentation} and ${PER_VERTEX_EXPERIMENT_EPOCHS.correspondence} epochs, runs/experiment-<task>/.`,
   positionals: [],
-  options: {
-    ...dataOptionSpecs("synthetic"),
-    ...preprocessOptionSpecs(EXPERIMENT_DEFAULTS),
-    ...trainingOptionSpecs(EXPERIMENT_DEFAULTS),
-  },
+  options: (() => {
+    const preprocess = preprocessOptionSpecs(EXPERIMENT_DEFAULTS);
+    return {
+      ...dataOptionSpecs("synthetic"),
+      ...preprocess,
+      features: {
+        ...preprocess.features,
+        defaultText: `${EXPERIMENT_FEATURES.join(",")}; per-vertex tasks ${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}`,
+      },
+      ...trainingOptionSpecs(EXPERIMENT_DEFAULTS),
+    };
+  })(),
   examples: [
     { command: "pnpm experiment", description: "the default run, a few minutes on 2 cores" },
     { command: "gemcnn experiment --epochs 10 --synthetic-train 10", description: "a quicker, smaller run" },
     { command: "gemcnn experiment --resume", description: "continue after Ctrl-C" },
+    {
+      command: "pnpm experiment --task correspondence",
+      description: "dense correspondence on the synthetic registrations",
+    },
+    {
+      command: "pnpm experiment --task segmentation",
+      description: "part segmentation of the synthetic bodies",
+    },
   ],
   async run(args, io) {
+    const task = taskFromArgs(args);
+    if (isPerVertexTask(task)) {
+      const sources = await perVertexDatasetFromArgs(task, args, io, "synthetic");
+      const { setup, settings } = experimentSettings(args, io, task);
+      return trainPerVertex(sources, setup, settings, io);
+    }
     const sources = await datasetFromArgs(args, io, "synthetic");
     const { setup, settings } = experimentSettings(args, io);
     return trainClassifier(sources, setup, settings, io);

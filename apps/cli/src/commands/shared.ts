@@ -18,6 +18,7 @@ import { type Dataset, openDataset } from "../data/dataset.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
 import { stratifiedHoldOut } from "../data/validation.js";
+import { SYNTHETIC_PER_VERTEX } from "../per-vertex/data.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
 import { type MeshSource, memorySources, preprocessAll } from "../preprocess/run.js";
 import { preprocessRunner } from "../preprocess/runner.js";
@@ -32,13 +33,14 @@ export function dataOptionSpecs(fallback?: "synthetic"): Record<string, OptionSp
     data: {
       type: "string",
       valueName: "<dir>",
-      description: "dataset root in MeshCNN layout <dir>/<class>/{train,test}/*.obj",
+      description:
+        "dataset root in MeshCNN layout <dir>/<class>/{train,test}/*.obj (segmentation: label files beside the meshes, class folders optional; correspondence: a folder of registrations)",
     },
     split: {
       type: "string",
       valueName: "<file>",
       description:
-        'split file {"<class>": {"train": [...], "test": [...]}} (paths relative to <dir>/<class>/)',
+        'split file {"<class>": {"train": [...], "test": [...]}} (paths relative to <dir>/<class>/; correspondence: {"train": [...], "test": [...]} of file names)',
     },
     synthetic: {
       type: "boolean",
@@ -55,14 +57,14 @@ export function dataOptionSpecs(fallback?: "synthetic"): Record<string, OptionSp
     "synthetic-train": {
       type: "string",
       valueName: "<n>",
-      description: "synthetic training meshes per class",
-      defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.trainPerClass),
+      description: `synthetic training meshes per class (per-vertex tasks: body shapes, ${SYNTHETIC_PER_VERTEX.poses} poses each)`,
+      defaultText: `${DEFAULT_SYNTHETIC_OPTIONS.trainPerClass}; segmentation ${SYNTHETIC_PER_VERTEX.trainShapes.segmentation}, correspondence ${SYNTHETIC_PER_VERTEX.trainShapes.correspondence} body shapes`,
     },
     "synthetic-test": {
       type: "string",
       valueName: "<n>",
-      description: "synthetic test meshes per class",
-      defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.testPerClass),
+      description: "synthetic test meshes per class (per-vertex tasks: body shapes not trained on)",
+      defaultText: `${DEFAULT_SYNTHETIC_OPTIONS.testPerClass}; per-vertex tasks ${SYNTHETIC_PER_VERTEX.testShapes}`,
     },
     "val-fraction": {
       type: "string",

@@ -73,7 +73,12 @@ describe("gemcnn train, eval and the run directory", () => {
     expect(evaluated.out()).toMatch(/test accuracy .*randomly rotated meshes/);
 
     const spec = JSON.parse(await readFile(join(dir, "run", "model", "gemcnn.json"), "utf8"));
-    expect(spec).toMatchObject({ format: "gemcnn-classifier", version: 2, kind: "gemcnn" });
+    expect(spec).toMatchObject({
+      format: "gemcnn-classifier",
+      version: 3,
+      task: "classification",
+      kind: "gemcnn",
+    });
     expect(spec.input.fieldType).toBe("5x0+2x1+1x2");
     expect((await readdir(join(dir, "run", "model"))).sort()).toEqual([
       "gemcnn.json",

@@ -35,14 +35,22 @@ import {
 } from "../cli/command.js";
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { outputFailure } from "../cli/fs-errors.js";
+import { perVertexDatasetFromArgs } from "../per-vertex/data.js";
+import { trainPerVertex } from "../per-vertex/train.js";
+import {
+  isPerVertexTask,
+  PER_VERTEX_TASKS,
+  type PerVertexTask,
+  TASK_OPTION,
+  taskFromArgs,
+} from "../tasks/tasks.js";
 import { confusionMatrix, formatConfusion } from "../training/confusion.js";
-import { writeTrainingCurves } from "../training/curves.js";
-import { InterruptRequest } from "../training/interrupt.js";
-import { runTrainingLoop, type TrainingOutcome } from "../training/loop.js";
+import type { TrainingOutcome } from "../training/loop.js";
 import type { EpochMetrics } from "../training/metrics.js";
-import { formatDuration, TrainingProgress } from "../training/progress.js";
+import { formatDuration } from "../training/progress.js";
 import { RunDirectory } from "../training/run-dir.js";
-import { DEFAULT_SCHEDULE, type LearningRateSchedule, learningRateAt } from "../training/schedule.js";
+import { DEFAULT_SCHEDULE, type LearningRateSchedule } from "../training/schedule.js";
+import { runTrainingSession } from "../training/session.js";
 import {
   DATA_OPTIONS,
   type DatasetSources,
@@ -60,10 +68,23 @@ export const MODEL_DEFAULTS: Record<ModelKind, { epochs: number; lr: number; bat
   "linear-probe": { epochs: 60, lr: 0.01, batchSize: 16 },
 };
 
+/** Epochs of a per-vertex task's training (`PER_VERTEX_TASKS`' defaults). */
+const TASK_EPOCHS: Readonly<Record<PerVertexTask, number>> = {
+  segmentation: PER_VERTEX_TASKS.segmentation.defaults.epochs,
+  correspondence: PER_VERTEX_TASKS.correspondence.defaults.epochs,
+};
+
+/** `--task segmentation X; --task correspondence Y` for a help text. */
+function perTask(value: (task: PerVertexTask) => number): string {
+  return (Object.keys(PER_VERTEX_TASKS) as PerVertexTask[]).map((t) => `--task ${t} ${value(t)}`).join("; ");
+}
+
 /** What a training command does when its options are not given; its help shows the same. */
 export interface TrainingDefaults {
-  /** Epochs per model kind. */
+  /** Epochs per model kind (classification). */
   readonly epochs: Readonly<Record<ModelKind, number>>;
+  /** Epochs per per-vertex task (default: the tasks' own, `PER_VERTEX_TASKS`). */
+  readonly taskEpochs?: Readonly<Record<PerVertexTask, number>>;
   /** The run name, or how it is chosen, for the help. */
   readonly nameText: string;
   /** Whether an existing run directory is replaced without `--force` (unless `--resume`). */
@@ -80,6 +101,7 @@ export const TRAIN_DEFAULTS: TrainingDefaults = {
 /** Options of the training itself (model, optimisation, run directory), their help showing `defaults`. */
 export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, OptionSpec> {
   return {
+    task: TASK_OPTION,
     model: {
       type: "string",
       valueName: "<kind>",
@@ -90,19 +112,19 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
       type: "string",
       valueName: "<n>",
       description: "epochs to train (in total, also with --resume)",
-      defaultText: `${defaults.epochs.gemcnn}; linear-probe ${defaults.epochs["linear-probe"]}`,
+      defaultText: `${defaults.epochs.gemcnn}; linear-probe ${defaults.epochs["linear-probe"]}; ${perTask((t) => (defaults.taskEpochs ?? TASK_EPOCHS)[t])}`,
     },
     "batch-size": {
       type: "string",
       valueName: "<n>",
       description: "meshes per batch (one block-diagonal graph)",
-      defaultText: `${MODEL_DEFAULTS.gemcnn.batchSize}; linear-probe ${MODEL_DEFAULTS["linear-probe"].batchSize}`,
+      defaultText: `${MODEL_DEFAULTS.gemcnn.batchSize}; linear-probe ${MODEL_DEFAULTS["linear-probe"].batchSize}; ${perTask((t) => PER_VERTEX_TASKS[t].defaults.batchSize)}`,
     },
     lr: {
       type: "string",
       valueName: "<x>",
       description: "peak learning rate of Adam",
-      defaultText: `${MODEL_DEFAULTS.gemcnn.lr}; linear-probe ${MODEL_DEFAULTS["linear-probe"].lr}`,
+      defaultText: `${MODEL_DEFAULTS.gemcnn.lr}; linear-probe ${MODEL_DEFAULTS["linear-probe"].lr}; ${perTask((t) => PER_VERTEX_TASKS[t].defaults.lr)}`,
     },
     schedule: {
       type: "string",
@@ -126,7 +148,7 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
       type: "string",
       valueName: "<list>",
       description: "GEM-CNN residual blocks: output field types, 'pool:' pools to a coarser level first",
-      defaultText: formatBlocks(DEFAULT_GEM_ARCHITECTURE.blocks),
+      defaultText: `${formatBlocks(DEFAULT_GEM_ARCHITECTURE.blocks)}; per-vertex tasks ${formatBlocks(PER_VERTEX_TASKS.segmentation.defaults.architecture.blocks)}`,
     },
     nonlinearity: {
       type: "string",
@@ -137,20 +159,20 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
     head: {
       type: "string",
       valueName: "<list>",
-      description: "GEM-CNN dense head widths after invariant pooling (0: none)",
+      description: "GEM-CNN dense head widths after invariant pooling (0: none; classification only)",
       defaultText: DEFAULT_GEM_ARCHITECTURE.head.join(","),
     },
     dropout: {
       type: "string",
       valueName: "<x>",
-      description: "GEM-CNN dropout before each dense layer",
+      description: "GEM-CNN dropout before each dense layer (classification only)",
       defaultText: String(DEFAULT_GEM_ARCHITECTURE.dropout),
     },
     "field-dropout": {
       type: "string",
       valueName: "<x>",
       description: "GEM-CNN whole-field dropout inside the blocks",
-      defaultText: String(DEFAULT_GEM_ARCHITECTURE.fieldDropout),
+      defaultText: `${DEFAULT_GEM_ARCHITECTURE.fieldDropout}; per-vertex tasks ${PER_VERTEX_TASKS.segmentation.defaults.architecture.fieldDropout}`,
     },
     rings: {
       type: "string",
@@ -164,7 +186,16 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
       description: "GEM-CNN fraction of vertices kept by each pooling",
       defaultText: String(DEFAULT_GEM_ARCHITECTURE.poolRatio),
     },
-    threads: THREADS_OPTION,
+    threads: {
+      ...THREADS_OPTION,
+      description: `${THREADS_OPTION.description}; per-vertex tasks train on one thread (nn's worker replicas compute classifier steps only)`,
+    },
+    embedding: {
+      type: "string",
+      valueName: "<n>",
+      description: "correspondence: width of the per-vertex embedding before the shared dense head",
+      defaultText: String(PER_VERTEX_TASKS.correspondence.defaults.architecture.embedding),
+    },
     "eval-every": {
       type: "string",
       valueName: "<n>",
@@ -264,9 +295,59 @@ export function trainSettingsFromArgs(
     training?: TrainingDefaults;
     model?: ModelKind;
     architecture?: GemArchitecture;
+    /** A per-vertex task: its defaults (epochs, rate, batch size, architecture) replace the classifier's. */
+    task?: PerVertexTask;
   },
 ): TrainSettings {
   const training = defaults.training ?? TRAIN_DEFAULTS;
+  if (defaults.task !== undefined) {
+    const task = PER_VERTEX_TASKS[defaults.task].defaults;
+    const threads = stringOption(args, "threads");
+    if (threads !== undefined && threadsFromArgs(args) > 1)
+      throw new UsageError(
+        `--threads ${threads}: per-vertex tasks train on one thread (nn's worker replicas compute classifier steps only); leave --threads out`,
+      );
+    const base = classifierSettings(args, io, {
+      name: defaults.name,
+      training,
+      architecture: defaults.architecture ?? task.architecture,
+    });
+    const architecture =
+      defaults.task === "correspondence"
+        ? {
+            ...base.architecture,
+            embedding: integerOption(args, "embedding", task.architecture.embedding ?? 64, {
+              min: 1,
+              max: 4096,
+            }),
+          }
+        : base.architecture;
+    if (defaults.task !== "correspondence" && stringOption(args, "embedding") !== undefined)
+      throw new UsageError("--embedding is the correspondence model's (--task correspondence)");
+    return {
+      ...base,
+      architecture,
+      threads: 1,
+      epochs: integerOption(args, "epochs", (training.taskEpochs ?? TASK_EPOCHS)[defaults.task], {
+        min: 1,
+        max: 100_000,
+      }),
+      batchSize: integerOption(args, "batch-size", task.batchSize, { min: 1 }),
+      schedule: { ...base.schedule, base: numberOption(args, "lr", task.lr, { min: 0 }) },
+    };
+  }
+  if (stringOption(args, "embedding") !== undefined)
+    throw new UsageError("--embedding is the correspondence model's (--task correspondence)");
+  return classifierSettings(args, io, { ...defaults, training });
+}
+
+/** The settings of the classification defaults (also the base of a per-vertex task's). */
+function classifierSettings(
+  args: ParsedArgs,
+  io: CliIO,
+  defaults: { name: string; training: TrainingDefaults; model?: ModelKind; architecture?: GemArchitecture },
+): TrainSettings {
+  const training = defaults.training;
   const name = stringOption(args, "name") ?? defaults.name;
   if (!/^[\w.-]+$/.test(name))
     throw new UsageError(`option --name: use letters, digits, '.', '-' and '_' only, got '${name}'`);
@@ -359,6 +440,7 @@ export async function trainClassifier(
     format: SPEC_FORMAT,
     version: SPEC_VERSION,
     kind: settings.model,
+    task: "classification",
     classes: sources.classes,
     preprocess: setup.options,
     weightDecay: settings.weightDecay,
@@ -417,61 +499,23 @@ export async function trainClassifier(
     );
   }
 
-  const progress = new TrainingProgress(io.stderr, {
-    totalEpochs: settings.epochs,
-    batchesPerEpoch: Math.ceil(train.length / settings.batchSize),
-    firstEpoch: (run.latest?.state.epoch ?? 0) + 1,
-  });
-  const interrupt = new InterruptRequest({
-    onFirst: (signal) =>
-      progress.log(
-        `${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping after this batch and saving a checkpoint (press Ctrl-C again to quit at once, without saving)`,
-      ),
-  }).install();
   const started = performance.now();
-  let outcome: Awaited<ReturnType<typeof runTrainingLoop>>;
-  try {
-    outcome = await runTrainingLoop(model, {
-      epochs: settings.epochs,
-      batchSize: settings.batchSize,
-      seed: settings.seed,
+  const outcome = await runTrainingSession(
+    model,
+    run,
+    settings,
+    {
       train,
       val,
       test,
-      ...(settings.patience !== undefined ? { patience: settings.patience } : {}),
       sampleName: (i) => meshes[i].name,
-      learningRate: (epoch) => learningRateAt(settings.schedule, epoch, settings.epochs),
-      checkpoints: run.checkpoints,
-      metrics: run.metrics,
-      progress,
-      interrupt,
-      evalEvery: settings.evalEvery,
       onBest: async (row) => {
         await saveModel(run.bestModelDir, selectedSpec(spec, row), model);
       },
-      afterEpoch: async () => {
-        await writeTrainingCurves(run.curvesDir, run.metrics.epochs);
-      },
-      afterRestore: async () => {
-        if (run.resumed) await run.saveConfig();
-      },
-    });
-  } catch (error) {
-    await model.close?.();
-    throw error;
-  } finally {
-    interrupt.dispose();
-    progress.finish();
-  }
-  if (outcome.status === "interrupted") {
-    log(`stopped; continue with the same command and --resume (run directory ${run.path})`);
-    await model.close?.();
-    return EXIT.interrupted;
-  }
-  if (outcome.status === "stopped-early")
-    log(
-      `stopped early after epoch ${outcome.epochsDone}: no better validation result for ${settings.patience} epochs (best epoch ${outcome.best?.epoch})`,
-    );
+    },
+    io,
+  );
+  if (outcome === "interrupted") return EXIT.interrupted;
   const trainSeconds = (performance.now() - started) / 1000;
   await saveModel(run.modelDir, { ...spec, epochs: outcome.epochsDone }, model);
   const report = await evaluateAndReport(
@@ -636,7 +680,9 @@ export function formatTrainReport(report: TrainReport, cwd: string): string {
  * file's), with every run of characters other than letters, digits, '.', '-' and '_' replaced by
  * '-', so that any path gives a usable name.
  */
-export function defaultRunName(sources: DatasetSources): string {
+export function defaultRunName(sources: {
+  readonly dataset?: { readonly root: string; readonly split: string };
+}): string {
   if (!sources.dataset) return "synthetic";
   const last = (path: string) => path.split(/[\\/]/).filter(Boolean).at(-1) ?? "";
   const { root, split } = sources.dataset;
@@ -657,12 +703,18 @@ export function sanitizeRunName(raw: string): string {
 
 export const trainCommand: Command = {
   name: "train",
-  summary: "train a classifier on a dataset (progress, metrics, curves, checkpoints, --resume)",
+  summary:
+    "train a classifier, segmenter or correspondence model (progress, metrics, curves, checkpoints, --resume)",
   description:
     "Preprocesses the dataset (cached), trains with Adam, a learning-rate schedule and weight decay,\n" +
     "and writes runs/<name>/: config.json, metrics.json/.csv per epoch, curves/*.svg, checkpoints/\n" +
     "after every epoch, model/ and report.json at the end. Ctrl-C saves a checkpoint and exits with\n" +
-    "status 130; the same command with --resume continues exactly where it stopped.",
+    "status 130; the same command with --resume continues exactly where it stopped.\n" +
+    "--task segmentation learns a part per vertex from <name>.vseg (per vertex) or <name>.seg (per\n" +
+    "face, by area majority) beside each mesh (MeshCNN layout, class folders optional); --task\n" +
+    "correspondence learns the template vertex of every vertex from a folder of registrations (one\n" +
+    'connectivity; FAUST\'s tr_reg_*.ply: the first 80% by name train, or --split {"train": [...],\n' +
+    '"test": [...]}). Inputs are intrinsic features only, so rotated meshes get the same answer.',
   positionals: [],
   options: { ...DATA_OPTIONS, ...PREPROCESS_OPTIONS, ...trainingOptionSpecs(TRAIN_DEFAULTS) },
   examples: [
@@ -680,10 +732,28 @@ export const trainCommand: Command = {
       command: "gemcnn train --synthetic --name synth --epochs 40 --resume",
       description: "continue that run to 40 epochs",
     },
+    {
+      command: "gemcnn train --task segmentation --synthetic",
+      description: "part segmentation of the generated bodies",
+    },
+    {
+      command:
+        "gemcnn train --task correspondence --data MPI-FAUST/training/registrations --features moments,curvature,hks",
+      description: "FAUST (get it from its owners; tr_reg_000-079 train, 080-099 test)",
+    },
   ],
   async run(args, io) {
-    const sources = await datasetFromArgs(args, io);
+    const task = taskFromArgs(args);
     const setup = preprocessingFromArgs(args, io);
+    if (isPerVertexTask(task)) {
+      const sources = await perVertexDatasetFromArgs(task, args, io);
+      const name = sources.root
+        ? `${defaultRunName({ dataset: { root: sources.root, split: sources.split ?? "layout" } })}-${task}`
+        : `synthetic-${task}`;
+      const settings = trainSettingsFromArgs(args, io, { name, task });
+      return trainPerVertex(sources, setup, settings, io);
+    }
+    const sources = await datasetFromArgs(args, io);
     const settings = trainSettingsFromArgs(args, io, { name: defaultRunName(sources) });
     return trainClassifier(sources, setup, settings, io);
   },

@@ -283,7 +283,7 @@ async function classDirectories(root: string): Promise<string[]> {
   return classes;
 }
 
-async function meshFilesIn(dir: string): Promise<string[] | undefined> {
+export async function meshFilesIn(dir: string): Promise<string[] | undefined> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });

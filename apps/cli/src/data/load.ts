@@ -22,7 +22,7 @@ export function loadMeshFile(
   fileName: string,
   options: Pick<PreprocessOptions, "repair">,
   notes: string[],
-): TriangleMeshData {
+): LoadedMesh {
   const data = parseMesh(bytes, meshFormatOf(fileName), fileName);
   const report = validateMesh(data, { source: fileName });
   if (report.ok) return data;
@@ -30,5 +30,19 @@ export function loadMeshFile(
   const repaired = repairMesh(data, { source: fileName });
   notes.push(...repaired.report.summary.map((line) => `repaired: ${line}`));
   if (!repaired.report.validation.ok) throw new MeshError(repaired.report.validation.problems, fileName);
-  return repaired.data;
+  return {
+    ...repaired.data,
+    sourceVertex: repaired.report.sourceVertex,
+    fileVertexCount: data.positions.length / 3,
+  };
+}
+
+/**
+ * A mesh as `loadMeshFile` gives it; after a repair, `sourceVertex[v]` is the file's vertex that
+ * output vertex `v` comes from (repair's map, so that per-vertex labels follow the renumbering)
+ * and `fileVertexCount` the number of vertices in the file.
+ */
+export interface LoadedMesh extends TriangleMeshData {
+  readonly sourceVertex?: Int32Array;
+  readonly fileVertexCount?: number;
 }

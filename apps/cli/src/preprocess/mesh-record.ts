@@ -1,8 +1,19 @@
 import type { PreprocessedMesh } from "@gemcnn/features";
 import type { BinaryRecord } from "./record.js";
 
+/**
+ * A preprocessed mesh with where its vertices came from: `sourceVertex[v]` is the vertex of the
+ * input (the file as read, or the mesh in memory) that vertex `v` is, after repair's renumbering
+ * and the largest-component selection; `sourceVertexCount` is the input's vertex count. Per-vertex
+ * labels of the input carry over as `labels[sourceVertex[v]]`.
+ */
+export interface SourcedMesh extends PreprocessedMesh {
+  readonly sourceVertex: Int32Array;
+  readonly sourceVertexCount: number;
+}
+
 /** The cache record of a preprocessed mesh (float64 throughout). */
-export function toRecord(mesh: PreprocessedMesh): BinaryRecord {
+export function toRecord(mesh: SourcedMesh): BinaryRecord {
   return {
     meta: {
       name: mesh.name,
@@ -11,6 +22,7 @@ export function toRecord(mesh: PreprocessedMesh): BinaryRecord {
       channels: mesh.channels,
       meanEdgeLength: mesh.meanEdgeLength,
       notes: mesh.notes,
+      sourceVertexCount: mesh.sourceVertexCount,
     },
     arrays: {
       positions: mesh.positions,
@@ -19,13 +31,15 @@ export function toRecord(mesh: PreprocessedMesh): BinaryRecord {
       e2: mesh.e2,
       normals: mesh.normals,
       features: mesh.features,
+      sourceVertex: mesh.sourceVertex,
     },
   };
 }
 
 /** Inverse of `toRecord`; `name` replaces the stored one (equal content may come from another file). */
-export function fromRecord(record: BinaryRecord, name: string): PreprocessedMesh {
+export function fromRecord(record: BinaryRecord, name: string): SourcedMesh {
   const m = record.meta as {
+    sourceVertexCount?: number;
     nVertices: number;
     fieldType: string;
     channels: string[];
@@ -46,5 +60,9 @@ export function fromRecord(record: BinaryRecord, name: string): PreprocessedMesh
     channels: m.channels,
     meanEdgeLength: m.meanEdgeLength,
     notes: m.notes,
+    // Records written before sources were kept (absent: the identity).
+    sourceVertex:
+      (a.sourceVertex as Int32Array | undefined) ?? Int32Array.from({ length: m.nVertices }, (_, v) => v),
+    sourceVertexCount: m.sourceVertexCount ?? m.nVertices,
   };
 }

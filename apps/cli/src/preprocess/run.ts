@@ -1,8 +1,9 @@
-import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
+import { largestComponentVertices, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
 import { mulberry32, type TriangleMeshData } from "@gemcnn/geometry";
+import type { LoadedMesh } from "../data/load.js";
 import { randomRotation } from "../synthetic/shapes.js";
 import { PreprocessCache } from "./cache.js";
-import { fromRecord, toRecord } from "./mesh-record.js";
+import { fromRecord, type SourcedMesh, toRecord } from "./mesh-record.js";
 import type { TaskRunner } from "./pool.js";
 import { type BinaryRecord, decodeRecord, encodeRecord } from "./record.js";
 
@@ -42,7 +43,7 @@ export type MeshFileLoader = (
   fileName: string,
   options: PreprocessOptions,
   notes: string[],
-) => TriangleMeshData;
+) => LoadedMesh;
 
 /**
  * Preprocesses one mesh (in a worker or inline). Failures of the input (unreadable file, broken
@@ -57,7 +58,8 @@ export function runPreprocessTask(task: PreprocessTask, loadFile: MeshFileLoader
         : { positions: task.input.positions, triangles: task.input.triangles };
     const data = task.input.rotation ? rotateMesh(loaded, task.input.rotation) : loaded;
     const mesh = preprocessMeshData(data, task.name, task.options, notes);
-    return { ok: true, record: encodeRecord(toRecord(mesh)) };
+    const source = sourceVerticesOf(loaded, task.options, task.name, mesh.nVertices);
+    return { ok: true, record: encodeRecord(toRecord({ ...mesh, ...source })) };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     const message = e.message;
@@ -78,6 +80,29 @@ export function runPreprocessTask(task: PreprocessTask, loadFile: MeshFileLoader
   }
 }
 
+/**
+ * The input vertex of every vertex of the preprocessed mesh: repair's renumbering (when the file
+ * was repaired) composed with the largest-component selection (when others were dropped), so that
+ * per-vertex labels of the file follow the mesh. Preprocessing keeps the order of what is left.
+ */
+export function sourceVerticesOf(
+  loaded: LoadedMesh,
+  options: PreprocessOptions,
+  name: string,
+  nVertices: number,
+): Pick<SourcedMesh, "sourceVertex" | "sourceVertexCount"> {
+  const inputCount = loaded.positions.length / 3;
+  const kept = options.largestComponentOnly ? largestComponentVertices(loaded, name) : null;
+  const sourceVertex = Int32Array.from({ length: kept?.length ?? inputCount }, (_, v) => {
+    const u = kept === null ? v : kept[v];
+    return loaded.sourceVertex === undefined ? u : loaded.sourceVertex[u];
+  });
+  if (sourceVertex.length !== nVertices) {
+    throw new Error(`${name}: ${sourceVertex.length} source vertices for ${nVertices} preprocessed vertices`);
+  }
+  return { sourceVertex, sourceVertexCount: loaded.fileVertexCount ?? inputCount };
+}
+
 export interface PreprocessRunOptions {
   readonly options: PreprocessOptions;
   /** Where results are kept between runs; none to recompute everything. */
@@ -94,7 +119,7 @@ export interface PreprocessRunOptions {
 
 export interface PreprocessRun {
   /** Aligned with the sources; `undefined` where a mesh was skipped. */
-  readonly meshes: readonly (PreprocessedMesh | undefined)[];
+  readonly meshes: readonly (SourcedMesh | undefined)[];
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
   readonly cached: number;
   readonly computed: number;
@@ -111,7 +136,7 @@ export async function preprocessAll(
   run: PreprocessRunOptions,
 ): Promise<PreprocessRun> {
   const start = performance.now();
-  const meshes: (PreprocessedMesh | undefined)[] = new Array(sources.length).fill(undefined);
+  const meshes: (SourcedMesh | undefined)[] = new Array(sources.length).fill(undefined);
   const skipped: { name: string; reason: string }[] = [];
   let cached = 0;
   let computed = 0;
@@ -140,7 +165,8 @@ export async function preprocessAll(
           })
         : "";
       const hit = run.cache ? await run.cache.get(key) : undefined;
-      if (hit && hasFiniteFeatures(hit)) {
+      // An entry written before records carried their source vertices is computed again, like a miss.
+      if (hit && hasFiniteFeatures(hit) && hit.arrays.sourceVertex !== undefined) {
         meshes[index] = fromRecord(hit, source.name);
         cached++;
         report(source.name, "cached");

@@ -10,7 +10,7 @@ import type { TrainingProgress } from "./progress.js";
 export interface Totals {
   /** Sum of the per-sample losses. */
   readonly loss: number;
-  /** Samples classified correctly. */
+  /** Samples classified correctly (`NaN` from a training step that does not measure it). */
   readonly correct: number;
   readonly count: number;
 }
@@ -220,8 +220,9 @@ export async function runTrainingLoop(
       epoch,
       learningRate,
       trainLoss: totals.loss / totals.count,
-      trainAccuracy: totals.correct / totals.count,
     };
+    // Left out where the training step does not measure it (per-vertex tasks: correct is NaN).
+    if (Number.isFinite(totals.correct)) row.trainAccuracy = totals.correct / totals.count;
     const evaluated: [string, string][] = [];
     if (val.length > 0) {
       const v = await model.evaluate(val);
@@ -270,7 +271,10 @@ export async function runTrainingLoop(
 
 /** `train loss 0.1234 acc 97.5% | val loss 0.2 acc 96.0% (best) | test loss 0.2345 acc 95.0%`. */
 export function formatEpochSummary(row: EpochMetrics, best = false): string {
-  const parts = [`train loss ${row.trainLoss.toFixed(4)} acc ${(100 * row.trainAccuracy).toFixed(1)}%`];
+  // A per-vertex training step measures no accuracy: the row has none.
+  const trainAccuracy =
+    row.trainAccuracy === undefined ? "" : ` acc ${(100 * row.trainAccuracy).toFixed(1)}%`;
+  const parts = [`train loss ${row.trainLoss.toFixed(4)}${trainAccuracy}`];
   if (row.valLoss !== undefined) {
     parts.push(
       `val loss ${row.valLoss.toFixed(4)} acc ${(100 * row.valAccuracy).toFixed(1)}%${best ? " (best)" : ""}`,

@@ -25,7 +25,7 @@ export interface BatchFigures {
   readonly done: number;
   /** Mean training loss over the finished batches. */
   readonly loss: number;
-  /** Training accuracy over the finished batches, in [0, 1]. */
+  /** Training accuracy over the finished batches, in [0, 1]; `NaN` where the step does not measure it (per-vertex tasks). */
   readonly accuracy: number;
 }
 
@@ -155,7 +155,7 @@ export class TrainingProgress {
     const fraction = Math.min(1, figures.done / batchesPerEpoch);
     const figuresText = `${String(figures.done).padStart(String(batchesPerEpoch).length)}/${batchesPerEpoch} loss ${formatNumber(
       figures.loss,
-    )} acc ${(100 * figures.accuracy).toFixed(1)}% ${formatDuration(this.secondsLeft(now, figures.done))} left`;
+    )}${Number.isNaN(figures.accuracy) ? "" : ` acc ${(100 * figures.accuracy).toFixed(1)}%`} ${formatDuration(this.secondsLeft(now, figures.done))} left`;
     const label = this.epochLabel();
     const barWidth = Math.max(0, Math.min(30, columns - label.length - figuresText.length - 5));
     const filled = Math.round(fraction * barWidth);

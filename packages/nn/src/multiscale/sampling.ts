@@ -179,7 +179,10 @@ export function intrinsicVertexRanks(geometry: MeshGeometry): Uint32Array {
  * Edge-path distances rather than Euclidean ones: they are intrinsic, so the sample does not
  * change when a shape bends (SHREC's non-rigid poses), and a cell never jumps across a gap
  * between two parts that touch in space (fingers, legs), which Euclidean nearest-sample cells do.
- * Incremental: each new sample runs a Dijkstra pruned to the vertices it brings closer.
+ * Incremental: each new sample runs a Dijkstra pruned to the vertices it brings closer, and the
+ * next sample comes from a heap of the candidates by distance (O(log V) per change of a distance,
+ * not a scan of all candidates per sample: O(V log V) per level for `count` up to V rather than
+ * O(count · V)), with the same choice and tie breaks as the scan.
  */
 export function farthestPointSampling(
   geometry: MeshGeometry,
@@ -223,6 +226,14 @@ export function farthestPointSampling(
   const parent = new Int32Array(nVertices).fill(-1);
   const samples = new Uint32Array(count);
   const heap = new MinHeap();
+  // The candidates by distance, farthest first (keys negated), for choosing each next sample in
+  // O(log V) instead of a scan of every candidate: an entry (−d, v) is current while d equals
+  // distance[v]; distances only fall, so a vertex whose distance fell left stale entries behind,
+  // which are skipped when they surface. Each candidate has exactly one current entry.
+  const isCandidate = new Uint8Array(nVertices);
+  for (const c of candidates) isCandidate[c] = 1;
+  const farthestFirst = new MinHeap();
+  const inBand = new Uint8Array(nVertices);
 
   const grow = (source: number, label: number) => {
     distance[source] = 0;
@@ -230,6 +241,7 @@ export function farthestPointSampling(
     parentEdge[source] = -1;
     parent[source] = -1;
     heap.push(0, source);
+    if (isCandidate[source]) farthestFirst.push(-0, source);
     while (heap.size > 0) {
       const d = heap.topKey();
       const u = heap.pop();
@@ -243,6 +255,7 @@ export function farthestPointSampling(
           parentEdge[w] = i;
           parent[w] = u;
           heap.push(dw, w);
+          if (isCandidate[w]) farthestFirst.push(-dw, w);
         } else if (
           rank !== null &&
           nearest[w] === label &&
@@ -266,13 +279,31 @@ export function farthestPointSampling(
     samples[0] = ranked[seed === 0 ? 0 : Math.floor(mulberry32(seed)() * ranked.length)];
   }
   grow(samples[0], 0);
+  // The first grow pushed the vertices it reached; the unreached ones (another component) have
+  // distance ∞ and no entry yet. The source's own entry came with the grow.
+  for (let v = 0; v < nVertices; v++) {
+    if (isCandidate[v] && distance[v] === Number.POSITIVE_INFINITY)
+      farthestFirst.push(Number.NEGATIVE_INFINITY, v);
+  }
+  const band: number[] = [];
   for (let k = 1; k < count; k++) {
-    let farthest = -1;
-    for (const c of candidates) if (distance[c] > farthest) farthest = distance[c];
-    const threshold = farthest - margin;
+    // The farthest current distance, then every candidate within the tie margin of it (the band):
+    // the one of lowest rank (or index) among them is chosen, as a scan of all candidates would.
+    while (-farthestFirst.topKey() !== distance[farthestFirst.values[0]]) farthestFirst.pop();
+    const threshold = -farthestFirst.topKey() - margin;
+    band.length = 0;
+    while (farthestFirst.size > 0 && -farthestFirst.topKey() >= threshold) {
+      const d = -farthestFirst.topKey();
+      const v = farthestFirst.pop();
+      if (d !== distance[v] || inBand[v]) continue;
+      inBand[v] = 1;
+      band.push(v);
+    }
     let chosen = -1;
-    for (const c of candidates) {
-      if (distance[c] >= threshold && (chosen < 0 || before(c, chosen))) chosen = c;
+    for (const c of band) if (chosen < 0 || before(c, chosen)) chosen = c;
+    for (const c of band) {
+      inBand[c] = 0;
+      if (c !== chosen) farthestFirst.push(-distance[c], c);
     }
     if (distance[chosen] === 0) {
       throw new MultiscaleError(
