@@ -60,6 +60,7 @@ import {
   vertexAccuracy,
 } from "./per-vertex/truth.js";
 import { RegressionHost } from "./regression/regression-host.js";
+import type { RegressionPredictor } from "./regression/regression-model.js";
 import { GlyphLayer } from "./scene/glyphs.js";
 import { clearVertexColors, meshBufferGeometry, setVertexColors, surfaceMesh } from "./scene/mesh-object.js";
 import {
@@ -137,6 +138,8 @@ export class ViewerApp {
   readonly perVertex = new PerVertexHost();
   /** The loaded regression model, once one is loaded; it predicts into the field file (`FieldPredictor`). */
   readonly regression = new RegressionHost();
+  /** The regression model's predictor on the open field file (it keeps its last prediction). */
+  regressionPredictor: RegressionPredictor | undefined;
   perVertexView: PerVertexView = "predicted";
   /** The open mesh's true labels, from a label file beside it. */
   trueLabels: TrueLabels | undefined;
@@ -265,6 +268,7 @@ export class ViewerApp {
   unloadRegression(): void {
     if (!this.regression.loaded) return;
     this.regression.unload();
+    this.regressionPredictor = undefined;
     const model = this.model;
     const file = this.fieldFile;
     if (model && file) {
@@ -465,9 +469,12 @@ export class ViewerApp {
   private attachRegression(file: UserFieldFile): boolean {
     const loaded = this.regression.loaded;
     const model = this.model;
+    this.regressionPredictor = undefined;
     if (!loaded || !model) return false;
+    const predictor = loaded.model.predictorFor(model);
     try {
-      file.setPredictor(loaded.model.predictorFor(model), this.fieldFrames(model));
+      file.setPredictor(predictor, this.fieldFrames(model));
+      this.regressionPredictor = predictor;
       return true;
     } catch (error) {
       // Not the previous model's predictor either: that model may be disposed by now.
@@ -607,6 +614,7 @@ export class ViewerApp {
     // Labels and fields belong to the mesh they were opened with.
     this.trueLabels = undefined;
     this.fieldFile = undefined;
+    this.regressionPredictor = undefined;
     this.fieldCache = undefined;
     this.fieldChoice = { color: "", glyph: "" };
     if (this.display.coloring === "user-field") this.display = { ...this.display, coloring: "plain" };

@@ -149,7 +149,11 @@ export function inputTypeMismatch(
     return `its preprocessing options fail on a 42-vertex sphere: ${(error as Error).message}`;
   }
   if (!FieldType.parse(produced).equals(expected)) {
-    return `the model reads features of type ${expected}, but its preprocessing options give ${produced} here`;
+    const what =
+      description.fields === undefined
+        ? "its preprocessing options give"
+        : "its preprocessing options and input fields give";
+    return `the model reads features of type ${expected}, but ${what} ${produced} here`;
   }
   return undefined;
 }

@@ -52,6 +52,11 @@ export interface RegressionPrediction {
   readonly milliseconds: { readonly features: number; readonly hierarchy: number; readonly network: number };
 }
 
+/** A regression model's `FieldPredictor` on one mesh, which keeps its last prediction. */
+export interface RegressionPredictor extends FieldPredictor {
+  last?: RegressionPrediction;
+}
+
 /** The rows `vertices` of a packed `[V × width]` array. */
 function rowsOf(values: Float64Array, vertices: Uint32Array, width: number): Float64Array {
   const out = new Float64Array(vertices.length * width);
@@ -337,8 +342,8 @@ export class TrainedRegressionModel {
   }
 
   /** The `FieldPredictor` of this model on `mesh` (for `ViewerApp.setFieldPredictor`). */
-  predictorFor(mesh: MeshModel): FieldPredictor & { last?: RegressionPrediction } {
-    const predictor: FieldPredictor & { last?: RegressionPrediction } = {
+  predictorFor(mesh: MeshModel): RegressionPredictor {
+    const predictor: RegressionPredictor = {
       label: this.label,
       predict: (frames, columns) => {
         const prediction = this.predict(mesh, columns, frames);
