@@ -213,5 +213,6 @@ describe("gemcnn command line", () => {
     ]).catch((e) => e);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain("cannot read the mesh file: no such file");
-  });
+    // Two launches of Node with tsx: about 4 s each on this shared machine under load.
+  }, 30_000);
 });
