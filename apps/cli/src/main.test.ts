@@ -213,6 +213,6 @@ describe("gemcnn command line", () => {
     ]).catch((e) => e);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain("cannot read the mesh file: no such file");
-    // Two Node start-ups with tfjs: 5.0 s under load on the shared 2-core machine.
+    // Two launches of Node with tsx and tfjs: 4-6.6 s together under load on the shared 2-core machine.
   }, 30_000);
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import type { PerVertexModels } from "./per-vertex-models.js";
+import type { RegressionModels } from "./regression-models.js";
 import { serveStaticBuild } from "./serve.js";
 import type { TinyClassifier } from "./tiny-classifier.js";
 
@@ -13,6 +14,7 @@ declare module "vitest" {
     /** Address of the static build of the viewer, served for the browser tests. */
     viewerUrl: string;
     perVertexModels: PerVertexModels;
+    regressionModels: RegressionModels;
   }
 }
 
@@ -22,7 +24,11 @@ const repository = join(import.meta.dirname, "..", "..", "..");
 async function writeModels(
   root: string,
   baseUrl: string,
-): Promise<{ tinyClassifier: TinyClassifier; perVertexModels: PerVertexModels }> {
+): Promise<{
+  tinyClassifier: TinyClassifier;
+  perVertexModels: PerVertexModels;
+  regressionModels: RegressionModels;
+}> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
@@ -53,7 +59,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await cp(root, join(outDir, "test-models"), { recursive: true });
     },
   });
-  const { tinyClassifier: tiny, perVertexModels } = await models;
+  const { tinyClassifier: tiny, perVertexModels, regressionModels } = await models;
   const absolute = (url: string) => new URL(url, served.url).href;
   project.provide("viewerUrl", served.url);
   project.provide("tinyClassifier", {
@@ -63,12 +69,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     hksUrl: absolute(tiny.hksUrl),
     noTimeScaleUrl: absolute(tiny.noTimeScaleUrl),
   });
-  const urls = Object.fromEntries(
-    Object.entries(perVertexModels)
-      .filter(([key]) => key.endsWith("Url"))
-      .map(([key, url]) => [key, absolute(url as string)]),
-  );
-  project.provide("perVertexModels", { ...perVertexModels, ...urls } as PerVertexModels);
+  const urlsOf = (models: object) =>
+    Object.fromEntries(
+      Object.entries(models)
+        .filter(([key]) => key.endsWith("Url"))
+        .map(([key, url]) => [key, absolute(url as string)]),
+    );
+  project.provide("perVertexModels", { ...perVertexModels, ...urlsOf(perVertexModels) } as PerVertexModels);
+  project.provide("regressionModels", {
+    ...regressionModels,
+    ...urlsOf(regressionModels),
+  } as RegressionModels);
   return async () => {
     await served.close();
     await rm(root, { recursive: true, force: true });

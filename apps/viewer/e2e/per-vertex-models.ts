@@ -59,7 +59,7 @@ export interface PerVertexModels {
   readonly templateVertices: number;
   /** Node's correspondence for the page's built-in meshes, by name. */
   readonly corresponded: Record<string, ExpectedLabels>;
-  /** A description naming task "regression" (a task the page does not run). */
+  /** A description naming task "detection" (a task the page does not run). */
   readonly otherTaskUrl: string;
   /** A segmenter's model.json with a correspondence model's description and template. */
   readonly mismatchedUrl: string;
@@ -233,7 +233,7 @@ async function writeModels(root: string, baseUrl: string): Promise<PerVertexMode
   const otherTask = join(root, "other-task");
   await cp(segmenterDir, otherTask, { recursive: true });
   await editDescription(otherTask, (d) => {
-    d.task = "regression";
+    d.task = "detection";
   });
   const mismatched = join(root, "mismatched");
   await cp(segmenterDir, mismatched, { recursive: true });

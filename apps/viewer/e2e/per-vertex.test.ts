@@ -230,7 +230,7 @@ describe("model errors", () => {
     const cases: [string, RegExp][] = [
       [
         models.otherTaskUrl,
-        /gemcnn\.json: a "regression" model; the page runs classification, segmentation, correspondence/,
+        /gemcnn\.json: a "detection" model; the page runs classification, segmentation, correspondence, regression/,
       ],
       [
         models.newerVersionUrl,
@@ -248,7 +248,7 @@ describe("model errors", () => {
     await loadByUrl(models.segmenterUrl);
     expect((await perVertex()).status).toBe("ready");
     await loadByUrl(models.otherTaskUrl);
-    await expect.poll(async () => (await state()).error, POLL).toMatch(/regression/);
+    await expect.poll(async () => (await state()).error, POLL).toMatch(/detection/);
     expect((await perVertex()).label).toContain("segmenter");
   });
 });

@@ -15,6 +15,7 @@ import { ClassifierHost } from "./classifier/classifier-host.js";
 import {
   type ModelDescription,
   type PerVertexDescription,
+  type RegressionDescription,
   readModelDescription,
 } from "./classifier/description.js";
 import { scalarChannel, tangentChannel } from "./classifier/layer-channels.js";
@@ -58,6 +59,8 @@ import {
   type TrueLabels,
   vertexAccuracy,
 } from "./per-vertex/truth.js";
+import { RegressionHost } from "./regression/regression-host.js";
+import type { RegressionPredictor } from "./regression/regression-model.js";
 import { GlyphLayer } from "./scene/glyphs.js";
 import { clearVertexColors, meshBufferGeometry, setVertexColors, surfaceMesh } from "./scene/mesh-object.js";
 import {
@@ -76,6 +79,7 @@ import {
   type DrawableField,
   type FieldPredictor,
   fieldErrors,
+  PREDICTOR_SUFFIX,
   summarizeErrors,
   UserFieldFile,
   type UserFieldValues,
@@ -132,6 +136,10 @@ export class ViewerApp {
   private predictionPending = false;
   /** The loaded segmentation or correspondence model, once one is loaded. */
   readonly perVertex = new PerVertexHost();
+  /** The loaded regression model, once one is loaded; it predicts into the field file (`FieldPredictor`). */
+  readonly regression = new RegressionHost();
+  /** The regression model's predictor on the open field file (it keeps its last prediction). */
+  regressionPredictor: RegressionPredictor | undefined;
   perVertexView: PerVertexView = "predicted";
   /** The open mesh's true labels, from a label file beside it. */
   trueLabels: TrueLabels | undefined;
@@ -229,6 +237,7 @@ export class ViewerApp {
     this.banner.clear();
     this.unloadClassifier();
     this.unloadPerVertex();
+    this.unloadRegression();
     this.perVertexView = "predicted";
     this.vertexDataPanel.showView(this.perVertexView);
     return this.openBuiltin(this.builtinMeshNames()[0]);
@@ -253,6 +262,23 @@ export class ViewerApp {
     this.refreshVertexDataAvailability();
     this.showPerVertex();
     if (this.display.coloring === "per-vertex" && !this.trueLabels) this.setDisplay({ coloring: "plain" });
+  }
+
+  /** Forgets the loaded regression model and its predicted fields. */
+  unloadRegression(): void {
+    if (!this.regression.loaded) return;
+    this.regression.unload();
+    this.regressionPredictor = undefined;
+    const model = this.model;
+    const file = this.fieldFile;
+    if (model && file) {
+      file.setPredictor(undefined, this.fieldFrames(model));
+      this.fieldCache = undefined;
+      this.refreshVertexDataAvailability();
+      this.refreshColors();
+      this.refreshGlyphs();
+      this.stage.requestRender();
+    }
   }
 
   /** Opens a built-in mesh by name; failures go to the banner. */
@@ -344,7 +370,9 @@ export class ViewerApp {
   }
 
   /** Shows a field file's fields, choosing the first pair (or field) to colour by and to draw. */
-  private setFieldFile(file: UserFieldFile): void {
+  /** Returns false when a loaded regression model refused to predict into the file. */
+  private setFieldFile(file: UserFieldFile): boolean {
+    const attached = this.attachRegression(file);
     this.fieldFile = file;
     this.fieldCache = undefined;
     const values = this.userFieldValues()!;
@@ -359,6 +387,7 @@ export class ViewerApp {
     if (this.fieldChoice.glyph)
       Object.assign(settings, { fieldSource: "user", showOrder1: true, showOrder2: true });
     this.setDisplay(settings);
+    return attached || !this.regression.loaded;
   }
 
   /**
@@ -430,6 +459,29 @@ export class ViewerApp {
     this.refreshGlyphs();
     this.stage.requestRender();
     return true;
+  }
+
+  /**
+   * Makes the loaded regression model (if any) predict into `file`, beside its fields; a refusal
+   * (missing input columns, a mesh the model cannot run on) goes to the banner, and the file's own
+   * fields are shown without the prediction.
+   */
+  private attachRegression(file: UserFieldFile): boolean {
+    const loaded = this.regression.loaded;
+    const model = this.model;
+    this.regressionPredictor = undefined;
+    if (!loaded || !model) return false;
+    const predictor = loaded.model.predictorFor(model);
+    try {
+      file.setPredictor(predictor, this.fieldFrames(model));
+      this.regressionPredictor = predictor;
+      return true;
+    } catch (error) {
+      // Not the previous model's predictor either: that model may be disposed by now.
+      file.setPredictor(undefined, this.fieldFrames(model));
+      this.banner.show(error instanceof Error ? error.message : String(error));
+      return false;
+    }
   }
 
   setFieldChoice(choice: Partial<{ color: string; glyph: string }>): void {
@@ -562,6 +614,7 @@ export class ViewerApp {
     // Labels and fields belong to the mesh they were opened with.
     this.trueLabels = undefined;
     this.fieldFile = undefined;
+    this.regressionPredictor = undefined;
     this.fieldCache = undefined;
     this.fieldChoice = { color: "", glyph: "" };
     if (this.display.coloring === "user-field") this.display = { ...this.display, coloring: "plain" };
@@ -995,6 +1048,7 @@ export class ViewerApp {
       this.banner.show(message.includes(source.label) ? message : `${source.label}: ${message}`);
       return false;
     }
+    if (description.task === "regression") return this.loadRegression(source, description);
     if (description.task !== "classification") return this.loadPerVertex(source, description);
     const before = this.classifier.loaded;
     this.classifierPanel.showInfo(`loading ${source.label}…`);
@@ -1014,6 +1068,7 @@ export class ViewerApp {
           `tfjs ${backend}`,
       );
       this.unloadPerVertex();
+      this.unloadRegression();
       this.classifierPanel.showLayers(classifier.featureLayers);
       const first = classifier.featureLayers[0];
       this.classifierChoice = {
@@ -1257,6 +1312,7 @@ export class ViewerApp {
     try {
       const { model, backend, template } = await this.perVertex.load(source, description);
       this.unloadClassifier();
+      this.unloadRegression();
       const what =
         description.task === "segmentation"
           ? `segmentation into ${description.classes.length} parts: ${description.classes.join(", ")}\n` +
@@ -1276,6 +1332,57 @@ export class ViewerApp {
       this.setDisplay({ coloring: "per-vertex", ...this.hideDemoFields() });
       this.refreshPerVertex();
       return true;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.banner.show(
+        error instanceof ModelFilesError || !message.includes(source.label)
+          ? `${source.label}: ${message}`
+          : message,
+      );
+      this.classifierPanel.showInfo(
+        before ? `Still using ${before.model.label} (the new model failed to load).` : "No model loaded.",
+      );
+      return false;
+    }
+  }
+
+  /**
+   * Builds a regression model from `source` and makes it predict into the open mesh's field file
+   * (see `FieldPredictor`): its fields appear as `<name>_predicted` beside the file's, paired with
+   * the truth. Failures go to the banner, and the model loaded before stays.
+   */
+  private async loadRegression(
+    source: ModelFileSource,
+    description: RegressionDescription,
+  ): Promise<boolean> {
+    const before = this.regression.loaded;
+    try {
+      const { model, backend } = await this.regression.load(source, description);
+      this.unloadClassifier();
+      this.unloadPerVertex();
+      const kinds = description.preprocess.features.kinds;
+      const inputs = description.fields.input.map((d) => `${d.name} (${d.kind})`);
+      this.classifierPanel.showInfo(
+        `${model.label}\n` +
+          `regression of ${description.fields.target.map((d) => `${d.name} (${d.kind})`).join(", ")}: ${model.targetType}\n` +
+          `input ${model.inputType}: ${[kinds.length > 0 ? kinds.join(", ") : "", ...inputs].filter(Boolean).join(", ")}\n` +
+          `${model.info.config.blocks.length} residual blocks, ${model.parameterCount} parameters\n` +
+          `tfjs ${backend}`,
+      );
+      this.classifierPanel.showPrediction(
+        undefined,
+        `predicted fields: <name>${PREDICTOR_SUFFIX} beside the field file's (see Per-vertex data)`,
+      );
+      this.banner.clear();
+      const file = this.fieldFile;
+      if (!file) {
+        this.banner.notice(
+          `${model.label}: open the mesh's field file${inputs.length > 0 ? ` (with ${inputs.join(", ")})` : ""} to see the prediction beside the truth`,
+        );
+        return true;
+      }
+      // A field file is attached as it opens; the open one is attached to the new model here.
+      return this.setFieldFile(file);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.banner.show(

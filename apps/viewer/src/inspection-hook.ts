@@ -62,6 +62,22 @@ export interface PerVertexSnapshot {
   readonly statusText: string;
 }
 
+/** The loaded regression model and its last prediction on the open mesh's field file. */
+export interface RegressionSnapshot {
+  readonly status: "none" | "loading" | "ready";
+  readonly label: string | null;
+  /** The target's named type, e.g. `"temperature:0+wind:1"`. */
+  readonly target: string | null;
+  readonly inputFields: string[];
+  readonly backend: string | null;
+  /** The last prediction, in the mesh's coordinates by the target's columns (NaN as null), or null. */
+  readonly prediction: {
+    mesh: string;
+    gaugeVersion: number;
+    ambient: Record<string, (number | null)[]>;
+  } | null;
+}
+
 /** The open mesh's field file as the page reads it. */
 export interface FieldsSnapshot {
   readonly source: string | null;
@@ -129,6 +145,8 @@ export interface ViewerInspectionHook {
   perVertex(): PerVertexSnapshot;
   /** Chooses what the per-vertex colours show, as the Per-vertex data panel's select does. */
   setPerVertexView(view: PerVertexView): void;
+  /** The regression model and its last prediction. */
+  regression(): RegressionSnapshot;
   /** The field file of the open mesh. */
   fields(): FieldsSnapshot;
   /** Chooses the field to colour by and to draw (`field:<name>`, `pair:<truth>`, ""), as the panel's selects do. */
@@ -269,6 +287,30 @@ export function installInspectionHook(app: ViewerApp, whenReady: Promise<unknown
       };
     },
     setPerVertexView: (view) => app.setPerVertexView(view),
+    regression() {
+      const host = app.regression;
+      const loaded = host.loaded;
+      const last = app.regressionPredictor?.last;
+      return {
+        status: host.loading || app.modelLoading > 0 ? "loading" : loaded ? "ready" : "none",
+        label: loaded?.model.label ?? null,
+        target: loaded ? loaded.model.targetType.toString() : null,
+        inputFields: loaded ? loaded.model.inputFieldNames : [],
+        backend: loaded?.backend ?? null,
+        prediction: last
+          ? {
+              mesh: last.mesh,
+              gaugeVersion: last.gaugeVersion,
+              ambient: Object.fromEntries(
+                [...last.ambient].map(([name, column]) => [
+                  name,
+                  Array.from(column, (x) => (Number.isFinite(x) ? x : null)),
+                ]),
+              ),
+            }
+          : null,
+      };
+    },
     fields() {
       const values = app.fieldFile ? app.userFieldValues() : undefined;
       return {

@@ -85,8 +85,8 @@ describe("gemcnn.json versions 2 and 3", () => {
     expect(fails({ ...COMMON, version: 4, classes: ["a", "b"] })).toContain(
       "version 4 of the file; this page reads versions 2 and 3 (saved by a newer gemcnn",
     );
-    expect(fails({ ...COMMON, version: 3, task: "regression", classes: [] })).toContain(
-      'a "regression" model; the page runs classification, segmentation, correspondence',
+    expect(fails({ ...COMMON, version: 3, task: "detection", classes: [] })).toContain(
+      'a "detection" model; the page runs classification, segmentation, correspondence, regression',
     );
     expect(fails({ ...COMMON, version: 2, task: "segmentation", classes: ["a", "b"] })).toContain(
       "version 3",
@@ -104,5 +104,59 @@ describe("gemcnn.json versions 2 and 3", () => {
         WHERE,
       ),
     ).toThrow(`${WHERE}: a segmentation model, not a classifier`);
+  });
+});
+
+describe("gemcnn.json of a regression model (version 3, task regression)", () => {
+  const FIELDS = {
+    input: [{ name: "pressure", kind: "scalar" }],
+    target: [
+      { name: "wind", kind: "vector", columns: ["u", "v", "w"] },
+      { name: "t", kind: "scalar" },
+    ],
+  };
+  const TARGET = { fieldType: "1x0+1x1", scalarCenter: [0.5], scalarScale: [2], copyScale: [0.25] };
+  const base = { ...COMMON, version: 3, task: "regression", classes: [], fields: FIELDS, target: TARGET };
+
+  test("reads the input and target declarations and the target scaling", () => {
+    const d = parse(base);
+    if (d.task !== "regression") throw new Error(`task ${d.task}`);
+    expect(d.fields.input).toEqual(FIELDS.input);
+    expect(d.fields.target).toEqual(FIELDS.target);
+    expect(d.target).toEqual(TARGET);
+    expect(d.preprocess.features.kinds).toEqual(["moments", "curvature"]);
+    // Geometry alone, or the user's fields alone.
+    expect(parse({ ...base, fields: { ...FIELDS, input: [] } }).task).toBe("regression");
+    const fieldsOnly = { ...COMMON.preprocess, features: { ...COMMON.preprocess.features, kinds: [] } };
+    expect(parse({ ...base, preprocess: fieldsOnly }).preprocess.features.kinds).toEqual([]);
+  });
+
+  test("refuses classes, missing or bad declarations, a target scaling of another type, and no input at all", () => {
+    expect(fails({ ...base, classes: ["a", "b"] })).toContain(
+      '"classes" must be empty for a regression model',
+    );
+    expect(fails({ ...base, fields: undefined })).toContain('no "fields"');
+    expect(fails({ ...base, fields: { ...FIELDS, target: [] } })).toContain('"fields.target"');
+    expect(fails({ ...base, fields: { ...FIELDS, input: [{ name: "p", kind: "tensor" }] } })).toContain(
+      '"fields.input", entry 0 ("p"): "kind" must be one of scalar, vector, direction',
+    );
+    expect(fails({ ...base, target: { ...TARGET, fieldType: "1x1" } })).toContain(
+      '"target": "scalarCenter" must be 0 number(s) for the field type "1x1"',
+    );
+    expect(
+      fails({
+        ...base,
+        target: { ...TARGET, fieldType: "2x0+1x1", scalarCenter: [0, 0], scalarScale: [1, 1] },
+      }),
+    ).toContain('"target.fieldType" is 2x0+1x1, but "fields.target" declares 1x0+1x1');
+    expect(fails({ ...base, target: undefined })).toContain('"target": expected an object');
+    const nothing = { ...COMMON.preprocess, features: { ...COMMON.preprocess.features, kinds: [] } };
+    expect(fails({ ...base, preprocess: nothing, fields: { ...FIELDS, input: [] } })).toContain(
+      '"preprocess.features.kinds" and "fields.input" are both empty',
+    );
+    // Other tasks still need feature kinds.
+    expect(fails({ ...COMMON, version: 3, classes: ["a", "b"], preprocess: nothing })).toContain(
+      '"preprocess.features.kinds" must be a non-empty list',
+    );
   });
 });

@@ -1,8 +1,13 @@
 import {
   FEATURE_KINDS,
   type FeatureKind,
+  type FieldDeclaration,
   type InputNormalization,
+  namedFieldTypeOf,
   type PreprocessOptions,
+  parseFieldDeclarations,
+  parseTargetScaling,
+  type TargetScaling,
 } from "@gemcnn/features";
 import { FieldType } from "@gemcnn/gauge";
 import { type ModelFileSource, ModelFilesError, readJsonFile } from "./model-files.js";
@@ -19,9 +24,17 @@ export const DESCRIPTION_VERSION = 3;
 /** The versions the page reads. */
 export const DESCRIPTION_VERSIONS: readonly number[] = [2, 3];
 
-/** What a saved model does: one class per mesh, one part label per vertex, or one template vertex per vertex. */
-export type ModelTask = "classification" | "segmentation" | "correspondence";
-export const MODEL_TASKS: readonly ModelTask[] = ["classification", "segmentation", "correspondence"];
+/**
+ * What a saved model does: one class per mesh, one part label per vertex, one template vertex per
+ * vertex, or a user's fields per vertex.
+ */
+export type ModelTask = "classification" | "segmentation" | "correspondence" | "regression";
+export const MODEL_TASKS: readonly ModelTask[] = [
+  "classification",
+  "segmentation",
+  "correspondence",
+  "regression",
+];
 
 /**
  * What the page takes from the command line's `gemcnn.json`: the class names (logit `k` is
@@ -52,10 +65,27 @@ export type PerVertexDescription =
       readonly template: { readonly file: string; readonly vertexCount: number };
     });
 
+/**
+ * A regression model's description (version 3, model-format.md "Regression models"): the user's
+ * input fields it reads (possibly none) and the target fields it predicts, as features'
+ * declarations (the columns of a field file), and the scaling its targets were trained in.
+ * `preprocess.features.kinds` may be empty (no geometric features; then `fields.input` is not);
+ * the network's input is `regressionInput(features, input fields)` normalised by `input`.
+ */
+export interface RegressionDescription extends ClassifierDescription {
+  readonly task: "regression";
+  readonly fields: {
+    readonly input: readonly FieldDeclaration[];
+    readonly target: readonly FieldDeclaration[];
+  };
+  readonly target: TargetScaling;
+}
+
 /** Any description the page reads, by task. */
 export type ModelDescription =
   | (ClassifierDescription & { readonly task: "classification" })
-  | PerVertexDescription;
+  | PerVertexDescription
+  | RegressionDescription;
 
 /** Reads and checks `gemcnn.json` of `source`, any task (see `parseModelDescription`). */
 export async function readModelDescription(source: ModelFileSource): Promise<ModelDescription> {
@@ -134,20 +164,19 @@ export function parseModelDescription(json: unknown, where: string): ModelDescri
     fail(`a version 2 description with "task" ${JSON.stringify(task)}; per-vertex tasks came with version 3`);
   }
   if (!MODEL_TASKS.includes(theTask as ModelTask)) {
-    fail(
-      `a ${JSON.stringify(theTask)} model; the page runs ${MODEL_TASKS.join(", ")} models` +
-        (theTask === "regression"
-          ? " (a regression model's fields can be loaded from a field file instead)"
-          : ""),
-    );
+    fail(`a ${JSON.stringify(theTask)} model; the page runs ${MODEL_TASKS.join(", ")} models`);
   }
   // A classifier names its kind (the linear probe has no network for the page to run).
   if ((theTask === "classification" || kind !== undefined) && kind !== "gemcnn") {
     fail(`a ${JSON.stringify(kind)} model; the page runs GEM-CNN models (gemcnn train --model gemcnn)`);
   }
-  if (theTask === "correspondence") {
+  if (theTask === "correspondence" || theTask === "regression") {
     if (!Array.isArray(classes) || classes.length !== 0) {
-      fail(`"classes" must be empty for a correspondence model (its classes are the template's vertices)`);
+      fail(
+        theTask === "correspondence"
+          ? `"classes" must be empty for a correspondence model (its classes are the template's vertices)`
+          : `"classes" must be empty for a regression model (it predicts fields, not classes)`,
+      );
     }
   } else if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")) {
     fail(`"classes" must be a list of at least two class names, got ${JSON.stringify(classes)}`);
@@ -159,7 +188,8 @@ export function parseModelDescription(json: unknown, where: string): ModelDescri
   }
   if (features === null || typeof features !== "object") fail(`no "preprocess.features" options`);
   const { kinds, hksEigenpairs, hksTimeCount } = features as Record<string, unknown>;
-  if (!Array.isArray(kinds) || kinds.length === 0)
+  // A regression model may read the user's fields alone (checked with its fields below).
+  if (!Array.isArray(kinds) || (kinds.length === 0 && theTask !== "regression"))
     fail(`"preprocess.features.kinds" must be a non-empty list`);
   const unknown = (kinds as unknown[]).filter((k) => !FEATURE_KINDS.includes(k as FeatureKind));
   if (unknown.length > 0) {
@@ -240,5 +270,44 @@ export function parseModelDescription(json: unknown, where: string): ModelDescri
       template: { file: file as string, vertexCount: vertexCount as number },
     };
   }
+  if (theTask === "regression")
+    return { ...common, ...parseRegressionParts(json as Record<string, unknown>, fail) };
   return { ...common, task: "classification" };
+}
+
+/** The `fields` and `target` of a regression model's description, checked against each other. */
+function parseRegressionParts(
+  json: Record<string, unknown>,
+  fail: (problem: string) => never,
+): Pick<RegressionDescription, "task" | "fields" | "target"> {
+  const { fields, target, preprocess } = json;
+  if (fields === null || typeof fields !== "object" || Array.isArray(fields)) {
+    fail(`no "fields" ({ "input": [...], "target": [...] }, the field declarations of a regression model)`);
+  }
+  const { input, target: targetFields } = fields as Record<string, unknown>;
+  const declarations = (value: unknown, key: string, mayBeEmpty: boolean): FieldDeclaration[] => {
+    if (mayBeEmpty && Array.isArray(value) && value.length === 0) return [];
+    try {
+      return parseFieldDeclarations(value, `"fields.${key}"`);
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  };
+  const inputFields = declarations(input, "input", true);
+  const targetDeclarations = declarations(targetFields, "target", false);
+  const kinds = (preprocess as { features: { kinds: unknown[] } }).features.kinds;
+  if (kinds.length === 0 && inputFields.length === 0) {
+    fail(`"preprocess.features.kinds" and "fields.input" are both empty: the model would read nothing`);
+  }
+  let scaling: TargetScaling;
+  try {
+    scaling = parseTargetScaling(target, `"target"`);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const declared = namedFieldTypeOf(targetDeclarations).type;
+  if (scaling.fieldType !== declared.toString()) {
+    fail(`"target.fieldType" is ${scaling.fieldType}, but "fields.target" declares ${declared}`);
+  }
+  return { task: "regression", fields: { input: inputFields, target: targetDeclarations }, target: scaling };
 }

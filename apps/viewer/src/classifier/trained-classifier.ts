@@ -1,4 +1,13 @@
-import { computeFeatures, normalizeInput, type PreprocessOptions, prepareMesh } from "@gemcnn/features";
+import {
+  computeFeatures,
+  declarationColumns,
+  type FieldDeclaration,
+  normalizeInput,
+  type PreprocessOptions,
+  prepareMesh,
+  regressionInput,
+  vertexFieldsFromColumns,
+} from "@gemcnn/features";
 import { FieldType } from "@gemcnn/gauge";
 import { icosphere, MeshGeometry } from "@gemcnn/geometry";
 import {
@@ -84,12 +93,47 @@ export async function loadGemModel(
 }
 
 /**
+ * The input field type that a regression model's description produces: features' `regressionInput`
+ * of the preprocessing's features (none when `kinds` is empty) and the declared input fields
+ * (constant probe values), on a small sphere (42 vertices).
+ */
+export function regressionInputFieldType(
+  options: PreprocessOptions,
+  inputFields: readonly FieldDeclaration[],
+): string {
+  const prepared = prepareMesh(icosphere(1), "probe");
+  const features =
+    options.features.kinds.length > 0 ? computeFeatures(prepared, options.features) : undefined;
+  if (inputFields.length === 0) return regressionInput(features, undefined).fieldType;
+  // Probe columns: a scalar 1, a vector along every frame's e1 (in the tangent plane by construction).
+  const nVertices = prepared.geometry.nVertices;
+  const { e1 } = prepared.frames;
+  const columns = new Map<string, Float64Array>();
+  for (const declaration of inputFields) {
+    declarationColumns(declaration).forEach((name, k) => {
+      const scalar = declaration.kind === "scalar" || k === 3; // k = 3: a direction's magnitude
+      columns.set(
+        name,
+        Float64Array.from({ length: nVertices }, (_, v) => (scalar ? 1 : e1[3 * v + k])),
+      );
+    });
+  }
+  const user = vertexFieldsFromColumns({ source: "probe", nVertices, columns }, inputFields, prepared.frames);
+  return regressionInput(features, user).fieldType;
+}
+
+/**
  * Why the model of `info` cannot read the inputs that `description` prepares (its normalisation
- * or its preprocessing options give another field type), or undefined when it can.
+ * or its preprocessing options, with a regression model's input fields, give another field
+ * type), or undefined when it can.
  */
 export function inputTypeMismatch(
   info: GemModelInfo,
-  description: { readonly preprocess: PreprocessOptions; readonly input: { readonly fieldType: string } },
+  description: {
+    readonly preprocess: PreprocessOptions;
+    readonly input: { readonly fieldType: string };
+    readonly fields?: { readonly input: readonly FieldDeclaration[] };
+  },
 ): string | undefined {
   const expected = FieldType.parse(info.config.inputType);
   if (!FieldType.parse(description.input.fieldType).equals(expected)) {
@@ -97,12 +141,19 @@ export function inputTypeMismatch(
   }
   let produced: string;
   try {
-    produced = featureFieldType(description.preprocess);
+    produced =
+      description.fields === undefined
+        ? featureFieldType(description.preprocess)
+        : regressionInputFieldType(description.preprocess, description.fields.input);
   } catch (error) {
     return `its preprocessing options fail on a 42-vertex sphere: ${(error as Error).message}`;
   }
   if (!FieldType.parse(produced).equals(expected)) {
-    return `the model reads features of type ${expected}, but its preprocessing options give ${produced} here`;
+    const what =
+      description.fields === undefined
+        ? "its preprocessing options give"
+        : "its preprocessing options and input fields give";
+    return `the model reads features of type ${expected}, but ${what} ${produced} here`;
   }
   return undefined;
 }

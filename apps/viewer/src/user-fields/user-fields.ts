@@ -24,16 +24,19 @@ export interface UserFieldValues {
 }
 
 /**
- * Where a field's prediction can come from besides the file: a regression model (the page has no
- * loader for one yet; nn's regression model is being built) predicts packed values of a named
- * field type (copies such as `wind`) in the frames it is given. `UserFieldFile.setPredictor`
- * adds each copy as `<name>_predicted`, which pairs with the file's field `<name>` like a
- * `_pred` column, so the colours, arrows and errors need nothing more.
+ * Where a field's prediction can come from besides the file: a regression model
+ * (`src/regression/regression-model.ts`) predicts packed values of a named field type (copies
+ * such as `wind`) in the frames it is given, from the file's columns where it reads input fields.
+ * `UserFieldFile.setPredictor` adds each copy as `<name>_predicted`, which pairs with the file's
+ * field `<name>` like a `_pred` column, so the colours, arrows and errors need nothing more.
  */
 export interface FieldPredictor {
   /** Names the model in notes. */
   readonly label: string;
-  predict(frames: TangentFrames): { type: NamedFieldType; values: Float64Array };
+  predict(
+    frames: TangentFrames,
+    columns: VertexColumns,
+  ): { type: NamedFieldType; values: Float64Array; notes?: readonly string[] };
 }
 
 /** The suffix of a predictor's fields (one of `PREDICTION_SUFFIXES`). */
@@ -130,7 +133,7 @@ export class UserFieldFile {
     const fields = drawableFields(converted.type, converted.values);
     const notes = [...converted.notes];
     if (this.predictor) {
-      const { type, values } = this.predictor.predict(frames);
+      const { type, values, notes: predictorNotes } = this.predictor.predict(frames, this.columns);
       if (values.length !== this.columns.nVertices * type.dim) {
         throw new RangeError(
           `${this.predictor.label}: ${values.length} predicted numbers for ${this.columns.nVertices} vertices of ${type}`,
@@ -142,7 +145,10 @@ export class UserFieldFile {
         throw new RangeError(`${this.predictor.label}: ${this.source} has a field ${clash.name} already`);
       }
       fields.push(...predicted);
-      notes.push(`${predicted.map((f) => f.name).join(", ")}: predicted by ${this.predictor.label}`);
+      notes.push(
+        `${predicted.map((f) => f.name).join(", ")}: predicted by ${this.predictor.label}`,
+        ...(predictorNotes ?? []),
+      );
     }
     const orders = new Map(fields.map((f) => [f.name, f.order as number]));
     return { type: converted.type, fields, pairs: predictionPairs(orders), notes };
