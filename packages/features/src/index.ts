@@ -46,6 +46,20 @@ export {
   preprocessMeshData,
 } from "./preprocess.js";
 export {
+  fitTargetScaling,
+  type PackedChannels,
+  type PackedUserFields,
+  parseTargetScaling,
+  type RegressionInput,
+  RegressionInputError,
+  regressionInput,
+  scaleTarget,
+  type TargetScaling,
+  TargetScalingError,
+  unscaleTarget,
+  userFieldChannels,
+} from "./regression.js";
+export {
   type DirectionFieldDeclaration,
   declarationColumns,
   declarationOrder,

@@ -1,6 +1,7 @@
 import { FieldType } from "@gemcnn/gauge";
 import { assertFiniteFeatures } from "./mesh-features.js";
 import type { PreprocessedMesh } from "./preprocess.js";
+import { robustCenterAndScale, robustRms } from "./robust-statistics.js";
 
 /**
  * Largest magnitude of a normalised input: standardised scalars are clamped to `±clip`, and a
@@ -10,15 +11,6 @@ import type { PreprocessedMesh } from "./preprocess.js";
  * with inputs of hundreds.
  */
 export const INPUT_CLIP = 5;
-
-/** `(Q3 − Q1) / 1.349` is the standard deviation of a normal distribution. */
-const IQR_PER_STD = 1.3489795003921634;
-
-/**
- * The median norm of an isotropic normal 2-vector is `√(ln 2)` times its RMS norm (the norm is
- * Rayleigh-distributed): dividing the median by this gives a robust RMS.
- */
-const MEDIAN_NORM_PER_RMS = Math.sqrt(Math.LN2);
 
 /**
  * How a mesh's packed features become the network's input, fitted on the training meshes and
@@ -97,38 +89,15 @@ export function fitInputNormalization(meshes: readonly PreprocessedMesh[]): Inpu
   const copyScale: number[] = [];
   for (const c of type.copies()) {
     const column = gather(c.offset, c.dim === 2);
-    const sorted = column.slice().sort();
     if (c.dim === 1) {
-      scalarCenter.push(quantile(sorted, 0.5));
-      const iqr = (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / IQR_PER_STD;
-      scalarScale.push(iqr > 1e-12 ? iqr : fallbackScale(column, false));
+      const { center, scale } = robustCenterAndScale(column);
+      scalarCenter.push(center);
+      scalarScale.push(scale);
     } else {
-      const robust = quantile(sorted, 0.5) / MEDIAN_NORM_PER_RMS;
-      copyScale.push(1 / (robust > 1e-12 ? robust : fallbackScale(column, true)));
+      copyScale.push(1 / robustRms(column));
     }
   }
   return { fieldType, channels: [...channels], scalarCenter, scalarScale, copyScale, clip: INPUT_CLIP };
-}
-
-/** Linear interpolation between the order statistics of a sorted column (type 7 of Hyndman and Fan). */
-function quantile(sorted: Float64Array, q: number): number {
-  const position = q * (sorted.length - 1);
-  const below = Math.floor(position);
-  const above = Math.min(sorted.length - 1, below + 1);
-  return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
-}
-
-/** Standard deviation (scalars) or RMS (norms) of a column, 1 where it is 0. */
-function fallbackScale(column: Float64Array, rms: boolean): number {
-  let sum = 0;
-  let squares = 0;
-  for (const x of column) {
-    sum += x;
-    squares += x * x;
-  }
-  const mean = rms ? 0 : sum / column.length;
-  const spread = Math.sqrt(Math.max(0, squares / column.length - mean * mean));
-  return spread > 1e-12 ? spread : 1;
 }
 
 /** The normalised float32 input `[V × dim]` of one mesh (see `InputNormalization`). */
