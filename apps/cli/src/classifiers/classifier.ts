@@ -262,6 +262,15 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
       `${path}: unknown task "${String(spec.task)}" (this gemcnn knows ${TASK_KIND_NAMES.join(", ")}); a newer gemcnn may read it`,
     );
   }
+  if (
+    spec.task !== "regression" &&
+    Array.isArray(spec.preprocess?.features?.kinds) &&
+    spec.preprocess.features.kinds.length === 0
+  ) {
+    throw new CliError(
+      `${path}: a ${spec.task ?? "classification"} model without geometric features (preprocess.features.kinds is empty); only a regression model with input fields can have none`,
+    );
+  }
   return spec;
 }
 

@@ -7,6 +7,7 @@ import {
   batchMeshes,
   buildGemClassifier,
   buildMeshHierarchy,
+  gemModelInfo,
   initBackend,
   loadModel,
   type MeshBatch,
@@ -232,7 +233,15 @@ export class GemCnnClassifier extends GemMeshNetwork {
     options: GemCnnOptions,
   ): Promise<GemCnnClassifier> {
     await ensureBackend();
-    return new GemCnnClassifier(await loadModel(modelDir), meshes, labels, options);
+    const model = await loadModel(modelDir);
+    const kind = gemModelInfo(model)?.kind;
+    if (kind !== "classifier") {
+      model.dispose();
+      throw new CliError(
+        `${modelDir}: the network is a ${kind ?? "model without gemcnn metadata"}, not a classifier (gemcnn.json says "classification")`,
+      );
+    }
+    return new GemCnnClassifier(model, meshes, labels, options);
   }
 
   /** Worker threads in use: `options.threads`, or 1. */

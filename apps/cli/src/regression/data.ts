@@ -142,11 +142,19 @@ export async function regressionItems(
     const vertexCount = mesh.positions.length / 3;
     let columns: VertexColumns;
     let hasTarget = true;
+    // A PLY mesh is its own field file only when there is no other: say so when a column is missing.
+    const hint = (error: unknown): never => {
+      if (file === sample.path && error instanceof CliError && error.message.includes("no such column"))
+        throw new CliError(
+          `${error.message} (no ${fieldFileHint(sample.path).replace(", or vertex properties in the PLY file", "")})`,
+        );
+      throw error;
+    };
     try {
       columns = await readDeclaredColumns(file, [...fields.input, ...fields.target], vertexCount, maxBytes);
     } catch (error) {
-      if (targets === "required") throw error;
-      columns = await readDeclaredColumns(file, fields.input, vertexCount, maxBytes);
+      if (targets === "required") hint(error);
+      columns = await readDeclaredColumns(file, fields.input, vertexCount, maxBytes).catch(hint);
       hasTarget = false;
     }
     items.push({ source: sources[k], path: sample.path, columns, hasTarget });
