@@ -225,6 +225,26 @@ describe("gemcnn train, eval, predict and check for --task regression", () => {
     expect(sphere.out()).toContain("note: only renumberings changed the prediction");
   });
 
+  it("experiment --task regression writes the wind to a temporary folder, trains, reports and removes the folder", {
+    timeout: 60_000,
+  }, async () => {
+    const io = captureIO(dir);
+    const args = ["experiment", "--task", "regression", "--epochs", "1", "--synthetic-train", "1"];
+    expect(
+      await runCli([...args, "--synthetic-test", "1", ...common, "--run-dir", join(dir, "exp")], io),
+    ).toBe(0);
+    expect(io.out()).toMatch(/test: 6 meshes, 972 vertices/);
+    expect(io.out()).toMatch(/wind \(order 1\): RMSE [\d.]+ .*angular error median [\d.]+°/);
+    const folder = /written to (\S+) \(removed at the end\)/.exec(io.err())?.[1];
+    expect(folder).toBeDefined();
+    await expect(readdir(folder as string)).rejects.toThrow(/ENOENT/);
+    const spec = JSON.parse(await readFile(join(dir, "exp", "model", "gemcnn.json"), "utf8"));
+    expect(spec.fields).toEqual({
+      input: [{ name: "pressure", kind: "scalar" }],
+      target: [{ name: "wind", kind: "vector" }],
+    });
+  });
+
   it("refuses bad inputs with one line naming the file", { timeout: 60_000 }, async () => {
     const bad = join(dir, "bad");
     const train = [
@@ -322,7 +342,11 @@ describe("gemcnn train, eval, predict and check for --task regression", () => {
       /--target-fields is for --task regression/,
       2,
     );
-    await fails(["train", "--synthetic", "--features", "none"], /--features none: only --task regression/, 2);
+    await fails(
+      ["train", "--synthetic", "--features", "none"],
+      /--features none: only a regression with input fields/,
+      2,
+    );
   });
 
   it("a regression model given as another task's is refused naming the directory", {

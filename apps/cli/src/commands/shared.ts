@@ -120,7 +120,7 @@ export function featureOptionSpecs(
     features: {
       type: "string",
       valueName: "<list>",
-      description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")} (regression with --input-fields: none)`,
+      description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")} (none: a regression with input fields only)`,
       defaultText: defaults.featureKinds.join(","),
       ...(listOptional ? { optionalValue: true } : {}),
     },
@@ -289,7 +289,7 @@ export function featureOptionsFromArgs(
   const none = typeof kindsText === "string" && kindsText.trim() === "none";
   if (none && !allowNone)
     throw new UsageError(
-      "option --features none: only --task regression with --input-fields runs without geometric features",
+      "option --features none: only a regression with input fields runs without geometric features",
     );
   const kinds: string[] = none
     ? []

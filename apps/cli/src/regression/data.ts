@@ -83,7 +83,7 @@ export async function regressionDatasetFromArgs(
   const split = stringOption(args, "split");
   if (args.options.synthetic === true)
     throw new UsageError(
-      "--task regression has no --synthetic dataset here: 'gemcnn experiment --task regression' generates one (the wind from the pressure on spheres)",
+      "a regression has no synthetic dataset here: the experiment command generates one (the wind from the pressure on spheres)",
     );
   if (split !== undefined && data === undefined)
     throw new UsageError("--split needs --data <dir> (the root its paths refer to)");
