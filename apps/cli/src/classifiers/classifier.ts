@@ -1,11 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
+import type { FieldDeclaration, PreprocessedMesh, PreprocessOptions, TargetScaling } from "@gemcnn/features";
 import { fitInputNormalization, type InputNormalization, NonFiniteFeatureError } from "@gemcnn/features";
 import type { MeshParseError } from "@gemcnn/geometry";
 import { readRegularFileBytes, writeFileAtomic } from "@gemcnn/geometry/node";
 import { CliError, EXIT } from "../cli/errors.js";
-import type { TaskKind } from "../tasks/tasks.js";
+import { TASK_KINDS, type TaskKind } from "../tasks/tasks.js";
 import type { TrainableModel } from "../training/loop.js";
 import type { GemArchitecture } from "./architecture.js";
 import { LinearProbe } from "./linear-probe.js";
@@ -42,6 +42,16 @@ export interface ModelSpec {
    * vertex count, the number of classes.
    */
   readonly template?: { readonly file: string; readonly vertexCount: number };
+  /**
+   * Regression: the declared fields, read from the field file beside each mesh (`input` may be
+   * empty: geometric features only; `target` never is).
+   */
+  readonly fields?: {
+    readonly input: readonly FieldDeclaration[];
+    readonly target: readonly FieldDeclaration[];
+  };
+  /** Regression: how the targets were scaled for training (features' `TargetScaling`); predictions are mapped back. */
+  readonly target?: TargetScaling;
   /** How meshes must be preprocessed for this model (features, repair…). */
   readonly preprocess: PreprocessOptions;
   readonly weightDecay: number;
@@ -61,7 +71,8 @@ export interface ModelSpec {
   readonly selection?: {
     readonly by: "validation";
     readonly epoch: number;
-    readonly valAccuracy: number;
+    /** Absent for regression, which measures no accuracy (chosen by the validation loss). */
+    readonly valAccuracy?: number;
     readonly valLoss: number;
   };
 }
@@ -251,6 +262,15 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
       `${path}: unknown task "${String(spec.task)}" (this gemcnn knows ${TASK_KIND_NAMES.join(", ")}); a newer gemcnn may read it`,
     );
   }
+  if (
+    spec.task !== "regression" &&
+    Array.isArray(spec.preprocess?.features?.kinds) &&
+    spec.preprocess.features.kinds.length === 0
+  ) {
+    throw new CliError(
+      `${path}: a ${spec.task ?? "classification"} model without geometric features (preprocess.features.kinds is empty); only a regression model with input fields can have none`,
+    );
+  }
   return spec;
 }
 
@@ -259,4 +279,4 @@ export function taskOf(spec: Pick<ModelSpec, "task">): TaskKind {
   return spec.task ?? "classification";
 }
 
-const TASK_KIND_NAMES: readonly string[] = ["classification", "segmentation", "correspondence"];
+const TASK_KIND_NAMES: readonly string[] = TASK_KINDS;

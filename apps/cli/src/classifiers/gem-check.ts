@@ -8,6 +8,7 @@ import {
   InvariantPooling,
   type MeshBatchMap,
   meshOptionsOf,
+  outputTypeOf,
   ResidualBlock,
   TransportPooling,
   TransportUnpooling,
@@ -76,11 +77,12 @@ export function layerEquivarianceReport(
       checked.push({ layer, level: "mesh", outType: FieldType.scalars(outputDim(layer)) });
     }
   }
-  // The logits: per mesh for a classifier, per input vertex (level 0) for a segmenter or correspondence model.
+  // The output: logits per mesh for a classifier, per input vertex (level 0) for a segmenter or
+  // correspondence model, a field of the regressor's output type per input vertex.
   checked.push({
     layer: model.layers[model.layers.length - 1],
     level: info.kind === "classifier" ? "mesh" : 0,
-    outType: FieldType.scalars(info.config.classes),
+    outType: outputTypeOf(info),
   });
   for (const { layer, level, outType } of checked) {
     const prefix = tf.model({ inputs: model.inputs, outputs: layer.output as tf.SymbolicTensor });

@@ -8,6 +8,7 @@ import {
   buildGemClassifier,
   buildMeshHierarchy,
   disposeMeshBatch,
+  gemModelInfo,
   initBackend,
   loadModel,
   type MeshBatch,
@@ -233,7 +234,15 @@ export class GemCnnClassifier extends GemMeshNetwork {
     options: GemCnnOptions,
   ): Promise<GemCnnClassifier> {
     await ensureBackend();
-    return new GemCnnClassifier(await loadModel(modelDir), meshes, labels, options);
+    const model = await loadModel(modelDir);
+    const kind = gemModelInfo(model)?.kind;
+    if (kind !== "classifier") {
+      model.dispose();
+      throw new CliError(
+        `${modelDir}: the network is a ${kind ?? "model without gemcnn metadata"}, not a classifier (gemcnn.json says "classification")`,
+      );
+    }
+    return new GemCnnClassifier(model, meshes, labels, options);
   }
 
   /** Worker threads in use: `options.threads`, or 1. */

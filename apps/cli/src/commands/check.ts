@@ -8,6 +8,7 @@ import { loadMeshFile } from "../data/load.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes, readMeshFile } from "../data/mesh-file.js";
 import { checkPerVertex } from "../per-vertex/check.js";
 import { randomRotationMatrix, rotateMesh } from "../preprocess/run.js";
+import { checkRegression } from "../regression/check.js";
 import { isPerVertexTask } from "../tasks/tasks.js";
 
 /**
@@ -50,11 +51,18 @@ export function probabilityChanges(probabilities: readonly Float64Array[]): numb
   });
 }
 
+/** The random rigid motion of `rigidMotionOf`: a rotation (row-major 3×3), then a translation of size about 3. */
+export function randomMeshMotion(seed: number): { rotation: number[]; shift: number[] } {
+  const random = mulberry32(seed);
+  const rotation = randomRotationMatrix(random);
+  const shift = [0, 1, 2].map(() => 6 * random() - 3);
+  return { rotation, shift };
+}
+
 /** A rigid motion of the raw mesh: a random rotation, then a random translation of size about 3. */
 export function rigidMotionOf(data: TriangleMeshData, seed: number): TriangleMeshData {
-  const random = mulberry32(seed);
-  const rotated = rotateMesh(data, randomRotationMatrix(random));
-  const shift = [0, 1, 2].map(() => 6 * random() - 3);
+  const { rotation, shift } = randomMeshMotion(seed);
+  const rotated = rotateMesh(data, rotation);
   const positions = Float64Array.from(rotated.positions, (x, i) => x + shift[i % 3]);
   return { ...rotated, positions };
 }
@@ -74,6 +82,9 @@ export const checkCommand: Command = {
     "A segmentation or correspondence model is checked vertex by vertex: the relative change of all\n" +
     "per-vertex logits under gauge changes, rigid motions and random renumberings of the vertices\n" +
     "and faces (each vertex compared with itself after mapping back; tolerance 1e-4 in float32).\n" +
+    "A regression model is checked the same way on its predicted fields (with the input fields of\n" +
+    "the field file beside the mesh, their vectors turned with the mesh), each brought back to the\n" +
+    "first prediction's frames (an order-n copy turns by n times the angle between two frames).\n" +
     "Exit status 1 when any check fails.",
   positionals: [
     { name: "model", description: "model directory (runs/<name>/model)", required: true },
@@ -95,7 +106,7 @@ export const checkCommand: Command = {
     relabellings: {
       type: "string",
       valueName: "<n>",
-      description: "per-vertex models: random renumberings of the vertices and faces to try",
+      description: "per-vertex and regression models: random renumberings of the vertices and faces to try",
       defaultText: "2",
     },
     "no-layers": { type: "boolean", description: "skip the layer-by-layer check (GEM-CNN)" },
@@ -125,6 +136,25 @@ export const checkCommand: Command = {
     const rotations = integerOption(args, "rotations", 3, { min: 0 });
     const seed = integerOption(args, "seed", 1, { min: 0 });
     const bytes = await readMeshFile(meshPath, maxMeshBytes(args));
+    if (taskOf(spec) === "regression") {
+      let data: ReturnType<typeof loadMeshFile>;
+      try {
+        data = loadMeshFile(bytes, meshPath, spec.preprocess, []);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      const relabellings = integerOption(args, "relabellings", 2, { min: 0 });
+      return checkRegression(
+        modelDir,
+        spec,
+        data,
+        meshPath,
+        { gauges, rotations, relabellings, seed },
+        args,
+        io,
+        maxMeshBytes(args),
+      );
+    }
     if (isPerVertexTask(taskOf(spec))) {
       let data: TriangleMeshData;
       try {

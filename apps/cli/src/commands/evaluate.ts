@@ -19,6 +19,8 @@ import { fileSources } from "../data/sources.js";
 import { evaluatePerVertex } from "../per-vertex/evaluate.js";
 import { predictPerVertexFiles } from "../per-vertex/predict.js";
 import { rotatedSources } from "../preprocess/run.js";
+import { evaluateRegression } from "../regression/evaluate.js";
+import { predictRegressionFiles } from "../regression/predict.js";
 import { isPerVertexTask } from "../tasks/tasks.js";
 import { confusionMatrix, formatConfusion } from "../training/confusion.js";
 import { CHECKPOINT_OPTION, chooseModel } from "./model-choice.js";
@@ -71,7 +73,9 @@ export const evalCommand: Command = {
     "or the last (model/). --rotate turns every mesh by its own random rotation first: an invariant\n" +
     "model gives the same accuracy. A segmentation model reports per-vertex accuracy, IoU per part,\n" +
     "mean IoU and the confusion; a correspondence model the share of vertices matched exactly\n" +
-    "(geodesic error 0) and the geodesic error curve (error over √area, Kim et al. 2011).",
+    "(geodesic error 0) and the geodesic error curve (error over √area, Kim et al. 2011). A\n" +
+    "regression model reports per field the RMSE and, for vectors and direction fields, the median\n" +
+    "and mean angular error in degrees (--rotate turns the fields with the meshes).",
   positionals: [
     {
       name: "model",
@@ -101,7 +105,7 @@ export const evalCommand: Command = {
       type: "string",
       valueName: "<dir>",
       description:
-        "per-vertex models: write <task>-eval.json there (correspondence: also geodesic-error.svg, the curve)",
+        "per-vertex and regression models: write <task>-eval.json there (correspondence: also geodesic-error.svg, the curve)",
     },
   },
   examples: [
@@ -133,6 +137,8 @@ export const evalCommand: Command = {
       args,
       io,
     );
+    if (taskOf(spec) === "regression")
+      return evaluateRegression(modelDir, spec, args, io, runtimeSetup(args, io, spec));
     if (isPerVertexTask(taskOf(spec)))
       return evaluatePerVertex(modelDir, spec, args, io, runtimeSetup(args, io, spec));
     if (stringOption(args, "out") !== undefined)
@@ -229,7 +235,9 @@ export const predictCommand: Command = {
     "A segmentation or correspondence model labels every vertex instead: it writes\n" +
     "<out>/<name>.labels.txt (one label per vertex of the file as read, -1 where preprocessing\n" +
     "dropped the vertex) and <out>/<name>.ply (the mesh with a colour per part, or the template's\n" +
-    "smooth colouring carried over by the correspondence).",
+    "smooth colouring carried over by the correspondence). A regression model writes\n" +
+    "<out>/<name>.fields.json and <out>/<name>.ply with the predicted fields as columns in the\n" +
+    "mesh's coordinates, <field>_pred (<field>_pred_x, _y, _z for vectors), beside the file's own.",
   positionals: [
     {
       name: "model",
@@ -252,7 +260,8 @@ export const predictCommand: Command = {
     out: {
       type: "string",
       valueName: "<dir>",
-      description: "per-vertex models: where <name>.labels.txt and <name>.ply are written",
+      description:
+        "per-vertex models: where <name>.labels.txt (regression: <name>.fields.json) and <name>.ply are written",
       defaultText: "predictions",
     },
   },
@@ -277,6 +286,11 @@ export const predictCommand: Command = {
       io,
     );
     const paths = (args.positionals.mesh as string[]).map((p) => resolve(io.cwd, p));
+    if (taskOf(spec) === "regression") {
+      if (args.options.top !== undefined)
+        throw new UsageError("--top is for classifiers; a regression model predicts fields at every vertex");
+      return predictRegressionFiles(modelDir, spec, paths, args, io, runtimeSetup(args, io, spec));
+    }
     if (isPerVertexTask(taskOf(spec))) {
       if (args.options.top !== undefined)
         throw new UsageError("--top is for classifiers; a per-vertex model labels every vertex");

@@ -40,10 +40,10 @@ describe("the help shows each command's own defaults, the ones it runs with", ()
       expect(settings.force).toBe(true);
     }
     expect(helpDefault(experimentCommand, "epochs")).toBe(
-      "20; linear-probe 60; --task segmentation 60; --task correspondence 60",
+      "20; linear-probe 60; --task segmentation 60; --task correspondence 60; --task regression 60",
     );
     expect(helpDefault(experimentCommand, "features")).toBe(
-      "moments,curvature; per-vertex tasks moments,curvature,hks",
+      "moments,curvature; per-vertex tasks moments,curvature,hks; regression none",
     );
     expect(helpDefault(experimentCommand, "synthetic")).toBe("when --data is not given");
     expect(formatCommandHelp(experimentCommand)).toContain("trains the GEM-CNN classifier (20 epochs)");
@@ -68,6 +68,17 @@ describe("the help shows each command's own defaults, the ones it runs with", ()
       expect(settings.runDir.endsWith(`runs/experiment-${task}`)).toBe(true);
       expect(settings.threads).toBe(1);
     }
+    const { setup, settings } = experimentSettings(
+      parseCommandArgs(experimentCommand, ["--task", "regression"])!,
+      io,
+      "regression",
+    );
+    expect(settings.epochs).toBe(
+      Number(defaultFor(helpDefault(experimentCommand, "epochs")!, "--task regression")),
+    );
+    expect(setup.options.features.kinds).toEqual([]);
+    expect(defaultFor(helpDefault(experimentCommand, "features")!, "regression")).toBe("none");
+    expect(settings.runDir.endsWith("runs/experiment-regression")).toBe(true);
   });
 
   it("train: 30 epochs and the heat kernel, never replaced without --force (the control: other defaults)", () => {

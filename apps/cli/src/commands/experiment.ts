@@ -1,8 +1,16 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FeatureKind } from "@gemcnn/features";
-import type { CliIO, Command, ParsedArgs } from "../cli/command.js";
+import { type CliIO, type Command, integerOption, type ParsedArgs, stringOption } from "../cli/command.js";
+import { UsageError } from "../cli/errors.js";
 import { perVertexDatasetFromArgs, SYNTHETIC_PER_VERTEX } from "../per-vertex/data.js";
 import { trainPerVertex } from "../per-vertex/train.js";
-import { isPerVertexTask, type PerVertexTask, taskFromArgs } from "../tasks/tasks.js";
+import { regressionDatasetFromArgs } from "../regression/data.js";
+import { checkRegressionInput, regressionFieldsFromArgs } from "../regression/options.js";
+import { SYNTHETIC_WIND, SYNTHETIC_WIND_FIELDS, writeSyntheticWindDataset } from "../regression/synthetic.js";
+import { trainRegression } from "../regression/train.js";
+import { isPerVertexTask, taskFromArgs } from "../tasks/tasks.js";
 import {
   dataOptionSpecs,
   datasetFromArgs,
@@ -15,6 +23,7 @@ import {
   trainClassifier,
   trainingOptionSpecs,
   trainSettingsFromArgs,
+  type VertexTask,
 } from "./train.js";
 
 /**
@@ -37,10 +46,17 @@ export const EXPERIMENT_EPOCHS = { gemcnn: 20, "linear-probe": 60 } as const;
 export const PER_VERTEX_EXPERIMENT_FEATURES: readonly FeatureKind[] = ["moments", "curvature", "hks"];
 
 /** Epochs of the per-vertex experiments (docs/experiments.md: a few minutes on 2 shared cores). */
-export const PER_VERTEX_EXPERIMENT_EPOCHS: Readonly<Record<PerVertexTask, number>> = {
+export const PER_VERTEX_EXPERIMENT_EPOCHS: Readonly<Record<VertexTask, number>> = {
   segmentation: 60,
   correspondence: 60,
+  regression: 60,
 };
+
+/**
+ * Feature groups of the regression experiment: none, as in nn's wind example: every sample is
+ * the same sphere, so geometric features would tell the network nothing; the pressure is its input.
+ */
+export const REGRESSION_EXPERIMENT_FEATURES: readonly FeatureKind[] = [];
 
 /** What `experiment` does without options: what it runs and what its help shows, from one place. */
 export const EXPERIMENT_DEFAULTS: PreprocessDefaults & TrainingDefaults & { readonly name: string } = {
@@ -53,13 +69,14 @@ export const EXPERIMENT_DEFAULTS: PreprocessDefaults & TrainingDefaults & { read
 };
 
 /** The preprocessing defaults of `experiment --task <task>`. */
-function experimentPreprocessDefaults(task: PerVertexTask | undefined): PreprocessDefaults {
+function experimentPreprocessDefaults(task: VertexTask | undefined): PreprocessDefaults {
+  if (task === "regression") return { featureKinds: REGRESSION_EXPERIMENT_FEATURES };
   return task === undefined ? EXPERIMENT_DEFAULTS : { featureKinds: PER_VERTEX_EXPERIMENT_FEATURES };
 }
 
 /** The preprocessing and training `experiment` runs for `args` (its defaults where an option is not given). */
-export function experimentSettings(args: ParsedArgs, io: CliIO, task?: PerVertexTask) {
-  const setup = preprocessingFromArgs(args, io, experimentPreprocessDefaults(task));
+export function experimentSettings(args: ParsedArgs, io: CliIO, task?: VertexTask) {
+  const setup = preprocessingFromArgs(args, io, experimentPreprocessDefaults(task), task === "regression");
   const settings = trainSettingsFromArgs(args, io, {
     name: task === undefined ? EXPERIMENT_DEFAULTS.name : `${EXPERIMENT_DEFAULTS.name}-${task}`,
     training: EXPERIMENT_DEFAULTS,
@@ -85,7 +102,11 @@ export const experimentCommand: Command = {
     `bodies (training body shapes: ${trainShapes.segmentation} for segmentation, ${trainShapes.correspondence} for correspondence; ${testShapes} unseen\n` +
     `test shape; ${poses} poses each, about ${vertices} vertices; remeshed one by one for segmentation into\n` +
     `six parts, one shared connectivity for correspondence, as FAUST in miniature), features\n` +
-    `${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}, ${PER_VERTEX_EXPERIMENT_EPOCHS.segmentation} and ${PER_VERTEX_EXPERIMENT_EPOCHS.correspondence} epochs, runs/experiment-<task>/.`,
+    `${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}, ${PER_VERTEX_EXPERIMENT_EPOCHS.segmentation} and ${PER_VERTEX_EXPERIMENT_EPOCHS.correspondence} epochs, runs/experiment-<task>/.\n` +
+    `--task regression learns the wind on a sphere from the pressure (nn's wind example: vortices,\n` +
+    `pairs, dipoles and jets at random rotations; ${SYNTHETIC_WIND.trainPerClass}+${SYNTHETIC_WIND.testPerClass} spheres per class, 162 vertices),\n` +
+    `written as meshes with .fields.json files to a temporary folder (removed afterwards), input\n` +
+    `pressure:scalar, target wind:vector, no geometric features, ${PER_VERTEX_EXPERIMENT_EPOCHS.regression} epochs; it reports the angular error.`,
   positionals: [],
   options: (() => {
     const preprocess = preprocessOptionSpecs(EXPERIMENT_DEFAULTS);
@@ -94,7 +115,7 @@ export const experimentCommand: Command = {
       ...preprocess,
       features: {
         ...preprocess.features,
-        defaultText: `${EXPERIMENT_FEATURES.join(",")}; per-vertex tasks ${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}`,
+        defaultText: `${EXPERIMENT_FEATURES.join(",")}; per-vertex tasks ${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}; regression none`,
       },
       ...trainingOptionSpecs(EXPERIMENT_DEFAULTS),
     };
@@ -111,9 +132,14 @@ export const experimentCommand: Command = {
       command: "pnpm experiment --task segmentation",
       description: "part segmentation of the synthetic bodies",
     },
+    {
+      command: "pnpm experiment --task regression",
+      description: "the wind from the pressure on spheres; median angular error",
+    },
   ],
   async run(args, io) {
     const task = taskFromArgs(args);
+    if (task === "regression") return regressionExperiment(args, io);
     if (isPerVertexTask(task)) {
       const sources = await perVertexDatasetFromArgs(task, args, io, "synthetic");
       const { setup, settings } = experimentSettings(args, io, task);
@@ -124,3 +150,41 @@ export const experimentCommand: Command = {
     return trainClassifier(sources, setup, settings, io);
   },
 };
+
+/**
+ * `experiment --task regression`: with `--data`, a regression of that dataset (`--target-fields`
+ * needed); without, the synthetic wind written to a temporary folder, trained on, then removed.
+ */
+async function regressionExperiment(args: ParsedArgs, io: CliIO): Promise<number> {
+  const { setup, settings } = experimentSettings(args, io, "regression");
+  if (stringOption(args, "data") !== undefined) {
+    const fields = await regressionFieldsFromArgs(args, io);
+    checkRegressionInput(setup.options, fields);
+    const sources = await regressionDatasetFromArgs(args, io, fields);
+    return trainRegression(sources, fields, setup, settings, io);
+  }
+  if (stringOption(args, "input-fields") !== undefined || stringOption(args, "target-fields") !== undefined)
+    throw new UsageError(
+      "--input-fields and --target-fields choose the fields of a --data dataset; the synthetic wind has its own",
+    );
+  const fields = SYNTHETIC_WIND_FIELDS;
+  checkRegressionInput(setup.options, fields);
+  const dir = await mkdtemp(join(tmpdir(), "gemcnn-wind-"));
+  try {
+    const description = await writeSyntheticWindDataset(dir, {
+      seed: integerOption(args, "synthetic-seed", 0, { min: 0 }),
+      trainPerClass: integerOption(args, "synthetic-train", SYNTHETIC_WIND.trainPerClass, { min: 1 }),
+      testPerClass: integerOption(args, "synthetic-test", SYNTHETIC_WIND.testPerClass, { min: 0 }),
+    });
+    io.stderr.write(`dataset: ${description}, written to ${dir} (removed at the end)\n`);
+    const sources = await regressionDatasetFromArgs(
+      { ...args, options: { ...args.options, synthetic: undefined } } as ParsedArgs,
+      io,
+      fields,
+      { root: dir },
+    );
+    return await trainRegression({ ...sources, description }, fields, setup, settings, io);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -82,7 +82,7 @@ async function pick(
     const shown = relative(io.cwd, dir) || dir;
     const why =
       which === "best"
-        ? `epoch ${spec.selection?.epoch ?? "?"}, the best by validation${spec.selection ? ` (accuracy ${(100 * spec.selection.valAccuracy).toFixed(1)}%)` : ""}; --checkpoint last for the last epoch`
+        ? `epoch ${spec.selection?.epoch ?? "?"}, the best by validation${spec.selection ? (spec.selection.valAccuracy === undefined ? ` (loss ${spec.selection.valLoss.toFixed(4)})` : ` (accuracy ${(100 * spec.selection.valAccuracy).toFixed(1)}%)`) : ""}; --checkpoint last for the last epoch`
         : `the last epoch${spec.epochs !== undefined ? `, ${spec.epochs}` : ""}${hasBest ? "; --checkpoint best for the best by validation" : ", the run had no validation set"}`;
     io.stderr.write(`model: ${shown} (${why})\n`);
   }

@@ -120,7 +120,7 @@ export function featureOptionSpecs(
     features: {
       type: "string",
       valueName: "<list>",
-      description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")}`,
+      description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")} (none: a regression with input fields only)`,
       defaultText: defaults.featureKinds.join(","),
       ...(listOptional ? { optionalValue: true } : {}),
     },
@@ -283,10 +283,19 @@ export function withValidationFromArgs(sources: DatasetSources, args: ParsedArgs
 export function featureOptionsFromArgs(
   args: ParsedArgs,
   defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
+  allowNone = false,
 ): FeatureOptions {
   const kindsText = optionalValueOption(args, "features");
-  const kinds: string[] =
-    typeof kindsText === "string" ? kindsText.split(",").map((s) => s.trim()) : [...defaults.featureKinds];
+  const none = typeof kindsText === "string" && kindsText.trim() === "none";
+  if (none && !allowNone)
+    throw new UsageError(
+      "option --features none: only a regression with input fields runs without geometric features",
+    );
+  const kinds: string[] = none
+    ? []
+    : typeof kindsText === "string"
+      ? kindsText.split(",").map((s) => s.trim())
+      : [...defaults.featureKinds];
   for (const k of kinds) {
     if (!FEATURE_KINDS.includes(k as FeatureKind)) {
       throw new UsageError(
@@ -294,7 +303,8 @@ export function featureOptionsFromArgs(
       );
     }
   }
-  if (kinds.length === 0) throw new UsageError("option --features: name at least one feature group");
+  if (kinds.length === 0 && !allowNone)
+    throw new UsageError("option --features: name at least one feature group");
   return {
     // Canonical order, so that the cache key does not depend on how the list was written.
     kinds: FEATURE_KINDS.filter((k) => kinds.includes(k)),
@@ -314,9 +324,11 @@ export function preprocessingFromArgs(
   args: ParsedArgs,
   io: CliIO,
   defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
+  /** Whether `--features none` is accepted (regression with input fields). */
+  allowNoFeatures = false,
 ): { options: PreprocessOptions; workers: number; cache: PreprocessCache | undefined } {
   const options: PreprocessOptions = {
-    features: featureOptionsFromArgs(args, defaults),
+    features: featureOptionsFromArgs(args, defaults, allowNoFeatures),
     repair: !booleanOption(args, "no-repair"),
     largestComponentOnly: !booleanOption(args, "all-components"),
   };

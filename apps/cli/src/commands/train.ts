@@ -37,10 +37,18 @@ import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { outputFailure } from "../cli/fs-errors.js";
 import { perVertexDatasetFromArgs } from "../per-vertex/data.js";
 import { trainPerVertex } from "../per-vertex/train.js";
+import { regressionDatasetFromArgs } from "../regression/data.js";
+import {
+  checkRegressionInput,
+  refuseRegressionOptions,
+  regressionFieldsFromArgs,
+} from "../regression/options.js";
+import { trainRegression } from "../regression/train.js";
 import {
   isPerVertexTask,
   PER_VERTEX_TASKS,
   type PerVertexTask,
+  REGRESSION_DEFAULTS,
   TASK_OPTION,
   taskFromArgs,
 } from "../tasks/tasks.js";
@@ -55,6 +63,7 @@ import {
   DATA_OPTIONS,
   type DatasetSources,
   datasetFromArgs,
+  PREPROCESS_DEFAULTS,
   PREPROCESS_OPTIONS,
   preprocessDataset,
   preprocessingFromArgs,
@@ -68,23 +77,34 @@ export const MODEL_DEFAULTS: Record<ModelKind, { epochs: number; lr: number; bat
   "linear-probe": { epochs: 60, lr: 0.01, batchSize: 16 },
 };
 
-/** Epochs of a per-vertex task's training (`PER_VERTEX_TASKS`' defaults). */
-const TASK_EPOCHS: Readonly<Record<PerVertexTask, number>> = {
+/** The tasks trained per vertex: a class per vertex, or fields per vertex. */
+export type VertexTask = PerVertexTask | "regression";
+
+/** Epochs of a per-vertex task's training (`PER_VERTEX_TASKS`' defaults, `REGRESSION_DEFAULTS`). */
+const TASK_EPOCHS: Readonly<Record<VertexTask, number>> = {
   segmentation: PER_VERTEX_TASKS.segmentation.defaults.epochs,
   correspondence: PER_VERTEX_TASKS.correspondence.defaults.epochs,
+  regression: REGRESSION_DEFAULTS.epochs,
 };
 
-/** `--task segmentation X; --task correspondence Y` for a help text. */
-function perTask(value: (task: PerVertexTask) => number): string {
-  return (Object.keys(PER_VERTEX_TASKS) as PerVertexTask[]).map((t) => `--task ${t} ${value(t)}`).join("; ");
+/** The training defaults of a per-vertex task. */
+function vertexTaskDefaults(task: VertexTask) {
+  return task === "regression" ? REGRESSION_DEFAULTS : PER_VERTEX_TASKS[task].defaults;
+}
+
+/** `--task segmentation X; --task correspondence Y; --task regression Z` for a help text. */
+function perTask(value: (task: VertexTask) => number | string): string {
+  return ([...Object.keys(PER_VERTEX_TASKS), "regression"] as VertexTask[])
+    .map((t) => `--task ${t} ${value(t)}`)
+    .join("; ");
 }
 
 /** What a training command does when its options are not given; its help shows the same. */
 export interface TrainingDefaults {
   /** Epochs per model kind (classification). */
   readonly epochs: Readonly<Record<ModelKind, number>>;
-  /** Epochs per per-vertex task (default: the tasks' own, `PER_VERTEX_TASKS`). */
-  readonly taskEpochs?: Readonly<Record<PerVertexTask, number>>;
+  /** Epochs per per-vertex task (default: the tasks' own, `PER_VERTEX_TASKS`, `REGRESSION_DEFAULTS`). */
+  readonly taskEpochs?: Readonly<Record<VertexTask, number>>;
   /** The run name, or how it is chosen, for the help. */
   readonly nameText: string;
   /** Whether an existing run directory is replaced without `--force` (unless `--resume`). */
@@ -118,13 +138,13 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
       type: "string",
       valueName: "<n>",
       description: "meshes per batch (one block-diagonal graph)",
-      defaultText: `${MODEL_DEFAULTS.gemcnn.batchSize}; linear-probe ${MODEL_DEFAULTS["linear-probe"].batchSize}; ${perTask((t) => PER_VERTEX_TASKS[t].defaults.batchSize)}`,
+      defaultText: `${MODEL_DEFAULTS.gemcnn.batchSize}; linear-probe ${MODEL_DEFAULTS["linear-probe"].batchSize}; ${perTask((t) => vertexTaskDefaults(t).batchSize)}`,
     },
     lr: {
       type: "string",
       valueName: "<x>",
       description: "peak learning rate of Adam",
-      defaultText: `${MODEL_DEFAULTS.gemcnn.lr}; linear-probe ${MODEL_DEFAULTS["linear-probe"].lr}; ${perTask((t) => PER_VERTEX_TASKS[t].defaults.lr)}`,
+      defaultText: `${MODEL_DEFAULTS.gemcnn.lr}; linear-probe ${MODEL_DEFAULTS["linear-probe"].lr}; ${perTask((t) => vertexTaskDefaults(t).lr)}`,
     },
     schedule: {
       type: "string",
@@ -148,7 +168,7 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
       type: "string",
       valueName: "<list>",
       description: "GEM-CNN residual blocks: output field types, 'pool:' pools to a coarser level first",
-      defaultText: `${formatBlocks(DEFAULT_GEM_ARCHITECTURE.blocks)}; per-vertex tasks ${formatBlocks(PER_VERTEX_TASKS.segmentation.defaults.architecture.blocks)}`,
+      defaultText: `${formatBlocks(DEFAULT_GEM_ARCHITECTURE.blocks)}; per-vertex tasks ${formatBlocks(PER_VERTEX_TASKS.segmentation.defaults.architecture.blocks)}; regression ${formatBlocks(REGRESSION_DEFAULTS.architecture.blocks)}`,
     },
     nonlinearity: {
       type: "string",
@@ -189,6 +209,19 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
     threads: {
       ...THREADS_OPTION,
       description: `${THREADS_OPTION.description}; per-vertex tasks train on one thread (nn's worker replicas compute classifier steps only)`,
+    },
+    "input-fields": {
+      type: "string",
+      valueName: "<decl>",
+      description:
+        "regression: the fields that join the input, name:kind[:order] comma-separated (kind scalar, vector or direction; e.g. pressure:scalar), or a .json file of declarations; read from <name>.fields.json, <name>.csv or the PLY's vertex properties",
+      defaultText: "none",
+    },
+    "target-fields": {
+      type: "string",
+      valueName: "<decl>",
+      description:
+        "regression: the fields to predict, as --input-fields (e.g. wind:vector reads wind_x, wind_y, wind_z)",
     },
     embedding: {
       type: "string",
@@ -296,12 +329,12 @@ export function trainSettingsFromArgs(
     model?: ModelKind;
     architecture?: GemArchitecture;
     /** A per-vertex task: its defaults (epochs, rate, batch size, architecture) replace the classifier's. */
-    task?: PerVertexTask;
+    task?: VertexTask;
   },
 ): TrainSettings {
   const training = defaults.training ?? TRAIN_DEFAULTS;
   if (defaults.task !== undefined) {
-    const task = PER_VERTEX_TASKS[defaults.task].defaults;
+    const task = vertexTaskDefaults(defaults.task);
     const threads = stringOption(args, "threads");
     if (threads !== undefined && threadsFromArgs(args) > 1)
       throw new UsageError(
@@ -316,10 +349,15 @@ export function trainSettingsFromArgs(
       defaults.task === "correspondence"
         ? {
             ...base.architecture,
-            embedding: integerOption(args, "embedding", task.architecture.embedding ?? 64, {
-              min: 1,
-              max: 4096,
-            }),
+            embedding: integerOption(
+              args,
+              "embedding",
+              PER_VERTEX_TASKS.correspondence.defaults.architecture.embedding ?? 64,
+              {
+                min: 1,
+                max: 4096,
+              },
+            ),
           }
         : base.architecture;
     if (defaults.task !== "correspondence" && stringOption(args, "embedding") !== undefined)
@@ -611,7 +649,8 @@ async function evaluateAndReport(
       ? {
           best: {
             epoch: best.epoch,
-            valAccuracy: outcome.best.valAccuracy,
+            // A classifier's validation always measures an accuracy.
+            valAccuracy: outcome.best.valAccuracy ?? Number.NaN,
             valLoss: outcome.best.valLoss,
             testAccuracy: best.accuracy,
             testCorrect: best.correct,
@@ -744,6 +783,16 @@ export const trainCommand: Command = {
   ],
   async run(args, io) {
     const task = taskFromArgs(args);
+    if (task === "regression") {
+      const fields = await regressionFieldsFromArgs(args, io);
+      const setup = preprocessingFromArgs(args, io, PREPROCESS_DEFAULTS, true);
+      checkRegressionInput(setup.options, fields);
+      const sources = await regressionDatasetFromArgs(args, io, fields);
+      const name = `${defaultRunName({ dataset: { root: sources.root, split: sources.split ?? "layout" } })}-regression`;
+      const settings = trainSettingsFromArgs(args, io, { name, task });
+      return trainRegression(sources, fields, setup, settings, io);
+    }
+    refuseRegressionOptions(args);
     const setup = preprocessingFromArgs(args, io);
     if (isPerVertexTask(task)) {
       const sources = await perVertexDatasetFromArgs(task, args, io);

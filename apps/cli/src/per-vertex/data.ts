@@ -279,8 +279,11 @@ export async function segmentationDataset(
   };
 }
 
-/** Meshes of a segmentation dataset by part: `<root>/{train,val,test}/`, else the MeshCNN layout or a split file. */
-async function meshesOnDisk(
+/**
+ * Meshes of a per-vertex dataset by part: `<root>/{train,val,test}/`, else the MeshCNN layout or
+ * a split file (segmentation and regression).
+ */
+export async function meshesOnDisk(
   root: string,
   split: string | undefined,
 ): Promise<Record<DatasetPart, DatasetSample[]>> {

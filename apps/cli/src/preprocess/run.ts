@@ -232,15 +232,20 @@ export function rotateMesh(mesh: TriangleMeshData, rotation: readonly number[]):
   return { positions, triangles: mesh.triangles };
 }
 
-/** Sources that give each input of `sources` turned by its own seeded random rotation. */
+/** Sources that give each input of `sources` turned by its own seeded random rotation (`sourceRotation`). */
 export function rotatedSources(sources: readonly MeshSource[], seed: number): MeshSource[] {
   return sources.map((source, i) => ({
     name: source.name,
     read: async () => ({
       ...(await source.read()),
-      rotation: randomRotationMatrix(mulberry32(seed * 7919 + i)),
+      rotation: sourceRotation(seed, i),
     }),
   }));
+}
+
+/** The rotation `rotatedSources(…, seed)` gives its source `index` (row-major 3×3), for data that turns with the mesh. */
+export function sourceRotation(seed: number, index: number): number[] {
+  return randomRotationMatrix(mulberry32(seed * 7919 + index));
 }
 
 /** A uniformly random rotation as a row-major 3×3 array. */

@@ -11,12 +11,20 @@ import { choiceOption, type OptionSpec, type ParsedArgs } from "../cli/command.j
 // which figures judge it. tfjs is imported only when a model is built, so that commands that
 // parse options or read files start without it.
 
-/** What a model predicts: one class per mesh, a part per vertex, or a template vertex per vertex. */
-export type TaskKind = "classification" | "segmentation" | "correspondence";
-export const TASK_KINDS: readonly TaskKind[] = ["classification", "segmentation", "correspondence"];
+/**
+ * What a model predicts: one class per mesh, a part per vertex, a template vertex per vertex, or
+ * typed fields per vertex (regression: scalars, tangent vectors, direction fields).
+ */
+export type TaskKind = "classification" | "segmentation" | "correspondence" | "regression";
+export const TASK_KINDS: readonly TaskKind[] = [
+  "classification",
+  "segmentation",
+  "correspondence",
+  "regression",
+];
 
-/** The tasks with one prediction per vertex. */
-export type PerVertexTask = Exclude<TaskKind, "classification">;
+/** The tasks with one class per vertex (a softmax over parts or template vertices). */
+export type PerVertexTask = Exclude<TaskKind, "classification" | "regression">;
 
 /** Which figures `train` and `eval` report for a per-vertex task (see `per-vertex/metrics.ts`). */
 export type PerVertexMetrics = "parts" | "correspondence";
@@ -93,12 +101,33 @@ export const PER_VERTEX_TASKS: Readonly<Record<PerVertexTask, PerVertexTaskDefin
   },
 };
 
+/**
+ * The regressor's shape: two residual blocks on the input mesh without pooling, as nn's wind
+ * example (a smooth field's direction depends on its neighbourhood, which a coarser level would
+ * blur), with order-1 and order-2 features to carry vectors and line fields.
+ */
+const REGRESSION_ARCHITECTURE: GemArchitecture = {
+  ...DEFAULT_GEM_ARCHITECTURE,
+  blocks: [{ fieldType: "16x0+8x1+8x2" }, { fieldType: "16x0+8x1+8x2" }],
+  head: [],
+  dropout: 0,
+  fieldDropout: 0,
+};
+
+/** Training defaults of `gemcnn train --task regression` (and of `experiment`). */
+export const REGRESSION_DEFAULTS = {
+  epochs: 60,
+  lr: 0.005,
+  batchSize: 4,
+  architecture: REGRESSION_ARCHITECTURE,
+} as const satisfies PerVertexTaskDefinition["defaults"];
+
 /** `--task`: which task `train` (and `experiment`) trains for. */
 export const TASK_OPTION: OptionSpec = {
   type: "string",
   valueName: "<task>",
   description:
-    "classification (a class per mesh, from its folder), segmentation (a part per vertex, from label files) or correspondence (a template vertex per vertex, registrations)",
+    "classification (a class per mesh, from its folder), segmentation (a part per vertex, from label files), correspondence (a template vertex per vertex, registrations) or regression (fields per vertex, from field files: --input-fields, --target-fields)",
   defaultText: "classification",
 };
 
@@ -107,7 +136,7 @@ export function taskFromArgs(args: ParsedArgs): TaskKind {
   return choiceOption(args, "task", TASK_KINDS, "classification");
 }
 
-/** Whether `task` predicts per vertex. */
+/** Whether `task` predicts a class per vertex (segmentation, correspondence). */
 export function isPerVertexTask(task: TaskKind): task is PerVertexTask {
-  return task !== "classification";
+  return task === "segmentation" || task === "correspondence";
 }

@@ -7,6 +7,7 @@ import { CheckpointStore } from "./checkpoints.js";
 import { InterruptRequest } from "./interrupt.js";
 import {
   epochOrder,
+  formatEpochSummary,
   improves,
   NonFiniteLossError,
   runTrainingLoop,
@@ -273,5 +274,39 @@ describe("epochOrder", () => {
     expect(epochOrder(items, 1, 1)).toEqual(a);
     expect(epochOrder(items, 1, 2)).not.toEqual(a);
     expect(epochOrder(items, 2, 1)).not.toEqual(a);
+  });
+});
+
+describe("improves and formatEpochSummary without an accuracy (regression)", () => {
+  it("chooses by the validation loss alone, also against a best read back from JSON (null accuracy)", () => {
+    expect(improves({ valLoss: 0.5 }, { epoch: 1, valLoss: 0.6 })).toBe(true);
+    expect(improves({ valLoss: 0.7 }, { epoch: 1, valLoss: 0.6 })).toBe(false);
+    const stored = JSON.parse(JSON.stringify({ epoch: 1, valAccuracy: Number.NaN, valLoss: 0.6 }));
+    expect(stored.valAccuracy).toBeNull();
+    expect(improves({ valLoss: 0.5 }, stored)).toBe(true);
+    expect(improves({ valLoss: 0.6 }, stored)).toBe(false);
+    // With accuracies, accuracy still comes first.
+    expect(improves({ valAccuracy: 0.9, valLoss: 0.9 }, { epoch: 1, valAccuracy: 0.8, valLoss: 0.1 })).toBe(
+      true,
+    );
+  });
+
+  it("shows RMSE and median angle per field instead of accuracies", () => {
+    const line = formatEpochSummary(
+      {
+        epoch: 3,
+        trainLoss: 0.5,
+        valLoss: 0.6,
+        "valRmse.wind": 0.123456,
+        "valAngleMedian.wind": 7.25,
+        "valAngleMean.wind": 20,
+        testLoss: 0.7,
+        "testRmse.pressure": 2,
+      },
+      true,
+    );
+    expect(line).toBe(
+      "train loss 0.5000 | val loss 0.6000 rmse wind 0.1235 angle wind 7.3° (best) | test loss 0.7000 rmse pressure 2",
+    );
   });
 });

@@ -10,9 +10,14 @@ import type { TrainingProgress } from "./progress.js";
 export interface Totals {
   /** Sum of the per-sample losses. */
   readonly loss: number;
-  /** Samples classified correctly (`NaN` from a training step that does not measure it). */
+  /** Samples classified correctly (`NaN` from a training step, or a task, that does not measure it). */
   readonly correct: number;
   readonly count: number;
+  /**
+   * Further figures of an evaluation, recorded in the epoch's row under the part's prefix
+   * (`val`, `test`) and printed in its summary (regression: RMSE and angular error per field).
+   */
+  readonly figures?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -57,10 +62,11 @@ export interface TrainingLoopOptions {
   readonly afterRestore?: () => Promise<void>;
 }
 
-/** The best epoch by validation: highest accuracy, then lowest loss. */
+/** The best epoch by validation: highest accuracy, then lowest loss (the loss alone where no accuracy is measured). */
 export interface BestEpoch {
   readonly epoch: number;
-  readonly valAccuracy: number;
+  /** Absent (or null in an old checkpoint's JSON) for a task without an accuracy (regression). */
+  readonly valAccuracy?: number;
   readonly valLoss: number;
 }
 
@@ -101,15 +107,30 @@ export function epochOrder(train: readonly number[], seed: number, epoch: number
   return order;
 }
 
-/** Whether `row` (with validation figures) beats `best`: higher accuracy, or equal accuracy and lower loss. */
+/**
+ * Whether `row` (with validation figures) beats `best`: higher accuracy, or equal accuracy and
+ * lower loss; lower loss alone for a task that measures no accuracy (regression).
+ */
 export function improves(
-  row: { valAccuracy: number; valLoss: number },
+  row: { valAccuracy?: number; valLoss: number },
   best: BestEpoch | undefined,
 ): boolean {
   if (best === undefined) return true;
-  return (
-    row.valAccuracy > best.valAccuracy || (row.valAccuracy === best.valAccuracy && row.valLoss < best.valLoss)
-  );
+  const [a, b] = [row.valAccuracy, best.valAccuracy];
+  if (typeof a !== "number" || typeof b !== "number" || !Number.isFinite(a) || !Number.isFinite(b))
+    return row.valLoss < best.valLoss;
+  return a > b || (a === b && row.valLoss < best.valLoss);
+}
+
+/** `figures` of an evaluation as row columns: `valRmse.wind` from `rmse.wind` and `val`. */
+function prefixed(
+  part: string,
+  figures: Readonly<Record<string, number>> | undefined,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(figures ?? {}))
+    out[`${part}${key[0].toUpperCase()}${key.slice(1)}`] = value;
+  return out;
 }
 
 /**
@@ -227,13 +248,16 @@ export async function runTrainingLoop(
     if (val.length > 0) {
       const v = await model.evaluate(val);
       row.valLoss = v.loss / v.count;
-      row.valAccuracy = v.correct / v.count;
+      // Left out where the task measures no accuracy (regression: correct is NaN).
+      if (Number.isFinite(v.correct)) row.valAccuracy = v.correct / v.count;
+      Object.assign(row, prefixed("val", v.figures));
       evaluated.push(["validation", "valLoss"]);
     }
     if (test.length > 0 && (epoch % evalEvery === 0 || epoch === epochs)) {
       const t = await model.evaluate(test);
       row.testLoss = t.loss / t.count;
-      row.testAccuracy = t.correct / t.count;
+      if (Number.isFinite(t.correct)) row.testAccuracy = t.correct / t.count;
+      Object.assign(row, prefixed("test", t.figures));
       evaluated.push(["test", "testLoss"]);
     }
     for (const [what, key] of evaluated) {
@@ -248,8 +272,12 @@ export async function runTrainingLoop(
     row.seconds = (performance.now() - started) / 1000;
     lastMetrics = row as EpochMetrics;
     await metrics.record(lastMetrics);
-    if (val.length > 0 && improves(row as { valAccuracy: number; valLoss: number }, best)) {
-      best = { epoch, valAccuracy: row.valAccuracy, valLoss: row.valLoss };
+    if (val.length > 0 && improves(row as { valAccuracy?: number; valLoss: number }, best)) {
+      best = {
+        epoch,
+        ...(row.valAccuracy !== undefined ? { valAccuracy: row.valAccuracy } : {}),
+        valLoss: row.valLoss,
+      };
       await options.onBest?.(lastMetrics);
     }
     await save({ epoch, batchInEpoch: 0, extra: best ? { best } : {} });
@@ -269,19 +297,38 @@ export async function runTrainingLoop(
   return { status: "finished", epochsDone: Math.max(epochs, epochsDone), lastMetrics, best };
 }
 
-/** `train loss 0.1234 acc 97.5% | val loss 0.2 acc 96.0% (best) | test loss 0.2345 acc 95.0%`. */
+/**
+ * `train loss 0.1234 acc 97.5% | val loss 0.2 acc 96.0% (best) | test loss 0.2345 acc 95.0%`;
+ * a regression row shows, instead of accuracies, its figures per field (`rmse wind 0.12 angle
+ * wind 8.1°`: RMSE, and the median angular error in degrees).
+ */
 export function formatEpochSummary(row: EpochMetrics, best = false): string {
   // A per-vertex training step measures no accuracy: the row has none.
-  const trainAccuracy =
-    row.trainAccuracy === undefined ? "" : ` acc ${(100 * row.trainAccuracy).toFixed(1)}%`;
-  const parts = [`train loss ${row.trainLoss.toFixed(4)}${trainAccuracy}`];
+  const accuracy = (value: number | undefined) =>
+    value === undefined ? "" : ` acc ${(100 * value).toFixed(1)}%`;
+  const figures = (part: string) => {
+    const shown: string[] = [];
+    for (const [key, value] of Object.entries(row)) {
+      const rmse = key.startsWith(`${part}Rmse.`) ? key.slice(part.length + 5) : undefined;
+      const angle = key.startsWith(`${part}AngleMedian.`) ? key.slice(part.length + 12) : undefined;
+      if (rmse !== undefined) shown.push(`rmse ${rmse} ${formatFigure(value)}`);
+      if (angle !== undefined) shown.push(`angle ${angle} ${value.toFixed(1)}°`);
+    }
+    return shown.length > 0 ? ` ${shown.join(" ")}` : "";
+  };
+  const parts = [`train loss ${row.trainLoss.toFixed(4)}${accuracy(row.trainAccuracy)}`];
   if (row.valLoss !== undefined) {
     parts.push(
-      `val loss ${row.valLoss.toFixed(4)} acc ${(100 * row.valAccuracy).toFixed(1)}%${best ? " (best)" : ""}`,
+      `val loss ${row.valLoss.toFixed(4)}${accuracy(row.valAccuracy)}${figures("val")}${best ? " (best)" : ""}`,
     );
   }
   if (row.testLoss !== undefined) {
-    parts.push(`test loss ${row.testLoss.toFixed(4)} acc ${(100 * row.testAccuracy).toFixed(1)}%`);
+    parts.push(`test loss ${row.testLoss.toFixed(4)}${accuracy(row.testAccuracy)}${figures("test")}`);
   }
   return parts.join(" | ");
+}
+
+/** Four significant digits, as the summary shows an RMSE of any size. */
+function formatFigure(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(4))) : String(x);
 }
