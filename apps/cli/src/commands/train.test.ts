@@ -91,7 +91,7 @@ describe("gemcnn train, eval and the run directory", () => {
     expect(
       await runCli(["check", join(dir, "run", "model"), torus, "--gauges", "2", "--rotations", "2"], checked),
     ).toBe(0);
-    expect(checked.out()).toMatch(/random gauge 2 +relative change of the logits \d\.\d\de-\d/);
+    expect(checked.out()).toMatch(/random gauge 2 +relative change of the logits \d\.\d\de[+-]\d/);
     expect(checked.out()).toContain("invariant: largest change");
     expect(checked.out()).toMatch(/block1 +level 1 +4x0\+2x1\+2x2 +relative error/);
     expect(checked.out()).toContain("equivariant (layer tolerance 1e-5");
