@@ -270,6 +270,7 @@ export async function trainRegression(
       },
     },
     io,
+    { lossLabel: "mean squared error (scaled fields)" },
   );
   if (outcome === "interrupted") return EXIT.interrupted;
   const trainSeconds = (performance.now() - started) / 1000;

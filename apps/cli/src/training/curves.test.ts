@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { logTicks, niceTicks, renderLineChartSvg, writeTrainingCurves } from "./curves.js";
 
@@ -87,7 +87,30 @@ describe("writeTrainingCurves", () => {
         { epoch: 1, trainLoss: 2, testLoss: 2.2, trainAccuracy: 0.3, testAccuracy: 0.25 },
         { epoch: 2, trainLoss: 1, testLoss: 1.3, trainAccuracy: 0.6, testAccuracy: 0.5 },
       ]);
+      expect(paths.map((p) => basename(p))).toEqual(["loss.svg", "accuracy.svg"]);
       for (const p of paths) expect(await readFile(p, "utf8")).toMatch(/<path d="M/);
+      expect(await readFile(paths[0], "utf8")).toContain("cross-entropy");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes no accuracy chart for a run that measures none, and names its loss", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gemcnn-curves-"));
+    try {
+      const paths = await writeTrainingCurves(
+        dir,
+        [
+          { epoch: 1, trainLoss: 2, testLoss: 2.2 },
+          { epoch: 2, trainLoss: 1, testLoss: 1.3 },
+        ],
+        { lossLabel: "mean squared error" },
+      );
+      expect(paths.map((p) => basename(p))).toEqual(["loss.svg"]);
+      const svg = await readFile(paths[0], "utf8");
+      expect(svg).toContain("mean squared error");
+      expect(svg).not.toContain("cross-entropy");
+      expect(await readdir(dir)).toEqual(["loss.svg"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -123,12 +123,24 @@ export function logTicks(lo: number, hi: number): number[] {
   return ticks;
 }
 
+/** How `writeTrainingCurves` labels a run's charts. */
+export interface CurveOptions {
+  /** The loss's name on the loss chart's axis (default "cross-entropy"). */
+  readonly lossLabel?: string;
+}
+
 /**
  * Draws the loss and accuracy curves of a run into `dir` (`loss.svg`, `accuracy.svg`) from the
  * metrics columns `trainLoss`, `valLoss`, `testLoss`, `trainAccuracy`, `valAccuracy`,
- * `testAccuracy` (validation only where the run had a validation set); returns the paths.
+ * `testAccuracy` (validation only where the run had a validation set); returns the paths written.
+ * A run that measures no accuracy (regression) gets no `accuracy.svg`; `lossLabel` names its loss
+ * on the loss chart's axis (default: cross-entropy, the classifiers' loss).
  */
-export async function writeTrainingCurves(dir: string, epochs: readonly EpochMetrics[]): Promise<string[]> {
+export async function writeTrainingCurves(
+  dir: string,
+  epochs: readonly EpochMetrics[],
+  options: CurveOptions = {},
+): Promise<string[]> {
   const column = (name: string): [number, number][] =>
     epochs.filter((r) => r[name] !== undefined).map((r) => [r.epoch, r[name]]);
   const percent = (name: string): [number, number][] => column(name).map(([e, a]) => [e, 100 * a]);
@@ -144,7 +156,7 @@ export async function writeTrainingCurves(dir: string, epochs: readonly EpochMet
   const loss = renderLineChartSvg({
     title: "Loss",
     xLabel: "epoch",
-    yLabel: "cross-entropy",
+    yLabel: options.lossLabel ?? "cross-entropy",
     logY: true,
     series: series("Loss", column),
   });
@@ -155,11 +167,13 @@ export async function writeTrainingCurves(dir: string, epochs: readonly EpochMet
     yRange: [0, 100],
     series: series("Accuracy", percent),
   });
-  const paths = [join(dir, "loss.svg"), join(dir, "accuracy.svg")];
-  for (const [path, svg] of [
-    [paths[0], loss],
-    [paths[1], accuracy],
-  ]) {
+  const measuresAccuracy = epochs.some((r) =>
+    parts.some(([, prefix]) => r[`${prefix}Accuracy`] !== undefined),
+  );
+  const charts: [string, string][] = [[join(dir, "loss.svg"), loss]];
+  if (measuresAccuracy) charts.push([join(dir, "accuracy.svg"), accuracy]);
+  const paths = charts.map(([path]) => path);
+  for (const [path, svg] of charts) {
     try {
       await writeFileAtomic(path, svg);
     } catch (error) {

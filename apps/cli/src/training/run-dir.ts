@@ -20,7 +20,7 @@ export interface RunConfig {
 /**
  * A run's directory, `runs/<name>/`:
  * - `config.json` settings; `metrics.json`, `metrics.csv` per-epoch figures;
- * - `curves/loss.svg`, `curves/accuracy.svg`; `checkpoints/` (see `CheckpointStore`);
+ * - `curves/loss.svg`, `curves/accuracy.svg` (not for regression, which measures no accuracy); `checkpoints/` (see `CheckpointStore`);
  * - `model/` the model after the last epoch, `model-best/` the best by validation (when there is a
  *   validation set); `report.json` the final evaluation.
  */

@@ -1,6 +1,6 @@
 import type { CliIO } from "../cli/command.js";
 import type { TrainSettings } from "../commands/train.js";
-import { writeTrainingCurves } from "./curves.js";
+import { type CurveOptions, writeTrainingCurves } from "./curves.js";
 import { InterruptRequest } from "./interrupt.js";
 import { runTrainingLoop, type TrainableModel, type TrainingOutcome } from "./loop.js";
 import type { EpochMetrics } from "./metrics.js";
@@ -28,6 +28,7 @@ export async function runTrainingSession(
   settings: TrainSettings,
   samples: SessionSamples,
   io: CliIO,
+  curves: CurveOptions = {},
 ): Promise<TrainingOutcome | "interrupted"> {
   const { train, val, test } = samples;
   const progress = new TrainingProgress(io.stderr, {
@@ -60,7 +61,7 @@ export async function runTrainingSession(
       evalEvery: settings.evalEvery,
       onBest: samples.onBest,
       afterEpoch: async () => {
-        await writeTrainingCurves(run.curvesDir, run.metrics.epochs);
+        await writeTrainingCurves(run.curvesDir, run.metrics.epochs, curves);
       },
       afterRestore: async () => {
         if (run.resumed) await run.saveConfig();
