@@ -121,8 +121,18 @@ export async function perVertexDatasetFromArgs(
   return withValidation(sources, args);
 }
 
-/** `--val-fraction` of the training meshes (seeded by `--val-seed`) held out for validation. */
-function withValidation(sources: PerVertexSources, args: ParsedArgs): PerVertexSources {
+/**
+ * `--val-fraction` of the training meshes (seeded by `--val-seed`) held out for validation; the
+ * per-vertex tasks' and regression's datasets alike.
+ */
+export function withValidation<
+  Item,
+  Sources extends {
+    readonly train: readonly Item[];
+    readonly val: readonly Item[];
+    readonly validation?: string;
+  },
+>(sources: Sources, args: ParsedArgs): Sources {
   const fraction = numberOption(args, "val-fraction", 0, { min: 0, max: 0.9 });
   const seed = integerOption(args, "val-seed", 0, { min: 0 });
   if (fraction === 0) return sources;
@@ -139,7 +149,7 @@ function withValidation(sources: PerVertexSources, args: ParsedArgs): PerVertexS
     throw new UsageError(
       `--val-fraction ${fraction}: the dataset needs two or more training meshes to hold one out`,
     );
-  // The template stays the first training mesh as it was listed, wherever it went.
+  // A correspondence template stays the first training mesh as it was listed, wherever it went.
   return {
     ...sources,
     train: train.map((i) => sources.train[i]),

@@ -9,14 +9,13 @@ import {
   type VertexFields,
 } from "@gemcnn/features";
 import type { VertexColumns } from "@gemcnn/geometry";
-import { type CliIO, integerOption, numberOption, type ParsedArgs, stringOption } from "../cli/command.js";
+import { type CliIO, type ParsedArgs, stringOption } from "../cli/command.js";
 import { CliError, UsageError } from "../cli/errors.js";
 import { preprocessDataset, type preprocessingFromArgs } from "../commands/shared.js";
 import { DATASET_PARTS, DatasetError, type DatasetPart, type DatasetSample } from "../data/dataset.js";
 import { maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
-import { stratifiedHoldOut } from "../data/validation.js";
-import { meshAsRead, meshesOnDisk } from "../per-vertex/data.js";
+import { meshAsRead, meshesOnDisk, withValidation } from "../per-vertex/data.js";
 import type { SourcedMesh } from "../preprocess/mesh-record.js";
 import type { MeshSource } from "../preprocess/run.js";
 import {
@@ -160,32 +159,6 @@ export async function regressionItems(
     items.push({ source: sources[k], path: sample.path, columns, hasTarget });
   }
   return items;
-}
-
-/** `--val-fraction` of the training meshes (seeded by `--val-seed`) held out for validation. */
-function withValidation(sources: RegressionSources, args: ParsedArgs): RegressionSources {
-  const fraction = numberOption(args, "val-fraction", 0, { min: 0, max: 0.9 });
-  const seed = integerOption(args, "val-seed", 0, { min: 0 });
-  if (fraction === 0) return sources;
-  if (sources.val.length > 0)
-    throw new UsageError(
-      `--val-fraction: the dataset already has validation meshes (${sources.validation}); leave the option out to use them`,
-    );
-  const { train, val } = stratifiedHoldOut(
-    sources.train.map(() => 0),
-    fraction,
-    seed,
-  );
-  if (val.length === 0)
-    throw new UsageError(
-      `--val-fraction ${fraction}: the dataset needs two or more training meshes to hold one out`,
-    );
-  return {
-    ...sources,
-    train: train.map((i) => sources.train[i]),
-    val: val.map((i) => sources.train[i]),
-    validation: `${fraction} of the training meshes (seed ${seed})`,
-  };
 }
 
 /** A preprocessed regression dataset: meshes, the network's packed input per mesh, and targets. */
