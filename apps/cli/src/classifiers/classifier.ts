@@ -197,11 +197,19 @@ export async function loadClassifier(
     await model.loadState(modelDir);
     return model;
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    // A field type's own message adds the input and a caret on two more lines; one line here.
-    const reason = (error as Error).message.split("\n")[0];
-    throw new CliError(`${modelDir}: cannot load the model (${reason})`, EXIT.failure, { cause: error });
+    throw modelLoadFailure(modelDir, error);
   }
+}
+
+/**
+ * What a failure to load the model in `modelDir` becomes: a `CliError` as it is, anything else a
+ * one-line `CliError` naming the directory (a field type's own message adds the input and a caret
+ * on two more lines; only its first is kept). Shared by every task's loader.
+ */
+export function modelLoadFailure(modelDir: string, error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  const reason = (error as Error).message.split("\n")[0];
+  return new CliError(`${modelDir}: cannot load the model (${reason})`, EXIT.failure, { cause: error });
 }
 
 function gemParts(spec: ModelSpec, where: string) {

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
-import { type ModelSpec, taskOf } from "../classifiers/classifier.js";
+import { type ModelSpec, modelLoadFailure, taskOf } from "../classifiers/classifier.js";
 import {
   booleanOption,
   type CliIO,
@@ -61,14 +61,7 @@ export async function loadPerVertexModel(
       );
     return model;
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(
-      `${dir}: cannot load the model (${(error as Error).message.split("\n")[0]})`,
-      EXIT.failure,
-      {
-        cause: error,
-      },
-    );
+    throw modelLoadFailure(dir, error);
   }
 }
 

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import type { PreprocessedMesh } from "@gemcnn/features";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
-import { type ModelSpec, taskOf } from "../classifiers/classifier.js";
+import { type ModelSpec, modelLoadFailure, taskOf } from "../classifiers/classifier.js";
 import {
   booleanOption,
   type CliIO,
@@ -38,14 +38,7 @@ export async function loadRegressionModel(
       seed: spec.seed,
     });
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(
-      `${dir}: cannot load the model (${(error as Error).message.split("\n")[0]})`,
-      EXIT.failure,
-      {
-        cause: error,
-      },
-    );
+    throw modelLoadFailure(dir, error);
   }
 }
 
