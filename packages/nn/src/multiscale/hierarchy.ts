@@ -4,7 +4,6 @@ import {
   type MeshGeometry,
   type NeighbourhoodGeometry,
   type Neighbourhoods,
-  oneRing,
   parallelTransport,
   type TangentFrames,
   tangentFrames,
@@ -100,9 +99,8 @@ export interface MeshHierarchyOptions {
   readonly seed?: number;
   /**
    * How the first samples and all ties are chosen (default `"intrinsic"`: the hierarchy does not
-   * depend on the order of the file's vertices and faces; `"file"`: exactly as gemcnn built
-   * hierarchies before, by vertex index and without the common identification of intrinsic and
-   * projected angles, see `frameIdentification`).
+   * depend on the order of the file's vertices and faces; `"file"`: as gemcnn built hierarchies
+   * before, by vertex index).
    */
   readonly ordering?: SampleOrdering;
   /**
@@ -170,10 +168,6 @@ function build(geometry: MeshGeometry, options: MeshHierarchyOptions): MeshHiera
   if (coarsening.length === 0) return { levels, pools };
   const frames = options.frames ?? tangentFrames(geometry, graphOptions.frameOptions);
   const includeSelf = graphOptions.includeSelf ?? true;
-  const identification =
-    (options.ordering ?? "intrinsic") === "intrinsic"
-      ? frameIdentification(geometry, frames, graphOptions)
-      : { angleShift: () => 0, transportShift: () => 0 };
   coarsening.forEach((step, index) => {
     const fine = levels[levels.length - 1];
     const nFine = fine.vertices.length;
@@ -211,19 +205,16 @@ function build(geometry: MeshGeometry, options: MeshHierarchyOptions): MeshHiera
       paths === null
         ? transportToCells(geometry, frames, fine.vertices, samples, cell)
         : Float64Array.from(fine.vertices, (u) => paths.toSample[u]);
-    const extrinsicPooling = paths === null;
     pools.push({
       nFine,
       nCoarse: count,
       cell,
-      transport: toCells.map((g, v) =>
-        wrapAngle(g + identification.transportShift(extrinsicPooling, fine.vertices[v], samples[cell[v]])),
-      ),
+      transport: toCells,
       cellSize,
     });
     const rings = step.rings ?? graphOptions.rings ?? 2;
     levels.push({
-      graph: coarseGraph(geometry, frames, samples, nearest, paths, identification, {
+      graph: coarseGraph(geometry, frames, samples, nearest, paths, {
         hops: step.hops ?? 1,
         includeSelf,
         rings,
@@ -425,7 +416,6 @@ function coarseGraph(
   samples: Uint32Array,
   nearest: Int32Array,
   paths: PathTransports | null,
-  identification: FrameIdentification,
   options: CoarseGraphOptions,
 ): ConvGraph {
   if (!Number.isSafeInteger(options.hops) || options.hops < 1) {
@@ -521,13 +511,9 @@ function coarseGraph(
     for (let k = 0; k < members[c].length; k++) {
       const i = levelOffsets[c] + k;
       indices[i] = levelIndex.get(sparse.indices[from + k])!;
-      const q = sparse.indices[from + k];
       rOut[i] = r[from + k];
-      thetaOut[i] =
-        q === samples[c] && options.includeSelf
-          ? theta[from + k]
-          : wrapAngle(theta[from + k] + identification.angleShift(true, samples[c]));
-      gOut[i] = wrapAngle(g[from + k] + identification.transportShift(paths === null, q, samples[c]));
+      thetaOut[i] = theta[from + k];
+      gOut[i] = g[from + k];
     }
   }
   const precomputed: NeighbourhoodGeometry = {
@@ -568,75 +554,6 @@ function restrictFrames(frames: TangentFrames, vertices: Uint32Array): TangentFr
     return out;
   };
   return { e1: pick(frames.e1), e2: pick(frames.e2), n: pick(frames.n) };
-}
-
-/**
- * Makes the hierarchy's angles agree with the level-0 graph's kind of angles (see
- * `frameIdentification`): `angleShift(extrinsic, p)` is added to an angle at `p` measured from the
- * extrinsic (projected) `e1` or the intrinsic one (`extrinsic` false), and `transportShift(extrinsic,
- * q, p)` to a transport `g(q→p)` of that kind.
- */
-interface FrameIdentification {
-  angleShift(extrinsic: boolean, p: number): number;
-  transportShift(extrinsic: boolean, q: number, p: number): number;
-}
-
-/**
- * The geometry package measures intrinsic angles (the intrinsic log map, Levi-Civita transport) in
- * a tangent plane identified with the extrinsic one (projections onto the plane normal to `n`) so
- * that the vertex's reference edge has the same angle in both; the other edges then differ by the
- * mesh's local distortion, and the reference edge is the first one the file happens to list. A
- * level that mixed the two kinds of angle (the coarse levels' θ is a projection, their transport and
- * pooling Levi-Civita along paths) would therefore change with the order of the vertices and faces
- * in the file, by about 1e-4 to 1e-3 in a network's output. Instead, the identification used here
- * is the circular mean, over the 1-ring, of the difference between the intrinsic and projected angle
- * of each edge: `δ_p`, the same whichever edge comes first. Angles of the kind that level 0 does not
- * use are converted into its kind: with an intrinsic level 0 (the default 1-ring), a projected angle
- * at `p` becomes `θ + δ_p` and a normal-rotation transport `g(q→p) + δ_p − δ_q`; with a projected
- * level 0, a Levi-Civita transport becomes `g(q→p) + δ_q − δ_p`. Each is a gauge change by `∓δ` of
- * one kind of angle, so it keeps every quantity gauge equivariant.
- */
-function frameIdentification(
-  geometry: MeshGeometry,
-  frames: TangentFrames,
-  graphOptions: Omit<ConvGraphOptions, "frames">,
-): FrameIdentification {
-  const spec = graphOptions.neighbourhood ?? { kind: "one-ring" };
-  const edgesOnly = spec.kind === "one-ring" || (spec.kind === "k-ring" && spec.k === 1);
-  const intrinsicLevelZero =
-    (graphOptions.logMap ?? (edgesOnly ? "intrinsic" : "projection")) === "intrinsic";
-  let delta: Float64Array | undefined;
-  const shifts = () => {
-    if (delta === undefined) {
-      const ring = oneRing(geometry.mesh);
-      const intrinsic = logMap(geometry, frames, ring, { method: "intrinsic" }).theta;
-      const projected = logMap(geometry, frames, ring, { method: "projection" }).theta;
-      delta = new Float64Array(geometry.mesh.nVertices);
-      for (let p = 0; p < delta.length; p++) {
-        let x = 0;
-        let y = 0;
-        for (let i = ring.offsets[p]; i < ring.offsets[p + 1]; i++) {
-          const d = intrinsic[i] - projected[i];
-          x += Math.cos(d);
-          y += Math.sin(d);
-        }
-        delta[p] = Math.atan2(y, x);
-      }
-    }
-    return delta;
-  };
-  // An angle of the other kind than level 0's is shifted; one of the same kind is left alone.
-  const sign = (extrinsic: boolean) => (extrinsic === intrinsicLevelZero ? (extrinsic ? 1 : -1) : 0);
-  return {
-    angleShift: (extrinsic, p) => {
-      const s = sign(extrinsic);
-      return s === 0 ? 0 : s * shifts()[p];
-    },
-    transportShift: (extrinsic, q, p) => {
-      const s = sign(extrinsic);
-      return s === 0 ? 0 : s * (shifts()[p] - shifts()[q]);
-    },
-  };
 }
 
 /**

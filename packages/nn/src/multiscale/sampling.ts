@@ -73,8 +73,7 @@ export interface FarthestPointSample {
  * (`intrinsicVertexRanks`), so that the samples are the same points whatever the order of the
  * vertices and faces in the file; `"file"` exactly as gemcnn did before (the first sample a seeded
  * uniform draw of an index, ties to the lower index, equal shortest paths as the search meets
- * them, and in `buildMeshHierarchy` no common identification of intrinsic and projected angles),
- * which changes when a file is relabelled. `"file"` rebuilds the hierarchies of models trained
+ * them), which changes when a file is relabelled. `"file"` rebuilds the hierarchies of models trained
  * before.
  */
 export type SampleOrdering = "intrinsic" | "file";
