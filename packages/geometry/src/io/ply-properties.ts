@@ -1,9 +1,9 @@
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
 import {
+  binaryScalarReader,
   PLY_SCALAR_SIZE,
   type PlyFormat,
   type PlyHeader,
-  type PlyScalarType,
   parsePly,
   plyHeaderOf,
 } from "./ply.js";
@@ -72,26 +72,7 @@ function walkAscii(bytes: Uint8Array, header: PlyHeader, sink: Sink): void {
 function walkBinary(bytes: Uint8Array, header: PlyHeader, sink: Sink): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const little = header.format === "binary_little_endian";
-  const read = (type: PlyScalarType, at: number): number => {
-    switch (type) {
-      case "int8":
-        return view.getInt8(at);
-      case "uint8":
-        return view.getUint8(at);
-      case "int16":
-        return view.getInt16(at, little);
-      case "uint16":
-        return view.getUint16(at, little);
-      case "int32":
-        return view.getInt32(at, little);
-      case "uint32":
-        return view.getUint32(at, little);
-      case "float32":
-        return view.getFloat32(at, little);
-      case "float64":
-        return view.getFloat64(at, little);
-    }
-  };
+  const read = binaryScalarReader(view, little);
   let at = header.bodyOffset;
   for (const element of header.elements) {
     for (let record = 0; record < element.count; record++) {

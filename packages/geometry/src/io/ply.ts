@@ -304,26 +304,7 @@ function scanBinaryBody(bytes: Uint8Array, header: PlyHeader, source: string): F
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const little = header.format === "binary_little_endian";
   const nVertices = header.elements.find((e) => e.name === "vertex")!.count;
-  const read = (type: ScalarType, at: number): number => {
-    switch (type) {
-      case "int8":
-        return view.getInt8(at);
-      case "uint8":
-        return view.getUint8(at);
-      case "int16":
-        return view.getInt16(at, little);
-      case "uint16":
-        return view.getUint16(at, little);
-      case "int32":
-        return view.getInt32(at, little);
-      case "uint32":
-        return view.getUint32(at, little);
-      case "float32":
-        return view.getFloat32(at, little);
-      case "float64":
-        return view.getFloat64(at, little);
-    }
-  };
+  const read = binaryScalarReader(view, little);
   const counts: number[] = [];
   const polygons = new Map<number, number[]>();
   let at = header.bodyOffset;
@@ -610,6 +591,35 @@ export function writePly(data: TriangleMeshData, format: PlyFormat = "binary_lit
  */
 export function plyHeaderOf(bytes: Uint8Array, source: string): PlyHeader {
   return readHeader(bytes, source);
+}
+/**
+ * @internal Reads one scalar of a binary PLY body at a byte offset, in the file's byte order; shared
+ * by the mesh reader and the vertex-property reader in `ply-properties.ts`.
+ */
+export function binaryScalarReader(
+  view: DataView,
+  little: boolean,
+): (type: ScalarType, at: number) => number {
+  return (type, at) => {
+    switch (type) {
+      case "int8":
+        return view.getInt8(at);
+      case "uint8":
+        return view.getUint8(at);
+      case "int16":
+        return view.getInt16(at, little);
+      case "uint16":
+        return view.getUint16(at, little);
+      case "int32":
+        return view.getInt32(at, little);
+      case "uint32":
+        return view.getUint32(at, little);
+      case "float32":
+        return view.getFloat32(at, little);
+      case "float64":
+        return view.getFloat64(at, little);
+    }
+  };
 }
 export type { PlyElement, PlyHeader, PlyProperty, ScalarType as PlyScalarType };
 export { SIZE as PLY_SCALAR_SIZE };
