@@ -125,20 +125,19 @@ export interface TransportPoolingArgs extends LayerArgs {
 }
 
 /**
- * Parallel-transport pooling from level `level` of the active mesh batch to level `level + 1`:
- * each coarse vertex gets the mean of the features of the fine vertices in its cell, each carried
- * into the coarse vertex's frame by `ρ(g(v→c))` (see `PoolingMap`). Gauge equivariant: the
- * transport absorbs the fine frames' rotations and the result rotates with the coarse frame.
+ * What pooling and unpooling share: a field type, a fine level, and one transport map between the
+ * level and the next, applied to a `[rows, channels]` tensor; only the direction differs.
  */
-export class TransportPooling extends tf.layers.Layer {
-  static className = "TransportPooling";
+abstract class TransportMapLayer extends tf.layers.Layer {
   readonly fieldType: FieldType;
   readonly level: number;
+  /** Which way the layer maps: fine to coarse (`pool`) or back (`unpool`). */
+  protected abstract readonly direction: "pool" | "unpool";
 
-  constructor(args: TransportPoolingArgs) {
+  constructor(args: TransportPoolingArgs, layer: string) {
     super(args);
-    this.fieldType = fieldTypeArgument(args?.fieldType, "TransportPooling: fieldType", PoolingError);
-    this.level = levelArg(args.level, "TransportPooling", PoolingError);
+    this.fieldType = fieldTypeArgument(args?.fieldType, `${layer}: fieldType`, PoolingError);
+    this.level = levelArg(args.level, layer, PoolingError);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -151,14 +150,31 @@ export class TransportPooling extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const map = activePoolingMap(this.level, `TransportPooling "${this.name}"`);
+    const what = `${this.getClassName()} "${this.name}"`;
+    const map = activePoolingMap(this.level, what);
     const x = singleInput(inputs);
-    checkRows(x, map.nFine, `TransportPooling "${this.name}"`, this.level);
-    return transportMap(x, poolingPlans(map, this.fieldType).pool);
+    if (this.direction === "pool") checkRows(x, map.nFine, what, this.level);
+    else checkRows(x, map.nCoarse, what, this.level + 1);
+    return transportMap(x, poolingPlans(map, this.fieldType)[this.direction]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return { fieldType: this.fieldType.toString(), level: this.level, ...super.getConfig() };
+  }
+}
+
+/**
+ * Parallel-transport pooling from level `level` of the active mesh batch to level `level + 1`:
+ * each coarse vertex gets the mean of the features of the fine vertices in its cell, each carried
+ * into the coarse vertex's frame by `ρ(g(v→c))` (see `PoolingMap`). Gauge equivariant: the
+ * transport absorbs the fine frames' rotations and the result rotates with the coarse frame.
+ */
+export class TransportPooling extends TransportMapLayer {
+  static className = "TransportPooling";
+  protected readonly direction = "pool";
+
+  constructor(args: TransportPoolingArgs) {
+    super(args, "TransportPooling");
   }
 }
 tf.serialization.registerClass(TransportPooling);
@@ -167,35 +183,12 @@ tf.serialization.registerClass(TransportPooling);
  * The way back from level `level + 1` to level `level`: every fine vertex takes the feature of its
  * cell's coarse vertex, carried into its own frame by `ρ(g(c→v)) = ρ(−g(v→c))`. Gauge equivariant.
  */
-export class TransportUnpooling extends tf.layers.Layer {
+export class TransportUnpooling extends TransportMapLayer {
   static className = "TransportUnpooling";
-  readonly fieldType: FieldType;
-  readonly level: number;
+  protected readonly direction = "unpool";
 
   constructor(args: TransportPoolingArgs) {
-    super(args);
-    this.fieldType = fieldTypeArgument(args?.fieldType, "TransportUnpooling: fieldType", PoolingError);
-    this.level = levelArg(args.level, "TransportUnpooling", PoolingError);
-  }
-
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    checkFieldDim(inputShape, this.fieldType, this.name, PoolingError);
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return [null, ...singleShape(inputShape).slice(1)];
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const map = activePoolingMap(this.level, `TransportUnpooling "${this.name}"`);
-    const x = singleInput(inputs);
-    checkRows(x, map.nCoarse, `TransportUnpooling "${this.name}"`, this.level + 1);
-    return transportMap(x, poolingPlans(map, this.fieldType).unpool);
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { fieldType: this.fieldType.toString(), level: this.level, ...super.getConfig() };
+    super(args, "TransportUnpooling");
   }
 }
 tf.serialization.registerClass(TransportUnpooling);
