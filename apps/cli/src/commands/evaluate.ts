@@ -16,9 +16,14 @@ import {
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
+import {
+  INPUT_FIELDS_OF_MODEL,
+  modelInputFields,
+  rotatedItems,
+  withInputColumns,
+} from "../fields/input-fields.js";
 import { evaluatePerVertex } from "../per-vertex/evaluate.js";
 import { predictPerVertexFiles } from "../per-vertex/predict.js";
-import { rotatedSources } from "../preprocess/run.js";
 import { evaluateRegression } from "../regression/evaluate.js";
 import { predictRegressionFiles } from "../regression/predict.js";
 import { isPerVertexTask } from "../tasks/tasks.js";
@@ -41,6 +46,7 @@ const RUNTIME_OPTIONS: Record<string, OptionSpec> = {
   cache: PREPROCESS_OPTIONS.cache,
   "no-cache": PREPROCESS_OPTIONS["no-cache"],
   threads: THREADS_OPTION,
+  "input-fields": INPUT_FIELDS_OF_MODEL,
 };
 
 function runtimeSetup(args: ParsedArgs, io: CliIO, spec: ModelSpec) {
@@ -145,7 +151,8 @@ export const evalCommand: Command = {
       throw new UsageError(
         "--out is for per-vertex models (segmentation, correspondence); this model is a classifier",
       );
-    const sources = await datasetFromArgs(args, io);
+    const inputFields = await modelInputFields(spec, modelDir, args, io);
+    const sources = await datasetFromArgs(args, io, undefined, inputFields);
     const toModel = relabel(sources, spec);
     const part = choiceOption(args, "part", ["test", "val", "train", "all"] as const, "test");
     const chosen =
@@ -165,12 +172,7 @@ export const evalCommand: Command = {
     const rotate = booleanOption(args, "rotate");
     const threads = threadsFromArgs(args);
     const seed = integerOption(args, "rotate-seed", 1, { min: 0 });
-    const items = rotate
-      ? rotatedSources(
-          chosen.map((s) => s.source),
-          seed,
-        ).map((source, i) => ({ source, label: chosen[i].label }))
-      : chosen;
+    const items = rotate ? rotatedItems(chosen, inputFields, seed) : chosen;
     const data = await preprocessDataset(
       { ...sources, train: items, val: [], test: [] },
       runtimeSetup(args, io, spec),
@@ -301,11 +303,17 @@ export const predictCommand: Command = {
         "--out is for per-vertex models (segmentation, correspondence); this model is a classifier",
       );
     const threads = threadsFromArgs(args);
+    const inputFields = await modelInputFields(spec, modelDir, args, io);
     const samples = paths.map((path) => ({ path, name: path, className: "", label: 0 }));
-    const items = fileSources(samples, maxMeshBytes(args)).map((source) => ({ source, label: 0 }));
+    const items = await withInputColumns(
+      fileSources(samples, maxMeshBytes(args)).map((source) => ({ source, label: 0 })),
+      paths,
+      inputFields,
+      maxMeshBytes(args),
+    );
     const top = integerOption(args, "top", 3, { min: 1 });
     const data = await preprocessDataset(
-      { description: "", classes: spec.classes, train: items, val: [], test: [] },
+      { description: "", classes: spec.classes, train: items, val: [], test: [], inputFields },
       runtimeSetup(args, io, spec),
       io,
     );

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import type { FeatureKind } from "@gemcnn/features";
 import { type CliIO, type Command, integerOption, type ParsedArgs, stringOption } from "../cli/command.js";
 import { UsageError } from "../cli/errors.js";
+import { checkNetworkInput } from "../fields/input-fields.js";
 import { perVertexDatasetFromArgs, SYNTHETIC_PER_VERTEX } from "../per-vertex/data.js";
 import { trainPerVertex } from "../per-vertex/train.js";
 import { regressionDatasetFromArgs } from "../regression/data.js";
-import { checkRegressionInput, regressionFieldsFromArgs } from "../regression/options.js";
+import { regressionFieldsFromArgs } from "../regression/options.js";
 import { SYNTHETIC_WIND, SYNTHETIC_WIND_FIELDS, writeSyntheticWindDataset } from "../regression/synthetic.js";
 import { trainRegression } from "../regression/train.js";
 import { isPerVertexTask, taskFromArgs } from "../tasks/tasks.js";
@@ -159,7 +160,7 @@ async function regressionExperiment(args: ParsedArgs, io: CliIO): Promise<number
   const { setup, settings } = experimentSettings(args, io, "regression");
   if (stringOption(args, "data") !== undefined) {
     const fields = await regressionFieldsFromArgs(args, io);
-    checkRegressionInput(setup.options, fields);
+    checkNetworkInput(setup.options, fields.input);
     const sources = await regressionDatasetFromArgs(args, io, fields);
     return trainRegression(sources, fields, setup, settings, io);
   }
@@ -168,7 +169,7 @@ async function regressionExperiment(args: ParsedArgs, io: CliIO): Promise<number
       "--input-fields and --target-fields choose the fields of a --data dataset; the synthetic wind has its own",
     );
   const fields = SYNTHETIC_WIND_FIELDS;
-  checkRegressionInput(setup.options, fields);
+  checkNetworkInput(setup.options, fields.input);
   const dir = await mkdtemp(join(tmpdir(), "gemcnn-wind-"));
   try {
     const description = await writeSyntheticWindDataset(dir, {

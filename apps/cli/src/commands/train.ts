@@ -35,14 +35,12 @@ import {
 } from "../cli/command.js";
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { outputFailure } from "../cli/fs-errors.js";
+import { formatDeclarations } from "../fields/field-files.js";
+import { checkNetworkInput, inputFieldsFromArgs } from "../fields/input-fields.js";
 import { perVertexDatasetFromArgs } from "../per-vertex/data.js";
 import { trainPerVertex } from "../per-vertex/train.js";
 import { regressionDatasetFromArgs } from "../regression/data.js";
-import {
-  checkRegressionInput,
-  refuseRegressionOptions,
-  regressionFieldsFromArgs,
-} from "../regression/options.js";
+import { refuseRegressionOptions, regressionFieldsFromArgs } from "../regression/options.js";
 import { trainRegression } from "../regression/train.js";
 import {
   isPerVertexTask,
@@ -214,7 +212,7 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
       type: "string",
       valueName: "<decl>",
       description:
-        "regression: the fields that join the input, name:kind[:order] comma-separated (kind scalar, vector or direction; e.g. pressure:scalar), or a .json file of declarations; read from <name>.fields.json, <name>.csv or the PLY's vertex properties",
+        "the user's fields that join the input (every task), name:kind[:order] comma-separated (kind scalar, vector or direction; e.g. wind:vector reads wind_x, wind_y, wind_z), or a .json file of declarations; read from <name>.fields.json, <name>.csv or the PLY's vertex properties beside each mesh; with --features none, the only input",
       defaultText: "none",
     },
     "target-fields": {
@@ -474,12 +472,14 @@ export async function trainClassifier(
     throw new UsageError(
       '--patience needs a validation set: --val-fraction <x>, <class>/val/ folders or a split file\'s "val" lists',
     );
+  const inputFields = sources.inputFields ?? [];
   const baseSpec = {
     format: SPEC_FORMAT,
     version: SPEC_VERSION,
     kind: settings.model,
     task: "classification",
     classes: sources.classes,
+    ...(inputFields.length > 0 ? { fields: { input: inputFields, target: [] } } : {}),
     preprocess: setup.options,
     weightDecay: settings.weightDecay,
     seed: settings.seed,
@@ -491,6 +491,7 @@ export async function trainClassifier(
       identity: {
         dataset: sources.description,
         classes: sources.classes,
+        ...(inputFields.length > 0 ? { inputFields } : {}),
         ...(sources.validation ? { validation: sources.validation } : {}),
         preprocess: setup.options,
         model: settings.model,
@@ -514,8 +515,10 @@ export async function trainClassifier(
   log(`${run.resumed ? "resuming" : "run"}: ${run.path}`);
   log(
     `dataset: ${sources.description}, ${sources.classes.length} classes${
-      sources.validation ? `; validation: ${sources.val.length} meshes, ${sources.validation}` : ""
-    }`,
+      inputFields.length > 0
+        ? `; input fields ${formatDeclarations(inputFields)}${setup.options.features.kinds.length > 0 ? ` and features ${setup.options.features.kinds.join(",")}` : " only"}`
+        : ""
+    }${sources.validation ? `; validation: ${sources.val.length} meshes, ${sources.validation}` : ""}`,
   );
   const data = await preprocessDataset(sources, setup, io);
   if (data.train.length === 0)
@@ -786,23 +789,25 @@ export const trainCommand: Command = {
     if (task === "regression") {
       const fields = await regressionFieldsFromArgs(args, io);
       const setup = preprocessingFromArgs(args, io, PREPROCESS_DEFAULTS, true);
-      checkRegressionInput(setup.options, fields);
+      checkNetworkInput(setup.options, fields.input);
       const sources = await regressionDatasetFromArgs(args, io, fields);
       const name = `${defaultRunName({ dataset: { root: sources.root, split: sources.split ?? "layout" } })}-regression`;
       const settings = trainSettingsFromArgs(args, io, { name, task });
       return trainRegression(sources, fields, setup, settings, io);
     }
     refuseRegressionOptions(args);
-    const setup = preprocessingFromArgs(args, io);
+    const inputFields = await inputFieldsFromArgs(args, io);
+    const setup = preprocessingFromArgs(args, io, PREPROCESS_DEFAULTS, true);
+    checkNetworkInput(setup.options, inputFields);
     if (isPerVertexTask(task)) {
-      const sources = await perVertexDatasetFromArgs(task, args, io);
+      const sources = await perVertexDatasetFromArgs(task, args, io, undefined, inputFields);
       const name = sources.root
         ? `${defaultRunName({ dataset: { root: sources.root, split: sources.split ?? "layout" } })}-${task}`
         : `synthetic-${task}`;
       const settings = trainSettingsFromArgs(args, io, { name, task });
       return trainPerVertex(sources, setup, settings, io);
     }
-    const sources = await datasetFromArgs(args, io);
+    const sources = await datasetFromArgs(args, io, undefined, inputFields);
     const settings = trainSettingsFromArgs(args, io, { name: defaultRunName(sources) });
     return trainClassifier(sources, setup, settings, io);
   },
