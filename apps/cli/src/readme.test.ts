@@ -48,7 +48,9 @@ it("the README's input-fields example runs, command by command, from an empty fo
   try {
     for (const command of commands) {
       const io = captureIO(dir);
-      const code = await runCli(command.slice(1), io);
+      // One thread and no preprocessing workers: the same results, without starting workers (seconds each).
+      const runtime = ["train", "eval"].includes(command[1]) ? ["--workers", "0", "--threads", "1"] : [];
+      const code = await runCli([...command.slice(1), ...runtime], io);
       expect(code, `${command.join(" ")}\n${io.err()}`).toBe(0);
       if (command[1] === "check") expect(io.out()).toMatch(/^invariant: largest change/m);
     }

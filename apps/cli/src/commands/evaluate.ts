@@ -81,7 +81,8 @@ export const evalCommand: Command = {
     "mean IoU and the confusion; a correspondence model the share of vertices matched exactly\n" +
     "(geodesic error 0) and the geodesic error curve (error over √area, Kim et al. 2011). A\n" +
     "regression model reports per field the RMSE and, for vectors and direction fields, the median\n" +
-    "and mean angular error in degrees (--rotate turns the fields with the meshes).",
+    "and mean angular error in degrees (--rotate turns the fields with the meshes). A model trained\n" +
+    "with --input-fields reads the same fields beside each mesh (--rotate turns them too).",
   positionals: [
     {
       name: "model",
@@ -239,7 +240,8 @@ export const predictCommand: Command = {
     "dropped the vertex) and <out>/<name>.ply (the mesh with a colour per part, or the template's\n" +
     "smooth colouring carried over by the correspondence). A regression model writes\n" +
     "<out>/<name>.fields.json and <out>/<name>.ply with the predicted fields as columns in the\n" +
-    "mesh's coordinates, <field>_pred (<field>_pred_x, _y, _z for vectors), beside the file's own.",
+    "mesh's coordinates, <field>_pred (<field>_pred_x, _y, _z for vectors), beside the file's own.\n" +
+    "A model trained with --input-fields reads them from the field file beside each mesh.",
   positionals: [
     {
       name: "model",

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import type { FeatureKind } from "@gemcnn/features";
 import { type CliIO, type Command, integerOption, type ParsedArgs, stringOption } from "../cli/command.js";
 import { UsageError } from "../cli/errors.js";
-import { checkNetworkInput } from "../fields/input-fields.js";
+import { checkNetworkInput, inputFieldsFromArgs } from "../fields/input-fields.js";
 import { perVertexDatasetFromArgs, SYNTHETIC_PER_VERTEX } from "../per-vertex/data.js";
 import { trainPerVertex } from "../per-vertex/train.js";
 import { regressionDatasetFromArgs } from "../regression/data.js";
-import { regressionFieldsFromArgs } from "../regression/options.js";
+import { refuseRegressionOptions, regressionFieldsFromArgs } from "../regression/options.js";
 import { SYNTHETIC_WIND, SYNTHETIC_WIND_FIELDS, writeSyntheticWindDataset } from "../regression/synthetic.js";
 import { trainRegression } from "../regression/train.js";
 import { isPerVertexTask, taskFromArgs } from "../tasks/tasks.js";
@@ -77,7 +77,8 @@ function experimentPreprocessDefaults(task: VertexTask | undefined): PreprocessD
 
 /** The preprocessing and training `experiment` runs for `args` (its defaults where an option is not given). */
 export function experimentSettings(args: ParsedArgs, io: CliIO, task?: VertexTask) {
-  const setup = preprocessingFromArgs(args, io, experimentPreprocessDefaults(task), task === "regression");
+  // `--features none` is for a model with input fields; checkNetworkInput says when there are none.
+  const setup = preprocessingFromArgs(args, io, experimentPreprocessDefaults(task), true);
   const settings = trainSettingsFromArgs(args, io, {
     name: task === undefined ? EXPERIMENT_DEFAULTS.name : `${EXPERIMENT_DEFAULTS.name}-${task}`,
     training: EXPERIMENT_DEFAULTS,
@@ -141,13 +142,17 @@ export const experimentCommand: Command = {
   async run(args, io) {
     const task = taskFromArgs(args);
     if (task === "regression") return regressionExperiment(args, io);
+    refuseRegressionOptions(args);
+    const inputFields = await inputFieldsFromArgs(args, io);
     if (isPerVertexTask(task)) {
-      const sources = await perVertexDatasetFromArgs(task, args, io, "synthetic");
+      const sources = await perVertexDatasetFromArgs(task, args, io, "synthetic", inputFields);
       const { setup, settings } = experimentSettings(args, io, task);
+      checkNetworkInput(setup.options, inputFields);
       return trainPerVertex(sources, setup, settings, io);
     }
-    const sources = await datasetFromArgs(args, io, "synthetic");
+    const sources = await datasetFromArgs(args, io, "synthetic", inputFields);
     const { setup, settings } = experimentSettings(args, io);
+    checkNetworkInput(setup.options, inputFields);
     return trainClassifier(sources, setup, settings, io);
   },
 };

@@ -88,7 +88,19 @@ describe("gemcnn train, eval, predict and check with --input-fields (classificat
   it("eval, predict and check read the model's fields beside each mesh; --rotate turns them with the meshes", {
     timeout: 120_000,
   }, async () => {
-    const base = ["eval", model(), "--data", data, "--workers", "0", "--cache", join(dir, "cache"), "--json"];
+    const base = [
+      "eval",
+      model(),
+      "--data",
+      data,
+      "--workers",
+      "0",
+      "--threads",
+      "1",
+      "--cache",
+      join(dir, "cache"),
+      "--json",
+    ];
     const plain = captureIO(dir);
     expect(await runCli(base, plain)).toBe(0);
     const rotated = captureIO(dir);
@@ -99,7 +111,10 @@ describe("gemcnn train, eval, predict and check with --input-fields (classificat
     const mesh = join(data, "cyclone", "test", "cyclone-100000.ply");
     const predicted = captureIO(dir);
     expect(
-      await runCli(["predict", model(), mesh, "--workers", "0", "--no-cache", "--json"], predicted),
+      await runCli(
+        ["predict", model(), mesh, "--workers", "0", "--threads", "1", "--no-cache", "--json"],
+        predicted,
+      ),
     ).toBe(0);
     expect(JSON.parse(predicted.out()).predictions[0].classes).toHaveLength(3);
 
@@ -112,7 +127,21 @@ describe("gemcnn train, eval, predict and check with --input-fields (classificat
 
     // Saying the same fields again is accepted; different ones are refused with both shown.
     expect(
-      await runCli(["predict", model(), mesh, "--input-fields", "wind:vector", "--no-cache"], captureIO(dir)),
+      await runCli(
+        [
+          "predict",
+          model(),
+          mesh,
+          "--input-fields",
+          "wind:vector",
+          "--no-cache",
+          "--workers",
+          "0",
+          "--threads",
+          "1",
+        ],
+        captureIO(dir),
+      ),
     ).toBe(0);
     const differs = captureIO(dir);
     expect(await runCli(["check", model(), mesh, "--input-fields", "speed:scalar"], differs)).toBe(2);
@@ -134,7 +163,20 @@ describe("gemcnn train, eval, predict and check with --input-fields (classificat
       const io = captureIO(dir);
       expect(
         await runCli(
-          ["predict", model(), mesh, "--workers", "0", "--cache", join(dir, "cache"), "--json", "--top", "6"],
+          [
+            "predict",
+            model(),
+            mesh,
+            "--workers",
+            "0",
+            "--threads",
+            "1",
+            "--cache",
+            join(dir, "cache"),
+            "--json",
+            "--top",
+            "6",
+          ],
           io,
         ),
       ).toBe(0);
@@ -245,7 +287,10 @@ describe("gemcnn train, eval, predict and check with --input-fields (classificat
     await writeFile(join(lack, "bare.obj"), obj);
     const lacking = captureIO(dir);
     expect(
-      await runCli(["eval", model(), "--data", join(dir, "lack"), "--workers", "0", "--no-cache"], lacking),
+      await runCli(
+        ["eval", model(), "--data", join(dir, "lack"), "--workers", "0", "--threads", "1", "--no-cache"],
+        lacking,
+      ),
     ).toBe(1);
     expect(lacking.err()).toMatch(/bare\.obj: no field file beside the mesh .*wind:vector/);
   });

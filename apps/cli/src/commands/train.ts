@@ -746,7 +746,7 @@ export function sanitizeRunName(raw: string): string {
 export const trainCommand: Command = {
   name: "train",
   summary:
-    "train a classifier, segmenter or correspondence model (progress, metrics, curves, checkpoints, --resume)",
+    "train a classifier, segmenter, correspondence or regression model (progress, metrics, curves, checkpoints, --resume)",
   description:
     "Preprocesses the dataset (cached), trains with Adam, a learning-rate schedule and weight decay,\n" +
     "and writes runs/<name>/: config.json, metrics.json/.csv per epoch, curves/*.svg, checkpoints/\n" +
@@ -756,7 +756,12 @@ export const trainCommand: Command = {
     "face, by area majority) beside each mesh (MeshCNN layout, class folders optional); --task\n" +
     "correspondence learns the template vertex of every vertex from a folder of registrations (one\n" +
     'connectivity; FAUST\'s tr_reg_*.ply: the first 80% by name train, or --split {"train": [...],\n' +
-    '"test": [...]}). Inputs are intrinsic features only, so rotated meshes get the same answer.',
+    '"test": [...]}). Inputs are intrinsic features, so rotated meshes get the same answer.\n' +
+    '--input-fields <decl> adds a user\'s fields to them (every task; with the feature list "none", the\n' +
+    "fields alone), read beside each mesh from <name>.fields.json, <name>.csv or the PLY's vertex\n" +
+    "properties; vectors and direction fields enter in each vertex's frame, so a mesh turned with its\n" +
+    "fields gets the same answer. The model records them; eval, predict and check read the same\n" +
+    "fields beside each mesh.",
   positionals: [],
   options: { ...DATA_OPTIONS, ...PREPROCESS_OPTIONS, ...trainingOptionSpecs(TRAIN_DEFAULTS) },
   examples: [
@@ -773,6 +778,10 @@ export const trainCommand: Command = {
     {
       command: "gemcnn train --synthetic --name synth --epochs 40 --resume",
       description: "continue that run to 40 epochs",
+    },
+    {
+      command: "gemcnn train --data wind-data --input-fields wind:vector --features none --name wind",
+      description: "classes from a vector field alone (the generate command writes such a dataset)",
     },
     {
       command: "gemcnn train --task segmentation --synthetic",
