@@ -4,7 +4,7 @@
  * predict the wind around its axis from the geometry and a pressure field, saved with nn's
  * `saveModel` and a `gemcnn.json` version 3 with task "regression", the field declarations and the
  * target scaling of features' `fitTargetScaling`. The input is built with features'
- * `regressionInput` (the function the command line uses too). Also Node's prediction for the
+ * `networkInput` (the function the command line uses too). Also Node's prediction for the
  * torus in the mesh's coordinates, the field file the page is given, and the broken directories
  * the error tests load.
  */
@@ -15,11 +15,11 @@ import {
   fitInputNormalization,
   fitTargetScaling,
   namedFieldTypeOf,
+  networkInput,
   normalizeInput,
   type PreprocessedMesh,
   type PreprocessOptions,
   preprocessMeshData,
-  regressionInput,
   scaleTarget,
   unscaleTarget,
   vertexFieldsFromColumns,
@@ -116,7 +116,7 @@ async function writeModels(root: string, baseUrl: string): Promise<RegressionMod
   const all = torusColumns(data);
   const columns: VertexColumns = { source: "torus.csv", nVertices: n, columns: all };
   const user = vertexFieldsFromColumns(columns, INPUT_FIELDS, frames);
-  const combined = regressionInput(
+  const combined = networkInput(
     { fieldType: prepared.fieldType, channels: prepared.channels, values: prepared.features },
     user,
     "torus",

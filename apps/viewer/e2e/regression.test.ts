@@ -5,7 +5,7 @@ import { dropFile, launchChromium, openViewer } from "./browser.js";
 import { maxPointDifference } from "./compare.js";
 
 /**
- * The page and Node run the same preprocessing, the same `regressionInput` and the same float32
+ * The page and Node run the same preprocessing, the same `networkInput` and the same float32
  * network on the same float32 input (see classifier.test.ts), so the predictions agree to float32
  * rounding of the output, about 1e-6 of its size; 1e-5 of the largest value leaves a margin. Under
  * a gauge change float32 sums run in another order: the same bound holds in the mesh's

@@ -6,9 +6,9 @@ import {
   computeFeatures,
   DEFAULT_FEATURE_OPTIONS,
   fitTargetScaling,
+  networkInput,
   parseTargetScaling,
   prepareMesh,
-  regressionInput,
   scaleTarget,
   unscaleTarget,
   vertexFieldsFromColumns,
@@ -33,7 +33,7 @@ export function regressionExample() {
   const mesh = prepareMesh(sample.mesh, "storm.ply");
   const features = computeFeatures(mesh, { ...DEFAULT_FEATURE_OPTIONS, kinds: ["ones", "angle-defect"] });
   const pressure = vertexFieldsFromColumns(columns, [{ name: "pressure", kind: "scalar" }], mesh.frames);
-  const input = regressionInput(features, pressure, "storm.ply");
+  const input = networkInput(features, pressure, "storm.ply");
   console.log(`input ${input.fieldType}: ${input.channels.join(", ")}`); // 3x0: ones, angle-defect, pressure
 
   // The target, scaled as the network learns it (one factor on the vector: no shift, no rotation).

@@ -39,6 +39,14 @@ export {
 } from "./mesh-features.js";
 export { localMoments, MOMENT_CHANNELS, MOMENT_FIELD_TYPE } from "./moments.js";
 export {
+  type NetworkInput,
+  NetworkInputError,
+  networkInput,
+  type PackedChannels,
+  type PackedUserFields,
+  userFieldChannels,
+} from "./network-input.js";
+export {
   largestComponent,
   largestComponentVertices,
   type PreprocessedMesh,
@@ -47,17 +55,11 @@ export {
 } from "./preprocess.js";
 export {
   fitTargetScaling,
-  type PackedChannels,
-  type PackedUserFields,
   parseTargetScaling,
-  type RegressionInput,
-  RegressionInputError,
-  regressionInput,
   scaleTarget,
   type TargetScaling,
   TargetScalingError,
   unscaleTarget,
-  userFieldChannels,
 } from "./regression.js";
 export {
   type DirectionFieldDeclaration,

@@ -1,5 +1,5 @@
 import type { InputNormalization } from "@gemcnn/features";
-import { FieldType } from "@gemcnn/gauge";
+import { FieldType, NamedFieldType } from "@gemcnn/gauge";
 import type { BlockNonlinearity, GemBlockConfig, GemModelConfig } from "@gemcnn/nn";
 
 // The GEM-CNN's shape as the command line sets it. Kept apart from gem-classifier.ts, which loads
@@ -60,7 +60,26 @@ export function formatBlocks(blocks: readonly GemBlockConfig[]): string {
 /** The nonlinearities of nn's residual blocks (nn's `BLOCK_NONLINEARITIES`, repeated so that this module needs no tfjs). */
 export const NONLINEARITY_CHOICES: readonly BlockNonlinearity[] = ["gated", "norm", "regular"];
 
-/** The nn package's model configuration for an architecture, input and class count. */
+/**
+ * The named field type of a network input from its normalisation's field type and channels: one
+ * name per irrep copy, a scalar's channel name, an order ≥ 1 copy's first channel without `.cos`
+ * (features' and `userFieldChannels`' convention), so that the model records what its input is.
+ */
+export function namedInputType(input: Pick<InputNormalization, "fieldType" | "channels">): NamedFieldType {
+  const type = FieldType.parse(input.fieldType);
+  return NamedFieldType.fromCopies(
+    type.copies().map((copy) => ({
+      name: input.channels[copy.offset].replace(/\.cos$/, ""),
+      order: copy.order,
+    })),
+  );
+}
+
+/**
+ * The nn package's model configuration for an architecture, input and class count; the input's
+ * copies named (`inputFields`), so that the model says what it reads (geometric features and any
+ * user fields).
+ */
 export function gemModelConfig(
   architecture: GemArchitecture,
   input: InputNormalization,
@@ -76,6 +95,7 @@ export function gemModelConfig(
     fieldDropout: architecture.fieldDropout,
     rings: architecture.rings,
     mesh: { poolRatio: architecture.poolRatio, seed: 0 },
+    inputFields: namedInputType(input).toJSON(),
     ...(architecture.embedding !== undefined ? { embedding: architecture.embedding } : {}),
   };
 }

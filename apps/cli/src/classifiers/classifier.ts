@@ -43,8 +43,9 @@ export interface ModelSpec {
    */
   readonly template?: { readonly file: string; readonly vertexCount: number };
   /**
-   * Regression: the declared fields, read from the field file beside each mesh (`input` may be
-   * empty: geometric features only; `target` never is).
+   * The user's declared fields, read from the field file beside each mesh: `input` joins the
+   * geometric features (every task; absent or empty: features only); `target` is what a
+   * regression predicts (never empty there; [] for the other tasks).
    */
   readonly fields?: {
     readonly input: readonly FieldDeclaration[];
@@ -271,12 +272,12 @@ export async function readModelSpec(dir: string): Promise<ModelSpec> {
     );
   }
   if (
-    spec.task !== "regression" &&
     Array.isArray(spec.preprocess?.features?.kinds) &&
-    spec.preprocess.features.kinds.length === 0
+    spec.preprocess.features.kinds.length === 0 &&
+    !(Array.isArray(spec.fields?.input) && spec.fields.input.length > 0)
   ) {
     throw new CliError(
-      `${path}: a ${spec.task ?? "classification"} model without geometric features (preprocess.features.kinds is empty); only a regression model with input fields can have none`,
+      `${path}: a ${spec.task ?? "classification"} model without geometric features (preprocess.features.kinds is empty) and without input fields: it would have no input`,
     );
   }
   return spec;

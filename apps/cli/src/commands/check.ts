@@ -1,11 +1,29 @@
 import { resolve } from "node:path";
-import { type PreprocessedMesh, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
-import { MeshGeometry, mulberry32, randomGauge, type TriangleMeshData } from "@gemcnn/geometry";
+import {
+  type FieldDeclaration,
+  type PreprocessedMesh,
+  type PreprocessOptions,
+  preprocessMeshData,
+} from "@gemcnn/features";
+import {
+  MeshGeometry,
+  mulberry32,
+  randomGauge,
+  type TriangleMeshData,
+  type VertexColumns,
+} from "@gemcnn/geometry";
 import { loadClassifier, readModelSpec, taskOf } from "../classifiers/classifier.js";
 import { booleanOption, type Command, integerOption } from "../cli/command.js";
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { loadMeshFile } from "../data/load.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes, readMeshFile } from "../data/mesh-file.js";
+import { rotateDeclaredColumns } from "../fields/field-files.js";
+import {
+  checkedMeshFields,
+  checkedVariantInput,
+  INPUT_FIELDS_OF_MODEL,
+  modelInputFields,
+} from "../fields/input-fields.js";
 import { checkPerVertex } from "../per-vertex/check.js";
 import { randomRotationMatrix, rotateMesh } from "../preprocess/run.js";
 import { checkRegression } from "../regression/check.js";
@@ -23,20 +41,47 @@ export interface InvarianceVariant {
   readonly mesh: PreprocessedMesh;
 }
 
+/** A checked model's input fields: their declarations, their columns on the checked mesh's vertices, the model's preprocessing. */
+export interface CheckedFields {
+  readonly declarations: readonly FieldDeclaration[];
+  readonly columns: VertexColumns;
+  readonly preprocess: PreprocessOptions;
+}
+
+/**
+ * The variants of `data` that `check` compares. With `fields`, each variant's network input
+ * includes the input fields, converted into that variant's own frames (a random gauge turns an
+ * order-n field's coefficients by ρ_n(−φ)) after turning their ambient vectors with a rigid
+ * motion, as a user's fields move with their mesh.
+ */
 export function invarianceVariants(
   data: TriangleMeshData,
   name: string,
   options: PreprocessOptions,
   counts: { gauges: number; rotations: number; seed: number },
+  fields?: CheckedFields,
 ): InvarianceVariant[] {
-  const variants = [{ label: "as given", mesh: preprocessMeshData(data, name, options) }];
+  const withFields = (mesh: PreprocessedMesh, rotation?: readonly number[]) =>
+    fields === undefined
+      ? mesh
+      : checkedVariantInput(
+          mesh,
+          rotation ? rotateDeclaredColumns(fields.columns, fields.declarations, rotation) : fields.columns,
+          fields.declarations,
+          fields.preprocess,
+        );
+  const variants = [{ label: "as given", mesh: withFields(preprocessMeshData(data, name, options)) }];
   for (let g = 0; g < counts.gauges; g++) {
     const mesh = preprocessMeshData(data, name, options, [], (n) => randomGauge(n, counts.seed + g));
-    variants.push({ label: `random gauge ${g + 1}`, mesh });
+    variants.push({ label: `random gauge ${g + 1}`, mesh: withFields(mesh) });
   }
   for (let r = 0; r < counts.rotations; r++) {
-    const moved = rigidMotionOf(data, counts.seed * 31 + r);
-    variants.push({ label: `random rigid motion ${r + 1}`, mesh: preprocessMeshData(moved, name, options) });
+    const seed = counts.seed * 31 + r;
+    const moved = rigidMotionOf(data, seed);
+    variants.push({
+      label: `random rigid motion ${r + 1}`,
+      mesh: withFields(preprocessMeshData(moved, name, options), randomMeshMotion(seed).rotation),
+    });
   }
   return variants;
 }
@@ -85,6 +130,9 @@ export const checkCommand: Command = {
     "A regression model is checked the same way on its predicted fields (with the input fields of\n" +
     "the field file beside the mesh, their vectors turned with the mesh), each brought back to the\n" +
     "first prediction's frames (an order-n copy turns by n times the angle between two frames).\n" +
+    "A model that reads input fields (--input-fields at training) reads them from the field file beside\n" +
+    "the mesh: each variant converts them into its own frames (order-n coefficients turn by ρ_n(−φ)),\n" +
+    "and a rigid motion turns their vectors with the mesh.\n" +
     "Exit status 1 when any check fails.",
   positionals: [
     { name: "model", description: "model directory (runs/<name>/model)", required: true },
@@ -110,6 +158,7 @@ export const checkCommand: Command = {
       defaultText: "2",
     },
     "no-layers": { type: "boolean", description: "skip the layer-by-layer check (GEM-CNN)" },
+    "input-fields": INPUT_FIELDS_OF_MODEL,
     "max-mesh-size": MAX_MESH_SIZE_OPTION,
     seed: {
       type: "string",
@@ -155,18 +204,28 @@ export const checkCommand: Command = {
         maxMeshBytes(args),
       );
     }
+    const declarations = await modelInputFields(spec, modelDir, args, io);
+    let loaded: ReturnType<typeof loadMeshFile>;
+    try {
+      loaded = loadMeshFile(bytes, meshPath, spec.preprocess, []);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+    const checked = await checkedMeshFields(
+      loaded,
+      meshPath,
+      spec.preprocess,
+      declarations,
+      maxMeshBytes(args),
+    );
+    const fields: CheckedFields = { declarations, columns: checked.columns, preprocess: spec.preprocess };
     if (isPerVertexTask(taskOf(spec))) {
-      let data: TriangleMeshData;
-      try {
-        data = loadMeshFile(bytes, meshPath, spec.preprocess, []);
-      } catch (error) {
-        throw new CliError((error as Error).message);
-      }
       const relabellings = integerOption(args, "relabellings", 2, { min: 0 });
       return checkPerVertex(
         modelDir,
         spec,
-        { positions: data.positions, triangles: data.triangles },
+        checked.data,
+        fields,
         meshPath,
         { gauges, rotations, relabellings, seed },
         args,
@@ -177,9 +236,15 @@ export const checkCommand: Command = {
       throw new UsageError("--relabellings is for per-vertex models (segmentation, correspondence)");
     let variants: InvarianceVariant[];
     try {
-      const data = loadMeshFile(bytes, meshPath, spec.preprocess, []);
-      variants = invarianceVariants(data, meshPath, spec.preprocess, { gauges, rotations, seed });
+      variants = invarianceVariants(
+        checked.data,
+        meshPath,
+        checked.options,
+        { gauges, rotations, seed },
+        fields,
+      );
     } catch (error) {
+      if (error instanceof CliError) throw error;
       throw new CliError((error as Error).message);
     }
     const model = await loadClassifier(

@@ -16,9 +16,14 @@ import {
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
+import {
+  INPUT_FIELDS_OF_MODEL,
+  modelInputFields,
+  rotatedItems,
+  withInputColumns,
+} from "../fields/input-fields.js";
 import { evaluatePerVertex } from "../per-vertex/evaluate.js";
 import { predictPerVertexFiles } from "../per-vertex/predict.js";
-import { rotatedSources } from "../preprocess/run.js";
 import { evaluateRegression } from "../regression/evaluate.js";
 import { predictRegressionFiles } from "../regression/predict.js";
 import { isPerVertexTask } from "../tasks/tasks.js";
@@ -41,6 +46,7 @@ const RUNTIME_OPTIONS: Record<string, OptionSpec> = {
   cache: PREPROCESS_OPTIONS.cache,
   "no-cache": PREPROCESS_OPTIONS["no-cache"],
   threads: THREADS_OPTION,
+  "input-fields": INPUT_FIELDS_OF_MODEL,
 };
 
 function runtimeSetup(args: ParsedArgs, io: CliIO, spec: ModelSpec) {
@@ -75,7 +81,8 @@ export const evalCommand: Command = {
     "mean IoU and the confusion; a correspondence model the share of vertices matched exactly\n" +
     "(geodesic error 0) and the geodesic error curve (error over √area, Kim et al. 2011). A\n" +
     "regression model reports per field the RMSE and, for vectors and direction fields, the median\n" +
-    "and mean angular error in degrees (--rotate turns the fields with the meshes).",
+    "and mean angular error in degrees (--rotate turns the fields with the meshes). A model trained\n" +
+    "with --input-fields reads the same fields beside each mesh (--rotate turns them too).",
   positionals: [
     {
       name: "model",
@@ -145,7 +152,8 @@ export const evalCommand: Command = {
       throw new UsageError(
         "--out is for per-vertex models (segmentation, correspondence); this model is a classifier",
       );
-    const sources = await datasetFromArgs(args, io);
+    const inputFields = await modelInputFields(spec, modelDir, args, io);
+    const sources = await datasetFromArgs(args, io, undefined, inputFields);
     const toModel = relabel(sources, spec);
     const part = choiceOption(args, "part", ["test", "val", "train", "all"] as const, "test");
     const chosen =
@@ -165,12 +173,7 @@ export const evalCommand: Command = {
     const rotate = booleanOption(args, "rotate");
     const threads = threadsFromArgs(args);
     const seed = integerOption(args, "rotate-seed", 1, { min: 0 });
-    const items = rotate
-      ? rotatedSources(
-          chosen.map((s) => s.source),
-          seed,
-        ).map((source, i) => ({ source, label: chosen[i].label }))
-      : chosen;
+    const items = rotate ? rotatedItems(chosen, inputFields, seed) : chosen;
     const data = await preprocessDataset(
       { ...sources, train: items, val: [], test: [] },
       runtimeSetup(args, io, spec),
@@ -237,7 +240,8 @@ export const predictCommand: Command = {
     "dropped the vertex) and <out>/<name>.ply (the mesh with a colour per part, or the template's\n" +
     "smooth colouring carried over by the correspondence). A regression model writes\n" +
     "<out>/<name>.fields.json and <out>/<name>.ply with the predicted fields as columns in the\n" +
-    "mesh's coordinates, <field>_pred (<field>_pred_x, _y, _z for vectors), beside the file's own.",
+    "mesh's coordinates, <field>_pred (<field>_pred_x, _y, _z for vectors), beside the file's own.\n" +
+    "A model trained with --input-fields reads them from the field file beside each mesh.",
   positionals: [
     {
       name: "model",
@@ -301,11 +305,17 @@ export const predictCommand: Command = {
         "--out is for per-vertex models (segmentation, correspondence); this model is a classifier",
       );
     const threads = threadsFromArgs(args);
+    const inputFields = await modelInputFields(spec, modelDir, args, io);
     const samples = paths.map((path) => ({ path, name: path, className: "", label: 0 }));
-    const items = fileSources(samples, maxMeshBytes(args)).map((source) => ({ source, label: 0 }));
+    const items = await withInputColumns(
+      fileSources(samples, maxMeshBytes(args)).map((source) => ({ source, label: 0 })),
+      paths,
+      inputFields,
+      maxMeshBytes(args),
+    );
     const top = integerOption(args, "top", 3, { min: 1 });
     const data = await preprocessDataset(
-      { description: "", classes: spec.classes, train: items, val: [], test: [] },
+      { description: "", classes: spec.classes, train: items, val: [], test: [], inputFields },
       runtimeSetup(args, io, spec),
       io,
     );

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import type { FeatureKind } from "@gemcnn/features";
 import { type CliIO, type Command, integerOption, type ParsedArgs, stringOption } from "../cli/command.js";
 import { UsageError } from "../cli/errors.js";
+import { checkNetworkInput, inputFieldsFromArgs } from "../fields/input-fields.js";
 import { perVertexDatasetFromArgs, SYNTHETIC_PER_VERTEX } from "../per-vertex/data.js";
 import { trainPerVertex } from "../per-vertex/train.js";
 import { regressionDatasetFromArgs } from "../regression/data.js";
-import { checkRegressionInput, regressionFieldsFromArgs } from "../regression/options.js";
+import { refuseRegressionOptions, regressionFieldsFromArgs } from "../regression/options.js";
 import { SYNTHETIC_WIND, SYNTHETIC_WIND_FIELDS, writeSyntheticWindDataset } from "../regression/synthetic.js";
 import { trainRegression } from "../regression/train.js";
 import { isPerVertexTask, taskFromArgs } from "../tasks/tasks.js";
@@ -76,7 +77,8 @@ function experimentPreprocessDefaults(task: VertexTask | undefined): PreprocessD
 
 /** The preprocessing and training `experiment` runs for `args` (its defaults where an option is not given). */
 export function experimentSettings(args: ParsedArgs, io: CliIO, task?: VertexTask) {
-  const setup = preprocessingFromArgs(args, io, experimentPreprocessDefaults(task), task === "regression");
+  // `--features none` is for a model with input fields; checkNetworkInput says when there are none.
+  const setup = preprocessingFromArgs(args, io, experimentPreprocessDefaults(task), true);
   const settings = trainSettingsFromArgs(args, io, {
     name: task === undefined ? EXPERIMENT_DEFAULTS.name : `${EXPERIMENT_DEFAULTS.name}-${task}`,
     training: EXPERIMENT_DEFAULTS,
@@ -140,13 +142,17 @@ export const experimentCommand: Command = {
   async run(args, io) {
     const task = taskFromArgs(args);
     if (task === "regression") return regressionExperiment(args, io);
+    refuseRegressionOptions(args);
+    const inputFields = await inputFieldsFromArgs(args, io);
     if (isPerVertexTask(task)) {
-      const sources = await perVertexDatasetFromArgs(task, args, io, "synthetic");
+      const sources = await perVertexDatasetFromArgs(task, args, io, "synthetic", inputFields);
       const { setup, settings } = experimentSettings(args, io, task);
+      checkNetworkInput(setup.options, inputFields);
       return trainPerVertex(sources, setup, settings, io);
     }
-    const sources = await datasetFromArgs(args, io, "synthetic");
+    const sources = await datasetFromArgs(args, io, "synthetic", inputFields);
     const { setup, settings } = experimentSettings(args, io);
+    checkNetworkInput(setup.options, inputFields);
     return trainClassifier(sources, setup, settings, io);
   },
 };
@@ -159,7 +165,7 @@ async function regressionExperiment(args: ParsedArgs, io: CliIO): Promise<number
   const { setup, settings } = experimentSettings(args, io, "regression");
   if (stringOption(args, "data") !== undefined) {
     const fields = await regressionFieldsFromArgs(args, io);
-    checkRegressionInput(setup.options, fields);
+    checkNetworkInput(setup.options, fields.input);
     const sources = await regressionDatasetFromArgs(args, io, fields);
     return trainRegression(sources, fields, setup, settings, io);
   }
@@ -168,7 +174,7 @@ async function regressionExperiment(args: ParsedArgs, io: CliIO): Promise<number
       "--input-fields and --target-fields choose the fields of a --data dataset; the synthetic wind has its own",
     );
   const fields = SYNTHETIC_WIND_FIELDS;
-  checkRegressionInput(setup.options, fields);
+  checkNetworkInput(setup.options, fields.input);
   const dir = await mkdtemp(join(tmpdir(), "gemcnn-wind-"));
   try {
     const description = await writeSyntheticWindDataset(dir, {

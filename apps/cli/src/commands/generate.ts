@@ -2,42 +2,56 @@ import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { serializeMesh } from "@gemcnn/geometry";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
-import { booleanOption, type Command, choiceOption, integerOption } from "../cli/command.js";
-import { CliError, EXIT } from "../cli/errors.js";
+import { booleanOption, type Command, choiceOption, integerOption, stringOption } from "../cli/command.js";
+import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import {
   DEFAULT_SYNTHETIC_OPTIONS,
   generateSyntheticDataset,
   SYNTHETIC_CLASSES,
 } from "../synthetic/dataset.js";
+import { WIND_CLASSIFICATION, writeWindClassificationDataset } from "../synthetic/wind.js";
 
 /** `gemcnn generate <dir>`: writes the synthetic dataset in MeshCNN's layout. */
 export const generateCommand: Command = {
   name: "generate",
-  summary: "write the synthetic dataset to disk in MeshCNN's layout",
+  summary:
+    "write a synthetic dataset (shapes, or the spherical wind classes with field files) in MeshCNN's layout",
   description:
     `Writes <dir>/<class>/{train,test}/<class>-<i>.<format> for the ${SYNTHETIC_CLASSES.length} synthetic classes\n` +
     `(${SYNTHETIC_CLASSES.map((c) => c.name).join(", ")}), the same meshes\n` +
-    "that train, experiment and the other commands generate in memory for the same seed and counts.",
+    "that train, experiment and the other commands generate in memory for the same seed and counts.\n" +
+    "--dataset wind writes the six spherical wind classes instead (cyclone, anticyclone, cyclone-pair,\n" +
+    "anticyclone-pair, dipole, jet; icosphere level 3, 642 vertices, each sample's weather at its own\n" +
+    "random rotation, tangent noise 0.1): <class>/{train,test}/<class>-<seed>.ply with\n" +
+    "<class>-<seed>.fields.json beside each (columns wind_x, wind_y, wind_z, speed = |wind|, pressure):\n" +
+    "a classifier that reads the wind vector tells every class apart; one that reads the speed alone\n" +
+    "cannot tell a cyclone from an anticyclone (their speeds are equal). See the README, Input fields.",
   positionals: [{ name: "dir", description: "output directory (must be empty or absent)", required: true }],
   options: {
+    dataset: {
+      type: "string",
+      valueName: "<kind>",
+      description: "shapes (meshes only) or wind (spheres with wind field files)",
+      defaultText: "shapes",
+    },
     seed: { type: "string", valueName: "<n>", description: "seed of the dataset", defaultText: "0" },
     train: {
       type: "string",
       valueName: "<n>",
       description: "training meshes per class",
-      defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.trainPerClass),
+      defaultText: `${DEFAULT_SYNTHETIC_OPTIONS.trainPerClass}; wind ${WIND_CLASSIFICATION.trainPerClass}`,
     },
     test: {
       type: "string",
       valueName: "<n>",
       description: "test meshes per class",
-      defaultText: String(DEFAULT_SYNTHETIC_OPTIONS.testPerClass),
+      defaultText: `${DEFAULT_SYNTHETIC_OPTIONS.testPerClass}; wind ${WIND_CLASSIFICATION.testPerClass}`,
     },
     format: {
       type: "string",
       valueName: "<fmt>",
-      description: "file format: obj, off or ply",
-      defaultText: "obj",
+      description: "file format: obj, off or ply (wind: ply)",
+      defaultText: "obj; wind ply",
     },
     force: { type: "boolean", description: "write into a non-empty directory" },
   },
@@ -47,12 +61,31 @@ export const generateCommand: Command = {
       command: "gemcnn generate /tmp/synth --train 5 --test 2 --format ply",
       description: "a small PLY version",
     },
+    {
+      command: "gemcnn generate data/wind --dataset wind",
+      description: "the spherical wind classes, 48 + 32 spheres per class with their field files",
+    },
   ],
   async run(args, io) {
     const dir = resolve(io.cwd, args.positionals.dir as string);
     const existing = await readdir(dir).catch(() => [] as string[]);
     if (existing.length > 0 && !booleanOption(args, "force")) {
       throw new CliError(`${dir} is not empty: choose another directory or add --force`);
+    }
+    const kind = choiceOption(args, "dataset", ["shapes", "wind"] as const, "shapes");
+    if (kind === "wind") {
+      const format = stringOption(args, "format");
+      if (format !== undefined && format !== "ply")
+        throw new UsageError(
+          `--format ${format}: the wind dataset is written as PLY (with .fields.json beside)`,
+        );
+      const count = await writeWindClassificationDataset(dir, {
+        seed: integerOption(args, "seed", 0, { min: 0, max: 1_000_000 }),
+        trainPerClass: integerOption(args, "train", WIND_CLASSIFICATION.trainPerClass, { min: 0 }),
+        testPerClass: integerOption(args, "test", WIND_CLASSIFICATION.testPerClass, { min: 0 }),
+      });
+      io.stdout.write(`wrote ${count} spheres with field files (6 wind classes) to ${dir}\n`);
+      return EXIT.success;
     }
     const format = choiceOption(args, "format", ["obj", "off", "ply"] as const, "obj");
     const dataset = generateSyntheticDataset({

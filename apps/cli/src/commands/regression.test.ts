@@ -12,8 +12,8 @@ import {
 } from "@gemcnn/geometry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureIO } from "../cli/capture-io.js";
+import { fieldDeclarationsFromOption } from "../fields/field-files.js";
 import { runCli } from "../main.js";
-import { fieldDeclarationsFromOption } from "../regression/fields.js";
 import { writeSyntheticWindDataset } from "../regression/synthetic.js";
 
 /** A regressor of a few hundred weights on 162-vertex spheres: seconds per run. */
@@ -342,9 +342,10 @@ describe("gemcnn train, eval, predict and check for --task regression", () => {
       /--target-fields is for --task regression/,
       2,
     );
+    await fails(["train", "--synthetic", "--features", "none"], /--features none needs --input-fields/, 2);
     await fails(
-      ["train", "--synthetic", "--features", "none"],
-      /--features none: only a regression with input fields/,
+      ["preprocess", "--synthetic", "--features", "none"],
+      /--features none: only a model that reads input fields/,
       2,
     );
   });
@@ -371,14 +372,16 @@ describe("gemcnn train, eval, predict and check for --task regression", () => {
         new RegExp(`${copy.replaceAll("/", "\\/")}: the network is a regressor, not a`),
       );
     }
-    // Without geometric features it is refused before anything is read.
+    // Without geometric features and without input fields it is refused before anything is read.
     const copy = join(dir, "as-segmentation");
     const spec = JSON.parse(await readFile(join(copy, "gemcnn.json"), "utf8"));
     const preprocess = { ...spec.preprocess, features: { ...spec.preprocess.features, kinds: [] } };
-    await writeFile(join(copy, "gemcnn.json"), JSON.stringify({ ...spec, preprocess }));
+    await writeFile(join(copy, "gemcnn.json"), JSON.stringify({ ...spec, preprocess, fields: undefined }));
     const io = captureIO(dir);
     expect(await runCli(["eval", copy, "--data", data], io)).toBe(1);
-    expect(io.err()).toMatch(/gemcnn\.json: a segmentation model without geometric features/);
+    expect(io.err()).toMatch(
+      /gemcnn\.json: a segmentation model without geometric features \(preprocess\.features\.kinds is empty\) and without input fields/,
+    );
   });
 });
 

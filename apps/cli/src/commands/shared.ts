@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import type { FeatureOptions, PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
+import type { FeatureOptions, FieldDeclaration, PreprocessedMesh, PreprocessOptions } from "@gemcnn/features";
 import { DEFAULT_FEATURE_OPTIONS, FEATURE_KINDS, type FeatureKind } from "@gemcnn/features";
 import { escapeControlCharacters } from "@gemcnn/geometry";
 import {
@@ -18,9 +18,16 @@ import { type Dataset, openDataset } from "../data/dataset.js";
 import { MAX_MESH_SIZE_OPTION, maxMeshBytes } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
 import { stratifiedHoldOut } from "../data/validation.js";
+import {
+  computedPreprocess,
+  type FieldedItem,
+  withInputColumns,
+  withInputFields,
+} from "../fields/input-fields.js";
 import { SYNTHETIC_PER_VERTEX } from "../per-vertex/data.js";
 import { DEFAULT_CACHE_DIR, PreprocessCache } from "../preprocess/cache.js";
-import { type MeshSource, memorySources, preprocessAll } from "../preprocess/run.js";
+import type { SourcedMesh } from "../preprocess/mesh-record.js";
+import { memorySources, preprocessAll } from "../preprocess/run.js";
 import { preprocessRunner } from "../preprocess/runner.js";
 import { DEFAULT_SYNTHETIC_OPTIONS, generateSyntheticDataset } from "../synthetic/dataset.js";
 
@@ -120,7 +127,7 @@ export function featureOptionSpecs(
     features: {
       type: "string",
       valueName: "<list>",
-      description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")} (none: a regression with input fields only)`,
+      description: `comma-separated feature groups: ${FEATURE_KINDS.join(", ")} (none: no geometric features, for a model that reads input fields)`,
       defaultText: defaults.featureKinds.join(","),
       ...(listOptional ? { optionalValue: true } : {}),
     },
@@ -169,33 +176,48 @@ export function preprocessOptionSpecs(
 /** `preprocessOptionSpecs()` with the usual defaults. */
 export const PREPROCESS_OPTIONS = preprocessOptionSpecs();
 
+/** One mesh of a dataset: its source, its label, and its input-field columns when the task reads any. */
+export interface DatasetItem extends FieldedItem {
+  readonly label: number;
+}
+
 /** One dataset ready for preprocessing: its classes and a source per mesh, with labels. */
 export interface DatasetSources {
   readonly description: string;
   readonly classes: readonly string[];
-  readonly train: readonly { source: MeshSource; label: number }[];
+  readonly train: readonly DatasetItem[];
   /** Validation meshes, held out of training (empty when there is no validation set). */
-  readonly val: readonly { source: MeshSource; label: number }[];
-  readonly test: readonly { source: MeshSource; label: number }[];
+  readonly val: readonly DatasetItem[];
+  readonly test: readonly DatasetItem[];
+  /**
+   * The input fields that join the geometric features (`--input-fields`); every item then has
+   * their columns (`fields`). Absent or empty: geometric features only.
+   */
+  readonly inputFields?: readonly FieldDeclaration[];
   /** Where the validation set comes from, for reports and the run's identity; none without one. */
   readonly validation?: string;
   /** The files' dataset, when it came from disk. */
   readonly dataset?: Dataset;
 }
 
-/** The dataset chosen by `--data/--split` or `--synthetic` (or `fallback` when neither is given). */
+/**
+ * The dataset chosen by `--data/--split` or `--synthetic` (or `fallback` when neither is given);
+ * with `inputFields`, every mesh's field file is read and checked now (`withInputColumns`).
+ */
 export async function datasetFromArgs(
   args: ParsedArgs,
   io: CliIO,
   fallback?: "synthetic",
+  inputFields: readonly FieldDeclaration[] = [],
 ): Promise<DatasetSources> {
-  return withValidationFromArgs(await readDatasetFromArgs(args, io, fallback), args);
+  return withValidationFromArgs(await readDatasetFromArgs(args, io, fallback, inputFields), args);
 }
 
 async function readDatasetFromArgs(
   args: ParsedArgs,
   io: CliIO,
   fallback?: "synthetic",
+  inputFields: readonly FieldDeclaration[] = [],
 ): Promise<DatasetSources> {
   const data = stringOption(args, "data");
   const split = stringOption(args, "split");
@@ -204,6 +226,10 @@ async function readDatasetFromArgs(
     throw new UsageError("give either --data or --synthetic, not both");
   if (split !== undefined && data === undefined)
     throw new UsageError("--split needs --data <dir> (the root its paths refer to)");
+  if (synthetic && inputFields.length > 0)
+    throw new UsageError(
+      "input fields need a dataset on disk: the synthetic dataset has no field files (the generate command writes the spherical wind classes with theirs)",
+    );
   if (synthetic) {
     const options = {
       ...DEFAULT_SYNTHETIC_OPTIONS,
@@ -232,13 +258,19 @@ async function readDatasetFromArgs(
   );
   const maxBytes = maxMeshBytes(args);
   const wrap = (samples: Dataset["train"]) =>
-    fileSources(samples, maxBytes).map((source, i) => ({ source, label: samples[i].label }));
+    withInputColumns(
+      fileSources(samples, maxBytes).map((source, i) => ({ source, label: samples[i].label })),
+      samples.map((sample) => sample.path),
+      inputFields,
+      maxBytes,
+    );
   return {
-    description: `${dataset.root} (${dataset.split === "layout" ? "train/test folders" : `split ${dataset.split}`})`,
+    description: `${dataset.root} (${dataset.split === "layout" ? "train/test folders" : `split ${dataset.split}`}${inputFields.length > 0 ? ", field files" : ""})`,
     classes: dataset.classes,
-    train: wrap(dataset.train),
-    val: wrap(dataset.val),
-    test: wrap(dataset.test),
+    train: await wrap(dataset.train),
+    val: await wrap(dataset.val),
+    test: await wrap(dataset.test),
+    ...(inputFields.length > 0 ? { inputFields } : {}),
     ...(dataset.val.length > 0
       ? { validation: dataset.split === "layout" ? "<class>/val/ folders" : `the split file's "val" lists` }
       : {}),
@@ -289,7 +321,7 @@ export function featureOptionsFromArgs(
   const none = typeof kindsText === "string" && kindsText.trim() === "none";
   if (none && !allowNone)
     throw new UsageError(
-      "option --features none: only a regression with input fields runs without geometric features",
+      "option --features none: only a model that reads input fields runs without geometric features",
     );
   const kinds: string[] = none
     ? []
@@ -324,7 +356,7 @@ export function preprocessingFromArgs(
   args: ParsedArgs,
   io: CliIO,
   defaults: PreprocessDefaults = PREPROCESS_DEFAULTS,
-  /** Whether `--features none` is accepted (regression with input fields). */
+  /** Whether `--features none` is accepted (a model with input fields; `checkNetworkInput` then checks there are some). */
   allowNoFeatures = false,
 ): { options: PreprocessOptions; workers: number; cache: PreprocessCache | undefined } {
   const options: PreprocessOptions = {
@@ -362,7 +394,9 @@ export interface PreprocessedDataset {
 
 /**
  * Preprocesses a dataset's meshes (cache, then workers), printing progress on `io.stderr` and
- * one line per skipped mesh with its reason; repairs are listed with `verbose`.
+ * one line per skipped mesh with its reason; repairs are listed with `verbose`. With input fields
+ * (`sources.inputFields`) or no geometric features, each mesh's `features` become the network's
+ * packed input (`withInputFields`); the cache holds the geometric features only.
  */
 export async function preprocessDataset(
   sources: DatasetSources,
@@ -378,7 +412,7 @@ export async function preprocessDataset(
     const run = await preprocessAll(
       all.map((s) => s.source),
       {
-        options: setup.options,
+        options: computedPreprocess(setup.options),
         cache: setup.cache,
         runner,
         onItem: ({ done, total, name, status }) => {
@@ -402,10 +436,13 @@ export async function preprocessDataset(
     stream.write(
       `preprocessed ${all.length} meshes in ${run.seconds.toFixed(1)} s: ${run.cached} from the cache, ${run.computed} computed (${setup.workers} worker${setup.workers === 1 ? "" : "s"}), ${run.skipped.length} skipped${repaired ? `, ${repaired} repaired` : ""}\n`,
     );
+    const declarations = sources.inputFields ?? [];
     const pick = (part: typeof sources.train, offset: number) =>
       part.flatMap((s, i) => {
         const mesh = run.meshes[offset + i];
-        return mesh ? [{ mesh, label: s.label }] : [];
+        if (!mesh) return [];
+        const input = withInputFields(mesh as SourcedMesh, s.fields, declarations, setup.options);
+        return [{ mesh: input as PreprocessedMesh, label: s.label }];
       });
     return {
       classes: sources.classes,

@@ -35,14 +35,12 @@ import {
 } from "../cli/command.js";
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { outputFailure } from "../cli/fs-errors.js";
+import { formatDeclarations } from "../fields/field-files.js";
+import { checkNetworkInput, inputFieldsFromArgs } from "../fields/input-fields.js";
 import { perVertexDatasetFromArgs } from "../per-vertex/data.js";
 import { trainPerVertex } from "../per-vertex/train.js";
 import { regressionDatasetFromArgs } from "../regression/data.js";
-import {
-  checkRegressionInput,
-  refuseRegressionOptions,
-  regressionFieldsFromArgs,
-} from "../regression/options.js";
+import { refuseRegressionOptions, regressionFieldsFromArgs } from "../regression/options.js";
 import { trainRegression } from "../regression/train.js";
 import {
   isPerVertexTask,
@@ -214,7 +212,7 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
       type: "string",
       valueName: "<decl>",
       description:
-        "regression: the fields that join the input, name:kind[:order] comma-separated (kind scalar, vector or direction; e.g. pressure:scalar), or a .json file of declarations; read from <name>.fields.json, <name>.csv or the PLY's vertex properties",
+        "the user's fields that join the input (every task), name:kind[:order] comma-separated (kind scalar, vector or direction; e.g. wind:vector reads wind_x, wind_y, wind_z), or a .json file of declarations; read from <name>.fields.json, <name>.csv or the PLY's vertex properties beside each mesh; with --features none, the only input",
       defaultText: "none",
     },
     "target-fields": {
@@ -474,12 +472,14 @@ export async function trainClassifier(
     throw new UsageError(
       '--patience needs a validation set: --val-fraction <x>, <class>/val/ folders or a split file\'s "val" lists',
     );
+  const inputFields = sources.inputFields ?? [];
   const baseSpec = {
     format: SPEC_FORMAT,
     version: SPEC_VERSION,
     kind: settings.model,
     task: "classification",
     classes: sources.classes,
+    ...(inputFields.length > 0 ? { fields: { input: inputFields, target: [] } } : {}),
     preprocess: setup.options,
     weightDecay: settings.weightDecay,
     seed: settings.seed,
@@ -491,6 +491,7 @@ export async function trainClassifier(
       identity: {
         dataset: sources.description,
         classes: sources.classes,
+        ...(inputFields.length > 0 ? { inputFields } : {}),
         ...(sources.validation ? { validation: sources.validation } : {}),
         preprocess: setup.options,
         model: settings.model,
@@ -514,8 +515,10 @@ export async function trainClassifier(
   log(`${run.resumed ? "resuming" : "run"}: ${run.path}`);
   log(
     `dataset: ${sources.description}, ${sources.classes.length} classes${
-      sources.validation ? `; validation: ${sources.val.length} meshes, ${sources.validation}` : ""
-    }`,
+      inputFields.length > 0
+        ? `; input fields ${formatDeclarations(inputFields)}${setup.options.features.kinds.length > 0 ? ` and features ${setup.options.features.kinds.join(",")}` : " only"}`
+        : ""
+    }${sources.validation ? `; validation: ${sources.val.length} meshes, ${sources.validation}` : ""}`,
   );
   const data = await preprocessDataset(sources, setup, io);
   if (data.train.length === 0)
@@ -743,7 +746,7 @@ export function sanitizeRunName(raw: string): string {
 export const trainCommand: Command = {
   name: "train",
   summary:
-    "train a classifier, segmenter or correspondence model (progress, metrics, curves, checkpoints, --resume)",
+    "train a classifier, segmenter, correspondence or regression model (progress, metrics, curves, checkpoints, --resume)",
   description:
     "Preprocesses the dataset (cached), trains with Adam, a learning-rate schedule and weight decay,\n" +
     "and writes runs/<name>/: config.json, metrics.json/.csv per epoch, curves/*.svg, checkpoints/\n" +
@@ -753,7 +756,12 @@ export const trainCommand: Command = {
     "face, by area majority) beside each mesh (MeshCNN layout, class folders optional); --task\n" +
     "correspondence learns the template vertex of every vertex from a folder of registrations (one\n" +
     'connectivity; FAUST\'s tr_reg_*.ply: the first 80% by name train, or --split {"train": [...],\n' +
-    '"test": [...]}). Inputs are intrinsic features only, so rotated meshes get the same answer.',
+    '"test": [...]}). Inputs are intrinsic features, so rotated meshes get the same answer.\n' +
+    '--input-fields <decl> adds a user\'s fields to them (every task; with the feature list "none", the\n' +
+    "fields alone), read beside each mesh from <name>.fields.json, <name>.csv or the PLY's vertex\n" +
+    "properties; vectors and direction fields enter in each vertex's frame, so a mesh turned with its\n" +
+    "fields gets the same answer. The model records them; eval, predict and check read the same\n" +
+    "fields beside each mesh.",
   positionals: [],
   options: { ...DATA_OPTIONS, ...PREPROCESS_OPTIONS, ...trainingOptionSpecs(TRAIN_DEFAULTS) },
   examples: [
@@ -772,6 +780,10 @@ export const trainCommand: Command = {
       description: "continue that run to 40 epochs",
     },
     {
+      command: "gemcnn train --data wind-data --input-fields wind:vector --features none --name wind",
+      description: "classes from a vector field alone (the generate command writes such a dataset)",
+    },
+    {
       command: "gemcnn train --task segmentation --synthetic",
       description: "part segmentation of the generated bodies",
     },
@@ -786,23 +798,25 @@ export const trainCommand: Command = {
     if (task === "regression") {
       const fields = await regressionFieldsFromArgs(args, io);
       const setup = preprocessingFromArgs(args, io, PREPROCESS_DEFAULTS, true);
-      checkRegressionInput(setup.options, fields);
+      checkNetworkInput(setup.options, fields.input);
       const sources = await regressionDatasetFromArgs(args, io, fields);
       const name = `${defaultRunName({ dataset: { root: sources.root, split: sources.split ?? "layout" } })}-regression`;
       const settings = trainSettingsFromArgs(args, io, { name, task });
       return trainRegression(sources, fields, setup, settings, io);
     }
     refuseRegressionOptions(args);
-    const setup = preprocessingFromArgs(args, io);
+    const inputFields = await inputFieldsFromArgs(args, io);
+    const setup = preprocessingFromArgs(args, io, PREPROCESS_DEFAULTS, true);
+    checkNetworkInput(setup.options, inputFields);
     if (isPerVertexTask(task)) {
-      const sources = await perVertexDatasetFromArgs(task, args, io);
+      const sources = await perVertexDatasetFromArgs(task, args, io, undefined, inputFields);
       const name = sources.root
         ? `${defaultRunName({ dataset: { root: sources.root, split: sources.split ?? "layout" } })}-${task}`
         : `synthetic-${task}`;
       const settings = trainSettingsFromArgs(args, io, { name, task });
       return trainPerVertex(sources, setup, settings, io);
     }
-    const sources = await datasetFromArgs(args, io);
+    const sources = await datasetFromArgs(args, io, undefined, inputFields);
     const settings = trainSettingsFromArgs(args, io, { name: defaultRunName(sources) });
     return trainClassifier(sources, setup, settings, io);
   },

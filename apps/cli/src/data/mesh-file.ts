@@ -1,5 +1,5 @@
 import { constants as bufferConstants } from "node:buffer";
-import { MeshParseError } from "@gemcnn/geometry";
+import { MeshParseError, meshFormatOf, parseMesh, type TriangleMeshData } from "@gemcnn/geometry";
 import {
   DEFAULT_MAX_MESH_FILE_BYTES,
   formatByteSize,
@@ -7,7 +7,7 @@ import {
   readMeshFileBytes,
 } from "@gemcnn/geometry/node";
 import { byteSizeOption, type OptionSpec, type ParsedArgs } from "../cli/command.js";
-import { InputFileError } from "../cli/errors.js";
+import { CliError, InputFileError } from "../cli/errors.js";
 
 /** `--max-mesh-size`: the largest mesh file any command reads (geometry's `maxBytes`). */
 export const MAX_MESH_SIZE_OPTION: OptionSpec = {
@@ -43,5 +43,16 @@ export async function readMeshFile(path: string, maxBytes: number): Promise<Uint
     }
     if (error instanceof MeshParseError) throw new InputFileError(path, error.detail, { cause: error });
     throw error;
+  }
+}
+
+/** The mesh file as read (what label files count), parsed; failures name the file. */
+export async function meshAsRead(path: string, maxBytes: number): Promise<TriangleMeshData> {
+  const bytes = await readMeshFile(path, maxBytes);
+  try {
+    return parseMesh(bytes, meshFormatOf(path), path);
+  } catch (error) {
+    if (error instanceof MeshParseError) throw new CliError(error.message, undefined, { cause: error });
+    throw new CliError(`${path}: ${(error as Error).message}`, undefined, { cause: error });
   }
 }

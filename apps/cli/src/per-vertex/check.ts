@@ -1,9 +1,11 @@
-import { largestComponent, type PreprocessOptions, preprocessMeshData } from "@gemcnn/features";
+import { preprocessMeshData } from "@gemcnn/features";
 import { MeshGeometry, relabelMesh, type TriangleMeshData } from "@gemcnn/geometry";
 import type { ModelSpec } from "../classifiers/classifier.js";
 import { booleanOption, type CliIO, type ParsedArgs } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
-import { invarianceVariants } from "../commands/check.js";
+import { type CheckedFields, invarianceVariants } from "../commands/check.js";
+import { reorderedColumns } from "../fields/field-files.js";
+import { checkedVariantInput, computedPreprocess } from "../fields/input-fields.js";
 import type { SourcedMesh } from "../preprocess/mesh-record.js";
 import { loadPerVertexModel } from "./evaluate.js";
 
@@ -24,30 +26,37 @@ export async function checkPerVertex(
   modelDir: string,
   spec: ModelSpec,
   data: TriangleMeshData,
+  fields: CheckedFields,
   meshPath: string,
   counts: { gauges: number; rotations: number; relabellings: number; seed: number },
   args: ParsedArgs,
   io: CliIO,
 ): Promise<number> {
-  // The component selection first, so that every variant has the same vertices to compare.
-  const options: PreprocessOptions = { ...spec.preprocess, largestComponentOnly: false };
+  // `data` is the largest component already (checkedMeshFields), so that every variant has the
+  // same vertices to compare, and `fields.columns` are on its vertices.
+  const options = computedPreprocess({ ...spec.preprocess, largestComponentOnly: false });
   const variants = (() => {
     try {
-      const kept = spec.preprocess.largestComponentOnly ? largestComponent(data, meshPath, []) : data;
-      const base = invarianceVariants(kept, meshPath, options, counts).map((v) => ({
+      const base = invarianceVariants(data, meshPath, options, counts, fields).map((v) => ({
         ...v,
         order: null as Uint32Array | null,
       }));
       for (let r = 0; r < counts.relabellings; r++) {
-        const relabelled = relabelMesh(kept, counts.seed * 97 + r);
+        const relabelled = relabelMesh(data, counts.seed * 97 + r);
         base.push({
           label: `random relabelling ${r + 1}`,
-          mesh: preprocessMeshData(relabelled.data, meshPath, options),
+          mesh: checkedVariantInput(
+            preprocessMeshData(relabelled.data, meshPath, options),
+            reorderedColumns(fields.columns, relabelled.vertexOrder),
+            fields.declarations,
+            fields.preprocess,
+          ),
           order: relabelled.vertexOrder,
         });
       }
       return base;
     } catch (error) {
+      if (error instanceof CliError) throw error;
       throw new CliError((error as Error).message);
     }
   })();

@@ -1,12 +1,11 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
+import type { FieldDeclaration } from "@gemcnn/features";
 import {
   articulatedBodies,
   BODY_PARTS,
   LabelFileError,
-  MeshParseError,
-  meshFormatOf,
-  parseMesh,
+  type MeshParseError,
   type TriangleMeshData,
 } from "@gemcnn/geometry";
 import { readRegularFileBytes, readVertexLabels } from "@gemcnn/geometry/node";
@@ -29,11 +28,12 @@ import {
   meshFilesIn,
   openDataset,
 } from "../data/dataset.js";
-import { maxMeshBytes, readMeshFile } from "../data/mesh-file.js";
+import { maxMeshBytes, meshAsRead } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
 import { stratifiedHoldOut } from "../data/validation.js";
+import { type FieldedItem, withInputColumns } from "../fields/input-fields.js";
 import type { SourcedMesh } from "../preprocess/mesh-record.js";
-import { type MeshSource, memorySources } from "../preprocess/run.js";
+import { memorySources } from "../preprocess/run.js";
 import type { PerVertexTask } from "../tasks/tasks.js";
 
 /**
@@ -42,9 +42,8 @@ import type { PerVertexTask } from "../tasks/tasks.js";
  */
 export type InputVertexLabels = Int32Array | "index";
 
-/** One mesh of a per-vertex dataset. */
-export interface PerVertexItem {
-  readonly source: MeshSource;
+/** One mesh of a per-vertex dataset (with its input-field columns when the task reads any). */
+export interface PerVertexItem extends FieldedItem {
   readonly labels: InputVertexLabels;
 }
 
@@ -59,6 +58,8 @@ export interface PerVertexSources {
   readonly train: readonly PerVertexItem[];
   readonly val: readonly PerVertexItem[];
   readonly test: readonly PerVertexItem[];
+  /** The input fields that join the geometric features; every item then has their columns. Absent: none. */
+  readonly inputFields?: readonly FieldDeclaration[];
   /** Where the validation set comes from; absent without one. */
   readonly validation?: string;
   /** Correspondence: the template (the first training registration as read); its vertex k is class k. */
@@ -85,14 +86,15 @@ export const SYNTHETIC_PER_VERTEX = {
 
 /**
  * The per-vertex dataset of `--data` (`--split`) or `--synthetic` for `task`, with `--val-fraction`
- * applied, and every label file read and checked (before any preprocessing, so that a bad file
- * stops the run at once and names itself).
+ * applied, and every label file (and, with `inputFields`, every field file) read and checked
+ * (before any preprocessing, so that a bad file stops the run at once and names itself).
  */
 export async function perVertexDatasetFromArgs(
   task: PerVertexTask,
   args: ParsedArgs,
   io: CliIO,
   fallback?: "synthetic",
+  inputFields: readonly FieldDeclaration[] = [],
 ): Promise<PerVertexSources> {
   const data = stringOption(args, "data");
   const split = stringOption(args, "split");
@@ -102,6 +104,8 @@ export async function perVertexDatasetFromArgs(
     throw new UsageError("--split needs --data <dir> (the root its paths refer to)");
   const synthetic = booleanOption(args, "synthetic") || (data === undefined && fallback === "synthetic");
   let sources: PerVertexSources;
+  if (synthetic && inputFields.length > 0)
+    throw new UsageError("input fields need a dataset on disk: the synthetic bodies have no field files");
   if (synthetic) {
     sources = syntheticPerVertex(task, {
       seed: integerOption(args, "synthetic-seed", 0, { min: 0 }),
@@ -115,8 +119,8 @@ export async function perVertexDatasetFromArgs(
     const splitPath = split === undefined ? undefined : resolve(io.cwd, split);
     sources =
       task === "segmentation"
-        ? await segmentationDataset(root, splitPath, maxMeshBytes(args))
-        : await correspondenceDataset(root, splitPath, maxMeshBytes(args));
+        ? await segmentationDataset(root, splitPath, maxMeshBytes(args), inputFields)
+        : await correspondenceDataset(root, splitPath, maxMeshBytes(args), inputFields);
   }
   return withValidation(sources, args);
 }
@@ -214,17 +218,6 @@ async function labelFileOf(meshPath: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** The mesh file as read (what label files count), parsed; failures name the file. */
-export async function meshAsRead(path: string, maxBytes: number): Promise<TriangleMeshData> {
-  const bytes = await readMeshFile(path, maxBytes);
-  try {
-    return parseMesh(bytes, meshFormatOf(path), path);
-  } catch (error) {
-    if (error instanceof MeshParseError) throw new CliError(error.message, undefined, { cause: error });
-    throw new CliError(`${path}: ${(error as Error).message}`, undefined, { cause: error });
-  }
-}
-
 /**
  * A segmentation dataset on disk: the MeshCNN layout `<root>/<class>/{train,val,test}/` (class
  * folders are ignored: the labels are the parts) or `<root>/{train,val,test}/` without classes,
@@ -235,6 +228,7 @@ export async function segmentationDataset(
   root: string,
   split: string | undefined,
   maxBytes: number,
+  inputFields: readonly FieldDeclaration[] = [],
 ): Promise<PerVertexSources> {
   const parts = await meshesOnDisk(root, split);
   const missing: string[] = [];
@@ -271,16 +265,24 @@ export async function segmentationDataset(
       }
       elements.add(labelPath.toLowerCase().endsWith(".vseg") ? "vertex" : "face");
       for (const label of labels) largest = Math.max(largest, label);
-      items[part].push({ source: sources[k], labels });
+      const [item] = await withInputColumns(
+        [{ source: sources[k], labels }],
+        [sample.path],
+        inputFields,
+        maxBytes,
+        [mesh.positions.length / 3],
+      );
+      items[part].push(item);
     }
   }
   if (largest < 0) throw new DatasetError(root, "no mesh has a labelled vertex");
   return {
     task: "segmentation",
-    description: `${root} (${split === undefined ? "train/test folders" : `split ${split}`}, per-vertex labels)`,
+    description: `${root} (${split === undefined ? "train/test folders" : `split ${split}`}, per-vertex labels${inputFields.length > 0 ? ", field files" : ""})`,
     classes: Array.from({ length: largest + 1 }, (_, k) => String(k)),
     labelsFrom: elements.has("face") ? "face" : "vertex",
     ...items,
+    ...(inputFields.length > 0 ? { inputFields } : {}),
     ...(items.val.length > 0
       ? { validation: split === undefined ? "val/ folders" : `the split file's "val" lists` }
       : {}),
@@ -333,6 +335,7 @@ export async function correspondenceDataset(
   root: string,
   split: string | undefined,
   maxBytes: number,
+  inputFields: readonly FieldDeclaration[] = [],
 ): Promise<PerVertexSources> {
   const files = await meshFilesIn(root);
   if (files === undefined) throw new DatasetError(root, "no such directory");
@@ -380,23 +383,29 @@ export async function correspondenceDataset(
     }
     if (byPart.train.length === 0) throw new DatasetError(split, 'the "train" list is empty');
   }
-  const items = (part: DatasetPart): PerVertexItem[] => {
+  const items = (part: DatasetPart): Promise<PerVertexItem[]> => {
     const samples = byPart[part].map((name) => ({
       path: join(root, name),
       name: join(basename(root), name),
       className: "",
       label: 0,
     }));
-    return fileSources(samples, maxBytes).map((source) => ({ source, labels: "index" as const }));
+    return withInputColumns(
+      fileSources(samples, maxBytes).map((source) => ({ source, labels: "index" as const })),
+      samples.map((sample) => sample.path),
+      inputFields,
+      maxBytes,
+    );
   };
   const templatePath = join(root, byPart.train[0]);
   return {
     task: "correspondence",
     description: `${root} (registrations, ${split === undefined ? `first ${byPart.train.length} of ${meshes.length} by name train` : `split ${split}`})`,
     classes: [],
-    train: items("train"),
-    val: items("val"),
-    test: items("test"),
+    train: await items("train"),
+    val: await items("val"),
+    test: await items("test"),
+    ...(inputFields.length > 0 ? { inputFields } : {}),
     ...(byPart.val.length > 0 ? { validation: `the split file's "val" list` } : {}),
     template: { name: templatePath, data: await meshAsRead(templatePath, maxBytes) },
     root,

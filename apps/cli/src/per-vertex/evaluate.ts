@@ -12,7 +12,7 @@ import {
 import { CliError, EXIT } from "../cli/errors.js";
 import { outputFailure } from "../cli/fs-errors.js";
 import type { preprocessingFromArgs } from "../commands/shared.js";
-import { rotatedSources } from "../preprocess/run.js";
+import { modelInputFields, rotatedItems } from "../fields/input-fields.js";
 import { isPerVertexTask, type PerVertexTask } from "../tasks/tasks.js";
 import { type PerVertexItem, perVertexDatasetFromArgs } from "./data.js";
 import { correspondenceCurveSvg, formatCorrespondenceFigures, formatPartFigures } from "./metrics.js";
@@ -78,7 +78,8 @@ export async function evaluatePerVertex(
   setup: ReturnType<typeof preprocessingFromArgs>,
 ): Promise<number> {
   const task = perVertexTaskOf(spec, modelDir);
-  const sources = await perVertexDatasetFromArgs(task, args, io);
+  const inputFields = await modelInputFields(spec, modelDir, args, io);
+  const sources = await perVertexDatasetFromArgs(task, args, io, undefined, inputFields);
   if (task === "segmentation" && sources.classes.length > spec.classes.length)
     throw new CliError(
       `the dataset has labels up to ${sources.classes.length - 1}, but the model knows ${spec.classes.length} parts (${spec.classes.join(", ")})`,
@@ -100,15 +101,17 @@ export async function evaluatePerVertex(
     );
   const rotate = booleanOption(args, "rotate");
   const seed = integerOption(args, "rotate-seed", 1, { min: 0 });
-  const items = rotate
-    ? rotatedSources(
-        chosen.map((s) => s.source),
-        seed,
-      ).map((source, i) => ({ source, labels: chosen[i].labels }))
-    : chosen;
+  const items = rotate ? rotatedItems(chosen, inputFields, seed) : chosen;
   const classes = perVertexClassCount(spec, modelDir);
   const data = await preprocessPerVertex(
-    { description: sources.description, classes: sources.classes, train: items, val: [], test: [] },
+    {
+      description: sources.description,
+      classes: sources.classes,
+      train: items,
+      val: [],
+      test: [],
+      inputFields,
+    },
     setup,
     io,
     task === "correspondence" ? classes : undefined,

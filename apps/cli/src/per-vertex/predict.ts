@@ -7,10 +7,10 @@ import { booleanOption, type CliIO, type ParsedArgs, stringOption } from "../cli
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { outputFailure } from "../cli/fs-errors.js";
 import type { preprocessingFromArgs } from "../commands/shared.js";
-import { maxMeshBytes } from "../data/mesh-file.js";
+import { maxMeshBytes, meshAsRead } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
+import { modelInputFields, withInputColumns } from "../fields/input-fields.js";
 import type { SourcedMesh } from "../preprocess/mesh-record.js";
-import { meshAsRead } from "./data.js";
 import { loadPerVertexModel, perVertexClassCount, perVertexTaskOf } from "./evaluate.js";
 import { labelColours, templateColours, writeVertexColouredPly } from "./ply-output.js";
 import { preprocessPerVertex, TEMPLATE_FILE } from "./train.js";
@@ -72,9 +72,15 @@ export async function predictPerVertexFiles(
     );
   const maxBytes = maxMeshBytes(args);
   const samples = paths.map((path) => ({ path, name: path, className: "", label: 0 }));
-  const items = fileSources(samples, maxBytes).map((source) => ({ source, labels: "index" as const }));
+  const inputFields = await modelInputFields(spec, modelDir, args, io);
+  const items = await withInputColumns(
+    fileSources(samples, maxBytes).map((source) => ({ source, labels: "index" as const })),
+    paths,
+    inputFields,
+    maxBytes,
+  );
   const data = await preprocessPerVertex(
-    { description: "", classes: spec.classes, train: items, val: [], test: [] },
+    { description: "", classes: spec.classes, train: items, val: [], test: [], inputFields },
     setup,
     io,
   );

@@ -14,6 +14,7 @@ import { outputFailure } from "../cli/fs-errors.js";
 import type { preprocessingFromArgs } from "../commands/shared.js";
 import { preprocessDataset } from "../commands/shared.js";
 import type { TrainSettings } from "../commands/train.js";
+import { formatDeclarations } from "../fields/field-files.js";
 import type { SourcedMesh } from "../preprocess/mesh-record.js";
 import { PER_VERTEX_TASKS } from "../tasks/tasks.js";
 import type { TrainingOutcome } from "../training/loop.js";
@@ -53,7 +54,7 @@ export interface PreprocessedPerVertex {
  * component selection); a correspondence mesh must have `templateVertices` vertices.
  */
 export async function preprocessPerVertex(
-  sources: Pick<PerVertexSources, "description" | "classes" | "train" | "val" | "test">,
+  sources: Pick<PerVertexSources, "description" | "classes" | "train" | "val" | "test" | "inputFields">,
   setup: ReturnType<typeof preprocessingFromArgs>,
   io: CliIO,
   templateVertices?: number,
@@ -62,7 +63,11 @@ export async function preprocessPerVertex(
   // The dataset machinery carries one number per mesh: here, the item's index.
   let next = 0;
   const wrap = (part: readonly PerVertexItem[]) =>
-    part.map((item) => ({ source: item.source, label: next++ }));
+    part.map((item) => ({
+      source: item.source,
+      label: next++,
+      ...(item.fields ? { fields: item.fields } : {}),
+    }));
   const data = await preprocessDataset(
     {
       description: sources.description,
@@ -70,6 +75,7 @@ export async function preprocessPerVertex(
       train: wrap(sources.train),
       val: wrap(sources.val),
       test: wrap(sources.test),
+      ...(sources.inputFields ? { inputFields: sources.inputFields } : {}),
     },
     setup,
     io,
@@ -150,6 +156,7 @@ export async function trainPerVertex(
   const templateVertices = sources.template ? sources.template.data.positions.length / 3 : undefined;
   const classCount =
     sources.task === "correspondence" ? (templateVertices as number) : sources.classes.length;
+  const inputFields = sources.inputFields ?? [];
   const run = await RunDirectory.open(
     settings.runDir,
     {
@@ -157,6 +164,7 @@ export async function trainPerVertex(
         task: sources.task,
         dataset: sources.description,
         classes: sources.task === "correspondence" ? classCount : sources.classes,
+        ...(inputFields.length > 0 ? { inputFields } : {}),
         ...(sources.validation ? { validation: sources.validation } : {}),
         preprocess: setup.options,
         model: settings.model,
@@ -180,8 +188,10 @@ export async function trainPerVertex(
   log(`${run.resumed ? "resuming" : "run"}: ${run.path}`);
   log(
     `dataset: ${sources.description}; ${sources.task}, ${classCount} classes${
-      sources.validation ? `; validation: ${sources.val.length} meshes, ${sources.validation}` : ""
-    }`,
+      inputFields.length > 0
+        ? `; input fields ${formatDeclarations(inputFields)}${setup.options.features.kinds.length > 0 ? ` and features ${setup.options.features.kinds.join(",")}` : " only"}`
+        : ""
+    }${sources.validation ? `; validation: ${sources.val.length} meshes, ${sources.validation}` : ""}`,
   );
   const data = await preprocessPerVertex(sources, setup, io, templateVertices);
   if (data.train.length === 0)
@@ -205,6 +215,7 @@ export async function trainPerVertex(
       ...(templateVertices !== undefined
         ? { template: { file: TEMPLATE_FILE, vertexCount: templateVertices } }
         : {}),
+      ...(inputFields.length > 0 ? { fields: { input: inputFields, target: [] } } : {}),
       preprocess: setup.options,
       weightDecay: settings.weightDecay,
       seed: settings.seed,

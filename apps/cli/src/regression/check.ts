@@ -1,16 +1,10 @@
-import {
-  largestComponent,
-  largestComponentVertices,
-  type PreprocessedMesh,
-  preprocessMeshData,
-} from "@gemcnn/features";
+import { type PreprocessedMesh, preprocessMeshData } from "@gemcnn/features";
 import { FieldType } from "@gemcnn/gauge";
 import {
   MeshGeometry,
   randomGauge,
   relabelMesh,
   type TangentFrames,
-  type TriangleMeshData,
   type VertexColumns,
 } from "@gemcnn/geometry";
 import type { ModelSpec } from "../classifiers/classifier.js";
@@ -18,16 +12,10 @@ import { booleanOption, type CliIO, type ParsedArgs } from "../cli/command.js";
 import { CliError, EXIT } from "../cli/errors.js";
 import { randomMeshMotion } from "../commands/check.js";
 import type { LoadedMesh } from "../data/load.js";
+import { reorderedColumns, rotateDeclaredColumns } from "../fields/field-files.js";
+import { checkedMeshFields, checkedVariantInput, modelInputFields } from "../fields/input-fields.js";
 import { rotateMesh } from "../preprocess/run.js";
-import { computedPreprocess, withRegressionInput } from "./data.js";
 import { loadRegressionModel } from "./evaluate.js";
-import {
-  fieldFileHint,
-  fieldFileOf,
-  meshFields,
-  readDeclaredColumns,
-  rotateDeclaredColumns,
-} from "./fields.js";
 import { regressionParts } from "./train.js";
 
 /** One variant of the checked mesh: how it was changed, and how to compare its prediction with the first. */
@@ -38,23 +26,6 @@ interface Variant {
   readonly order: Uint32Array | null;
   /** The rotation the variant's mesh (and its vector fields) was turned by, row-major 3×3 (null: none). */
   readonly rotation: readonly number[] | null;
-}
-
-/** `columns` (one row per vertex) in the order `order` (row j of the result is row `order[j]`). */
-function reordered(columns: VertexColumns, order: ArrayLike<number>): VertexColumns {
-  const out = new Map<string, Float64Array>();
-  for (const [name, values] of columns.columns)
-    out.set(
-      name,
-      Float64Array.from({ length: order.length }, (_, j) => values[order[j]]),
-    );
-  const lines = columns.lines;
-  return {
-    source: columns.source,
-    nVertices: order.length,
-    columns: out,
-    ...(lines ? { lines: Int32Array.from({ length: order.length }, (_, j) => lines[order[j]]) } : {}),
-  };
 }
 
 /**
@@ -119,29 +90,14 @@ export async function checkRegression(
   maxBytes: number,
 ): Promise<number> {
   const { fields, outputType } = regressionParts(spec, modelDir);
-  const inputCount = loaded.positions.length / 3;
-  // The component selection first, so that every variant has the same vertices to compare.
-  const kept = spec.preprocess.largestComponentOnly ? largestComponentVertices(loaded, meshPath) : null;
-  const keptVertices = kept ?? Uint32Array.from({ length: inputCount }, (_, v) => v);
-  const fileVertex = Int32Array.from(keptVertices, (u) => loaded.sourceVertex?.[u] ?? u);
-  // `largestComponent`'s vertex k is the loaded mesh's vertex kept[k].
-  const data: TriangleMeshData = kept === null ? loaded : largestComponent(loaded, meshPath, []);
-  let columns: VertexColumns = { source: meshPath, nVertices: fileVertex.length, columns: new Map() };
-  if (fields.input.length > 0) {
-    const file = await fieldFileOf(meshPath);
-    if (file === undefined)
-      throw new CliError(
-        `${meshPath}: no field file beside the mesh (${fieldFileHint(meshPath)}); the model reads the input fields ${fields.input.map((d) => d.name).join(", ")}`,
-      );
-    const read = await readDeclaredColumns(
-      file,
-      fields.input,
-      loaded.fileVertexCount ?? inputCount,
-      maxBytes,
-    );
-    columns = reordered(read, fileVertex);
-  }
-  const options = computedPreprocess({ ...spec.preprocess, largestComponentOnly: false });
+  await modelInputFields(spec, modelDir, args, io);
+  const { data, columns, options } = await checkedMeshFields(
+    loaded,
+    meshPath,
+    spec.preprocess,
+    fields.input,
+    maxBytes,
+  );
   const variants: Variant[] = [];
   try {
     const add = (
@@ -151,12 +107,12 @@ export async function checkRegression(
       order: Uint32Array | null,
       rotation: readonly number[] | null,
     ) => {
-      const identity = Int32Array.from({ length: mesh.nVertices }, (_, i) => i);
-      const input =
-        fields.input.length > 0
-          ? meshFields(own, fields.input, { ...mesh, sourceVertex: identity })
-          : undefined;
-      variants.push({ label, mesh: withRegressionInput(mesh, spec.preprocess, input), order, rotation });
+      variants.push({
+        label,
+        mesh: checkedVariantInput(mesh, own, fields.input, spec.preprocess),
+        order,
+        rotation,
+      });
     };
     add("as given", preprocessMeshData(data, meshPath, options), columns, null, null);
     for (let g = 0; g < counts.gauges; g++) {
@@ -185,7 +141,7 @@ export async function checkRegression(
       add(
         `random relabelling ${r + 1}`,
         mesh,
-        reordered(columns, relabelled.vertexOrder),
+        reorderedColumns(columns, relabelled.vertexOrder),
         relabelled.vertexOrder,
         null,
       );

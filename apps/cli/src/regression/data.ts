@@ -1,30 +1,23 @@
 import { resolve } from "node:path";
-import {
-  type FieldDeclaration,
-  type PreprocessedMesh,
-  type PreprocessOptions,
-  type RegressionInput,
-  RegressionInputError,
-  regressionInput,
-  type VertexFields,
-} from "@gemcnn/features";
+import type { FieldDeclaration, VertexFields } from "@gemcnn/features";
 import type { VertexColumns } from "@gemcnn/geometry";
 import { type CliIO, type ParsedArgs, stringOption } from "../cli/command.js";
 import { CliError, UsageError } from "../cli/errors.js";
 import { preprocessDataset, type preprocessingFromArgs } from "../commands/shared.js";
 import { DATASET_PARTS, DatasetError, type DatasetPart, type DatasetSample } from "../data/dataset.js";
-import { maxMeshBytes } from "../data/mesh-file.js";
+import { maxMeshBytes, meshAsRead } from "../data/mesh-file.js";
 import { fileSources } from "../data/sources.js";
-import { meshAsRead, meshesOnDisk, withValidation } from "../per-vertex/data.js";
-import type { SourcedMesh } from "../preprocess/mesh-record.js";
-import type { MeshSource } from "../preprocess/run.js";
 import {
   fieldFileHint,
   fieldFileOf,
   meshFields,
   readDeclaredColumns,
   rotateDeclaredColumns,
-} from "./fields.js";
+} from "../fields/field-files.js";
+import { computedPreprocess, withNetworkInput } from "../fields/input-fields.js";
+import { meshesOnDisk, withValidation } from "../per-vertex/data.js";
+import type { SourcedMesh } from "../preprocess/mesh-record.js";
+import type { MeshSource } from "../preprocess/run.js";
 
 /** The declared fields of a regression task: the network's extra input (may be empty) and its target. */
 export interface RegressionFields {
@@ -51,18 +44,6 @@ export interface RegressionSources {
   readonly validation?: string;
   readonly root: string;
   readonly split?: string;
-}
-
-/**
- * The preprocessing of a regression model's meshes. Without geometric features (`kinds` empty:
- * `--features none`) the meshes are still prepared (frames, repair), and the one feature that
- * costs nothing, the constant `ones`, is computed and then not used: the preprocessing's record
- * always has features, and the network's input is then the input fields alone.
- */
-export function computedPreprocess(options: PreprocessOptions): PreprocessOptions {
-  return options.features.kinds.length > 0
-    ? options
-    : { ...options, features: { ...options.features, kinds: ["ones"] } };
 }
 
 /**
@@ -163,7 +144,7 @@ export async function regressionItems(
 
 /** A preprocessed regression dataset: meshes, the network's packed input per mesh, and targets. */
 export interface PreprocessedRegression {
-  /** The preprocessed meshes, their features replaced by the network's packed input (`regressionInput`). */
+  /** The preprocessed meshes, their features replaced by the network's packed input (`networkInput`). */
   readonly meshes: SourcedMesh[];
   /** The packed target fields in each mesh's frames (undefined where the file has none: predict). */
   readonly targets: (VertexFields | undefined)[];
@@ -176,32 +157,6 @@ export interface PreprocessedRegression {
   readonly test: number[];
   readonly skipped: readonly { name: string; reason: string }[];
   readonly seconds: number;
-}
-
-/**
- * The network's packed input of a preprocessed mesh: its geometric features (none when
- * `preprocess.features.kinds` is empty) and the input fields, combined by features'
- * `regressionInput` (the one function the viewer uses too), as the mesh's `features`.
- */
-export function withRegressionInput<M extends PreprocessedMesh>(
-  mesh: M,
-  preprocess: PreprocessOptions,
-  input: VertexFields | undefined,
-): M {
-  let combined: RegressionInput;
-  try {
-    combined = regressionInput(
-      preprocess.features.kinds.length > 0
-        ? { fieldType: mesh.fieldType, channels: mesh.channels, values: mesh.features }
-        : undefined,
-      input,
-      mesh.name,
-    );
-  } catch (error) {
-    if (error instanceof RegressionInputError) throw new CliError(error.message, undefined, { cause: error });
-    throw error;
-  }
-  return { ...mesh, features: combined.values, fieldType: combined.fieldType, channels: combined.channels };
 }
 
 /**
@@ -247,7 +202,7 @@ export async function preprocessRegression(
         : rotateDeclaredColumns(item.columns, [...fields.input, ...fields.target], rotation);
     const input = fields.input.length > 0 ? meshFields(columns, fields.input, sourced) : undefined;
     const target = item.hasTarget ? meshFields(columns, fields.target, sourced) : undefined;
-    meshes.push(withRegressionInput(sourced, setup.options, input));
+    meshes.push(withNetworkInput(sourced, setup.options, input));
     targets.push(target);
     inputs.push(input);
     items.push(item);

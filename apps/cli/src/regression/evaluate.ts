@@ -14,6 +14,7 @@ import { CliError, EXIT } from "../cli/errors.js";
 import { outputFailure } from "../cli/fs-errors.js";
 import type { preprocessingFromArgs } from "../commands/shared.js";
 import type { DatasetPart } from "../data/dataset.js";
+import { modelInputFields } from "../fields/input-fields.js";
 import { rotatedSources, sourceRotation } from "../preprocess/run.js";
 import { preprocessRegression, type RegressionItem, regressionDatasetFromArgs } from "./data.js";
 import { GemRegressionModel } from "./model.js";
@@ -57,6 +58,7 @@ export async function evaluateRegression(
   setup: ReturnType<typeof preprocessingFromArgs>,
 ): Promise<number> {
   const { fields } = regressionParts(spec, modelDir);
+  await modelInputFields(spec, modelDir, args, io);
   const part = choiceOption(args, "part", ["test", "val", "train", "all"] as const, "test");
   const parts: readonly DatasetPart[] = part === "all" ? ["train", "val", "test"] : [part];
   // Every part is read where --val-fraction holds some training meshes out (as the run did).

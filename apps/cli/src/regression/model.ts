@@ -5,7 +5,7 @@ import {
   type TargetScaling,
   unscaleTarget,
 } from "@gemcnn/features";
-import { FieldType, NamedFieldType } from "@gemcnn/gauge";
+import type { NamedFieldType } from "@gemcnn/gauge";
 import {
   fieldRegressionMetrics,
   type GemRegressorConfig,
@@ -17,7 +17,7 @@ import {
   predictPerVertexFields,
 } from "@gemcnn/nn";
 import type * as tf from "@tensorflow/tfjs";
-import type { GemArchitecture } from "../classifiers/architecture.js";
+import { type GemArchitecture, namedInputType } from "../classifiers/architecture.js";
 import {
   buildArchitecture,
   ensureBackend,
@@ -28,21 +28,6 @@ import {
 import { stepSeed, withSeededRandom } from "../classifiers/seeded-random.js";
 import { CliError } from "../cli/errors.js";
 import type { Totals } from "../training/loop.js";
-
-/**
- * The named field type of a network input from its normalisation's field type and channels: one
- * name per irrep copy, a scalar's channel name, an order ≥ 1 copy's first channel without `.cos`
- * (features' and `userFieldChannels`' convention), so that the model records what its input is.
- */
-export function namedInputType(input: Pick<InputNormalization, "fieldType" | "channels">): NamedFieldType {
-  const type = FieldType.parse(input.fieldType);
-  return NamedFieldType.fromCopies(
-    type.copies().map((copy) => ({
-      name: input.channels[copy.offset].replace(/\.cos$/, ""),
-      order: copy.order,
-    })),
-  );
-}
 
 /** The nn configuration of a regressor with the CLI's architecture. */
 export function regressorConfig(
@@ -65,7 +50,7 @@ export function regressorConfig(
 
 /**
  * A per-vertex GEM-CNN regressor (nn's `buildGemRegressor`) over a fixed list of preprocessed
- * meshes whose `features` are the network's packed input (`withRegressionInput`), with packed
+ * meshes whose `features` are the network's packed input (`withNetworkInput`), with packed
  * target fields in the meshes' frames (absent for meshes only predicted on). The network learns
  * the scaled targets (`scaleTarget` of the model's `TargetScaling`); predictions are mapped back
  * (`unscaleTarget`). Trained with nn's `perVertexRegressionStep` (mean squared norm of the

@@ -1,8 +1,7 @@
-import type { PreprocessOptions } from "@gemcnn/features";
 import { type CliIO, type ParsedArgs, stringOption } from "../cli/command.js";
 import { UsageError } from "../cli/errors.js";
+import { fieldDeclarationsFromOption } from "../fields/field-files.js";
 import type { RegressionFields } from "./data.js";
-import { fieldDeclarationsFromOption } from "./fields.js";
 
 /** `--input-fields` (optional) and `--target-fields` (required) of `--task regression`. */
 export async function regressionFieldsFromArgs(args: ParsedArgs, io: CliIO): Promise<RegressionFields> {
@@ -24,16 +23,10 @@ export async function regressionFieldsFromArgs(args: ParsedArgs, io: CliIO): Pro
   return fields;
 }
 
-/** A regression needs some input: geometric features, input fields, or both. */
-export function checkRegressionInput(preprocess: PreprocessOptions, fields: RegressionFields): void {
-  if (preprocess.features.kinds.length === 0 && fields.input.length === 0)
-    throw new UsageError("--features none needs --input-fields: the network needs some input");
-}
-
-/** `--input-fields` and `--target-fields` belong to `--task regression`. */
+/** `--target-fields` belongs to `--task regression` (`--input-fields` to every task). */
 export function refuseRegressionOptions(args: ParsedArgs): void {
-  for (const option of ["input-fields", "target-fields"]) {
-    if (stringOption(args, option) !== undefined)
-      throw new UsageError(`--${option} is for --task regression`);
-  }
+  if (stringOption(args, "target-fields") !== undefined)
+    throw new UsageError(
+      "--target-fields is for --task regression (a classifier or segmenter learns labels; its --input-fields join its input)",
+    );
 }

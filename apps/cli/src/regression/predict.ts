@@ -17,8 +17,8 @@ import { booleanOption, type CliIO, type ParsedArgs, stringOption } from "../cli
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { outputFailure } from "../cli/fs-errors.js";
 import type { preprocessingFromArgs } from "../commands/shared.js";
-import { maxMeshBytes } from "../data/mesh-file.js";
-import { meshAsRead } from "../per-vertex/data.js";
+import { maxMeshBytes, meshAsRead } from "../data/mesh-file.js";
+import { modelInputFields } from "../fields/input-fields.js";
 import type { SourcedMesh } from "../preprocess/mesh-record.js";
 import { preprocessRegression, regressionItems } from "./data.js";
 import { loadRegressionModel } from "./evaluate.js";
@@ -93,6 +93,7 @@ export async function predictRegressionFiles(
   setup: ReturnType<typeof preprocessingFromArgs>,
 ): Promise<number> {
   const { fields, outputType } = regressionParts(spec, modelDir);
+  await modelInputFields(spec, modelDir, args, io);
   const outDir = resolve(io.cwd, stringOption(args, "out") ?? "predictions");
   const names = paths.map((p) => basename(p, extname(p)));
   const twice = names.find((name, i) => names.indexOf(name) !== i);

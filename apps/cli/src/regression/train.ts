@@ -15,6 +15,7 @@ import { CliError, EXIT, UsageError } from "../cli/errors.js";
 import { outputFailure } from "../cli/fs-errors.js";
 import type { preprocessingFromArgs } from "../commands/shared.js";
 import type { TrainSettings } from "../commands/train.js";
+import { formatDeclarations } from "../fields/field-files.js";
 import type { TrainingOutcome } from "../training/loop.js";
 import type { EpochMetrics } from "../training/metrics.js";
 import { formatDuration } from "../training/progress.js";
@@ -26,7 +27,6 @@ import {
   type RegressionFields,
   type RegressionSources,
 } from "./data.js";
-import { formatDeclarations } from "./fields.js";
 import { GemRegressionModel } from "./model.js";
 
 /** The errors of one field on a set of meshes (`fieldRegressionMetrics`, in the targets' units). */

@@ -160,3 +160,31 @@ describe("gemcnn.json of a regression model (version 3, task regression)", () =>
     );
   });
 });
+
+describe("models that read input fields", () => {
+  test("a classifier or segmenter with input fields is refused, naming the fields it needs", () => {
+    const fields = {
+      input: [
+        { name: "wind", kind: "vector" },
+        { name: "stripes", kind: "direction" },
+      ],
+      target: [],
+    };
+    expect(fails({ ...COMMON, version: 3, classes: ["a", "b"], fields })).toMatch(
+      /a classification model that reads the input fields wind \(vector\), stripes \(direction of order 2\) from a field file beside each mesh; .*gemcnn predict/,
+    );
+    expect(
+      fails({
+        ...COMMON,
+        version: 3,
+        task: "segmentation",
+        classes: ["a", "b"],
+        labels: { from: "vertex" },
+        fields,
+      }),
+    ).toMatch(/a segmentation model that reads the input fields wind \(vector\)/);
+    // Without input fields (or with none declared) it loads as before.
+    const plain = parse({ ...COMMON, version: 3, classes: ["a", "b"], fields: { input: [], target: [] } });
+    expect(plain.task).toBe("classification");
+  });
+});

@@ -70,7 +70,7 @@ export type PerVertexDescription =
  * input fields it reads (possibly none) and the target fields it predicts, as features'
  * declarations (the columns of a field file), and the scaling its targets were trained in.
  * `preprocess.features.kinds` may be empty (no geometric features; then `fields.input` is not);
- * the network's input is `regressionInput(features, input fields)` normalised by `input`.
+ * the network's input is `networkInput(features, input fields)` normalised by `input`.
  */
 export interface RegressionDescription extends ClassifierDescription {
   readonly task: "regression";
@@ -180,6 +180,23 @@ export function parseModelDescription(json: unknown, where: string): ModelDescri
     }
   } else if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")) {
     fail(`"classes" must be a list of at least two class names, got ${JSON.stringify(classes)}`);
+  }
+  // A classifier, segmenter or correspondence model trained with `--input-fields` reads a user's
+  // fields beside the mesh; the page builds those inputs for regression models only so far, so it
+  // says which fields the model needs instead of predicting from something else.
+  const declared = (json as { fields?: { input?: unknown } }).fields?.input;
+  if (theTask !== "regression" && Array.isArray(declared) && declared.length > 0) {
+    let names: string;
+    try {
+      names = parseFieldDeclarations(declared, `"fields.input"`)
+        .map((d) => `${d.name} (${d.kind === "direction" ? `direction of order ${d.order ?? 2}` : d.kind})`)
+        .join(", ");
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    fail(
+      `a ${theTask} model that reads the input fields ${names!} from a field file beside each mesh; this page runs such models for regression only so far: use gemcnn predict on the command line`,
+    );
   }
   if (preprocess === null || typeof preprocess !== "object") fail(`no "preprocess" options`);
   const { features, repair, largestComponentOnly } = preprocess as Record<string, unknown>;

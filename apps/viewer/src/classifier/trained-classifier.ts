@@ -2,10 +2,10 @@ import {
   computeFeatures,
   declarationColumns,
   type FieldDeclaration,
+  networkInput,
   normalizeInput,
   type PreprocessOptions,
   prepareMesh,
-  regressionInput,
   vertexFieldsFromColumns,
 } from "@gemcnn/features";
 import { FieldType } from "@gemcnn/gauge";
@@ -93,18 +93,18 @@ export async function loadGemModel(
 }
 
 /**
- * The input field type that a regression model's description produces: features' `regressionInput`
+ * The input field type that a regression model's description produces: features' `networkInput`
  * of the preprocessing's features (none when `kinds` is empty) and the declared input fields
  * (constant probe values), on a small sphere (42 vertices).
  */
-export function regressionInputFieldType(
+export function networkInputFieldType(
   options: PreprocessOptions,
   inputFields: readonly FieldDeclaration[],
 ): string {
   const prepared = prepareMesh(icosphere(1), "probe");
   const features =
     options.features.kinds.length > 0 ? computeFeatures(prepared, options.features) : undefined;
-  if (inputFields.length === 0) return regressionInput(features, undefined).fieldType;
+  if (inputFields.length === 0) return networkInput(features, undefined).fieldType;
   // Probe columns: a scalar 1, a vector along every frame's e1 (in the tangent plane by construction).
   const nVertices = prepared.geometry.nVertices;
   const { e1 } = prepared.frames;
@@ -119,7 +119,7 @@ export function regressionInputFieldType(
     });
   }
   const user = vertexFieldsFromColumns({ source: "probe", nVertices, columns }, inputFields, prepared.frames);
-  return regressionInput(features, user).fieldType;
+  return networkInput(features, user).fieldType;
 }
 
 /**
@@ -144,7 +144,7 @@ export function inputTypeMismatch(
     produced =
       description.fields === undefined
         ? featureFieldType(description.preprocess)
-        : regressionInputFieldType(description.preprocess, description.fields.input);
+        : networkInputFieldType(description.preprocess, description.fields.input);
   } catch (error) {
     return `its preprocessing options fail on a 42-vertex sphere: ${(error as Error).message}`;
   }

@@ -1,8 +1,8 @@
 import {
   type FieldDeclaration,
+  networkInput,
   normalizeInput,
   preprocessMeshData,
-  regressionInput,
   unscaleTarget,
   vertexFieldsFromColumns,
   vertexFieldsToColumns,
@@ -27,7 +27,7 @@ import { UserFieldFile } from "../user-fields/user-fields.js";
 import { missingColumns, TrainedRegressionModel } from "./regression-model.js";
 
 // Moments and curvature (5x0+2x1+1x2) with the user's pressure (order 0) and flow (order 1):
-// 6x0+3x1+1x2 in regressionInput's canonical packing; the target is a temperature and a wind.
+// 6x0+3x1+1x2 in networkInput's canonical packing; the target is a temperature and a wind.
 const INPUT_TYPE = "6x0+3x1+1x2";
 const INPUT_FIELDS: FieldDeclaration[] = [
   { name: "pressure", kind: "scalar" },
@@ -146,7 +146,7 @@ describe("TrainedRegressionModel", () => {
 
   /**
    * The page's prediction against nn's on the input built by hand from the contract (command
-   * line preprocessing, the user's fields in its frames, regressionInput, the saved
+   * line preprocessing, the user's fields in its frames, networkInput, the saved
    * normalisation, predictPerVertexFields, unscaleTarget): both run the same float32 network on
    * the same float32 input, so they agree to float32 rounding; 1e-5 of the output's size is ten
    * float32 ulps of its largest value.
@@ -160,7 +160,7 @@ describe("TrainedRegressionModel", () => {
     const prepared = preprocessMeshData(data, "bumpy sphere", PREPROCESS);
     const frames = { e1: prepared.e1, e2: prepared.e2, n: prepared.normals };
     const user = vertexFieldsFromColumns(columns, INPUT_FIELDS, frames);
-    const combined = regressionInput(
+    const combined = networkInput(
       { fieldType: prepared.fieldType, channels: prepared.channels, values: prepared.features },
       user,
     );

@@ -1,9 +1,9 @@
 import {
   declarationColumns,
   namedFieldTypeOf,
+  networkInput,
   normalizeInput,
   type PreprocessedMesh,
-  regressionInput,
   unscaleTarget,
   type VertexFields,
   vertexFieldsFromColumns,
@@ -90,7 +90,7 @@ export function missingColumns(
  * A regression model saved by the command line (gemcnn.json version 3, task "regression"), loaded
  * in the page: nn's tfjs regressor, checked against its description, predicting the target fields
  * of the open mesh from its geometric features and the user's input fields (the columns of the
- * field file opened on it), built as the command line builds them: features' `regressionInput`,
+ * field file opened on it), built as the command line builds them: features' `networkInput`,
  * the saved `InputNormalization`, nn's `predictPerVertexFields`, features' `unscaleTarget`.
  */
 export class TrainedRegressionModel {
@@ -247,20 +247,20 @@ export class TrainedRegressionModel {
       }
       notes.push(...userFields.notes);
     }
-    const combined = regressionInput(
+    const combined = networkInput(
       withoutFeatures
         ? undefined
         : { fieldType: prepared.fieldType, channels: prepared.channels, values: prepared.features },
       userFields,
       mesh.name,
     );
-    const networkInput: PreprocessedMesh = {
+    const packed: PreprocessedMesh = {
       ...prepared,
       features: combined.values,
       fieldType: combined.fieldType,
       channels: combined.channels,
     };
-    const normalized = normalizeInput(networkInput, this.description.input);
+    const normalized = normalizeInput(packed, this.description.input);
     const t1 = performance.now();
     const geometry = MeshGeometry.fromData(
       { positions: prepared.positions, triangles: prepared.triangles },

@@ -14,9 +14,9 @@ import { readRegularFileBytes, readVertexFieldFile } from "@gemcnn/geometry/node
 import { CliError, UsageError } from "../cli/errors.js";
 import type { SourcedMesh } from "../preprocess/mesh-record.js";
 
-// A regression dataset's fields: the declarations of `--input-fields` / `--target-fields`, the
-// field file beside each mesh, and its columns carried to the preprocessed mesh's vertices and
-// frames.
+// A user's fields on disk, for every task: the declarations of `--input-fields` (and regression's
+// `--target-fields`), the field file beside each mesh, and its columns carried to the
+// preprocessed mesh's vertices and frames.
 
 /**
  * Declarations from an option's value: a JSON file (a name ending in `.json`: features'
@@ -230,4 +230,21 @@ export function meshFields(
     }
     throw error;
   }
+}
+
+/** `columns` (one row per vertex) in the order `order` (row j of the result is row `order[j]`). */
+export function reorderedColumns(columns: VertexColumns, order: ArrayLike<number>): VertexColumns {
+  const out = new Map<string, Float64Array>();
+  for (const [name, values] of columns.columns)
+    out.set(
+      name,
+      Float64Array.from({ length: order.length }, (_, j) => values[order[j]]),
+    );
+  const lines = columns.lines;
+  return {
+    source: columns.source,
+    nVertices: order.length,
+    columns: out,
+    ...(lines ? { lines: Int32Array.from({ length: order.length }, (_, j) => lines[order[j]]) } : {}),
+  };
 }
