@@ -475,6 +475,7 @@ function blockKrylov(
   const saved = new Float64Array(ld * b);
   const columnNorms = new Float64Array(b);
   const before = new Float64Array(b);
+  const massSums = new Float64Array(b);
   const lockedTheta = new Float64Array(wanted); // θ of the locked columns V[:, 0 : locked]
   let locked = 0;
   let lastConverged = 0; // pairs converged at the last check
@@ -514,14 +515,35 @@ function blockKrylov(
       for (let c = 0; c < b; c++) interleaved[i * b + c] = mi * V[first + c * ld + i];
     }
     factor.solveMany(interleaved, b, interleaved);
+    // Back into columns, summing each column's mass-weighted entries for the constant's share.
+    massSums.fill(0);
     for (let i = 0; i < n; i++) {
-      for (let c = 0; c < b; c++) W[c * ld + i] = interleaved[i * b + c];
+      const mi = m[i];
+      for (let c = 0; c < b; c++) {
+        const x = interleaved[i * b + c];
+        W[c * ld + i] = x;
+        massSums[c] += mi * x;
+      }
     }
     blockSolves++;
     profile.solve += performance.now() - clock;
     clock = performance.now();
-    if (constantMass !== undefined) projectOutConstant(W, b, n, ld, m, constantMass);
-    for (let c = 0; c < b; c++) columnNorms[c] = mNorm(column(W, c), m);
+    // In one pass per column: the constant's share removed, M W formed for the local pass, and
+    // the norm it leaves taken.
+    for (let c = 0; c < b; c++) {
+      const x = column(W, c);
+      const mx = column(MW, c);
+      const mean = constantMass !== undefined ? massSums[c] / constantMass : 0;
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const xi = x[i] - mean;
+        x[i] = xi;
+        const mxi = m[i] * xi;
+        mx[i] = mxi;
+        sum += mxi * xi;
+      }
+      columnNorms[c] = Math.sqrt(sum);
+    }
     orthogonaliseAgainstBasis(basis, localFrom);
     localFrom = done;
     for (let j = 0; j < basis; j++) {
@@ -705,10 +727,10 @@ function blockKrylov(
    */
   function orthogonaliseAgainstBasis(count: number, localFrom: number): void {
     coefficients.fill(0, 0, count * b);
-    projectOut(localFrom, count);
+    projectOut(localFrom, count, true);
     for (let round = 0; round < 2; round++) {
-      for (let c = 0; c < b; c++) before[c] = mNorm(column(W, c), m);
-      projectOut(0, count);
+      for (let c = 0; c < b; c++) before[c] = massProductAndNorm(c);
+      projectOut(0, count, true);
       profile.fullPasses++;
       let again = false;
       for (let c = 0; c < b; c++) {
@@ -718,19 +740,29 @@ function blockKrylov(
     }
   }
 
+  /** MW[:, c] = M W[:, c]; returns ‖W[:, c]‖_M (one pass over the column for both). */
+  function massProductAndNorm(c: number): number {
+    const x = column(W, c);
+    const mx = column(MW, c);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const mxi = m[i] * x[i];
+      mx[i] = mxi;
+      sum += mxi * x[i];
+    }
+    return Math.sqrt(sum);
+  }
+
   /**
-   * W −= V[:, from : to] (V[:, from : to]ᵀ M W), the coefficients added to `coefficients`. By
+   * W −= V[:, from : to] (V[:, from : to]ᵀ M W), the coefficients added to `coefficients`. M W
+   * must be in MW already where `massProductReady` says so. By
    * chunks of rows, so that a chunk of every column involved stays in cache while all its
    * products are formed.
    */
-  function projectOut(from: number, to: number): void {
+  function projectOut(from: number, to: number, massProductReady = false): void {
     const count = to - from;
     if (count <= 0) return;
-    for (let c = 0; c < b; c++) {
-      const x = column(W, c);
-      const mx = column(MW, c);
-      for (let i = 0; i < n; i++) mx[i] = m[i] * x[i];
-    }
+    if (!massProductReady) for (let c = 0; c < b; c++) massProductAndNorm(c);
     const columns = layout.V + from * ld * 8;
     pass.fill(0, 0, count * b);
     for (let r = 0; r < ld; r += ROW_CHUNK) {
