@@ -9,6 +9,7 @@ export {
   DEFAULT_HKS_TIME_COUNT,
   type HeatKernelOptions,
   type HeatKernelSignature,
+  HKS_EIGENPAIR_TOLERANCE,
   heatKernelSignature,
   heatKernelSignatureOfSpectrum,
   heatKernelTimes,

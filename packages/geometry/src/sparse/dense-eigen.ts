@@ -143,6 +143,9 @@ function tridiagonalise(z: Float64Array, n: number, d: Float64Array, e: Float64A
 function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   if (n > 0) e[n - 1] = 0;
+  // The rotations of one QL step, c and s of the rotation of rows i and i + 1 at index i.
+  const cosines = new Float64Array(n);
+  const sines = new Float64Array(n);
   for (let l = 0; l < n; l++) {
     let iterations = 0;
     let m: number;
@@ -182,20 +185,78 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: nu
         p = s * r;
         d[i + 1] = g + p;
         g = c * r - b;
-        const rowA = i * n;
-        const rowB = (i + 1) * n;
-        for (let k = 0; k < n; k++) {
-          const zb = zt[rowB + k];
-          const za = zt[rowA + k];
-          zt[rowB + k] = s * za + c * zb;
-          zt[rowA + k] = c * za - s * zb;
-        }
+        cosines[i] = c;
+        sines[i] = s;
       }
+      // The step's rotations (rows m − 1 and m first, down to the last one computed) do not
+      // depend on zt, so they are applied afterwards in one pass: row i + 1 is final once the
+      // rotation of rows i and i + 1 is done, and what becomes of row i is carried to the next.
+      // Each entry is read and written once per step instead of once per rotation touching it.
+      applyRotations(zt, n, cosines, sines, m - 1, underflow ? i + 1 : l);
       if (underflow) continue;
       d[l] -= p;
       e[l] = g;
       e[m] = 0;
     } while (m !== l);
+  }
+}
+
+/**
+ * For i = from, from − 1, …, to: rows (i, i + 1) of zt (row length n) ← (c za − s zb, s za + c zb)
+ * with c, s the rotation at i. Four columns at a time, their carried rows in locals.
+ */
+function applyRotations(
+  zt: Float64Array,
+  n: number,
+  cosines: Float64Array,
+  sines: Float64Array,
+  from: number,
+  to: number,
+): void {
+  if (from < to) return;
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    let at = (from + 1) * n + k;
+    let x0 = zt[at];
+    let x1 = zt[at + 1];
+    let x2 = zt[at + 2];
+    let x3 = zt[at + 3];
+    for (let i = from; i >= to; i--) {
+      const c = cosines[i];
+      const s = sines[i];
+      const below = at;
+      at -= n;
+      const a0 = zt[at];
+      const a1 = zt[at + 1];
+      const a2 = zt[at + 2];
+      const a3 = zt[at + 3];
+      zt[below] = s * a0 + c * x0;
+      zt[below + 1] = s * a1 + c * x1;
+      zt[below + 2] = s * a2 + c * x2;
+      zt[below + 3] = s * a3 + c * x3;
+      x0 = c * a0 - s * x0;
+      x1 = c * a1 - s * x1;
+      x2 = c * a2 - s * x2;
+      x3 = c * a3 - s * x3;
+    }
+    zt[at] = x0;
+    zt[at + 1] = x1;
+    zt[at + 2] = x2;
+    zt[at + 3] = x3;
+  }
+  for (; k < n; k++) {
+    let at = (from + 1) * n + k;
+    let x = zt[at];
+    for (let i = from; i >= to; i--) {
+      const c = cosines[i];
+      const s = sines[i];
+      const below = at;
+      at -= n;
+      const a = zt[at];
+      zt[below] = s * a + c * x;
+      x = c * a - s * x;
+    }
+    zt[at] = x;
   }
 }
 

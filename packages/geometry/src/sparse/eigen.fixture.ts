@@ -1,4 +1,5 @@
-// Dense references and eigenspace comparisons for the eigensolver tests (a fixture: not exported).
+// Dense references, eigenspace comparisons and meshes that are hard for the ordering, for the
+// eigensolver tests and bench:eigen (a fixture: not exported).
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import type { TriangleMeshData } from "../mesh/mesh-data.js";
 import type { SparseMatrix } from "./sparse-matrix.js";
@@ -98,4 +99,30 @@ export function disjointUnion(meshes: TriangleMeshData[], spacing: number): Tria
     for (let t = 0; t < mesh.triangles.length; t++) triangles.push(mesh.triangles[t] + base);
   });
   return { positions: Float64Array.from(positions), triangles: Uint32Array.from(triangles) };
+}
+
+/**
+ * A flat disc of `rings` rings of `spokes` vertices around one centre vertex joined to all of the
+ * first ring: `rings · spokes + 1` vertices, one of degree `spokes` (a dense row and column of K).
+ */
+export function hubDisc(spokes: number, rings: number): TriangleMeshData {
+  const positions = new Float64Array(3 * (rings * spokes + 1));
+  for (let r = 0; r < rings; r++) {
+    for (let s = 0; s < spokes; s++) {
+      const angle = (2 * Math.PI * s) / spokes;
+      const at = 3 * (1 + r * spokes + s);
+      positions[at] = (r + 1) * Math.cos(angle);
+      positions[at + 1] = (r + 1) * Math.sin(angle);
+    }
+  }
+  const triangles: number[] = [];
+  const ring = (r: number, s: number) => 1 + r * spokes + (s % spokes);
+  for (let s = 0; s < spokes; s++) triangles.push(0, ring(0, s), ring(0, s + 1));
+  for (let r = 0; r + 1 < rings; r++) {
+    for (let s = 0; s < spokes; s++) {
+      triangles.push(ring(r, s), ring(r + 1, s), ring(r + 1, s + 1));
+      triangles.push(ring(r, s), ring(r + 1, s + 1), ring(r, s + 1));
+    }
+  }
+  return { positions, triangles: Uint32Array.from(triangles) };
 }

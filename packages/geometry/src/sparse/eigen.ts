@@ -57,19 +57,30 @@ export interface Eigenpairs {
   readonly vectors: Float64Array;
   /** Block solves with the factorisation (each of `blockSize` vectors). */
   readonly blockSolves: number;
+  /** Vectors per block solve. */
+  readonly blockSize: number;
   readonly restarts: number;
+  /** Rayleigh-Ritz problems solved (convergence checks, at restarts and after blocks). */
+  readonly rayleighRitzChecks: number;
+  /** Passes of the orthogonalisation over the whole Krylov basis (one per block, more where DGKS repeats). */
+  readonly basisPasses: number;
   /**
-   * Seconds per stage: `factorisation` includes `ordering` and the symbolic analysis;
-   * `eigensolve` (everything after the factorisation) includes its parts `solves` (block solves
-   * with the factor), `orthogonalisation` and `rayleighRitz` (the small dense problems).
+   * Seconds per stage: `factorisation` includes `ordering` and the `symbolic` analysis (the rest
+   * is the numeric factorisation); `eigensolve` (everything after the factorisation) includes its
+   * parts `solves` (block solves with the factor), `orthogonalisation` (of each new block against
+   * the basis and within itself), `rayleighRitz` (the small dense problems), `thickRestarts`
+   * (forming the kept Ritz vectors) and `ritzVectors` (forming and copying out the result).
    */
   readonly timings: {
     readonly ordering: number;
+    readonly symbolic: number;
     readonly factorisation: number;
     readonly eigensolve: number;
     readonly solves: number;
     readonly orthogonalisation: number;
     readonly rayleighRitz: number;
+    readonly thickRestarts: number;
+    readonly ritzVectors: number;
   };
   /** Entries of the factors `L`, summed over the components (0 where the dense path was taken). */
   readonly factorNonzeros: number;
@@ -151,7 +162,10 @@ export function smallestEigenpairs(
   const parts: ComponentPairs[] = [];
   const totals: Stats = {
     blockSolves: 0,
+    blockSize,
     restarts: 0,
+    rayleighRitzChecks: 0,
+    basisPasses: 0,
     timings: noTimings(0),
     factorNonzeros: 0,
     method: "dense",
@@ -175,6 +189,8 @@ export function smallestEigenpairs(
     parts.push({ rows, values: part.values, vectors: part.vectors });
     totals.blockSolves += part.stats.blockSolves;
     totals.restarts += part.stats.restarts;
+    totals.rayleighRitzChecks += part.stats.rayleighRitzChecks;
+    totals.basisPasses += part.stats.basisPasses;
     totals.factorNonzeros += part.stats.factorNonzeros;
     if (part.stats.method === "sparse") totals.method = "sparse";
     const t = totals.timings as { -readonly [key in keyof Eigenpairs["timings"]]: number };
@@ -229,7 +245,10 @@ interface ComponentPairs {
 
 interface Stats {
   blockSolves: number;
+  blockSize: number;
   restarts: number;
+  rayleighRitzChecks: number;
+  basisPasses: number;
   timings: Eigenpairs["timings"];
   factorNonzeros: number;
   method: "sparse" | "dense";
@@ -290,7 +309,16 @@ function solveComponent(
     return {
       values,
       vectors,
-      stats: { blockSolves: 0, restarts: 0, timings: noTimings(0), factorNonzeros: 0, method: "dense" },
+      stats: {
+        blockSolves: 0,
+        blockSize: b,
+        restarts: 0,
+        rayleighRitzChecks: 0,
+        basisPasses: 0,
+        timings: noTimings(0),
+        factorNonzeros: 0,
+        method: "dense",
+      },
     };
   }
 
@@ -338,19 +366,39 @@ function solveComponent(
     vectors,
     stats: {
       blockSolves: krylov.blockSolves,
+      blockSize: b,
       restarts: krylov.restarts,
+      rayleighRitzChecks: krylov.profile.rayleighRitzCalls,
+      basisPasses: krylov.profile.fullPasses,
       timings: {
         ordering: factor.timings.ordering,
+        symbolic: factor.timings.symbolic,
         factorisation,
         eigensolve: 0,
         solves: krylov.profile.solve / 1000,
         orthogonalisation: krylov.profile.ortho / 1000,
         rayleighRitz: krylov.profile.rayleighRitz / 1000,
+        thickRestarts: krylov.profile.restart / 1000,
+        ritzVectors: krylov.profile.ritzVectors / 1000,
       },
       factorNonzeros: factor.nnz,
       method: "sparse",
     },
   };
+}
+
+/** Milliseconds per part of `blockKrylov`, and counts. */
+interface KrylovProfile {
+  solve: number;
+  ortho: number;
+  rayleighRitz: number;
+  /** Thick restarts: the kept Ritz vectors formed and T rebuilt. */
+  restart: number;
+  /** The final Ritz vectors formed and copied out. */
+  ritzVectors: number;
+  rayleighRitzCalls: number;
+  /** Passes of the orthogonalisation over the whole basis (one per block, two where DGKS repeats). */
+  fullPasses: number;
 }
 
 interface KrylovSettings {
@@ -382,7 +430,7 @@ function blockKrylov(
   theta: Float64Array;
   blockSolves: number;
   restarts: number;
-  profile: { solve: number; ortho: number; rayleighRitz: number };
+  profile: KrylovProfile;
 } {
   const n = factor.n;
   const ld = n + (n & 1);
@@ -427,11 +475,20 @@ function blockKrylov(
   const saved = new Float64Array(ld * b);
   const columnNorms = new Float64Array(b);
   const before = new Float64Array(b);
+  const massSums = new Float64Array(b);
   const lockedTheta = new Float64Array(wanted); // θ of the locked columns V[:, 0 : locked]
   let locked = 0;
   let lastConverged = 0; // pairs converged at the last check
   let localFrom = 0; // first column the next block couples to in exact arithmetic
-  const profile = { solve: 0, ortho: 0, rayleighRitz: 0 };
+  const profile: KrylovProfile = {
+    solve: 0,
+    ortho: 0,
+    rayleighRitz: 0,
+    restart: 0,
+    ritzVectors: 0,
+    rayleighRitzCalls: 0,
+    fullPasses: 0,
+  };
   const column = (X: Float64Array, c: number) => X.subarray(c * ld, c * ld + n);
 
   // Starting block: random, M-orthonormal.
@@ -458,14 +515,35 @@ function blockKrylov(
       for (let c = 0; c < b; c++) interleaved[i * b + c] = mi * V[first + c * ld + i];
     }
     factor.solveMany(interleaved, b, interleaved);
+    // Back into columns, summing each column's mass-weighted entries for the constant's share.
+    massSums.fill(0);
     for (let i = 0; i < n; i++) {
-      for (let c = 0; c < b; c++) W[c * ld + i] = interleaved[i * b + c];
+      const mi = m[i];
+      for (let c = 0; c < b; c++) {
+        const x = interleaved[i * b + c];
+        W[c * ld + i] = x;
+        massSums[c] += mi * x;
+      }
     }
     blockSolves++;
     profile.solve += performance.now() - clock;
     clock = performance.now();
-    if (constantMass !== undefined) projectOutConstant(W, b, n, ld, m, constantMass);
-    for (let c = 0; c < b; c++) columnNorms[c] = mNorm(column(W, c), m);
+    // In one pass per column: the constant's share removed, M W formed for the local pass, and
+    // the norm it leaves taken.
+    for (let c = 0; c < b; c++) {
+      const x = column(W, c);
+      const mx = column(MW, c);
+      const mean = constantMass !== undefined ? massSums[c] / constantMass : 0;
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const xi = x[i] - mean;
+        x[i] = xi;
+        const mxi = m[i] * xi;
+        mx[i] = mxi;
+        sum += mxi * xi;
+      }
+      columnNorms[c] = Math.sqrt(sum);
+    }
     orthogonaliseAgainstBasis(basis, localFrom);
     localFrom = done;
     for (let j = 0; j < basis; j++) {
@@ -495,6 +573,8 @@ function blockKrylov(
     const active = done - locked;
     const ritz = rayleighRitz(locked, active);
     profile.rayleighRitz += performance.now() - clock;
+    profile.rayleighRitzCalls++;
+    clock = performance.now();
     // The locked and the active Ritz values in one descending order: the pairs converged so far
     // are the longest prefix of it in which every active pair meets the tolerance (locked ones
     // did when they were locked).
@@ -538,6 +618,7 @@ function blockKrylov(
         const row = i * stride + offset;
         for (let j = 0; j < wanted; j++) vectors[row + j] = all[sources[j] + i];
       }
+      profile.ritzVectors += performance.now() - clock;
       return { theta, blockSolves, restarts, profile };
     }
     if (!full) continue;
@@ -582,6 +663,7 @@ function blockKrylov(
     done = keep;
     basis = keep + b;
     localFrom = locked;
+    profile.restart += performance.now() - clock;
   }
 
   /**
@@ -645,10 +727,11 @@ function blockKrylov(
    */
   function orthogonaliseAgainstBasis(count: number, localFrom: number): void {
     coefficients.fill(0, 0, count * b);
-    projectOut(localFrom, count);
+    projectOut(localFrom, count, true);
     for (let round = 0; round < 2; round++) {
-      for (let c = 0; c < b; c++) before[c] = mNorm(column(W, c), m);
-      projectOut(0, count);
+      for (let c = 0; c < b; c++) before[c] = massProductAndNorm(c);
+      projectOut(0, count, true);
+      profile.fullPasses++;
       let again = false;
       for (let c = 0; c < b; c++) {
         if (mNorm(column(W, c), m) < Math.SQRT1_2 * before[c]) again = true;
@@ -657,19 +740,29 @@ function blockKrylov(
     }
   }
 
+  /** MW[:, c] = M W[:, c]; returns ‖W[:, c]‖_M (one pass over the column for both). */
+  function massProductAndNorm(c: number): number {
+    const x = column(W, c);
+    const mx = column(MW, c);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const mxi = m[i] * x[i];
+      mx[i] = mxi;
+      sum += mxi * x[i];
+    }
+    return Math.sqrt(sum);
+  }
+
   /**
-   * W −= V[:, from : to] (V[:, from : to]ᵀ M W), the coefficients added to `coefficients`. By
+   * W −= V[:, from : to] (V[:, from : to]ᵀ M W), the coefficients added to `coefficients`. M W
+   * must be in MW already where `massProductReady` says so. By
    * chunks of rows, so that a chunk of every column involved stays in cache while all its
    * products are formed.
    */
-  function projectOut(from: number, to: number): void {
+  function projectOut(from: number, to: number, massProductReady = false): void {
     const count = to - from;
     if (count <= 0) return;
-    for (let c = 0; c < b; c++) {
-      const x = column(W, c);
-      const mx = column(MW, c);
-      for (let i = 0; i < n; i++) mx[i] = m[i] * x[i];
-    }
+    if (!massProductReady) for (let c = 0; c < b; c++) massProductAndNorm(c);
     const columns = layout.V + from * ld * 8;
     pass.fill(0, 0, count * b);
     for (let r = 0; r < ld; r += ROW_CHUNK) {
@@ -1062,7 +1155,17 @@ function denseEigenpairs(
 }
 
 function noTimings(eigensolve: number): Eigenpairs["timings"] {
-  return { ordering: 0, factorisation: 0, eigensolve, solves: 0, orthogonalisation: 0, rayleighRitz: 0 };
+  return {
+    ordering: 0,
+    symbolic: 0,
+    factorisation: 0,
+    eigensolve,
+    solves: 0,
+    orthogonalisation: 0,
+    rayleighRitz: 0,
+    thickRestarts: 0,
+    ritzVectors: 0,
+  };
 }
 
 function roundUp(x: number, step: number): number {

@@ -4,7 +4,7 @@ import { icosphere } from "../generate/icosphere.js";
 import { MeshGeometry } from "../geometry/mesh-geometry.js";
 import { mulberry32 } from "../random.js";
 import { simdAvailable } from "./dense-kernels.js";
-import { denseGeneralisedEigenpairs } from "./eigen.fixture.js";
+import { denseGeneralisedEigenpairs, hubDisc } from "./eigen.fixture.js";
 import { SparseSolverError } from "./errors.js";
 import { SparseLDLT } from "./ldlt.js";
 import { nestedDissectionOrdering } from "./ordering.js";
@@ -78,6 +78,47 @@ describe("SparseLDLT", () => {
     const natural = SparseLDLT.factor(B, { ordering: "natural" });
     // The natural (row by row) order of a 41 × 41 grid fills a band of ~41 per row.
     expect(dissected.nnz).toBeLessThan(0.6 * natural.nnz);
+  });
+
+  it("keeps a vertex of very high degree out of the dissection: a fan fills L about as its rim alone does", () => {
+    // 3,001 vertices: 3 rings of 1,000 around one vertex joined to the whole first ring.
+    const fan = MeshGeometry.fromData(hubDisc(1000, 3));
+    const B = shiftedLaplacian(fan, 1);
+    const order = nestedDissectionOrdering(B);
+    expect(Array.from(order).sort((a, b) => a - b)).toEqual(Array.from({ length: B.nRows }, (_, i) => i));
+    expect(order[B.nRows - 1]).toBe(0); // the hub, last
+    const factor = SparseLDLT.factor(B, { ordering: order });
+    // An annulus of 3 × 1,000 vertices orders as a narrow band, and the hub's row adds at most
+    // 3,000 entries: 21k in all when measured. With the hub inside the level structures, their
+    // middle levels held a large part of the ring and L took 578k.
+    const n = B.nRows;
+    expect(factor.nnz).toBeLessThan(4 * n * Math.log2(n));
+    // Negative control: the same ordering with the hub kept in the graph (degree limit lifted)
+    // is what the bound guards against.
+    const hubInside = SparseLDLT.factor(B, { ordering: nestedDissectionOrdering(B, { denseDegree: n }) });
+    expect(hubInside.nnz).toBeGreaterThan(10 * factor.nnz);
+    const x = factor.solve(Float64Array.from({ length: n }, (_, i) => Math.sin(i)));
+    const back = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let p = B.rowOffsets[i]; p < B.rowOffsets[i + 1]; p++)
+        back[i] += B.values[p] * x[B.columnIndices[p]];
+    }
+    expect(
+      maxAbsDifference(
+        back,
+        Float64Array.from({ length: n }, (_, i) => Math.sin(i)),
+      ),
+    ).toBeLessThan(1e-9);
+  });
+
+  it("fills a long thin strip no worse than n log n", () => {
+    // 10,005 vertices, 2,000 × 4 cells: level structures from one end are 5 vertices wide.
+    const strip = MeshGeometry.fromData(grid({ nx: 2000, ny: 4, width: 500, height: 1 }));
+    const B = shiftedLaplacian(strip, 1);
+    const n = B.nRows;
+    const factor = SparseLDLT.factor(B, { ordering: nestedDissectionOrdering(B) });
+    // Measured 99,640 entries, 10 per row.
+    expect(factor.nnz).toBeLessThan(2 * n * Math.log2(n));
   });
 
   it("refuses a singular or indefinite matrix with a not-positive-definite error naming the row", () => {
