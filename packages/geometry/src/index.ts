@@ -156,7 +156,7 @@ export {
   type MeshValidationReport,
   validateMesh,
 } from "./mesh/validate.js";
-export { mulberry32 } from "./random.js";
+export { mulberry32, withSeededMathRandom } from "./random.js";
 export { type SymmetricEigen, symmetricEigen } from "./sparse/dense-eigen.js";
 export { type Eigenpairs, type SmallestEigenpairsOptions, smallestEigenpairs } from "./sparse/eigen.js";
 export { SparseSolverError, type SparseSolverErrorKind } from "./sparse/errors.js";

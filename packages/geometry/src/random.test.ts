@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "./random.js";
+import { mulberry32, withSeededMathRandom } from "./random.js";
 
 describe("mulberry32", () => {
   it("repeats its sequence for equal seeds and differs for different seeds", () => {
@@ -28,5 +28,25 @@ describe("mulberry32", () => {
 
   it("rejects a non-finite seed", () => {
     expect(() => mulberry32(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe("withSeededMathRandom", () => {
+  it("gives Math.random the seeded stream inside and restores it after, also after a throw", () => {
+    const original = Math.random;
+    const inside = withSeededMathRandom(5, () => Array.from({ length: 5 }, () => Math.random()));
+    expect(inside).toEqual(Array.from({ length: 5 }, mulberry32(5)));
+    expect(Math.random).toBe(original);
+    expect(() =>
+      withSeededMathRandom(5, () => {
+        throw new Error("boom");
+      }),
+    ).toThrowError("boom");
+    expect(Math.random).toBe(original);
+  });
+
+  it("refuses an asynchronous function (other code would run with the seeded stream)", () => {
+    expect(() => withSeededMathRandom(1, async () => 1)).toThrowError(/synchronous/);
+    expect(withSeededMathRandom(1, () => 2)).toBe(2);
   });
 });

@@ -16,3 +16,22 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Runs `fn` with `Math.random` replaced by a mulberry32 stream seeded by `seed`, then restores it,
+ * also when `fn` throws. tfjs has no global seed: its weight initialisers and dropout layers, given
+ * no seed of their own, draw their seeds from `Math.random`; wrapping model construction (and each
+ * training step) in this makes a run repeatable without changing the layers. `fn` must be
+ * synchronous, so that no other code runs meanwhile; a promise is refused.
+ */
+export function withSeededMathRandom<T>(seed: number, fn: () => T): T {
+  const original = Math.random;
+  Math.random = mulberry32(seed);
+  try {
+    const result = fn();
+    if (result instanceof Promise) throw new TypeError("withSeededMathRandom: fn must be synchronous");
+    return result;
+  } finally {
+    Math.random = original;
+  }
+}

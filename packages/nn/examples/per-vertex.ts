@@ -2,7 +2,13 @@ import { meshFeatures } from "@gemcnn/features";
 // Per-vertex learning: dense correspondence on synthetic registrations (every vertex its own
 // class) and part segmentation on remeshed bodies, with their metrics.
 // Run: pnpm --filter @gemcnn/nn example:per-vertex
-import { articulatedBodies, BODY_PARTS, MeshGeometry } from "@gemcnn/geometry";
+import {
+  articulatedBodies,
+  BODY_PARTS,
+  MeshGeometry,
+  mulberry32,
+  withSeededMathRandom,
+} from "@gemcnn/geometry";
 import {
   batchForModel,
   buildGemCorrespondence,
@@ -18,7 +24,7 @@ import {
 } from "@gemcnn/nn";
 import * as tf from "@tensorflow/tfjs";
 
-export async function perVertexExample(steps = 30, noise = 0.02) {
+export async function perVertexExample(steps = 30, noise = 0.02, seed = 0) {
   await initBackend();
   const blocks = [
     { fieldType: "8x0+4x1+2x2" },
@@ -33,13 +39,11 @@ export async function perVertexExample(steps = 30, noise = 0.02) {
   const meshes = registrations.map((b) => MeshGeometry.fromData(b.data));
   const [train, test] = [meshes.slice(0, 5), meshes[5]];
   const classes = meshes[0].nVertices;
-  const model = buildGemCorrespondence({
-    inputType: "3x0",
-    blocks,
-    classes,
-    embedding: 32,
-    normalization: false,
-  });
+  // Seeded weights (tfjs's initialisers draw from Math.random) and class samples: a repeatable run.
+  const model = withSeededMathRandom(seed, () =>
+    buildGemCorrespondence({ inputType: "3x0", blocks, classes, embedding: 32, normalization: false }),
+  );
+  const random = mulberry32(seed + 1);
   const batch = batchForModel(model, train); // hierarchies cached per mesh, one block-diagonal batch
   const features = train.map(invariant);
   const labels = train.map(() => Int32Array.from({ length: classes }, (_, v) => v));
@@ -47,7 +51,9 @@ export async function perVertexExample(steps = 30, noise = 0.02) {
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
     // A softmax over 128 of the 410 classes per step: the [vertices × classes] logits never exist.
-    losses.push(perVertexTrainStep(model, optimizer, batch, features, labels, { sampledClasses: 128 }));
+    losses.push(
+      perVertexTrainStep(model, optimizer, batch, features, labels, { sampledClasses: 128, random }),
+    );
   }
   const testBatch = batchForModel(model, [test]);
   const [predicted] = predictPerVertex(model, testBatch, [invariant(test)]).labels;
@@ -63,12 +69,9 @@ export async function perVertexExample(steps = 30, noise = 0.02) {
   // Segmentation: the same kind of bodies, each remeshed on its own, labelled by part.
   const bodies = articulatedBodies({ shapes: 2, poses: 2, vertices: 410, remesh: true, seed: 1, noise });
   const parts = bodies.map((b) => MeshGeometry.fromData(b.data));
-  const segmenter = buildGemSegmenter({
-    inputType: "3x0",
-    blocks,
-    classes: BODY_PARTS.length,
-    normalization: false,
-  });
+  const segmenter = withSeededMathRandom(seed + 2, () =>
+    buildGemSegmenter({ inputType: "3x0", blocks, classes: BODY_PARTS.length, normalization: false }),
+  );
   const partBatch = batchForModel(segmenter, parts.slice(0, 3));
   const partFeatures = parts.slice(0, 3).map(invariant);
   const segmentOptimizer = tf.train.adam(0.01);
