@@ -93,6 +93,26 @@ export async function loadGemModel(
 }
 
 /**
+ * `loadGemModel`, then the checks that every model kind needs against its description: first the
+ * kind's own (`problem`: the first thing wrong, or undefined), then `inputTypeMismatch`. On a
+ * problem the model is disposed and a `ModelFilesError` naming `label` is thrown.
+ */
+export async function loadCheckedGemModel(
+  artifacts: ModelArtifacts,
+  label: string,
+  description: Parameters<typeof inputTypeMismatch>[1],
+  problem: (model: tf.LayersModel, info: GemModelInfo) => string | undefined,
+): Promise<{ model: tf.LayersModel; info: GemModelInfo }> {
+  const { model, info } = await loadGemModel(artifacts, label);
+  const found = problem(model, info) ?? inputTypeMismatch(info, description);
+  if (found !== undefined) {
+    model.dispose();
+    throw new ModelFilesError(`${label}: ${found}`);
+  }
+  return { model, info };
+}
+
+/**
  * The input field type that a regression model's description produces: features' `networkInput`
  * of the preprocessing's features (none when `kinds` is empty) and the declared input fields
  * (constant probe values), on a small sphere (42 vertices).
@@ -226,20 +246,14 @@ export class TrainedClassifier {
     label: string,
     options: { maxVertices?: number } = {},
   ): Promise<TrainedClassifier> {
-    const { model, info } = await loadGemModel(artifacts, label);
-    const fail = (problem: string): never => {
-      model.dispose();
-      throw new ModelFilesError(`${label}: ${problem}`);
-    };
-    if (info.kind !== "classifier") fail(`a gemcnn ${info.kind}, but the page shows mesh classifiers only`);
-    const outputs = model.outputs[0].shape.at(-1);
-    if (outputs !== description.classes.length) {
-      fail(
-        `the model has ${outputs} outputs, but its description names ${description.classes.length} classes`,
-      );
-    }
-    const mismatch = inputTypeMismatch(info, description);
-    if (mismatch !== undefined) fail(mismatch);
+    const { model, info } = await loadCheckedGemModel(artifacts, label, description, (model, info) => {
+      if (info.kind !== "classifier")
+        return `a gemcnn ${info.kind}, but the page shows mesh classifiers only`;
+      const outputs = model.outputs[0].shape.at(-1);
+      if (outputs !== description.classes.length)
+        return `the model has ${outputs} outputs, but its description names ${description.classes.length} classes`;
+      return undefined;
+    });
     return new TrainedClassifier(
       label,
       model,

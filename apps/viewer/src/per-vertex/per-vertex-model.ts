@@ -11,11 +11,10 @@ import {
 import type * as tf from "@tensorflow/tfjs";
 import { classifierInput } from "../classifier/classifier-input.js";
 import type { PerVertexDescription } from "../classifier/description.js";
-import { type ModelArtifacts, ModelFilesError } from "../classifier/model-files.js";
+import type { ModelArtifacts } from "../classifier/model-files.js";
 import {
   ClassifierInputError,
-  inputTypeMismatch,
-  loadGemModel,
+  loadCheckedGemModel,
   MAX_CLASSIFIER_VERTICES,
 } from "../classifier/trained-classifier.js";
 import type { MeshModel } from "../model/mesh-model.js";
@@ -85,29 +84,17 @@ export class TrainedPerVertexModel {
     label: string,
     options: { maxVertices?: number } = {},
   ): Promise<TrainedPerVertexModel> {
-    const { model, info } = await loadGemModel(artifacts, label);
-    const fail = (problem: string): never => {
-      model.dispose();
-      throw new ModelFilesError(`${label}: ${problem}`);
-    };
-    const kind = KIND_OF_TASK[description.task];
-    if (info.kind !== kind) {
-      fail(
-        `gemcnn.json describes a ${description.task} model, but model.json holds a gemcnn ${info.kind} (a model of another task)`,
-      );
-    }
     const classCount =
       description.task === "segmentation" ? description.classes.length : description.template.vertexCount;
-    const outputs = model.outputs[0].shape.at(-1);
-    if (outputs !== classCount) {
-      fail(
-        description.task === "segmentation"
-          ? `the model has ${outputs} outputs per vertex, but its description names ${classCount} parts`
-          : `the model has ${outputs} outputs per vertex, but its template has ${classCount} vertices`,
-      );
-    }
-    const mismatch = inputTypeMismatch(info, description);
-    if (mismatch !== undefined) fail(mismatch);
+    const { model, info } = await loadCheckedGemModel(artifacts, label, description, (model, info) => {
+      if (info.kind !== KIND_OF_TASK[description.task])
+        return `gemcnn.json describes a ${description.task} model, but model.json holds a gemcnn ${info.kind} (a model of another task)`;
+      const outputs = model.outputs[0].shape.at(-1);
+      if (outputs === classCount) return undefined;
+      return description.task === "segmentation"
+        ? `the model has ${outputs} outputs per vertex, but its description names ${classCount} parts`
+        : `the model has ${outputs} outputs per vertex, but its template has ${classCount} vertices`;
+    });
     return new TrainedPerVertexModel(
       label,
       model,

@@ -21,11 +21,10 @@ import {
 import type * as tf from "@tensorflow/tfjs";
 import { type ClassifierInput, classifierInput } from "../classifier/classifier-input.js";
 import type { RegressionDescription } from "../classifier/description.js";
-import { type ModelArtifacts, ModelFilesError } from "../classifier/model-files.js";
+import type { ModelArtifacts } from "../classifier/model-files.js";
 import {
   ClassifierInputError,
-  inputTypeMismatch,
-  loadGemModel,
+  loadCheckedGemModel,
   MAX_CLASSIFIER_VERTICES,
 } from "../classifier/trained-classifier.js";
 import type { MeshModel } from "../model/mesh-model.js";
@@ -133,29 +132,18 @@ export class TrainedRegressionModel {
     label: string,
     options: { maxVertices?: number } = {},
   ): Promise<TrainedRegressionModel> {
-    const { model, info } = await loadGemModel(artifacts, label);
-    const fail = (problem: string): never => {
-      model.dispose();
-      throw new ModelFilesError(`${label}: ${problem}`);
-    };
-    if (info.kind !== "regressor") {
-      fail(
-        `gemcnn.json describes a regression model, but model.json holds a gemcnn ${info.kind} (a model of another task)`,
-      );
-    }
-    const target = namedFieldTypeOf(description.fields.target);
-    const output = info.config.outputType;
-    if (output === undefined || !FieldType.parse(output).equals(target.type)) {
-      fail(`the model outputs fields of type ${output}, but gemcnn.json declares the target ${target}`);
-    }
-    const names = info.config.outputFields?.names;
-    if (names !== undefined && names.join() !== target.names.join()) {
-      fail(
-        `the model's output fields are ${names.join(", ")}, but gemcnn.json declares ${target.names.join(", ")}`,
-      );
-    }
-    const mismatch = inputTypeMismatch(info, description);
-    if (mismatch !== undefined) fail(mismatch);
+    const { model, info } = await loadCheckedGemModel(artifacts, label, description, (_, info) => {
+      if (info.kind !== "regressor")
+        return `gemcnn.json describes a regression model, but model.json holds a gemcnn ${info.kind} (a model of another task)`;
+      const target = namedFieldTypeOf(description.fields.target);
+      const output = info.config.outputType;
+      if (output === undefined || !FieldType.parse(output).equals(target.type))
+        return `the model outputs fields of type ${output}, but gemcnn.json declares the target ${target}`;
+      const names = info.config.outputFields?.names;
+      if (names !== undefined && names.join() !== target.names.join())
+        return `the model's output fields are ${names.join(", ")}, but gemcnn.json declares ${target.names.join(", ")}`;
+      return undefined;
+    });
     return new TrainedRegressionModel(
       label,
       model,
