@@ -135,37 +135,26 @@ export async function savePerVertexModel(
 }
 
 /**
- * `gemcnn train --task segmentation|correspondence`: the classifier's run directory, loop,
- * checkpoints, validation, --resume, Ctrl-C and non-finite-loss stop, with a per-vertex GEM-CNN
- * (`GemPerVertexModel`), per-vertex labels and the task's figures (per-vertex accuracy, IoU and the
- * confusion; accuracy at zero geodesic error and the error curve).
+ * The run directory of a per-vertex or regression run: the task's own identity (what it learns,
+ * from which data) beside the settings that every such run shares, and the adjustable ones
+ * (`--resume` may change those). Refuses `--patience` without validation meshes.
  */
-export async function trainPerVertex(
-  sources: PerVertexSources,
+export async function openVertexTaskRun(
+  task: Readonly<Record<string, unknown>>,
+  validation: { readonly description?: string; readonly meshes: number },
   setup: ReturnType<typeof preprocessingFromArgs>,
   settings: TrainSettings,
-  io: CliIO,
-): Promise<number> {
-  const definition = PER_VERTEX_TASKS[sources.task];
-  if (settings.model !== "gemcnn")
-    throw new UsageError(`--model ${settings.model}: per-vertex tasks train the GEM-CNN only`);
-  if (settings.patience !== undefined && sources.val.length === 0)
+): Promise<RunDirectory> {
+  if (settings.patience !== undefined && validation.meshes === 0)
     throw new UsageError(
       '--patience needs a validation set: --val-fraction <x>, val/ folders or a split file\'s "val" lists',
     );
-  const templateVertices = sources.template ? sources.template.data.positions.length / 3 : undefined;
-  const classCount =
-    sources.task === "correspondence" ? (templateVertices as number) : sources.classes.length;
-  const inputFields = sources.inputFields ?? [];
-  const run = await RunDirectory.open(
+  return RunDirectory.open(
     settings.runDir,
     {
       identity: {
-        task: sources.task,
-        dataset: sources.description,
-        classes: sources.task === "correspondence" ? classCount : sources.classes,
-        ...(inputFields.length > 0 ? { inputFields } : {}),
-        ...(sources.validation ? { validation: sources.validation } : {}),
+        ...task,
+        ...(validation.description ? { validation: validation.description } : {}),
         preprocess: setup.options,
         model: settings.model,
         architecture: settings.architecture,
@@ -183,6 +172,38 @@ export async function trainPerVertex(
       },
     },
     { resume: settings.resume, overwrite: settings.force, epochs: settings.epochs },
+  );
+}
+
+/**
+ * `gemcnn train --task segmentation|correspondence`: the classifier's run directory, loop,
+ * checkpoints, validation, --resume, Ctrl-C and non-finite-loss stop, with a per-vertex GEM-CNN
+ * (`GemPerVertexModel`), per-vertex labels and the task's figures (per-vertex accuracy, IoU and the
+ * confusion; accuracy at zero geodesic error and the error curve).
+ */
+export async function trainPerVertex(
+  sources: PerVertexSources,
+  setup: ReturnType<typeof preprocessingFromArgs>,
+  settings: TrainSettings,
+  io: CliIO,
+): Promise<number> {
+  const definition = PER_VERTEX_TASKS[sources.task];
+  if (settings.model !== "gemcnn")
+    throw new UsageError(`--model ${settings.model}: per-vertex tasks train the GEM-CNN only`);
+  const templateVertices = sources.template ? sources.template.data.positions.length / 3 : undefined;
+  const classCount =
+    sources.task === "correspondence" ? (templateVertices as number) : sources.classes.length;
+  const inputFields = sources.inputFields ?? [];
+  const run = await openVertexTaskRun(
+    {
+      task: sources.task,
+      dataset: sources.description,
+      classes: sources.task === "correspondence" ? classCount : sources.classes,
+      ...(inputFields.length > 0 ? { inputFields } : {}),
+    },
+    { description: sources.validation, meshes: sources.val.length },
+    setup,
+    settings,
   );
   const log = (line: string) => io.stderr.write(`${line}\n`);
   log(`${run.resumed ? "resuming" : "run"}: ${run.path}`);

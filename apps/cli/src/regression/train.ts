@@ -16,10 +16,11 @@ import { outputFailure } from "../cli/fs-errors.js";
 import type { preprocessingFromArgs } from "../commands/shared.js";
 import type { TrainSettings } from "../commands/train.js";
 import { formatDeclarations } from "../fields/field-files.js";
+import { openVertexTaskRun } from "../per-vertex/train.js";
 import type { TrainingOutcome } from "../training/loop.js";
 import type { EpochMetrics } from "../training/metrics.js";
 import { formatDuration } from "../training/progress.js";
-import { RunDirectory } from "../training/run-dir.js";
+import type { RunDirectory } from "../training/run-dir.js";
 import { runTrainingSession } from "../training/session.js";
 import {
   type PreprocessedRegression,
@@ -169,37 +170,13 @@ export async function trainRegression(
 ): Promise<number> {
   if (settings.model !== "gemcnn")
     throw new UsageError(`--model ${settings.model}: regression trains the GEM-CNN only`);
-  if (settings.patience !== undefined && sources.val.length === 0)
-    throw new UsageError(
-      '--patience needs a validation set: --val-fraction <x>, val/ folders or a split file\'s "val" lists',
-    );
   if (sources.train.length === 0) throw new CliError(`${sources.root}: no training meshes`);
   const outputType = namedFieldTypeOf(fields.target);
-  const run = await RunDirectory.open(
-    settings.runDir,
-    {
-      identity: {
-        task: "regression",
-        dataset: sources.description,
-        fields,
-        ...(sources.validation ? { validation: sources.validation } : {}),
-        preprocess: setup.options,
-        model: settings.model,
-        architecture: settings.architecture,
-        batchSize: settings.batchSize,
-        schedule: settings.schedule,
-        weightDecay: settings.weightDecay,
-        seed: settings.seed,
-      },
-      adjustable: {
-        epochs: settings.epochs,
-        evalEvery: settings.evalEvery,
-        workers: setup.workers,
-        threads: 1,
-        ...(settings.patience !== undefined ? { patience: settings.patience } : {}),
-      },
-    },
-    { resume: settings.resume, overwrite: settings.force, epochs: settings.epochs },
+  const run = await openVertexTaskRun(
+    { task: "regression", dataset: sources.description, fields },
+    { description: sources.validation, meshes: sources.val.length },
+    setup,
+    settings,
   );
   const log = (line: string) => io.stderr.write(`${line}\n`);
   log(`${run.resumed ? "resuming" : "run"}: ${run.path}`);
