@@ -212,15 +212,19 @@ try {
   const tables: [string, Record<string, Record<string, number>>][] = [];
   const summary: Record<string, number | string>[] = [];
   for (const size of BATCH_SIZES) {
-    const samples: Record<string, Phases[]> = { tfjs: [], fused: [], pool: [] };
+    const samples: Record<string, Phases[]> = { tfjs: [], fused: [], share: [], pool: [] };
+    const share = Math.ceil(size / THREADS);
     for (let round = 0; round < ROUNDS; round++) {
       for (let s = 0; s < STEPS_PER_ROUND; s++) samples.tfjs.push(threadStep(shuffled(size), tfjsAdam));
       for (let s = 0; s < STEPS_PER_ROUND; s++) samples.fused.push(threadStep(shuffled(size), fusedAdam));
+      // One worker's share of the batch on this thread: what a worker's part costs without the
+      // pool (its all-reduces, whole-batch dropout masks, copies), phase by phase.
+      for (let s = 0; s < STEPS_PER_ROUND; s++) samples.share.push(threadStep(shuffled(share), fusedAdam));
       for (let s = 0; s < STEPS_PER_ROUND; s++) samples.pool.push(await poolStep(shuffled(size), s));
     }
     tables.push([
-      `batch ${size}, this thread, with tfjs's AdamOptimizer and with FusedAdamOptimizer:`,
-      table({ "tfjs Adam": samples.tfjs, "fused Adam": samples.fused }),
+      `batch ${size}, this thread, with tfjs's AdamOptimizer and with FusedAdamOptimizer; and ${share} meshes (one worker's share) with FusedAdamOptimizer:`,
+      table({ "tfjs Adam": samples.tfjs, "fused Adam": samples.fused, [`${share} meshes`]: samples.share }),
     ]);
     tables.push([
       `batch ${size}, ${THREADS} workers (FusedAdamOptimizer.applyFlatGradients on the calling thread):`,
@@ -236,6 +240,7 @@ try {
     summary.push({
       batch: size,
       "1 thread (fused Adam): CPU ms": Number(single.toFixed(1)),
+      [`1 thread, ${share} meshes: CPU ms`]: Number(cpu(samples.share, "total").toFixed(1)),
       "calling thread: CPU ms": Number(main.toFixed(1)),
       "workers: CPU ms": workers.map((w) => w.toFixed(1)).join(" "),
       [`estimate on ${THREADS} free cores: ms`]: Number(estimate.toFixed(1)),
