@@ -100,6 +100,21 @@ export interface PoolStepTimings {
   readonly replicas: readonly ReplicaStepTimings[];
 }
 
+/**
+ * The sum of the first `parts` consecutive vectors of `size` numbers in `vectors`, added in
+ * order in float64 and rounded once to float32. A function of its own, with everything in
+ * locals: inside the pool's async step the same loop took about 5× longer (CPU profile).
+ */
+function sumOfParts(vectors: Float32Array, size: number, parts: number): Float32Array {
+  const sum = new Float32Array(size);
+  for (let e = 0; e < size; e++) {
+    let total = vectors[e];
+    for (let r = 1; r < parts; r++) total += vectors[r * size + e];
+    sum[e] = total;
+  }
+  return sum;
+}
+
 interface Job {
   resolve(message: FromReplica): void;
   reject(error: Error): void;
@@ -343,13 +358,7 @@ export class ReplicaPool {
         first.nonTrainable!,
         this.layout.trainableSize,
       );
-      const size = this.layout.trainableSize;
-      const sum = new Float32Array(size);
-      for (let e = 0; e < size; e++) {
-        let total = this.gradients[e];
-        for (let r = 1; r < trained.length; r++) total += this.gradients[r * size + e];
-        sum[e] = total;
-      }
+      const sum = sumOfParts(this.gradients, this.layout.trainableSize, trained.length);
       const timings: PoolStepTimings = {
         weightsOut: sent - start,
         workers: received - sent,
