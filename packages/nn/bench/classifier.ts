@@ -5,7 +5,8 @@
 // made once and reused (fixed compositions, shuffled order: the plans are cached). Also the one-off
 // preprocessing per mesh (hierarchy: graphs, sampling, pooling maps) and inference. Last, the
 // data-parallel step (ReplicaPool, GEMCNN_BENCH_THREADS workers, default every core) beside the
-// single-threaded one, in wall time and in CPU time per thread.
+// single-threaded one (and that one with tfjs's AdamOptimizer instead of FusedAdamOptimizer), in
+// wall time and in CPU time per thread. `pnpm bench:step-split` breaks the step into its phases.
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -21,12 +22,12 @@ import {
   buildMeshHierarchy,
   classifierTrainStep,
   disposeMeshBatch,
+  FusedAdamOptimizer,
   type GemModelConfig,
   initBackend,
   type MeshBatch,
   meshOptionsOf,
 } from "../src/index.js";
-import { setFusedFieldKernels } from "../src/kernels/field-kernels.js";
 import { ReplicaPool } from "../src/parallel/index.js";
 
 const REPS = 10;
@@ -80,7 +81,10 @@ const t0 = performance.now();
 const hierarchies = geometries.map((g) => buildMeshHierarchy(g, meshOptions));
 const preprocessMs = (performance.now() - t0) / geometries.length;
 
-const optimizer = tf.train.adam(1e-3);
+// The command line's optimizer (one loop per weight tensor; tfjs's AdamOptimizer makes 14 kernel
+// calls per weight tensor), and tfjs's for the before/after comparison of the data-parallel part.
+const optimizer = new FusedAdamOptimizer(1e-3);
+const tfjsOptimizer = tf.train.adam(1e-3);
 
 function time(fn: () => void): number {
   for (let i = 0; i < WARM_UPS; i++) fn();
@@ -103,10 +107,10 @@ function batchIndices(size: number): () => number[] {
   };
 }
 
-function trainStep(indices: number[], batch: MeshBatch): void {
+function trainStep(indices: number[], batch: MeshBatch, adam: tf.Optimizer = optimizer): void {
   classifierTrainStep(
     model,
-    optimizer,
+    adam,
     batch,
     indices.map((i) => features[i]),
     indices.map((i) => i % 30),
@@ -114,9 +118,9 @@ function trainStep(indices: number[], batch: MeshBatch): void {
 }
 
 /** A step on a batch made for it, freed afterwards (as the CLI's training loop does). */
-function freshStep(indices: number[]): void {
+function freshStep(indices: number[], adam: tf.Optimizer = optimizer): void {
   const batch = batchMeshes(indices.map((i) => hierarchies[i]));
-  trainStep(indices, batch);
+  trainStep(indices, batch, adam);
   disposeMeshBatch(batch);
 }
 
@@ -172,7 +176,9 @@ console.log(
   `meshes: ${geometries.length} SHREC-11 training meshes, ${Math.round(hierarchies.reduce((n, h) => n + h.levels[0].graph.nVertices, 0) / hierarchies.length)} vertices on average; levels ${hierarchies[0].levels.map((l) => l.graph.nVertices).join(" → ")}`,
 );
 console.log(`preprocessing (hierarchy, once per mesh): ${preprocessMs.toFixed(1)} ms per mesh`);
-console.log(`training step (forward + backward + Adam) and inference, median of ${REPS}, in ms:`);
+console.log(
+  `training step (forward + backward + FusedAdamOptimizer) and inference, median of ${REPS}, in ms:`,
+);
 console.table(rows);
 const best = Math.min(...rows.map((r) => r["per mesh "]));
 console.log(
@@ -223,7 +229,8 @@ const ROUNDS = 7;
 const STEPS_PER_ROUND = 6;
 const poolModel = buildGemClassifier(config);
 poolModel.setWeights(model.getWeights());
-const poolOptimizer = tf.train.adam(1e-3);
+const poolOptimizer = new FusedAdamOptimizer(1e-3);
+const poolVariables = poolModel.trainableWeights.map((w) => w.read() as tf.Variable);
 const loadBefore = loadAverage();
 const pool = await ReplicaPool.create(poolModel, {
   threads: THREADS,
@@ -249,10 +256,10 @@ try {
   for (const size of [8, 16]) {
     const inThread: number[] = [];
     const inPool: number[] = [];
-    const opsThread: number[] = [];
+    const tfjsAdamThread: number[] = [];
     const cpu = {
       thread: [] as number[],
-      opsThread: [] as number[],
+      tfjsAdamThread: [] as number[],
       share: [] as number[],
       poolMain: [] as number[],
       workers: [] as number[][],
@@ -275,29 +282,24 @@ try {
       }
       inThread.push((performance.now() - start) / STEPS_PER_ROUND);
       cpu.thread.push(cpuOf(before, threadTimes()).main / STEPS_PER_ROUND);
-      // The same in this thread with the field layers op by op (their code before the whole-field
-      // kernels of src/kernels/field-kernels.ts), for the before/after comparison.
-      setFusedFieldKernels(false);
+      // The same in this thread with tfjs's AdamOptimizer (the command line's optimizer before
+      // FusedAdamOptimizer), for the before/after comparison.
+      before = threadTimes();
+      start = performance.now();
+      for (let s = 0; s < STEPS_PER_ROUND; s++) freshStep(shuffled(size), tfjsOptimizer);
+      tfjsAdamThread.push((performance.now() - start) / STEPS_PER_ROUND);
+      cpu.tfjsAdamThread.push(cpuOf(before, threadTimes()).main / STEPS_PER_ROUND);
       before = threadTimes();
       start = performance.now();
       for (let s = 0; s < STEPS_PER_ROUND; s++) {
         const indices = shuffled(size);
-        trainStep(indices, batchMeshes(indices.map((i) => hierarchies[i])));
-      }
-      opsThread.push((performance.now() - start) / STEPS_PER_ROUND);
-      cpu.opsThread.push(cpuOf(before, threadTimes()).main / STEPS_PER_ROUND);
-      setFusedFieldKernels(true);
-      before = threadTimes();
-      start = performance.now();
-      for (let s = 0; s < STEPS_PER_ROUND; s++) {
-        const indices = shuffled(size);
-        const { gradients } = await pool.classifierGradients(
+        // As the command line: the batch's gradient as one flat vector into the fused optimizer.
+        const { gradient, hasGradient } = await pool.classifierGradientVector(
           indices,
           indices.map((i) => i % 30),
           { seed: s },
         );
-        (poolOptimizer as tf.Optimizer).applyGradients(gradients);
-        tf.dispose(Object.values(gradients));
+        poolOptimizer.applyFlatGradients(poolVariables, gradient, hasGradient);
       }
       inPool.push((performance.now() - start) / STEPS_PER_ROUND);
       const used = cpuOf(before, threadTimes());
@@ -308,7 +310,7 @@ try {
     const b = median(inPool);
     parallelRows.push({
       batch: size,
-      "1 thread, field layers op by op: step ms": Number(median(opsThread).toFixed(1)),
+      "1 thread, tfjs Adam: step ms": Number(median(tfjsAdamThread).toFixed(1)),
       "1 thread: step ms": Number(a.toFixed(1)),
       [`${THREADS} workers: step ms`]: Number(b.toFixed(1)),
       "step-rate ratio": Number((a / b).toFixed(2)),
@@ -321,12 +323,12 @@ try {
     // With a free core per worker the step takes the calling thread's serial part (weights out,
     // gradients summed, Adam) plus the slowest worker's part, which run one after the other.
     const freeCores = main + Math.max(...workers);
-    const opsSingle = median(cpu.opsThread);
+    const tfjsAdamSingle = median(cpu.tfjsAdamThread);
     cpuRows.push({
       batch: size,
-      "1 thread, field layers op by op: CPU ms/step": Number(opsSingle.toFixed(1)),
+      "1 thread, tfjs Adam: CPU ms/step": Number(tfjsAdamSingle.toFixed(1)),
       "1 thread: CPU ms/step": Number(single.toFixed(1)),
-      "op by op / fused": Number((opsSingle / single).toFixed(2)),
+      "tfjs Adam / fused": Number((tfjsAdamSingle / single).toFixed(2)),
       [`1 thread, ${Math.ceil(size / THREADS)} meshes`]: Number(median(cpu.share).toFixed(1)),
       "pool: calling thread CPU ms": Number(main.toFixed(1)),
       "workers: CPU ms each": workers.map((w) => w.toFixed(1)).join(" "),

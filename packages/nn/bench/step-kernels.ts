@@ -1,7 +1,8 @@
 // pnpm bench:step-kernels — the tfjs kernel calls of one training step of bench:classifier's model
 // (batch of 8 SHREC-11 meshes), counted by layer (the forward calls of each layer and sublayer),
 // then the backward pass and Adam by kernel name; with the field layers op by op (their code
-// before src/kernels/field-kernels.ts) and with the whole-field kernels. Each call costs tfjs a
+// before src/kernels/field-kernels.ts), with the whole-field kernels, and with those and
+// FusedAdamOptimizer instead of tfjs's AdamOptimizer. Each call costs tfjs a
 // fixed amount of JavaScript, which at these batch sizes is much of the step (see the README).
 import { readdirSync } from "node:fs";
 import os from "node:os";
@@ -16,6 +17,7 @@ import {
   buildGemClassifier,
   buildMeshHierarchy,
   classifierTrainStep,
+  FusedAdamOptimizer,
   type GemModelConfig,
   initBackend,
   meshOptionsOf,
@@ -49,7 +51,9 @@ const hierarchies = geometries.map((g) => buildMeshHierarchy(g, meshOptionsOf(mo
 const features = geometries.map(
   (g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values,
 );
-const optimizer = tf.train.adam(1e-3);
+const tfjsAdam = tf.train.adam(1e-3);
+const fusedAdam = new FusedAdamOptimizer(1e-3);
+let optimizer: tf.Optimizer = tfjsAdam;
 const step = () =>
   classifierTrainStep(
     model,
@@ -93,14 +97,17 @@ const label = (layer: tf.layers.Layer, prefix: string) => {
   }
 };
 for (const layer of model.layers) label(layer, "");
-const applyGradients = optimizer.applyGradients.bind(optimizer);
-optimizer.applyGradients = (gradients) => {
-  phase = "Adam";
-  applyGradients(gradients);
-};
+for (const adam of [tfjsAdam, fusedAdam] as tf.Optimizer[]) {
+  const applyGradients = adam.applyGradients.bind(adam);
+  adam.applyGradients = (gradients) => {
+    phase = "Adam";
+    applyGradients(gradients);
+  };
+}
 
-function countStep(fused: boolean): Map<string, Map<string, number>> {
+function countStep(fused: boolean, adam: tf.Optimizer): Map<string, Map<string, number>> {
   setFusedFieldKernels(fused);
+  optimizer = adam;
   for (let i = 0; i < 2; i++) step();
   counts = new Map();
   phase = "before the model";
@@ -116,8 +123,9 @@ const byKernel = (m: Map<string, number> | undefined) =>
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
 
-const ops = countStep(false);
-const fused = countStep(true);
+const ops = countStep(false, tfjsAdam);
+const fused = countStep(true, tfjsAdam);
+const fusedAdamCounts = countStep(true, fusedAdam);
 console.log(`date: ${new Date().toISOString()}`);
 console.log(
   `machine: ${os.cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}; backend: ${report.reason}`,
@@ -129,6 +137,7 @@ const rows = [...new Set([...ops.keys(), ...fused.keys()])].map((key) => ({
   "layer (forward) or phase": key,
   "op by op": total(ops.get(key)),
   "whole-field kernels": total(fused.get(key)),
+  "+ FusedAdamOptimizer": total(fusedAdamCounts.get(key)),
   "kernels (whole-field)": byKernel(fused.get(key)).slice(0, 90),
 }));
 const sum = (c: Map<string, Map<string, number>>) => [...c.values()].reduce((a, m) => a + total(m), 0);
@@ -136,6 +145,7 @@ rows.push({
   "layer (forward) or phase": "total",
   "op by op": sum(ops),
   "whole-field kernels": sum(fused),
+  "+ FusedAdamOptimizer": sum(fusedAdamCounts),
   "kernels (whole-field)": "",
 });
 console.table(rows);

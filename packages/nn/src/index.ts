@@ -189,4 +189,5 @@ export {
   SAMPLE_ORDERINGS,
   type SampleOrdering,
 } from "./multiscale/sampling.js";
+export { type AdamState, FusedAdamOptimizer, fusedAdam } from "./optim/fused-adam.js";
 export { gemConvReference } from "./reference.js";

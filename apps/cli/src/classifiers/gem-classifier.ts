@@ -8,6 +8,7 @@ import {
   buildGemClassifier,
   buildMeshHierarchy,
   disposeMeshBatch,
+  FusedAdamOptimizer,
   gemModelInfo,
   initBackend,
   loadModel,
@@ -90,7 +91,8 @@ export abstract class GemMeshNetwork {
   readonly model: tf.LayersModel;
   protected readonly meshes: readonly PreprocessedMesh[];
   protected readonly options: GemCnnOptions;
-  protected readonly optimizer: tf.AdamOptimizer;
+  /** Adam with the decoupled weight decay of `options.weightDecay` on the kernels, in one loop per weight tensor. */
+  protected readonly optimizer: FusedAdamOptimizer;
   private readonly hierarchies: (MeshHierarchy | undefined)[];
   private readonly inputs: (Float32Array | undefined)[];
   /** Training steps taken so far (restored with the optimizer state); seeds each step's dropout. */
@@ -100,7 +102,9 @@ export abstract class GemMeshNetwork {
     this.model = model;
     this.meshes = meshes;
     this.options = options;
-    this.optimizer = tf.train.adam(1e-3);
+    this.optimizer = new FusedAdamOptimizer(1e-3);
+    this.optimizer.weightDecay = options.weightDecay;
+    this.optimizer.decayedVariables = new Set(this.variables().decayed.map((v) => v.name));
     this.hierarchies = new Array(meshes.length);
     this.inputs = new Array(meshes.length);
   }
@@ -140,25 +144,19 @@ export abstract class GemMeshNetwork {
     return batchMeshes(indices.map((i) => this.hierarchy(i)));
   }
 
-  /** Sets the optimizer's learning rate for the next step (tfjs has no public setter; it reads the field on every step). */
+  /** Sets the optimizer's learning rate (and so the weight decay's factor) for the next step. */
   protected setLearningRate(learningRate: number): void {
-    (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+    this.optimizer.learningRate = learningRate;
   }
 
-  /** The trainable variables, and those that weight decay shrinks (kernels, not biases or scales). */
+  /**
+   * The trainable variables, and those that weight decay shrinks (kernels, not biases or scales;
+   * the optimizer applies the decay `w ← (1 − lr · weightDecay) · w` after each Adam step).
+   */
   protected variables(): { variables: tf.Variable[]; decayed: tf.Variable[] } {
     const weights = this.model.trainableWeights;
     const variables = weights.map((w) => w.read() as tf.Variable);
     return { variables, decayed: variables.filter((_, k) => DECAYED_WEIGHT.test(weights[k].originalName)) };
-  }
-
-  /** Decoupled weight decay after a step: `w ← (1 − lr · weightDecay) · w` for `decayed`. */
-  protected decay(decayed: readonly tf.Variable[], learningRate: number): void {
-    const keep = 1 - learningRate * this.options.weightDecay;
-    if (keep !== 1)
-      tf.tidy(() => {
-        for (const v of decayed) v.assign(tf.mul(v, keep));
-      });
   }
 
   /** Checkpoint: `model/` (tfjs layers model) and `optimizer.bin` (Adam's complete state). */
@@ -179,7 +177,7 @@ export abstract class GemMeshNetwork {
     } finally {
       saved.dispose();
     }
-    await loadAdamState(this.optimizer, join(dir, "optimizer.bin"));
+    await loadAdamState(this.optimizer, join(dir, "optimizer.bin"), this.variables().variables);
     this.steps = this.optimizer.iterations;
   }
 
@@ -288,18 +286,15 @@ export class GemCnnClassifier extends GemMeshNetwork {
   async trainBatch(indices: readonly number[], learningRate: number): Promise<Totals> {
     const labels = indices.map((i) => this.labels[i]);
     this.setLearningRate(learningRate);
-    const { variables, decayed } = this.variables();
+    const { variables } = this.variables();
     if (this.threads > 1) {
-      // The same step split over the workers: the batch's gradients (and normalisation statistics)
-      // come back, and the optimizer and the decay run here, on the one authoritative model.
-      const { gradients, logits } = await this.onWorkers((pool) =>
-        pool.classifierGradients(indices, labels, { seed: stepSeed(this.options.seed, this.steps) }),
+      // The same step split over the workers: the batch's gradient (one flat vector) and
+      // normalisation statistics come back, and the optimizer runs here, on the one
+      // authoritative model.
+      const { gradient, hasGradient, logits } = await this.onWorkers((pool) =>
+        pool.classifierGradientVector(indices, labels, { seed: stepSeed(this.options.seed, this.steps) }),
       );
-      tf.tidy(() => {
-        (this.optimizer as tf.Optimizer).applyGradients(gradients);
-      });
-      this.decay(decayed, learningRate);
-      tf.dispose(Object.values(gradients));
+      this.optimizer.applyFlatGradients(variables, gradient, hasGradient);
       this.steps++;
       return totalsOf(logits, labels, this.classes);
     }
@@ -320,7 +315,7 @@ export class GemCnnClassifier extends GemMeshNetwork {
               logits = output.dataSync() as Float32Array;
               return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
             }, variables);
-            (this.optimizer as tf.Optimizer).applyGradients(grads);
+            this.optimizer.applyGradients(grads);
           }),
         ),
       );
@@ -329,7 +324,6 @@ export class GemCnnClassifier extends GemMeshNetwork {
       // now, since the training loop need not yield for the garbage collector to free them.
       disposeMeshBatch(batch);
     }
-    this.decay(decayed, learningRate);
     this.steps++;
     return totalsOf(logits, labels, this.classes);
   }

@@ -108,7 +108,6 @@ export class GemPerVertexModel extends GemMeshNetwork {
    */
   async trainBatch(indices: readonly number[], learningRate: number): Promise<Totals> {
     this.setLearningRate(learningRate);
-    const { decayed } = this.variables();
     const batch = this.batch(indices);
     const inputs = indices.map((i) => this.input(i));
     const labels = indices.map((i) => this.labels[i]);
@@ -131,7 +130,6 @@ export class GemPerVertexModel extends GemMeshNetwork {
       // A fresh composition every step: its kernel tables in the wasm heap are freed now.
       disposeMeshBatch(batch);
     }
-    this.decay(decayed, learningRate);
     this.steps++;
     const count = indices.reduce((sum, i) => sum + this.labelledCount(i), 0);
     return { loss: loss * count, correct: Number.NaN, count };

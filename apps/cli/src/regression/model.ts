@@ -137,7 +137,6 @@ export class GemRegressionModel extends GemMeshNetwork {
   /** The mean over the batch's vertices of the squared error (scaled units), returned as a sum. */
   async trainBatch(indices: readonly number[], learningRate: number): Promise<Totals> {
     this.setLearningRate(learningRate);
-    const { decayed } = this.variables();
     const batch = this.batch(indices);
     const inputs = indices.map((i) => this.input(i));
     const targets = indices.map((i) => this.scaledTarget(i));
@@ -148,7 +147,6 @@ export class GemRegressionModel extends GemMeshNetwork {
         perVertexRegressionStep(this.model, this.optimizer, batch, inputs, targets, { meshNames }),
       ),
     );
-    this.decay(decayed, learningRate);
     this.steps++;
     const count = indices.reduce((sum, i) => sum + this.meshes[i].nVertices, 0);
     return { loss: loss * count, correct: Number.NaN, count };

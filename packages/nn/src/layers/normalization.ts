@@ -2,6 +2,7 @@ import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
 import {
   dropFields,
+  dropoutUniforms,
   fieldStatistics,
   fusedFieldKernels,
   movingStatistics,
@@ -233,16 +234,22 @@ export class FieldDropout extends tf.layers.Layer {
       const x = singleInput(inputs);
       if (kwargs?.training !== true || this.rate === 0) return tf.clone(x);
       const fused = fusedFieldKernels();
-      const seed = this.seed === undefined ? undefined : this.seed + this.trainingCalls++;
+      // Without a seed, one draw of Math.random per call (as tf.randomUniform made), which a
+      // caller can seed (the command line does, step by step).
+      const seed =
+        this.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : this.seed + this.trainingCalls++;
       const nVertices = x.shape[0];
       const nScalars = this.fieldType.scalarCount;
       const nPairs = this.fieldType.nonScalarCount;
-      // In a data-parallel step: the whole batch's mask, of which this replica keeps its rows.
+      // In a data-parallel step: this replica's rows of the whole batch's mask, which are those a
+      // single step over the whole batch draws for these vertices (see `dropoutUniforms`).
       const share = shareRowsOf(nVertices, kwargs.level, `FieldDropout "${this.name}"`);
-      let uniform = tf.randomUniform([share?.total ?? nVertices, nScalars + nPairs], 0, 1, "float32", seed);
-      if (fused)
-        return dropFields(x, uniform as tf.Tensor2D, share?.offset ?? 0, nScalars, nPairs, this.rate);
-      if (share !== undefined) uniform = tf.slice(uniform, [share.offset, 0], [nVertices, nScalars + nPairs]);
+      const columns = nScalars + nPairs;
+      const uniform = tf.tensor2d(dropoutUniforms(seed, share?.offset ?? 0, nVertices, columns), [
+        nVertices,
+        columns,
+      ]);
+      if (fused) return dropFields(x, uniform, 0, nScalars, nPairs, this.rate);
       const keep = tf.div(tf.cast(tf.greaterEqual(uniform, this.rate), "float32"), 1 - this.rate);
       const { scalars, pairs } = splitField(x, this.fieldType);
       const outScalars =

@@ -6,8 +6,7 @@ import type { MeshBatch } from "../multiscale/batch.js";
  * consecutive runs of meshes, one per replica; each replica runs the model on its run only, as a
  * batch of its own. Layers whose result depends on the whole batch read the active share:
  * `FieldNormalization` combines its statistics over all replicas (`combinedFieldStatistics`),
- * and the dropout layers draw the masks of the whole batch and keep their own rows
- * (`shareRowsOf`), so that a step split over replicas computes what one step over the whole batch
+ * and the dropout layers take their own rows of the whole batch's masks (`shareRowsOf`), so that a step split over replicas computes what one step over the whole batch
  * computes, up to float32 rounding.
  */
 export interface BatchShare {

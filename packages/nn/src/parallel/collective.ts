@@ -58,6 +58,8 @@ export class Collective {
   private readonly lengths: Int32Array;
   private readonly data: Float64Array;
   private calls = 0;
+  /** Wall-clock ms spent so far waiting for the other replicas (for benchmarks). */
+  waitMs = 0;
 
   /**
    * `replicas`: how many take part in this step (ranks `0 … replicas − 1`); `maxReplicas` and
@@ -101,6 +103,7 @@ export class Collective {
     Atomics.add(this.control, ARRIVALS, 1);
     Atomics.notify(this.control, ARRIVALS);
     const target = this.calls * this.replicas;
+    const waitStart = performance.now();
     for (;;) {
       const arrived = Atomics.load(this.control, ARRIVALS);
       if (arrived >= target) break;
@@ -113,6 +116,7 @@ export class Collective {
       // The timeout only bounds the wait for an abort whose notification raced with this wait.
       Atomics.wait(this.control, ARRIVALS, arrived, 50);
     }
+    this.waitMs += performance.now() - waitStart;
     const out: Float64Array[] = [];
     for (let r = 0; r < this.replicas; r++) {
       const length = this.lengths[bank * maxReplicas + r];

@@ -10,11 +10,20 @@ export {
   withBatchShare,
 } from "./batch-share.js";
 export { Collective, CollectiveAbortedError } from "./collective.js";
-export { type ReplicaSample, UNSUPPORTED_LAYERS } from "./replica.js";
+export {
+  type ReplicaPhase,
+  type ReplicaPhases,
+  type ReplicaSample,
+  type ReplicaStepTimings,
+  UNSUPPORTED_LAYERS,
+} from "./replica.js";
 export {
   type PoolGradients,
+  type PoolGradientVector,
+  type PoolStepTimings,
   ReplicaPool,
   ReplicaPoolError,
   type ReplicaPoolOptions,
 } from "./replica-pool.js";
 export { splitEvenly } from "./split.js";
+export { threadCpuMs } from "./thread-cpu.js";

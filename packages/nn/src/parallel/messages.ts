@@ -1,5 +1,5 @@
 import type { BackendName } from "../backend.js";
-import type { ReplicaSample, WeightLayout } from "./replica.js";
+import type { ReplicaSample, ReplicaStepTimings, WeightLayout } from "./replica.js";
 
 /** What `ReplicaPool` and its workers say to each other (see replica-pool.ts, replica-worker.ts). */
 export type ToReplica =
@@ -20,6 +20,8 @@ export type ToReplica =
       readonly weights: SharedArrayBuffer;
       readonly gradients: SharedArrayBuffer;
       readonly collective: SharedArrayBuffer;
+      /** Whether step timings include the worker thread's CPU time. */
+      readonly profile: boolean;
     }
   | {
       readonly type: "train";
@@ -48,6 +50,8 @@ export type FromReplica =
       readonly hasGradient: boolean[];
       /** Rank 0 only: the non-trainable weights after the step (normalisation statistics). */
       readonly nonTrainable?: Float32Array;
+      /** Where the worker's time went (see `ReplicaStepTimings`). */
+      readonly timings: ReplicaStepTimings;
     }
   | { readonly type: "inferred"; readonly id: number; readonly logits: Float32Array }
   | {

@@ -14,6 +14,7 @@ import type { FromReplica, ToReplica } from "./messages.js";
 import {
   checkSplittable,
   type ReplicaSample,
+  type ReplicaStepTimings,
   readWeights,
   type WeightLayout,
   weightLayout,
@@ -46,6 +47,11 @@ export interface ReplicaPoolOptions {
   readonly sample: (index: number) => ReplicaSample;
   /** The workers' tfjs backend (default: the one `initBackend` chose on this thread, else auto). */
   readonly backend?: BackendName | "auto";
+  /**
+   * Whether the workers' step timings (`PoolStepTimings.replicas`) include their threads' CPU
+   * time (Linux only; a few file reads per step). Default false: wall clock only.
+   */
+  readonly profile?: boolean;
 }
 
 /** One data-parallel training step's result, ready for `optimizer.applyGradients`. */
@@ -60,6 +66,53 @@ export interface PoolGradients {
   readonly logits: Float32Array;
   /** The batch's mean loss. */
   readonly loss: number;
+}
+
+/**
+ * One data-parallel training step's gradient as one flat vector, for an optimizer that takes it
+ * so (`FusedAdamOptimizer.applyFlatGradients`), without a tensor per weight.
+ */
+export interface PoolGradientVector {
+  /**
+   * Gradient of the batch's mean softmax cross-entropy, the pool model's `trainableWeights` one
+   * after another in that order (zeros where the loss does not reach); a new array per call.
+   */
+  readonly gradient: Float32Array;
+  /** Per trainable weight: whether the loss reaches it (`applyGradients` would not name the others). */
+  readonly hasGradient: readonly boolean[];
+  /** Logits of the batch's meshes, `[meshes × classes]` row-major, in batch order. */
+  readonly logits: Float32Array;
+  /** The batch's mean loss. */
+  readonly loss: number;
+  /** Where the step's time went (for benchmarks). */
+  readonly timings: PoolStepTimings;
+}
+
+/** Wall-clock ms of one data-parallel step in the calling thread, and each worker's. */
+export interface PoolStepTimings {
+  /** The model's weights copied into shared memory for the workers. */
+  readonly weightsOut: number;
+  /** From the first message sent to the last reply received. */
+  readonly workers: number;
+  /** The workers' gradients added up and the normalisation statistics written back. */
+  readonly gradientSum: number;
+  /** Each worker's own account, in rank order. */
+  readonly replicas: readonly ReplicaStepTimings[];
+}
+
+/**
+ * The sum of the first `parts` consecutive vectors of `size` numbers in `vectors`, added in
+ * order in float64 and rounded once to float32. A function of its own, with everything in
+ * locals: inside the pool's async step the same loop took about 5× longer (CPU profile).
+ */
+function sumOfParts(vectors: Float32Array, size: number, parts: number): Float32Array {
+  const sum = new Float32Array(size);
+  for (let e = 0; e < size; e++) {
+    let total = vectors[e];
+    for (let r = 1; r < parts; r++) total += vectors[r * size + e];
+    sum[e] = total;
+  }
+  return sum;
 }
 
 interface Job {
@@ -204,6 +257,7 @@ export class ReplicaPool {
             weights: pool.weights.buffer as SharedArrayBuffer,
             gradients: pool.gradients.buffer as SharedArrayBuffer,
             collective: pool.collective,
+            profile: options.profile ?? false,
           }),
         ),
       );
@@ -228,6 +282,40 @@ export class ReplicaPool {
     labels: readonly number[],
     options: { seed?: number } = {},
   ): Promise<PoolGradients> {
+    return this.gradientStep(indices, labels, options, ({ gradient, hasGradient, logits, loss }) => {
+      const gradients: tf.NamedTensorMap = {};
+      this.model.trainableWeights.forEach((w, k) => {
+        if (!hasGradient[k]) return;
+        const slot = this.layout.trainable[k];
+        gradients[(w.read() as tf.Variable).name] = tf.tensor(
+          gradient.subarray(slot.offset, slot.offset + slot.size),
+          slot.shape as number[],
+        );
+      });
+      return { gradients, logits, loss };
+    });
+  }
+
+  /** `classifierGradients` with the gradient as one flat vector (see `PoolGradientVector`). */
+  classifierGradientVector(
+    indices: readonly number[],
+    labels: readonly number[],
+    options: { seed?: number } = {},
+  ): Promise<PoolGradientVector> {
+    return this.gradientStep(indices, labels, options, (vector) => vector);
+  }
+
+  /**
+   * The step of `classifierGradients`, its result passed through `finish` inside the serialised
+   * call (so that the returned promise is the one the queue already handles: a call failing
+   * while its caller is still busy elsewhere is not an unhandled rejection).
+   */
+  private gradientStep<T>(
+    indices: readonly number[],
+    labels: readonly number[],
+    options: { seed?: number },
+    finish: (vector: PoolGradientVector) => T,
+  ): Promise<T> {
     if (indices.length === 0)
       return Promise.reject(new RangeError("classifierGradients: the batch is empty"));
     if (labels.length !== indices.length) {
@@ -256,9 +344,12 @@ export class ReplicaPool {
         }),
       );
       this.nextId++;
+      const start = performance.now();
       this.publishWeights();
       resetCollective(this.collective);
+      const sent = performance.now();
       const replies = await this.all(messages.map((message, rank) => this.send(this.slots[rank], message)));
+      const received = performance.now();
       const trained = replies as Extract<FromReplica, { type: "trained" }>[];
       const first = trained[0];
       writeWeights(
@@ -267,29 +358,26 @@ export class ReplicaPool {
         first.nonTrainable!,
         this.layout.trainableSize,
       );
-      const gradients: tf.NamedTensorMap = {};
-      const size = this.layout.trainableSize;
-      const sum = new Float32Array(size);
-      for (let e = 0; e < size; e++) {
-        let total = this.gradients[e];
-        for (let r = 1; r < trained.length; r++) total += this.gradients[r * size + e];
-        sum[e] = total;
-      }
-      this.model.trainableWeights.forEach((w, k) => {
-        if (!first.hasGradient[k]) return;
-        const slot = this.layout.trainable[k];
-        gradients[(w.read() as tf.Variable).name] = tf.tensor(
-          sum.subarray(slot.offset, slot.offset + slot.size),
-          slot.shape as number[],
-        );
-      });
+      const sum = sumOfParts(this.gradients, this.layout.trainableSize, trained.length);
+      const timings: PoolStepTimings = {
+        weightsOut: sent - start,
+        workers: received - sent,
+        gradientSum: performance.now() - received,
+        replicas: trained.map((t) => t.timings),
+      };
       const logits = new Float32Array(trained.reduce((n, t) => n + t.logits.length, 0));
       let at = 0;
       for (const t of trained) {
         logits.set(t.logits, at);
         at += t.logits.length;
       }
-      return { gradients, logits, loss: trained.reduce((s, t) => s + t.loss, 0) };
+      return finish({
+        gradient: sum,
+        hasGradient: first.hasGradient,
+        logits,
+        loss: trained.reduce((s, t) => s + t.loss, 0),
+        timings,
+      });
     });
   }
 

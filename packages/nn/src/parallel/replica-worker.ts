@@ -8,7 +8,15 @@ import { initBackend } from "../backend.js";
 import "../index.js";
 import { abortCollective, Collective } from "./collective.js";
 import type { FromReplica, ToReplica } from "./messages.js";
-import { Replica, type WeightLayout, weightLayout, writeWeights } from "./replica.js";
+import {
+  between,
+  Replica,
+  type ReplicaStepTimings,
+  type WeightLayout,
+  weightLayout,
+  writeWeights,
+} from "./replica.js";
+import { stamp } from "./thread-cpu.js";
 
 if (isMainThread || parentPort === null) {
   throw new Error("replica-worker.ts runs inside a ReplicaPool worker thread");
@@ -49,10 +57,13 @@ async function handle(message: ToReplica): Promise<void> {
   }
   const s = state;
   if (s === undefined) throw new Error("the replica received work before it was initialised");
+  const { profile } = s.replica;
+  const start = stamp(profile);
   for (const [index, sample] of message.samples) s.replica.addSample(index, sample);
   const { model } = s.replica;
   writeWeights(model.trainableWeights, s.layout.trainable, s.weights);
   writeWeights(model.nonTrainableWeights, s.layout.nonTrainable, s.weights);
+  const weightsIn = between(start, stamp(profile));
   if (message.type === "infer") {
     reply({ type: "inferred", id: message.id, logits: s.replica.logits(message.chunks) });
     return;
@@ -66,6 +77,7 @@ async function handle(message: ToReplica): Promise<void> {
     collective,
     s.gradients,
   );
+  const statisticsStart = stamp(profile);
   let nonTrainable: Float32Array | undefined;
   if (s.rank === 0) {
     nonTrainable = new Float32Array(s.layout.size - s.layout.trainableSize);
@@ -76,7 +88,21 @@ async function handle(message: ToReplica): Promise<void> {
       );
     });
   }
-  reply({ type: "trained", id: message.id, ...result, nonTrainable });
+  const end = stamp(profile);
+  const statistics = between(statisticsStart, end);
+  const timings: ReplicaStepTimings = {
+    phases: {
+      ...result.timings,
+      weightsIn,
+      gradientsOut: {
+        wall: result.timings.gradientsOut.wall + statistics.wall,
+        cpu: result.timings.gradientsOut.cpu + statistics.cpu,
+      },
+      total: between(start, end),
+    },
+    collectiveWait: collective.waitMs,
+  };
+  reply({ type: "trained", id: message.id, ...result, nonTrainable, timings });
 }
 
 async function initialise(message: Extract<ToReplica, { type: "init" }>): Promise<State> {
@@ -95,7 +121,7 @@ async function initialise(message: Extract<ToReplica, { type: "init" }>): Promis
   }
   const { layout, rank } = message;
   return {
-    replica: new Replica(model),
+    replica: new Replica(model, { profile: message.profile }),
     layout,
     rank,
     maxReplicas: message.maxReplicas,

@@ -5,6 +5,12 @@ import { applyToMeshes, type FeatureArray } from "../models/run.js";
 import { batchMeshes, disposeMeshBatch, type MeshBatch } from "../multiscale/batch.js";
 import { buildMeshHierarchy, type MeshHierarchy } from "../multiscale/hierarchy.js";
 import { activeBatchShare, batchShareOf, shareRowsOf, withBatchShare } from "./batch-share.js";
+import { type Stamp, stamp } from "./thread-cpu.js";
+
+/** Wall-clock and CPU ms from `a` to `b`. */
+export function between(a: Stamp, b: Stamp): { wall: number; cpu: number } {
+  return { wall: b.wall - a.wall, cpu: b.cpu - a.cpu };
+}
 
 /** One mesh of a data-parallel run: its geometry, the frames its features are in, its input field. */
 export interface ReplicaSample {
@@ -166,6 +172,28 @@ export interface ShareGradients {
   readonly loss: number;
   /** Per trainable weight: whether the loss reaches it (the others get no gradient). */
   readonly hasGradient: boolean[];
+  /** Where the replica's time went (the phases this class times). */
+  readonly timings: ReplicaPhases<"batch" | "forward" | "backward" | "gradientsOut">;
+}
+
+/** The phases of one replica's part of a training step (see `ReplicaStepTimings`). */
+export type ReplicaPhase = "weightsIn" | "batch" | "forward" | "backward" | "gradientsOut" | "total";
+
+/** Per phase, wall-clock ms and the thread's CPU ms (`NaN` unless the pool profiles). */
+export type ReplicaPhases<P extends ReplicaPhase = ReplicaPhase> = Record<P, { wall: number; cpu: number }>;
+
+/**
+ * Where one replica's part of a training step went, phase by phase, for benchmarks (see
+ * `pnpm bench:step-split`): `weightsIn` the step's weights copied from shared memory into the
+ * replica's variables, `batch` its meshes composed into one batch, `forward` the forward pass with
+ * the loss and `backward` the backward pass (both including the waits at the all-reduces),
+ * `gradientsOut` the gradients copied into shared memory (and, on rank 0, the statistics read
+ * back), `total` the whole message from its arrival to the reply; and `collectiveWait` the
+ * wall-clock ms of forward and backward spent waiting for the other replicas.
+ */
+export interface ReplicaStepTimings {
+  readonly phases: ReplicaPhases;
+  readonly collectiveWait: number;
 }
 
 /**
@@ -177,10 +205,14 @@ export class Replica {
   private readonly samples = new Map<number, { sample: ReplicaSample; hierarchy?: MeshHierarchy }>();
   private readonly chunkBatches = new Map<string, MeshBatch>();
 
-  constructor(model: tf.LayersModel) {
+  /** Whether step timings include the thread's CPU time (`ReplicaPhases`). */
+  readonly profile: boolean;
+
+  constructor(model: tf.LayersModel, options: { profile?: boolean } = {}) {
     checkSplittable(model);
     splitDropoutLayers(model);
     this.model = model;
+    this.profile = options.profile ?? false;
   }
 
   addSample(index: number, sample: ReplicaSample): void {
@@ -223,9 +255,12 @@ export class Replica {
     collective: Parameters<typeof batchShareOf>[1],
     gradients: Float32Array,
   ): ShareGradients {
+    const start = stamp(this.profile);
     const batch = batchMeshes(indices.map((i) => this.hierarchy(i)));
+    const batchMade = stamp(this.profile);
     try {
-      return this.batchGradients(batch, indices, labels, batchSize, seed, collective, gradients);
+      const result = this.batchGradients(batch, indices, labels, batchSize, seed, collective, gradients);
+      return { ...result, timings: { ...result.timings, batch: between(start, batchMade) } };
     } finally {
       // A fresh composition every step: its kernel tables are freed now, not by the collector.
       disposeMeshBatch(batch);
@@ -247,6 +282,8 @@ export class Replica {
     const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     let logits: Float32Array = new Float32Array(0);
     let loss = 0;
+    const start = stamp(this.profile);
+    let forwardEnd = start;
     const grads = withSeededMathRandom(seed, () =>
       withBatchShare(share, () =>
         tf.tidy(() => {
@@ -255,13 +292,16 @@ export class Replica {
             const output = applyToMeshes(this.model, batch, inputs, { training: true });
             logits = output.dataSync() as Float32Array;
             const sum = tf.losses.softmaxCrossEntropy(targets, output, undefined, 0, tf.Reduction.SUM);
-            return tf.div(sum, batchSize) as tf.Scalar;
+            const value = tf.div(sum, batchSize) as tf.Scalar;
+            forwardEnd = stamp(this.profile);
+            return value;
           }, variables);
           loss = result.value.dataSync()[0];
           return result.grads;
         }),
       ),
     );
+    const backwardEnd = stamp(this.profile);
     let offset = 0;
     const hasGradient = variables.map((v) => {
       const size = v.size;
@@ -272,7 +312,13 @@ export class Replica {
       return g !== undefined;
     });
     tf.dispose(Object.values(grads));
-    return { logits, loss, hasGradient };
+    const timings = {
+      batch: between(start, start),
+      forward: between(start, forwardEnd),
+      backward: between(forwardEnd, backwardEnd),
+      gradientsOut: between(backwardEnd, stamp(this.profile)),
+    };
+    return { logits, loss, hasGradient, timings };
   }
 
   /** Inference logits of `chunks` (each one batch, cached by its composition), concatenated. */
