@@ -23,6 +23,7 @@ import {
   type TangentFrames,
   tangentFrames,
   WIND_CLASSES,
+  withSeededMathRandom,
 } from "@gemcnn/geometry";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
 import {
@@ -227,17 +228,6 @@ function windSpeeds(wind: Float64Array): Float64Array {
   );
 }
 
-/** Runs `fn` with `Math.random` seeded (tfjs's initialisers take their seeds from it), then restores it. */
-function withSeededRandom<T>(seed: number, fn: () => T): T {
-  const original = Math.random;
-  Math.random = mulberry32(seed);
-  try {
-    return fn();
-  } finally {
-    Math.random = original;
-  }
-}
-
 /** One sphere as the network sees it: its geometry and both inputs in that geometry's frames. */
 interface SphereInput {
   readonly geometry: MeshGeometry;
@@ -382,7 +372,7 @@ export async function runSphericalExperiment(
   const models: TrainedSphericalModel[] = [];
   for (const [k, input] of SPHERICAL_INPUTS.entries()) {
     const inputType = input === "wind" ? "1x1" : "1x0";
-    const model = withSeededRandom(seed * 2 + k, () =>
+    const model = withSeededMathRandom(seed * 2 + k, () =>
       buildGemClassifier({
         inputType,
         blocks: SPHERICAL_BLOCKS,

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { PreprocessedMesh } from "@gemcnn/features";
 import { type InputNormalization, normalizeInput } from "@gemcnn/features";
-import { MeshGeometry, type TangentFrames } from "@gemcnn/geometry";
+import { MeshGeometry, type TangentFrames, withSeededMathRandom } from "@gemcnn/geometry";
 import {
   applyToMeshes,
   batchMeshes,
@@ -24,7 +24,7 @@ import { CliError, EXIT } from "../cli/errors.js";
 import type { Totals } from "../training/loop.js";
 import { type GemArchitecture, gemModelConfig } from "./architecture.js";
 import { loadAdamState, saveAdamState } from "./optimizer-state.js";
-import { stepSeed, withSeededRandom } from "./seeded-random.js";
+import { stepSeed } from "./seeded-random.js";
 
 /** Decoupled weight decay applies to weights whose name ends like this (not biases or normalisation scales). */
 const DECAYED_WEIGHT = /(^|\/)kernel(_\d+)?$/;
@@ -304,7 +304,7 @@ export class GemCnnClassifier extends GemMeshNetwork {
     const meshNames = indices.map((i) => this.meshes[i].name);
     try {
       reportingNonFiniteInput(meshNames, () =>
-        withSeededRandom(stepSeed(this.options.seed, this.steps), () =>
+        withSeededMathRandom(stepSeed(this.options.seed, this.steps), () =>
           tf.tidy(() => {
             const targets = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes);
             const { grads } = tf.variableGrads(() => {
@@ -401,7 +401,7 @@ export class GemCnnClassifier extends GemMeshNetwork {
  */
 export function buildArchitecture(seed: number, build: () => tf.LayersModel): tf.LayersModel {
   try {
-    return withSeededRandom(seed, build);
+    return withSeededMathRandom(seed, build);
   } catch (error) {
     if (error instanceof Error && ARCHITECTURE_ERRORS.includes(error.name)) {
       throw new CliError(`the architecture cannot be built: ${error.message.split("\n")[0]}`);

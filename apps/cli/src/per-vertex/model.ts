@@ -1,5 +1,5 @@
 import type { PreprocessedMesh } from "@gemcnn/features";
-import { mulberry32 } from "@gemcnn/geometry";
+import { mulberry32, withSeededMathRandom } from "@gemcnn/geometry";
 import {
   applyToMeshes,
   disposeMeshBatch,
@@ -18,7 +18,7 @@ import {
   GemMeshNetwork,
   reportingNonFiniteInput,
 } from "../classifiers/gem-classifier.js";
-import { stepSeed, withSeededRandom } from "../classifiers/seeded-random.js";
+import { stepSeed } from "../classifiers/seeded-random.js";
 import { CliError } from "../cli/errors.js";
 import { PER_VERTEX_TASKS, type PerVertexTask } from "../tasks/tasks.js";
 import type { Totals } from "../training/loop.js";
@@ -117,7 +117,7 @@ export class GemPerVertexModel extends GemMeshNetwork {
     let loss: number;
     try {
       loss = reportingNonFiniteInput(meshNames, () =>
-        withSeededRandom(seed, () =>
+        withSeededMathRandom(seed, () =>
           perVertexTrainStep(this.model, this.optimizer, batch, inputs, labels, {
             meshNames,
             ...(sampledClasses !== undefined

@@ -6,6 +6,7 @@ import {
   unscaleTarget,
 } from "@gemcnn/features";
 import type { NamedFieldType } from "@gemcnn/gauge";
+import { withSeededMathRandom } from "@gemcnn/geometry";
 import {
   fieldRegressionMetrics,
   type GemRegressorConfig,
@@ -25,7 +26,7 @@ import {
   GemMeshNetwork,
   reportingNonFiniteInput,
 } from "../classifiers/gem-classifier.js";
-import { stepSeed, withSeededRandom } from "../classifiers/seeded-random.js";
+import { stepSeed } from "../classifiers/seeded-random.js";
 import { CliError } from "../cli/errors.js";
 import type { Totals } from "../training/loop.js";
 
@@ -143,7 +144,7 @@ export class GemRegressionModel extends GemMeshNetwork {
     const meshNames = indices.map((i) => this.meshes[i].name);
     const seed = stepSeed(this.options.seed, this.steps);
     const loss = reportingNonFiniteInput(meshNames, () =>
-      withSeededRandom(seed, () =>
+      withSeededMathRandom(seed, () =>
         perVertexRegressionStep(this.model, this.optimizer, batch, inputs, targets, { meshNames }),
       ),
     );

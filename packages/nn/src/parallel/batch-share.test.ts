@@ -1,5 +1,5 @@
 import { meshFeatures } from "@gemcnn/features";
-import { bumpySphere, MeshGeometry, torus } from "@gemcnn/geometry";
+import { bumpySphere, MeshGeometry, torus, withSeededMathRandom } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
@@ -9,7 +9,7 @@ import { batchMeshes } from "../multiscale/batch.js";
 import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
 import { type BatchShare, batchShareOf, shareRowsOf, withBatchShare } from "./batch-share.js";
 import { Collective } from "./collective.js";
-import { splitDropoutLayers, withSeededMathRandom } from "./replica.js";
+import { splitDropoutLayers } from "./replica.js";
 import { splitEvenly } from "./split.js";
 
 // The parts of a data-parallel step that need no second thread, run here one part after the

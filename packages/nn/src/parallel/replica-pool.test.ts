@@ -1,7 +1,13 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { meshFeatures } from "@gemcnn/features";
-import { bumpySphere, MeshGeometry, type TriangleMeshData, torus } from "@gemcnn/geometry";
+import {
+  bumpySphere,
+  MeshGeometry,
+  type TriangleMeshData,
+  torus,
+  withSeededMathRandom,
+} from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
@@ -9,7 +15,7 @@ import { buildGemClassifier, type GemModelConfig, meshOptionsOf } from "../model
 import { applyToMeshes } from "../models/run.js";
 import { batchMeshes } from "../multiscale/batch.js";
 import { buildMeshHierarchy } from "../multiscale/hierarchy.js";
-import { type ReplicaSample, withSeededMathRandom } from "./replica.js";
+import type { ReplicaSample } from "./replica.js";
 import { ReplicaPool, ReplicaPoolError } from "./replica-pool.js";
 
 // Small on purpose (meshes of 42-162 vertices, a network of a few thousand weights): every worker

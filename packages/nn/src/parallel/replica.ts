@@ -1,4 +1,9 @@
-import { MeshGeometry, mulberry32, type TangentFrames, type TriangleMeshData } from "@gemcnn/geometry";
+import {
+  MeshGeometry,
+  type TangentFrames,
+  type TriangleMeshData,
+  withSeededMathRandom,
+} from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { meshOptionsOf } from "../models/builders.js";
 import { applyToMeshes, type FeatureArray } from "../models/run.js";
@@ -146,21 +151,6 @@ export function splitDropoutLayers(model: tf.LayersModel): void {
         return tf.mul(x, tf.div(tf.floor(tf.add(own, keep)), keep));
       });
     };
-  }
-}
-
-/**
- * Runs `fn` with `Math.random` replaced by mulberry32 seeded by `seed` (tfjs's dropout draws its
- * seeds from `Math.random`), then restores it; as a caller that wraps a single-threaded step in a
- * seeded `Math.random` does, so both draw the same masks.
- */
-export function withSeededMathRandom<T>(seed: number, fn: () => T): T {
-  const original = Math.random;
-  Math.random = mulberry32(seed);
-  try {
-    return fn();
-  } finally {
-    Math.random = original;
   }
 }
 
