@@ -9,9 +9,6 @@
 // wall time and in CPU time per thread. `pnpm bench:step-split` breaks the step into its phases.
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { meshFeatures } from "@gemcnn/features";
 import { MeshGeometry, mulberry32 } from "@gemcnn/geometry";
 import { readMeshSync } from "@gemcnn/geometry/node";
 import * as tf from "@tensorflow/tfjs";
@@ -23,48 +20,25 @@ import {
   classifierTrainStep,
   disposeMeshBatch,
   FusedAdamOptimizer,
-  type GemModelConfig,
   initBackend,
   type MeshBatch,
   meshOptionsOf,
 } from "../src/index.js";
 import { ReplicaPool } from "../src/parallel/index.js";
+import { SHREC_BENCH_MODEL, shrecBenchFeatures, shrecBenchFiles } from "./shrec-sample.js";
 
 const REPS = 10;
 const WARM_UPS = 4;
 const BATCH_SIZES = [1, 8, 16, 32];
 
-const root = fileURLToPath(new URL("../../../../shared/datasets/shrec_16/", import.meta.url));
-const files = readdirSync(root)
-  .sort()
-  .flatMap((shape) =>
-    ["train"].flatMap((split) =>
-      readdirSync(join(root, shape, split)).map((f) => join(root, shape, split, f)),
-    ),
-  )
-  .filter((_, i) => i % 5 === 0);
-
-const config: GemModelConfig = {
-  inputType: "3x0",
-  blocks: [
-    { fieldType: "16x0+16x1+16x2" },
-    { fieldType: "16x0+16x1+16x2", pool: true },
-    { fieldType: "32x0+16x1+16x2", pool: true },
-  ],
-  classes: 30,
-  nonlinearity: "gated",
-  head: [64],
-  fieldDropout: 0.1,
-  dropout: 0.2,
-};
+const files = shrecBenchFiles();
+const config = SHREC_BENCH_MODEL;
 
 const report = await initBackend();
 const model = buildGemClassifier(config);
 const meshOptions = meshOptionsOf(model);
 const geometries = files.map((f) => MeshGeometry.fromData(readMeshSync(f), { source: f }));
-const features = geometries.map(
-  (g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values,
-);
+const features = geometries.map(shrecBenchFeatures);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,14 +1,4 @@
-// pnpm bench:step-kernels — the tfjs kernel calls of one training step of bench:classifier's model
-// (batch of 8 SHREC-11 meshes), counted by layer (the forward calls of each layer and sublayer),
-// then the backward pass and Adam by kernel name; with the field layers op by op (their code
-// before src/kernels/field-kernels.ts), with the whole-field kernels, and with those and
-// FusedAdamOptimizer instead of tfjs's AdamOptimizer. Each call costs tfjs a
-// fixed amount of JavaScript, which at these batch sizes is much of the step (see the README).
-import { readdirSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { meshFeatures } from "@gemcnn/features";
 import { MeshGeometry } from "@gemcnn/geometry";
 import { readMeshSync } from "@gemcnn/geometry/node";
 import * as tf from "@tensorflow/tfjs";
@@ -18,39 +8,19 @@ import {
   buildMeshHierarchy,
   classifierTrainStep,
   FusedAdamOptimizer,
-  type GemModelConfig,
   initBackend,
   meshOptionsOf,
 } from "../src/index.js";
 import { setFusedFieldKernels } from "../src/kernels/field-kernels.js";
+import { SHREC_BENCH_MODEL, shrecBenchFeatures, shrecBenchFiles } from "./shrec-sample.js";
 
-const root = fileURLToPath(new URL("../../../../shared/datasets/shrec_16/", import.meta.url));
-const files = readdirSync(root)
-  .sort()
-  .flatMap((shape) => readdirSync(join(root, shape, "train")).map((f) => join(root, shape, "train", f)))
-  .filter((_, i) => i % 5 === 0)
-  .slice(0, 8);
-// The model of bench:classifier (and the command line's default network).
-const config: GemModelConfig = {
-  inputType: "3x0",
-  blocks: [
-    { fieldType: "16x0+16x1+16x2" },
-    { fieldType: "16x0+16x1+16x2", pool: true },
-    { fieldType: "32x0+16x1+16x2", pool: true },
-  ],
-  classes: 30,
-  nonlinearity: "gated",
-  head: [64],
-  fieldDropout: 0.1,
-  dropout: 0.2,
-};
+const files = shrecBenchFiles().slice(0, 8);
+const config = SHREC_BENCH_MODEL;
 const report = await initBackend();
 const model = buildGemClassifier(config);
 const geometries = files.map((f) => MeshGeometry.fromData(readMeshSync(f), { source: f }));
 const hierarchies = geometries.map((g) => buildMeshHierarchy(g, meshOptionsOf(model)));
-const features = geometries.map(
-  (g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values,
-);
+const features = geometries.map(shrecBenchFeatures);
 const tfjsAdam = tf.train.adam(1e-3);
 const fusedAdam = new FusedAdamOptimizer(1e-3);
 let optimizer: tf.Optimizer = tfjsAdam;

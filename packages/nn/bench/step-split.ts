@@ -1,17 +1,4 @@
-// pnpm bench:step-split — where one training step of bench:classifier's model goes, phase by
-// phase, on this thread and in a data-parallel step (ReplicaPool, GEMCNN_BENCH_THREADS workers,
-// default 2): batch composition, forward, backward, optimizer (tfjs's AdamOptimizer, 14 kernel
-// calls per weight tensor, and FusedAdamOptimizer, one loop per weight tensor) on this thread; in
-// the pool, the weights copied out, each worker's phases (weights in, batch, forward, backward,
-// waits at the all-reduces, gradients out), the message round trip, the gradient sum and the
-// optimizer. Fresh shuffled batches as in training; the variants alternate round by round (so
-// that load from other jobs hits all alike); per phase the median wall-clock ms and the mean CPU
-// ms of the thread (Linux's /proc/thread-self/schedstat), which other jobs do not inflate.
-import { readdirSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { meshFeatures } from "@gemcnn/features";
 import { MeshGeometry, mulberry32 } from "@gemcnn/geometry";
 import { readMeshSync } from "@gemcnn/geometry/node";
 import * as tf from "@tensorflow/tfjs";
@@ -22,11 +9,11 @@ import {
   buildMeshHierarchy,
   disposeMeshBatch,
   FusedAdamOptimizer,
-  type GemModelConfig,
   initBackend,
   meshOptionsOf,
 } from "../src/index.js";
 import { type PoolStepTimings, ReplicaPool, threadCpuMs } from "../src/parallel/index.js";
+import { SHREC_BENCH_MODEL, shrecBenchFeatures, shrecBenchFiles } from "./shrec-sample.js";
 
 const stamp = () => ({ wall: performance.now(), cpu: threadCpuMs() });
 const between = (a: { wall: number; cpu: number }, b: { wall: number; cpu: number }) => ({
@@ -39,33 +26,14 @@ const STEPS_PER_ROUND = 5;
 const THREADS = Number(process.env.GEMCNN_BENCH_THREADS ?? 2);
 const BATCH_SIZES = [8, 16];
 
-const root = fileURLToPath(new URL("../../../../shared/datasets/shrec_16/", import.meta.url));
-const files = readdirSync(root)
-  .sort()
-  .flatMap((shape) => readdirSync(join(root, shape, "train")).map((f) => join(root, shape, "train", f)))
-  .filter((_, i) => i % 5 === 0);
-// The model of bench:classifier (and the command line's default network).
-const config: GemModelConfig = {
-  inputType: "3x0",
-  blocks: [
-    { fieldType: "16x0+16x1+16x2" },
-    { fieldType: "16x0+16x1+16x2", pool: true },
-    { fieldType: "32x0+16x1+16x2", pool: true },
-  ],
-  classes: 30,
-  nonlinearity: "gated",
-  head: [64],
-  fieldDropout: 0.1,
-  dropout: 0.2,
-};
+const files = shrecBenchFiles();
+const config = SHREC_BENCH_MODEL;
 
 const report = await initBackend();
 const model = buildGemClassifier(config);
 const geometries = files.map((f) => MeshGeometry.fromData(readMeshSync(f), { source: f }));
 const hierarchies = geometries.map((g) => buildMeshHierarchy(g, meshOptionsOf(model)));
-const features = geometries.map(
-  (g) => meshFeatures(g, { kinds: ["ones", "angle-defect", "relative-area"] }).values,
-);
+const features = geometries.map(shrecBenchFeatures);
 const loadAverage = () =>
   os
     .loadavg()
