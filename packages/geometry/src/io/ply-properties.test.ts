@@ -121,7 +121,7 @@ describe("readVertexFieldFile and writeVertexFieldFile", () => {
     await expect(readVertexFieldFile(join(dir, "none.csv"))).rejects.toThrowError(
       /none\.csv: cannot read the field file: no such file/,
     );
-    await expect(readVertexFieldFile(dir + "/", { count: n })).rejects.toThrowError(/field file/);
+    await expect(readVertexFieldFile(`${dir}/`, { count: n })).rejects.toThrowError(/field file/);
     await writeVertexFieldFile(join(dir, "c.ply"), columns, { mesh: data });
     await expect(readVertexFieldFile(join(dir, "c.ply"), { count: n + 1 })).rejects.toThrowError(
       new RegExp(`c\\.ply: ${n} vertices in the file for a mesh of ${n + 1} vertices`),
