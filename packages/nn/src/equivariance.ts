@@ -2,6 +2,7 @@ import { EquivarianceError, type FieldType, randomField, relativeError } from "@
 import { type MeshGeometry, randomGauge, rotateFrames, tangentFrames } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { buildConvGraph, type ConvGraph, type ConvGraphOptions } from "./graph.js";
+import { tensorData } from "./models/run.js";
 
 /** A layer or network as a function of a packed field (`[V × dim]`, float32) on a mesh's graph. */
 export type GraphFieldMap = (x: tf.Tensor2D, graph: ConvGraph) => tf.Tensor2D;
@@ -51,7 +52,7 @@ export function checkGaugeEquivariance(
   });
   const x = randomField(inType, nVertices, seed + 1, "float32") as Float32Array;
   const apply = (field: Float32Array, g: ConvGraph) =>
-    tf.tidy(() => map(tf.tensor2d(field, [nVertices, inType.dim]), g).dataSync() as Float32Array);
+    tensorData(() => map(tf.tensor2d(field, [nVertices, inType.dim]), g)) as Float32Array;
   const output = apply(x, graph);
   if (output.length !== nVertices * outType.dim) {
     throw new Error(

@@ -155,6 +155,7 @@ export {
   type FeatureArray,
   meshHierarchyFor,
   NonFiniteInputError,
+  tensorData,
 } from "./models/run.js";
 export {
   activeBatchLevel,

@@ -8,8 +8,9 @@ import {
   type MeshBatch,
   perVertexTrainStep,
   predictPerVertex,
+  tensorData,
 } from "@gemcnn/nn";
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { type GemArchitecture, gemModelConfig } from "../classifiers/architecture.js";
 import {
   buildArchitecture,
@@ -147,13 +148,13 @@ export class GemPerVertexModel extends GemMeshNetwork {
   /** The logits `[vertices × classes]` of mesh `i`, in inference mode. */
   logits(i: number): Float32Array {
     const batch = this.meshBatch(i);
-    return reportingNonFiniteInput([this.meshes[i].name], () =>
-      tf.tidy(
-        () =>
-          applyToMeshes(this.model, batch, [this.input(i)], {
-            meshNames: [this.meshes[i].name],
-          }).dataSync() as Float32Array,
-      ),
+    return reportingNonFiniteInput(
+      [this.meshes[i].name],
+      // Not tidy(() => ….dataSync()): tidy would walk the [vertices × classes] array value by value.
+      () =>
+        tensorData(() =>
+          applyToMeshes(this.model, batch, [this.input(i)], { meshNames: [this.meshes[i].name] }),
+        ) as Float32Array,
     );
   }
 

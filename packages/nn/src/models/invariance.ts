@@ -16,7 +16,7 @@ import {
   type MeshHierarchyOptions,
 } from "../multiscale/hierarchy.js";
 import { gemModelInfo, ModelConfigError, outputTypeOf } from "./builders.js";
-import { applyToMeshes } from "./run.js";
+import { applyToMeshes, tensorData } from "./run.js";
 
 /** A layer stack or network as a function of a packed field on a batch of meshes (here one mesh). */
 export type MeshBatchMap = (x: tf.Tensor2D, batch: MeshBatch) => tf.Tensor2D;
@@ -47,9 +47,7 @@ export interface CheckResult {
 
 function run(map: MeshBatchMap, x: Float32Array, hierarchy: MeshHierarchy, dim: number): Float32Array {
   const nVertices = hierarchy.levels[0].graph.nVertices;
-  return tf.tidy(
-    () => map(tf.tensor2d(x, [nVertices, dim]), batchMeshes([hierarchy])).dataSync() as Float32Array,
-  );
+  return tensorData(() => map(tf.tensor2d(x, [nVertices, dim]), batchMeshes([hierarchy]))) as Float32Array;
 }
 
 function outputRows(options: MeshMapCheckOptions, hierarchy: MeshHierarchy): Uint32Array | null {

@@ -13,7 +13,7 @@ import {
   withInfo,
 } from "./builders.js";
 import type { PerVertexValues } from "./per-vertex.js";
-import { applyToMeshes, type FeatureArray } from "./run.js";
+import { applyToMeshes, type FeatureArray, tensorData } from "./run.js";
 
 // Per-vertex regression of typed fields: a network whose output is a field of a declared type
 // (scalars, tangent vectors, order-n fields) and the invariant loss that trains it.
@@ -238,8 +238,8 @@ export function predictPerVertexFields(
   options: { meshNames?: readonly string[] } = {},
 ): Float32Array[] {
   const dim = perVertexOutputType(model, "predictPerVertexFields").dim;
-  const values = tf.tidy(() =>
-    applyToMeshes(model, batch, features, { meshNames: options.meshNames }).dataSync(),
+  const values = tensorData(() =>
+    applyToMeshes(model, batch, features, { meshNames: options.meshNames }),
   ) as Float32Array;
   const offsets = batch.levels[0].meshOffsets;
   return Array.from({ length: batch.size }, (_, i) => values.slice(offsets[i] * dim, offsets[i + 1] * dim));

@@ -6,7 +6,7 @@ import { batchMeshes } from "../multiscale/batch.js";
 import { buildMeshHierarchy, disposeMeshHierarchy, type MeshHierarchy } from "../multiscale/hierarchy.js";
 import { gemModelInfo, ModelConfigError, outputTypeOf } from "./builders.js";
 import type { CheckResult, MeshBatchMap, MeshMapCheckOptions } from "./invariance.js";
-import { applyToMeshes } from "./run.js";
+import { applyToMeshes, tensorData } from "./run.js";
 
 /**
  * Invariance of a multiscale map under renumbering the mesh's vertices and faces (`relabelMesh`:
@@ -57,9 +57,7 @@ export function checkMeshMapRelabellingInvariance(
   });
   const xRelabelled = Float32Array.from(inType.changeGauge(xMoved, phi));
   const run = (hierarchy: MeshHierarchy, input: Float32Array) =>
-    tf.tidy(
-      () => map(tf.tensor2d(input, [nVertices, dim]), batchMeshes([hierarchy])).dataSync() as Float32Array,
-    );
+    tensorData(() => map(tf.tensor2d(input, [nVertices, dim]), batchMeshes([hierarchy]))) as Float32Array;
   const output = run(buildMeshHierarchy(geometry, { ...options.meshOptions, frames }), x);
   // The relabelled mesh is made here and used once: its kernel tables are freed at once.
   const relabelledHierarchy = buildMeshHierarchy(relabelled, {

@@ -176,3 +176,19 @@ export function classifierTrainStep(
 export function batchForModel(model: tf.LayersModel, geometries: readonly MeshGeometry[]): MeshBatch {
   return batchMeshes(geometries.map((g) => meshHierarchyFor(model, g)));
 }
+
+/**
+ * The values of the tensor that `compute` makes, read back with every intermediate tensor freed.
+ * Use this instead of returning `dataSync()` from `tf.tidy`: tidy walks whatever it returns for
+ * tensors to keep, and it walks a typed array key by key into a `Set` of the values seen, which
+ * costs time and memory per element and throws "Set maximum size exceeded" beyond 2^24 distinct
+ * values (a FAUST-size `[6,890 × 6,890]` block of logits). Here tidy returns the tensor itself.
+ */
+export function tensorData(compute: () => tf.Tensor): Float32Array | Int32Array | Uint8Array {
+  const tensor = tf.tidy(compute);
+  try {
+    return tensor.dataSync();
+  } finally {
+    tensor.dispose();
+  }
+}
