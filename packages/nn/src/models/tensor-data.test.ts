@@ -30,7 +30,7 @@ it("tensorData does not hand the values to tidy's walk, which visits a returned 
     tf.Tensor.prototype.dataSync = function (this: tf.Tensor) {
       const data = original.call(this) as Float32Array;
       return new Proxy(data, {
-        get(target, key, receiver) {
+        get(target, key) {
           if (typeof key === "string" && /^\d+$/.test(key)) count++;
           const value = Reflect.get(target, key, target);
           return typeof value === "function" ? value.bind(target) : value;
