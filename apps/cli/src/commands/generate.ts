@@ -36,7 +36,7 @@ export const generateCommand: Command = {
     "cannot tell a cyclone from an anticyclone (their speeds are equal). See the README, Input fields.\n" +
     `--dataset faust-like writes ${FAUST_LIKE.shapes * FAUST_LIKE.poses} registrations of ${FAUST_LIKE.vertices} vertices (${FAUST_LIKE.shapes} body shapes × ${FAUST_LIKE.poses} poses of\n` +
     "geometry's articulatedBodies, one connectivity) as binary PLY <dir>/tr_reg_000.ply … tr_reg_099.ply,\n" +
-    "named and ordered as FAUST's training registrations: train --task correspondence --data <dir>\n" +
+    "named and ordered as FAUST's training registrations: a correspondence training on the folder\n" +
     "trains on the first 80 (shapes 0-7) and tests on the last 20 (shapes 8-9, never trained on).",
   positionals: [{ name: "dir", description: "output directory (must be empty or absent)", required: true }],
   options: {
