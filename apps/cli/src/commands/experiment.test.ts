@@ -40,7 +40,7 @@ describe("the help shows each command's own defaults, the ones it runs with", ()
       expect(settings.force).toBe(true);
     }
     expect(helpDefault(experimentCommand, "epochs")).toBe(
-      "20; linear-probe 60; --task segmentation 60; --task correspondence 60; --task regression 60",
+      "20; linear-probe 60; --task segmentation 60; --task correspondence 10; --task regression 60",
     );
     expect(helpDefault(experimentCommand, "features")).toBe(
       "moments,curvature; per-vertex tasks moments,curvature,hks; regression none",
@@ -68,6 +68,37 @@ describe("the help shows each command's own defaults, the ones it runs with", ()
       expect(settings.runDir.endsWith(`runs/experiment-${task}`)).toBe(true);
       expect(settings.threads).toBe(1);
     }
+    // Correspondence's own: 16 heat-kernel times and field dropout 0.1, as the help says; the
+    // control: segmentation keeps the usual 4 times and no field dropout.
+    const [segmentation, correspondence] = (["segmentation", "correspondence"] as const).map((task) =>
+      experimentSettings(parseCommandArgs(experimentCommand, ["--task", task])!, io, task),
+    );
+    expect(correspondence.setup.options.features.hksTimeCount).toBe(
+      Number(defaultFor(helpDefault(experimentCommand, "hks-time-count")!, "--task correspondence")),
+    );
+    expect(correspondence.setup.options.features.hksTimeCount).toBe(16);
+    expect(correspondence.settings.architecture.fieldDropout).toBe(
+      Number(defaultFor(helpDefault(experimentCommand, "field-dropout")!, "--task correspondence")),
+    );
+    expect(correspondence.settings.architecture.fieldDropout).toBe(0.1);
+    expect(correspondence.settings.architecture.embedding).toBe(64);
+    expect(segmentation.setup.options.features.hksTimeCount).toBe(4);
+    expect(segmentation.settings.architecture.fieldDropout).toBe(0);
+    // An explicit option still wins.
+    const explicit = experimentSettings(
+      parseCommandArgs(experimentCommand, [
+        "--task",
+        "correspondence",
+        "--hks-time-count",
+        "8",
+        "--field-dropout",
+        "0",
+      ])!,
+      io,
+      "correspondence",
+    );
+    expect(explicit.setup.options.features.hksTimeCount).toBe(8);
+    expect(explicit.settings.architecture.fieldDropout).toBe(0);
     const { setup, settings } = experimentSettings(
       parseCommandArgs(experimentCommand, ["--task", "regression"])!,
       io,

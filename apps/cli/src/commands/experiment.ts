@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FeatureKind } from "@gemcnn/features";
+import { DEFAULT_GEM_ARCHITECTURE } from "../classifiers/architecture.js";
 import { type CliIO, type Command, integerOption, type ParsedArgs, stringOption } from "../cli/command.js";
 import { UsageError } from "../cli/errors.js";
 import { checkNetworkInput, inputFieldsFromArgs } from "../fields/input-fields.js";
@@ -11,7 +12,7 @@ import { regressionDatasetFromArgs } from "../regression/data.js";
 import { refuseRegressionOptions, regressionFieldsFromArgs } from "../regression/options.js";
 import { SYNTHETIC_WIND, SYNTHETIC_WIND_FIELDS, writeSyntheticWindDataset } from "../regression/synthetic.js";
 import { trainRegression } from "../regression/train.js";
-import { isPerVertexTask, taskFromArgs } from "../tasks/tasks.js";
+import { isPerVertexTask, PER_VERTEX_TASKS, taskFromArgs } from "../tasks/tasks.js";
 import {
   dataOptionSpecs,
   datasetFromArgs,
@@ -46,10 +47,19 @@ export const EXPERIMENT_EPOCHS = { gemcnn: 20, "linear-probe": 60 } as const;
  */
 export const PER_VERTEX_EXPERIMENT_FEATURES: readonly FeatureKind[] = ["moments", "curvature", "hks"];
 
+/**
+ * What `experiment --task correspondence` runs beside the synthetic set's 32 training shapes:
+ * 10 epochs instead of 60 (the 60-epoch default took 15:30 on 4 shapes), 16 heat-kernel times and
+ * field dropout 0.1, the options that moved the 48- and 64-shape runs, for a run of a few minutes.
+ * Chosen on the seed-1 family, not on the test shape (docs/experiments.md, 2026-12-08): there 32
+ * shapes × 10 epochs reached 63.1% at r = 0 for 232 s of CPU, 16 shapes × 20 epochs 57.5% for 256 s.
+ */
+export const CORRESPONDENCE_EXPERIMENT = { epochs: 10, hksTimeCount: 16, fieldDropout: 0.1 } as const;
+
 /** Epochs of the per-vertex experiments (docs/experiments.md: a few minutes on 2 shared cores). */
 export const PER_VERTEX_EXPERIMENT_EPOCHS: Readonly<Record<VertexTask, number>> = {
   segmentation: 60,
-  correspondence: 60,
+  correspondence: CORRESPONDENCE_EXPERIMENT.epochs,
   regression: 60,
 };
 
@@ -72,6 +82,11 @@ export const EXPERIMENT_DEFAULTS: PreprocessDefaults & TrainingDefaults & { read
 /** The preprocessing defaults of `experiment --task <task>`. */
 function experimentPreprocessDefaults(task: VertexTask | undefined): PreprocessDefaults {
   if (task === "regression") return { featureKinds: REGRESSION_EXPERIMENT_FEATURES };
+  if (task === "correspondence")
+    return {
+      featureKinds: PER_VERTEX_EXPERIMENT_FEATURES,
+      hksTimeCount: CORRESPONDENCE_EXPERIMENT.hksTimeCount,
+    };
   return task === undefined ? EXPERIMENT_DEFAULTS : { featureKinds: PER_VERTEX_EXPERIMENT_FEATURES };
 }
 
@@ -83,6 +98,14 @@ export function experimentSettings(args: ParsedArgs, io: CliIO, task?: VertexTas
     name: task === undefined ? EXPERIMENT_DEFAULTS.name : `${EXPERIMENT_DEFAULTS.name}-${task}`,
     training: EXPERIMENT_DEFAULTS,
     ...(task !== undefined ? { task } : {}),
+    ...(task === "correspondence"
+      ? {
+          architecture: {
+            ...PER_VERTEX_TASKS.correspondence.defaults.architecture,
+            fieldDropout: CORRESPONDENCE_EXPERIMENT.fieldDropout,
+          },
+        }
+      : {}),
   });
   return { setup, settings };
 }
@@ -104,14 +127,18 @@ export const experimentCommand: Command = {
     `bodies (training body shapes: ${trainShapes.segmentation} for segmentation, ${trainShapes.correspondence} for correspondence; ${testShapes} unseen\n` +
     `test shape; ${poses} poses each, about ${vertices} vertices; remeshed one by one for segmentation into\n` +
     `six parts, one shared connectivity for correspondence, as FAUST in miniature), features\n` +
-    `${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}, ${PER_VERTEX_EXPERIMENT_EPOCHS.segmentation} and ${PER_VERTEX_EXPERIMENT_EPOCHS.correspondence} epochs, runs/experiment-<task>/.\n` +
+    `${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}, ${PER_VERTEX_EXPERIMENT_EPOCHS.segmentation} and ${PER_VERTEX_EXPERIMENT_EPOCHS.correspondence} epochs (correspondence: ${CORRESPONDENCE_EXPERIMENT.hksTimeCount} heat-kernel times,\n` +
+    `field dropout ${CORRESPONDENCE_EXPERIMENT.fieldDropout}), runs/experiment-<task>/.\n` +
     `--task regression learns the wind on a sphere from the pressure (nn's wind example: vortices,\n` +
     `pairs, dipoles and jets at random rotations; ${SYNTHETIC_WIND.trainPerClass}+${SYNTHETIC_WIND.testPerClass} spheres per class, 162 vertices),\n` +
     `written as meshes with .fields.json files to a temporary folder (removed afterwards), input\n` +
     `pressure:scalar, target wind:vector, no geometric features, ${PER_VERTEX_EXPERIMENT_EPOCHS.regression} epochs; it reports the angular error.`,
   positionals: [],
   options: (() => {
-    const preprocess = preprocessOptionSpecs(EXPERIMENT_DEFAULTS);
+    const preprocess = preprocessOptionSpecs({
+      ...EXPERIMENT_DEFAULTS,
+      hksTimeCountText: `4; --task correspondence ${CORRESPONDENCE_EXPERIMENT.hksTimeCount}`,
+    });
     return {
       ...dataOptionSpecs("synthetic"),
       ...preprocess,
@@ -119,7 +146,10 @@ export const experimentCommand: Command = {
         ...preprocess.features,
         defaultText: `${EXPERIMENT_FEATURES.join(",")}; per-vertex tasks ${PER_VERTEX_EXPERIMENT_FEATURES.join(",")}; regression none`,
       },
-      ...trainingOptionSpecs(EXPERIMENT_DEFAULTS),
+      ...trainingOptionSpecs({
+        ...EXPERIMENT_DEFAULTS,
+        fieldDropoutText: `${DEFAULT_GEM_ARCHITECTURE.fieldDropout}; per-vertex tasks ${PER_VERTEX_TASKS.segmentation.defaults.architecture.fieldDropout}; --task correspondence ${CORRESPONDENCE_EXPERIMENT.fieldDropout}`,
+      }),
     };
   })(),
   examples: [

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { serializeMesh } from "@gemcnn/geometry";
+import { articulatedBodies, serializeMesh, writePly } from "@gemcnn/geometry";
 import { writeFileAtomic } from "@gemcnn/geometry/node";
 import { booleanOption, type Command, choiceOption, integerOption, stringOption } from "../cli/command.js";
 import { CliError, EXIT, UsageError } from "../cli/errors.js";
@@ -10,6 +10,14 @@ import {
   SYNTHETIC_CLASSES,
 } from "../synthetic/dataset.js";
 import { WIND_CLASSIFICATION, writeWindClassificationDataset } from "../synthetic/wind.js";
+
+/**
+ * `--dataset faust-like`: registrations of geometry's articulated bodies at FAUST's size, named
+ * and split as FAUST's training registrations (shape-major, so that the loader's default split,
+ * the first 80 of 100 by name, trains on shapes 0-7 and tests on 8-9: unseen bodies, as FAUST's
+ * 80-99 are its last two subjects).
+ */
+export const FAUST_LIKE = { shapes: 10, poses: 10, vertices: 6890 } as const;
 
 /** `gemcnn generate <dir>`: writes the synthetic dataset in MeshCNN's layout. */
 export const generateCommand: Command = {
@@ -25,13 +33,18 @@ export const generateCommand: Command = {
     "random rotation, tangent noise 0.1): <class>/{train,test}/<class>-<seed>.ply with\n" +
     "<class>-<seed>.fields.json beside each (columns wind_x, wind_y, wind_z, speed = |wind|, pressure):\n" +
     "a classifier that reads the wind vector tells every class apart; one that reads the speed alone\n" +
-    "cannot tell a cyclone from an anticyclone (their speeds are equal). See the README, Input fields.",
+    "cannot tell a cyclone from an anticyclone (their speeds are equal). See the README, Input fields.\n" +
+    `--dataset faust-like writes ${FAUST_LIKE.shapes * FAUST_LIKE.poses} registrations of ${FAUST_LIKE.vertices} vertices (${FAUST_LIKE.shapes} body shapes × ${FAUST_LIKE.poses} poses of\n` +
+    "geometry's articulatedBodies, one connectivity) as binary PLY <dir>/tr_reg_000.ply … tr_reg_099.ply,\n" +
+    "named and ordered as FAUST's training registrations: a correspondence training on the folder\n" +
+    "trains on the first 80 (shapes 0-7) and tests on the last 20 (shapes 8-9, never trained on).",
   positionals: [{ name: "dir", description: "output directory (must be empty or absent)", required: true }],
   options: {
     dataset: {
       type: "string",
       valueName: "<kind>",
-      description: "shapes (meshes only) or wind (spheres with wind field files)",
+      description:
+        "shapes (meshes only), wind (spheres with wind field files) or faust-like (registrations as FAUST's)",
       defaultText: "shapes",
     },
     seed: { type: "string", valueName: "<n>", description: "seed of the dataset", defaultText: "0" },
@@ -65,6 +78,10 @@ export const generateCommand: Command = {
       command: "gemcnn generate data/wind --dataset wind",
       description: "the spherical wind classes, 48 + 32 spheres per class with their field files",
     },
+    {
+      command: "gemcnn generate data/faust-like --dataset faust-like",
+      description: "100 registrations of 6,890 vertices, tr_reg_000.ply … tr_reg_099.ply",
+    },
   ],
   async run(args, io) {
     const dir = resolve(io.cwd, args.positionals.dir as string);
@@ -72,7 +89,26 @@ export const generateCommand: Command = {
     if (existing.length > 0 && !booleanOption(args, "force")) {
       throw new CliError(`${dir} is not empty: choose another directory or add --force`);
     }
-    const kind = choiceOption(args, "dataset", ["shapes", "wind"] as const, "shapes");
+    const kind = choiceOption(args, "dataset", ["shapes", "wind", "faust-like"] as const, "shapes");
+    if (kind === "faust-like") {
+      for (const name of ["train", "test"] as const) {
+        if (stringOption(args, name) !== undefined)
+          throw new UsageError(
+            `--${name}: the faust-like set has FAUST's 100 registrations; its split is the loader's (first 80 train)`,
+          );
+      }
+      const format = stringOption(args, "format");
+      if (format !== undefined && format !== "ply")
+        throw new UsageError(`--format ${format}: the faust-like set is written as binary PLY, as FAUST's`);
+      const bodies = articulatedBodies({ ...FAUST_LIKE, seed: integerOption(args, "seed", 0, { min: 0 }) });
+      for (const [i, body] of bodies.entries()) {
+        await writeFileAtomic(join(dir, `tr_reg_${String(i).padStart(3, "0")}.ply`), writePly(body.data));
+      }
+      io.stdout.write(
+        `wrote ${bodies.length} registrations of ${bodies[0].data.positions.length / 3} vertices (${FAUST_LIKE.shapes} body shapes × ${FAUST_LIKE.poses} poses; train on the first 80, test on the last 20) to ${dir}\n`,
+      );
+      return EXIT.success;
+    }
     if (kind === "wind") {
       const format = stringOption(args, "format");
       if (format !== undefined && format !== "ply")

@@ -216,7 +216,7 @@ describe("gemcnn train, eval, predict and check for per-vertex tasks", () => {
   }, async () => {
     const help = captureIO(dir);
     expect(await runCli(["experiment", "--help"], help)).toBe(0);
-    expect(help.out()).toContain("--task segmentation 60; --task correspondence 60");
+    expect(help.out()).toContain("--task segmentation 60; --task correspondence 10");
     expect(help.out()).toContain("per-vertex tasks moments,curvature,hks");
     const io = captureIO(dir);
     const code = await runCli(

@@ -109,6 +109,10 @@ export const DATA_OPTIONS = dataOptionSpecs();
 export interface PreprocessDefaults {
   /** Feature groups without `--features`. */
   readonly featureKinds: readonly FeatureKind[];
+  /** Heat-kernel times without `--hks-time-count` (default the features package's). */
+  readonly hksTimeCount?: number;
+  /** What the help says of `--hks-time-count`'s default, when it is not one number. */
+  readonly hksTimeCountText?: string;
 }
 
 /** The command line's usual preprocessing defaults: the features package's default groups. */
@@ -141,7 +145,8 @@ export function featureOptionSpecs(
       type: "string",
       valueName: "<n>",
       description: "heat-kernel times, log-spaced from 4 ln 10 / λ_k to 4 ln 10 / λ_1",
-      defaultText: String(DEFAULT_FEATURE_OPTIONS.hksTimeCount),
+      defaultText:
+        defaults.hksTimeCountText ?? String(defaults.hksTimeCount ?? DEFAULT_FEATURE_OPTIONS.hksTimeCount),
     },
   };
 }
@@ -344,10 +349,15 @@ export function featureOptionsFromArgs(
       min: 1,
       max: 4096,
     }),
-    hksTimeCount: integerOption(args, "hks-time-count", DEFAULT_FEATURE_OPTIONS.hksTimeCount, {
-      min: 1,
-      max: 64,
-    }),
+    hksTimeCount: integerOption(
+      args,
+      "hks-time-count",
+      defaults.hksTimeCount ?? DEFAULT_FEATURE_OPTIONS.hksTimeCount,
+      {
+        min: 1,
+        max: 64,
+      },
+    ),
   };
 }
 

@@ -107,6 +107,8 @@ export interface TrainingDefaults {
   readonly nameText: string;
   /** Whether an existing run directory is replaced without `--force` (unless `--resume`). */
   readonly replaces: boolean;
+  /** What the help says of `--field-dropout`'s default, where a command has its own. */
+  readonly fieldDropoutText?: string;
 }
 
 /** `gemcnn train`'s defaults: `MODEL_DEFAULTS`' epochs, a run named after the dataset, never replaced. */
@@ -190,7 +192,9 @@ export function trainingOptionSpecs(defaults: TrainingDefaults): Record<string, 
       type: "string",
       valueName: "<x>",
       description: "GEM-CNN whole-field dropout inside the blocks",
-      defaultText: `${DEFAULT_GEM_ARCHITECTURE.fieldDropout}; per-vertex tasks ${PER_VERTEX_TASKS.segmentation.defaults.architecture.fieldDropout}`,
+      defaultText:
+        defaults.fieldDropoutText ??
+        `${DEFAULT_GEM_ARCHITECTURE.fieldDropout}; per-vertex tasks ${PER_VERTEX_TASKS.segmentation.defaults.architecture.fieldDropout}`,
     },
     rings: {
       type: "string",

@@ -85,6 +85,85 @@ describe("geodesic error curve", () => {
     expect(curve.fraction[4]).toBe(1);
   });
 
+  const counting = (calls: number[]): GeodesicDistances => {
+    const exact = exactGeodesics(geometry);
+    return (source, targets, maxDistance) => {
+      calls.push(...Array.from(targets, () => source));
+      return exact(source, targets, maxDistance);
+    };
+  };
+  const radii = [0, 0.05, 0.1, 0.15, 0.25];
+
+  it("decides pairs farther apart in space than the largest radius without a distance, exactly", () => {
+    // Largest radius 0.15 · 2 = 0.3: the matches two rows up (0.4 away) are beyond it in space.
+    const [withPositions, without]: number[][] = [[], []];
+    const options = { area, radii: [0, 0.1, 0.15] };
+    const pruned = geodesicErrorCurve(predicted, truth, {
+      ...options,
+      distances: counting(withPositions),
+      positions: data.positions,
+    });
+    const full = geodesicErrorCurve(predicted, truth, { ...options, distances: counting(without) });
+    expect(Array.from(pruned.fraction)).toEqual(Array.from(full.fraction));
+    expect(Array.from(pruned.errors)).toEqual(Array.from(full.errors));
+    const farInSpace = Array.from(truth).filter((v) => predicted[v] === v + 22);
+    expect(farInSpace.length).toBeGreaterThan(0);
+    // The negative control: without positions every wrong vertex is asked.
+    expect(without.length).toBe(withPositions.length + farInSpace.length);
+    expect(pruned.undecided).toBe(withPositions.length);
+    expect(pruned.queried).toBe(pruned.undecided);
+    expect(() =>
+      geodesicErrorCurve(predicted, truth, { ...options, distances: counting([]), positions: [0, 0, 0] }),
+    ).toThrow(new RegExp(`1 vertex positions for a mesh of ${n} vertices`));
+  });
+
+  it("asks at most maxQueries distances, a seeded sample whose curve is unbiased; r = 0 stays exact", () => {
+    const full = geodesicErrorCurve(predicted, truth, { distances: exactGeodesics(geometry), area, radii });
+    const all = geodesicErrorCurve(predicted, truth, {
+      distances: exactGeodesics(geometry),
+      area,
+      radii,
+      maxQueries: full.undecided,
+    });
+    expect(Array.from(all.fraction)).toEqual(Array.from(full.fraction));
+    const seeds = 300;
+    const mean = new Float64Array(radii.length);
+    const samples = new Set<string>();
+    for (let seed = 0; seed < seeds; seed++) {
+      const calls: number[] = [];
+      const curve = geodesicErrorCurve(predicted, truth, {
+        distances: counting(calls),
+        area,
+        radii,
+        maxQueries: 5,
+        seed,
+      });
+      expect(calls.length).toBe(5);
+      expect(curve.queried).toBe(5);
+      expect(curve.undecided).toBe(full.undecided);
+      expect(curve.atZero).toBe(full.atZero);
+      expect(curve.fraction[0]).toBe(full.fraction[0]);
+      // Every wrong vertex is within 0.25: the weighted sample says so exactly.
+      expect(curve.fraction[4]).toBeCloseTo(1, 12);
+      samples.add(calls.sort((a, b) => a - b).join());
+      curve.fraction.forEach((f, i) => {
+        mean[i] += f / seeds;
+      });
+    }
+    expect(samples.size).toBeGreaterThan(100);
+    // At r = 0.1 the wrong vertices split (errors 0.1 and 0.2), so there the sample's mix matters:
+    // one sample's fraction is off by up to a few percent, the mean over 300 seeds by less than
+    // 0.005 (its standard error is about 0.001).
+    const spread = Math.abs(mean[2] - full.fraction[2]);
+    expect(spread).toBeLessThan(0.005);
+    // The negative control: unweighted, the sample's fraction is far off.
+    const unweighted = full.atZero + (5 * (full.fraction[2] - full.atZero)) / full.undecided;
+    expect(Math.abs(unweighted - full.fraction[2])).toBeGreaterThan(0.05);
+    expect(() =>
+      geodesicErrorCurve(predicted, truth, { distances: exactGeodesics(geometry), area, maxQueries: 0 }),
+    ).toThrow(/maxQueries must be a positive integer/);
+  });
+
   it("leaves errors beyond the largest radius unresolved (Infinity) and checks its arguments", () => {
     const curve = geodesicErrorCurve(predicted, truth, {
       distances: exactGeodesics(geometry),

@@ -1,4 +1,4 @@
-import { exactGeodesicDistancesTo, type MeshGeometry } from "@gemcnn/geometry";
+import { exactGeodesicDistancesTo, type MeshGeometry, mulberry32 } from "@gemcnn/geometry";
 
 /*
  * Metrics of per-vertex predictions: plain functions on label arrays, accumulated in float64
@@ -147,6 +147,23 @@ export interface GeodesicErrorOptions {
   /** Normalised radii of the curve, increasing from 0 (default 0, 0.0025, …, 0.25: 101 values). */
   readonly radii?: ArrayLike<number>;
   readonly mask?: ArrayLike<number | boolean>;
+  /**
+   * The mesh's vertex positions (x, y, z per vertex). With them, a wrong vertex whose predicted
+   * point is farther from the true one in space than the largest radius is beyond every radius
+   * without asking `distances` (a geodesic is never shorter than the straight line): exact, and
+   * it spares the most expensive queries, those that sweep the whole ball of the largest radius.
+   */
+  readonly positions?: ArrayLike<number>;
+  /**
+   * The most wrong vertices whose distance is asked (default: all). Where more are left after the
+   * straight-line test, a seeded uniform sample of this many stands for them on the curve (each
+   * weighs `left / maxQueries`), which bounds the cost of a poorly trained model's curve; the
+   * value at r = 0 is exact whatever the sample. With `maxQueries` at least the number of wrong
+   * vertices the curve is exact.
+   */
+  readonly maxQueries?: number;
+  /** Seed of that sample (default 0). */
+  readonly seed?: number;
 }
 
 /** The geodesic error curve of a correspondence (`geodesicErrorCurve`). */
@@ -158,10 +175,15 @@ export interface GeodesicErrorCurve {
   readonly atZero: number;
   /**
    * Normalised error of every vertex: 0 where right, the geodesic distance over √area where
-   * wrong, `Infinity` where beyond the largest radius (not resolved), `NaN` where not counted.
+   * wrong, `Infinity` where beyond the largest radius (not resolved), `NaN` where not counted or
+   * left out of the sample (`maxQueries`).
    */
   readonly errors: Float64Array;
   readonly counted: number;
+  /** Wrong vertices whose distance had to be asked (not decided by the straight-line test). */
+  readonly undecided: number;
+  /** How many of those were asked: `undecided` unless `maxQueries` sampled them. */
+  readonly queried: number;
 }
 
 /**
@@ -172,7 +194,8 @@ export interface GeodesicErrorCurve {
  * divided by the square root of the mesh's area; the curve is the fraction of vertices within each
  * radius. Distances are asked only for the wrong vertices, once per true vertex with all the
  * points wrongly matched to it, and only up to the largest radius, so that a good prediction
- * costs little.
+ * costs little; with `positions`, pairs farther apart in space than the largest radius are not
+ * asked at all, and `maxQueries` bounds the rest by a seeded sample (see the options).
  */
 export function geodesicErrorCurve(
   predicted: ArrayLike<number>,
@@ -188,9 +211,23 @@ export function geodesicErrorCurve(
   if (radii.length === 0 || !(radii[0] >= 0) || radii.some((r, i) => i > 0 && !(r > radii[i - 1]))) {
     throw new MetricError(`${metric}: radii must increase from a first value ≥ 0`);
   }
+  const maxQueries = options.maxQueries ?? Number.POSITIVE_INFINITY;
+  if (!(maxQueries >= 1 && (Number.isSafeInteger(maxQueries) || maxQueries === Number.POSITIVE_INFINITY))) {
+    throw new MetricError(`${metric}: maxQueries must be a positive integer, got ${options.maxQueries}`);
+  }
+  const positions = options.positions;
+  if (positions !== undefined && positions.length !== 3 * truth.length) {
+    throw new MetricError(
+      `${metric}: ${positions.length / 3} vertex positions for a mesh of ${truth.length} vertices`,
+    );
+  }
   const scale = Math.sqrt(options.area);
+  const maxDistance = radii[radii.length - 1] * scale;
+  // A straight line longer than this is surely longer than the largest radius: the margin covers
+  // the rounding of the propagation's float64 distances (relative 1e-15 or so).
+  const beyondInSpace = maxDistance * (1 + 1e-9);
   const errors = new Float64Array(truth.length).fill(Number.NaN);
-  const wrongBySource = new Map<number, number[]>();
+  const undecided: number[] = [];
   for (const v of counted) {
     const [p, t] = [predicted[v], truth[v]];
     for (const label of [p, t]) {
@@ -202,16 +239,31 @@ export function geodesicErrorCurve(
     }
     if (p === t) {
       errors[v] = 0;
+    } else if (positions !== undefined && straightLine(positions, p, t) > beyondInSpace) {
+      errors[v] = Number.POSITIVE_INFINITY;
     } else {
-      let list = wrongBySource.get(t);
-      if (list === undefined) {
-        list = [];
-        wrongBySource.set(t, list);
-      }
-      list.push(v);
+      undecided.push(v);
     }
   }
-  const maxDistance = radii[radii.length - 1] * scale;
+  // A partial Fisher-Yates shuffle: the first `queried` of `undecided` are a uniform sample.
+  const queried = Math.min(undecided.length, maxQueries);
+  if (queried < undecided.length) {
+    const random = mulberry32(options.seed ?? 0);
+    for (let i = 0; i < queried; i++) {
+      const j = i + Math.floor(random() * (undecided.length - i));
+      [undecided[i], undecided[j]] = [undecided[j], undecided[i]];
+    }
+  }
+  const wrongBySource = new Map<number, number[]>();
+  for (const v of undecided.slice(0, queried)) {
+    const t = truth[v];
+    let list = wrongBySource.get(t);
+    if (list === undefined) {
+      list = [];
+      wrongBySource.set(t, list);
+    }
+    list.push(v);
+  }
   for (const [source, vertices] of wrongBySource) {
     const d = options.distances(
       source,
@@ -222,13 +274,35 @@ export function geodesicErrorCurve(
       errors[v] = d[i] <= maxDistance ? d[i] / scale : Number.POSITIVE_INFINITY;
     });
   }
+  // Vertices decided without a query count once; each queried one stands for undecided / queried.
+  const sampled = new Set(undecided.slice(0, queried));
+  const exact = Float64Array.from(
+    counted.filter((v) => !Number.isNaN(errors[v]) && !sampled.has(v)),
+    (v) => errors[v],
+  ).sort();
+  const fromSample = Float64Array.from(sampled, (v) => errors[v]).sort();
+  const weight = queried > 0 ? undecided.length / queried : 0;
   const fraction = new Float64Array(radii.length);
-  const sorted = Float64Array.from(counted, (v) => errors[v]).sort();
-  let k = 0;
+  let [k, m] = [0, 0];
   radii.forEach((r, i) => {
-    while (k < sorted.length && sorted[k] <= r) k++;
-    fraction[i] = k / counted.length;
+    while (k < exact.length && exact[k] <= r) k++;
+    while (m < fromSample.length && fromSample[m] <= r) m++;
+    fraction[i] = Math.min(1, (k + weight * m) / counted.length);
   });
   const zero = counted.filter((v) => errors[v] === 0).length / counted.length;
-  return { radii, fraction, atZero: zero, errors, counted: counted.length };
+  fraction[0] = radii[0] === 0 ? zero : fraction[0];
+  return {
+    radii,
+    fraction,
+    atZero: zero,
+    errors,
+    counted: counted.length,
+    undecided: undecided.length,
+    queried,
+  };
+}
+
+function straightLine(positions: ArrayLike<number>, a: number, b: number): number {
+  const [dx, dy, dz] = [0, 1, 2].map((c) => positions[3 * a + c] - positions[3 * b + c]);
+  return Math.sqrt(dx * dx + dy * dy + dz * dz);
 }
