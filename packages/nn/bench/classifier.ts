@@ -4,9 +4,9 @@
 // either made afresh every step (new compositions, so the kernels' per-graph plans are rebuilt) or
 // made once and reused (fixed compositions, shuffled order: the plans are cached). Also the one-off
 // preprocessing per mesh (hierarchy: graphs, sampling, pooling maps) and inference. Last, the
-// data-parallel step (ReplicaPool, GEMCNN_BENCH_THREADS workers, default every core) beside the
-// single-threaded one (and that one with tfjs's AdamOptimizer instead of FusedAdamOptimizer), in
-// wall time and in CPU time per thread. `pnpm bench:step-split` breaks the step into its phases.
+// data-parallel step (ReplicaPool over GEMCNN_BENCH_THREADS threads, default every core: this
+// thread and the workers, and for comparison as many workers as threads) beside the
+// single-threaded one, in wall time and in CPU time per thread. `pnpm bench:step-split` breaks the step into its phases.
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { MeshGeometry, mulberry32 } from "@gemcnn/geometry";
@@ -56,9 +56,8 @@ const hierarchies = geometries.map((g) => buildMeshHierarchy(g, meshOptions));
 const preprocessMs = (performance.now() - t0) / geometries.length;
 
 // The command line's optimizer (one loop per weight tensor; tfjs's AdamOptimizer makes 14 kernel
-// calls per weight tensor), and tfjs's for the before/after comparison of the data-parallel part.
+// calls per weight tensor; `pnpm bench:step-split` compares the two).
 const optimizer = new FusedAdamOptimizer(1e-3);
-const tfjsOptimizer = tf.train.adam(1e-3);
 
 function time(fn: () => void): number {
   for (let i = 0; i < WARM_UPS; i++) fn();
@@ -194,27 +193,38 @@ function cpuOf(before: Map<number, number>, after: Map<number, number>): { main:
   return { main, others };
 }
 
-// Data parallelism: the same training step in this thread and split over a ReplicaPool of
-// THREADS workers (one replica and one tfjs wasm backend each), on shuffled batches of fresh
-// compositions as in training. The two alternate round by round, so that load from other jobs
-// on the machine hits both alike; medians over the rounds' per-step times.
+// Data parallelism: the same training step in this thread and split over THREADS shares, as
+// ReplicaPool runs it by default (this thread computes the first share itself beside THREADS − 1
+// workers, `callerShare`) and as it ran before (THREADS workers, this thread only waiting), on
+// shuffled batches of fresh compositions as in training. The three alternate round by round, so
+// that load from other jobs on the machine hits them alike; medians over the rounds' per-step times.
 const THREADS = Number(process.env.GEMCNN_BENCH_THREADS ?? os.availableParallelism());
 const ROUNDS = 7;
 const STEPS_PER_ROUND = 6;
-const poolModel = buildGemClassifier(config);
-poolModel.setWeights(model.getWeights());
-const poolOptimizer = new FusedAdamOptimizer(1e-3);
-const poolVariables = poolModel.trainableWeights.map((w) => w.read() as tf.Variable);
 const loadBefore = loadAverage();
-const pool = await ReplicaPool.create(poolModel, {
-  threads: THREADS,
-  sample: (i) => ({ mesh: readMeshSync(files[i]), features: features[i], name: files[i] }),
-});
+const sample = (i: number) => ({ mesh: readMeshSync(files[i]), features: features[i], name: files[i] });
+/** A pool on a copy of the model (profiled, so that the caller's own share's CPU time is known). */
+async function poolOf(callerShare: boolean) {
+  const poolModel = buildGemClassifier(config);
+  poolModel.setWeights(model.getWeights());
+  const pool = await ReplicaPool.create(poolModel, { threads: THREADS, sample, callerShare, profile: true });
+  return {
+    pool,
+    optimizer: new FusedAdamOptimizer(1e-3),
+    variables: poolModel.trainableWeights.map((w) => w.read() as tf.Variable),
+  };
+}
+const pools = { caller: await poolOf(true), workers: await poolOf(false) };
+const workerThreads = { caller: THREADS - 1, workers: THREADS };
 try {
   const all = geometries.map((_, i) => i);
-  // Every worker builds every hierarchy once before the timing, as the in-thread run did above.
-  for (let shift = 0; shift < THREADS; shift++) {
-    await pool.logits(all.map((_, i) => all[(i + Math.round((shift * all.length) / THREADS)) % all.length]));
+  // Every share builds every hierarchy once before the timing, as the in-thread run did above.
+  for (const { pool } of Object.values(pools)) {
+    for (let shift = 0; shift < THREADS; shift++) {
+      await pool.logits(
+        all.map((_, i) => all[(i + Math.round((shift * all.length) / THREADS)) % all.length]),
+      );
+    }
   }
   let shuffleSeed = 1;
   const shuffled = (size: number) => {
@@ -228,90 +238,92 @@ try {
   const parallelRows: Record<string, number | string>[] = [];
   const cpuRows: Record<string, number | string>[] = [];
   for (const size of [8, 16]) {
-    const inThread: number[] = [];
-    const inPool: number[] = [];
-    const tfjsAdamThread: number[] = [];
+    const wall = { thread: [] as number[], caller: [] as number[], workers: [] as number[] };
     const cpu = {
       thread: [] as number[],
-      tfjsAdamThread: [] as number[],
       share: [] as number[],
-      poolMain: [] as number[],
-      workers: [] as number[][],
+      main: { caller: [] as number[], workers: [] as number[] },
+      /** The calling thread's own share (rank 0), from the pool's profile. */
+      own: [] as number[],
+      busiest: { caller: [] as number[][], workers: [] as number[][] },
     };
     for (let round = 0; round < ROUNDS; round++) {
-      // This thread on one worker's share of the batch: what a worker would cost if a replica
-      // added nothing; beside the whole batch it shows the step's fixed cost.
+      // This thread on one share of the batch: what a share would cost if a replica added
+      // nothing; beside the whole batch it shows the step's fixed cost.
       const share = Math.ceil(size / THREADS);
       const shareBefore = threadTimes();
-      for (let s = 0; s < STEPS_PER_ROUND; s++) {
-        const indices = shuffled(share);
-        freshStep(indices);
-      }
+      for (let s = 0; s < STEPS_PER_ROUND; s++) freshStep(shuffled(share));
       cpu.share.push(cpuOf(shareBefore, threadTimes()).main / STEPS_PER_ROUND);
-      let before = threadTimes();
-      let start = performance.now();
-      for (let s = 0; s < STEPS_PER_ROUND; s++) {
-        const indices = shuffled(size);
-        freshStep(indices);
-      }
-      inThread.push((performance.now() - start) / STEPS_PER_ROUND);
+      const before = threadTimes();
+      const start = performance.now();
+      for (let s = 0; s < STEPS_PER_ROUND; s++) freshStep(shuffled(size));
+      wall.thread.push((performance.now() - start) / STEPS_PER_ROUND);
       cpu.thread.push(cpuOf(before, threadTimes()).main / STEPS_PER_ROUND);
-      // The same in this thread with tfjs's AdamOptimizer (the command line's optimizer before
-      // FusedAdamOptimizer), for the before/after comparison.
-      before = threadTimes();
-      start = performance.now();
-      for (let s = 0; s < STEPS_PER_ROUND; s++) freshStep(shuffled(size), tfjsOptimizer);
-      tfjsAdamThread.push((performance.now() - start) / STEPS_PER_ROUND);
-      cpu.tfjsAdamThread.push(cpuOf(before, threadTimes()).main / STEPS_PER_ROUND);
-      before = threadTimes();
-      start = performance.now();
-      for (let s = 0; s < STEPS_PER_ROUND; s++) {
-        const indices = shuffled(size);
-        // As the command line: the batch's gradient as one flat vector into the fused optimizer.
-        const { gradient, hasGradient } = await pool.classifierGradientVector(
-          indices,
-          indices.map((i) => i % 30),
-          { seed: s },
-        );
-        poolOptimizer.applyFlatGradients(poolVariables, gradient, hasGradient);
+      for (const kind of ["caller", "workers"] as const) {
+        const { pool, optimizer: poolOptimizer, variables } = pools[kind];
+        let own = 0;
+        const before = threadTimes();
+        const start = performance.now();
+        for (let s = 0; s < STEPS_PER_ROUND; s++) {
+          const indices = shuffled(size);
+          // As the command line: the batch's gradient as one flat vector into the fused optimizer.
+          const { gradient, hasGradient, timings } = await pool.classifierGradientVector(
+            indices,
+            indices.map((i) => i % 30),
+            { seed: s },
+          );
+          poolOptimizer.applyFlatGradients(variables, gradient, hasGradient);
+          if (kind === "caller") own += timings.replicas[0].phases.total.cpu;
+        }
+        wall[kind].push((performance.now() - start) / STEPS_PER_ROUND);
+        const used = cpuOf(before, threadTimes());
+        cpu.main[kind].push(used.main / STEPS_PER_ROUND);
+        cpu.busiest[kind].push(used.others.slice(0, workerThreads[kind]).map((ms) => ms / STEPS_PER_ROUND));
+        if (kind === "caller") cpu.own.push(own / STEPS_PER_ROUND);
       }
-      inPool.push((performance.now() - start) / STEPS_PER_ROUND);
-      const used = cpuOf(before, threadTimes());
-      cpu.poolMain.push(used.main / STEPS_PER_ROUND);
-      cpu.workers.push(used.others.slice(0, THREADS).map((ms) => ms / STEPS_PER_ROUND));
     }
-    const a = median(inThread);
-    const b = median(inPool);
+    const a = median(wall.thread);
     parallelRows.push({
       batch: size,
-      "1 thread, tfjs Adam: step ms": Number(median(tfjsAdamThread).toFixed(1)),
       "1 thread: step ms": Number(a.toFixed(1)),
-      [`${THREADS} workers: step ms`]: Number(b.toFixed(1)),
-      "step-rate ratio": Number((a / b).toFixed(2)),
-      "ratio per round": inThread.map((t, r) => (t / inPool[r]).toFixed(2)).join(" "),
+      [`this thread + ${THREADS - 1} workers: step ms`]: Number(median(wall.caller).toFixed(1)),
+      "step-rate ratio": Number((a / median(wall.caller)).toFixed(2)),
+      "ratio per round": wall.thread.map((t, r) => (t / wall.caller[r]).toFixed(2)).join(" "),
+      [`${THREADS} workers (before): step ms`]: Number(median(wall.workers).toFixed(1)),
+      "step-rate ratio ": Number((a / median(wall.workers)).toFixed(2)),
+      "ratio per round ": wall.thread.map((t, r) => (t / wall.workers[r]).toFixed(2)).join(" "),
     });
     if (cpu.thread.some(Number.isNaN)) continue;
     const single = median(cpu.thread);
-    const main = median(cpu.poolMain);
-    const workers = Array.from({ length: THREADS }, (_, w) => median(cpu.workers.map((r) => r[w] ?? 0)));
-    // With a free core per worker the step takes the calling thread's serial part (weights out,
-    // gradients summed, Adam) plus the slowest worker's part, which run one after the other.
-    const freeCores = main + Math.max(...workers);
-    const tfjsAdamSingle = median(cpu.tfjsAdamThread);
+    const busiest = (kind: "caller" | "workers") =>
+      Array.from({ length: workerThreads[kind] }, (_, w) => median(cpu.busiest[kind].map((r) => r[w] ?? 0)));
+    // With a free core per thread: 2 workers, the calling thread's serial part (weights out,
+    // gradients summed, Adam) plus the slowest worker's part, one after the other; this thread
+    // with its own share, the longer of its own CPU time and the slowest worker's part plus this
+    // thread's serial part (its CPU time without its share).
+    const workersMain = median(cpu.main.workers);
+    const workersCpu = busiest("workers");
+    const workersEstimate = workersMain + Math.max(...workersCpu);
+    const callerMain = median(cpu.main.caller);
+    const callerWorkers = busiest("caller");
+    const serial = callerMain - median(cpu.own);
+    const callerEstimate = Math.max(callerMain, serial + Math.max(0, ...callerWorkers));
     cpuRows.push({
       batch: size,
-      "1 thread, tfjs Adam: CPU ms/step": Number(tfjsAdamSingle.toFixed(1)),
       "1 thread: CPU ms/step": Number(single.toFixed(1)),
-      "tfjs Adam / fused": Number((tfjsAdamSingle / single).toFixed(2)),
       [`1 thread, ${Math.ceil(size / THREADS)} meshes`]: Number(median(cpu.share).toFixed(1)),
-      "pool: calling thread CPU ms": Number(main.toFixed(1)),
-      "workers: CPU ms each": workers.map((w) => w.toFixed(1)).join(" "),
-      [`estimate on ${THREADS} free cores: ms`]: Number(freeCores.toFixed(1)),
-      "CPU-time ratio": Number((single / freeCores).toFixed(2)),
+      "caller share: this thread (its share)": `${callerMain.toFixed(1)} (${median(cpu.own).toFixed(1)})`,
+      "workers, CPU ms each": callerWorkers.map((w) => w.toFixed(1)).join(" "),
+      [`on ${THREADS} free cores`]: Number(callerEstimate.toFixed(1)),
+      "CPU-time ratio": Number((single / callerEstimate).toFixed(2)),
+      [`${THREADS} workers (before): this thread`]: Number(workersMain.toFixed(1)),
+      "workers, CPU ms each ": workersCpu.map((w) => w.toFixed(1)).join(" "),
+      [`on ${THREADS} free cores `]: Number(workersEstimate.toFixed(1)),
+      "CPU-time ratio ": Number((single / workersEstimate).toFixed(2)),
     });
   }
   console.log(
-    `data-parallel training step (ReplicaPool, ${THREADS} workers) beside this thread, fresh shuffled batches, ${ROUNDS} alternating rounds of ${STEPS_PER_ROUND} steps, medians (load average before: ${loadBefore}, after: ${loadAverage()}):`,
+    `data-parallel training step over ${THREADS} threads beside this thread alone, fresh shuffled batches, ${ROUNDS} alternating rounds of ${STEPS_PER_ROUND} steps, medians (load average before: ${loadBefore}, after: ${loadAverage()}):`,
   );
   console.table(parallelRows);
   if (cpuRows.length > 0) {
@@ -321,5 +333,5 @@ try {
     console.table(cpuRows);
   }
 } finally {
-  await pool.close();
+  await Promise.all(Object.values(pools).map(({ pool }) => pool.close()));
 }

@@ -244,6 +244,23 @@ export function convGraphFromNeighbourhoodGeometry(
   );
 }
 
+/** The graphs a graph is the disjoint union of (`concatConvGraphs`), in order. */
+const graphParts = new WeakMap<ConvGraph, readonly ConvGraph[]>();
+
+/**
+ * Records that `graph` is the disjoint union of `parts` (their vertices and edges one after
+ * another, in order), so that per-edge tables of `graph` can be put together from the parts'
+ * (cached on the parts, which outlive the batches made of them). For `concatConvGraphs`.
+ */
+export function setConvGraphParts(graph: ConvGraph, parts: readonly ConvGraph[]): void {
+  graphParts.set(graph, parts);
+}
+
+/** The graphs `graph` was concatenated from (see `setConvGraphParts`), or `undefined`. */
+export function convGraphParts(graph: ConvGraph): readonly ConvGraph[] | undefined {
+  return graphParts.get(graph);
+}
+
 const disposedGraphs = new WeakSet<ConvGraph>();
 const graphReleasers: ((graph: ConvGraph) => void)[] = [];
 

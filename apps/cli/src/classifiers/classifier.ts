@@ -108,7 +108,7 @@ export interface Classifier extends TrainableModel {
 
 /** How a classifier runs (not part of the model): worker threads for the GEM-CNN. */
 export interface RunOptions {
-  /** Worker threads of data-parallel training and inference; 1 (default) runs on the calling thread. */
+  /** Threads of data-parallel training and inference (the calling one and workers); 1 (default): the calling one only. */
   readonly threads?: number;
 }
 

@@ -335,9 +335,9 @@ describe("GemCnnClassifier on worker threads", () => {
       await classifier.trainBatch([0, 1, 2, 3], 0.01);
       // A worker that dies (out of memory, a native fault: here terminated from outside).
       const pool = await (classifier as unknown as { pool: Promise<ReplicaPool> }).pool;
-      await (
-        pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }
-      ).slots[1].worker.terminate();
+      await (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots
+        .at(-1)!
+        .worker.terminate();
       const failure = await classifier.trainBatch([0, 1, 2, 3], 0.01).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(CliError);
       const { message } = failure as CliError;

@@ -73,8 +73,8 @@ export interface GemCnnOptions {
   /** Seeds the initial weights (with `create`) and every step's dropout masks. */
   readonly seed: number;
   /**
-   * Worker threads for training steps and inference (nn's `ReplicaPool`, data-parallel); 1 (the
-   * default) runs everything on the calling thread.
+   * Threads for training steps and inference (nn's `ReplicaPool`, data-parallel: the calling
+   * thread and `threads − 1` workers); 1 (the default) runs everything on the calling thread.
    */
   readonly threads?: number;
 }

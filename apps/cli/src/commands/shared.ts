@@ -89,7 +89,7 @@ export function dataOptionSpecs(fallback?: "synthetic"): Record<string, OptionSp
   };
 }
 
-/** `--threads`: worker threads of GEM-CNN training and inference (data-parallel replicas of the model). */
+/** `--threads`: threads of GEM-CNN training and inference (this one and data-parallel worker replicas of the model). */
 export const THREADS_OPTION: OptionSpec = {
   type: "string",
   valueName: "<n>",

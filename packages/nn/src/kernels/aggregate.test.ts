@@ -1,9 +1,10 @@
 import { FieldType, relativeError, SeededRandom } from "@gemcnn/gauge";
-import { icosphere, MeshGeometry } from "@gemcnn/geometry";
+import { bumpySphere, icosphere, MeshGeometry } from "@gemcnn/geometry";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { buildConvGraph } from "../graph.js";
+import { concatConvGraphs } from "../multiscale/batch.js";
 import { aggregate, aggregationPlan, setAggregateSimd } from "./aggregate.js";
 import { simdModuleBytes } from "./simd-module.js";
 import { wasmArena } from "./wasm-arena.js";
@@ -64,3 +65,39 @@ describe.each(["wasm", "cpu"] as const)(
     }
   },
 );
+
+describe("aggregation plans of a batch", () => {
+  beforeAll(async () => {
+    await initBackend({ backend: "wasm" });
+  });
+
+  it("are the meshes' plans side by side: the numbers of a plan built for the batch's graph itself, bit for bit", () => {
+    const a = buildConvGraph(MeshGeometry.fromData(icosphere(1)), { rings: 2 });
+    const b = buildConvGraph(MeshGeometry.fromData(bumpySphere({ level: 1, seed: 4, amplitude: 0.3 })), {
+      rings: 2,
+    });
+    const inType = FieldType.parse("3x0+2x1+1x2");
+    const outType = FieldType.parse("2x0+1x1+1x2");
+    const batch = concatConvGraphs([a, b, a]);
+    // The same graph as a plain object, which no concatenation recorded: its plan is built from its edges.
+    const direct = aggregationPlan({ ...batch }, inType, outType, "mean");
+    const composed = aggregationPlan(batch, inType, outType, "mean");
+    expect(composed).not.toBe(direct);
+    for (const key of ["transportTrig", "coefficients", "selfScale", "offsets", "sources"] as const) {
+      expect(Array.from(composed[key])).toEqual(Array.from(direct[key]));
+    }
+    // The kernels (SIMD, with their float32 tables) give the same blocks bit for bit.
+    const random = new SeededRandom(5);
+    const x = tf.tensor2d(random.gaussianArray(batch.nVertices * inType.dim, "float32") as Float32Array, [
+      batch.nVertices,
+      inType.dim,
+    ]);
+    const blocks = (plan: typeof direct) =>
+      tf.tidy(() => aggregate(x, plan).map((t) => Array.from(t.dataSync())));
+    expect(blocks(composed)).toEqual(blocks(direct));
+    // Negative control: the parts in another order are another graph, whose plan differs.
+    const swapped = aggregationPlan(concatConvGraphs([b, a, a]), inType, outType, "mean");
+    expect(Array.from(swapped.coefficients)).not.toEqual(Array.from(direct.coefficients));
+    x.dispose();
+  });
+});

@@ -1,6 +1,13 @@
 import type { FieldType } from "@gemcnn/gauge";
 import * as tf from "@tensorflow/tfjs";
-import { assertConvGraphLive, type ConvGraph, ConvGraphError, onConvGraphDispose } from "../graph.js";
+import {
+  assertConvGraphLive,
+  type ConvGraph,
+  ConvGraphError,
+  convGraphParts,
+  isConvGraphDisposed,
+  onConvGraphDispose,
+} from "../graph.js";
 import { defineJsKernel } from "./js-kernel.js";
 import type { SimdKernels } from "./simd-module.js";
 import { type WasmArena, wasmArena } from "./wasm-arena.js";
@@ -108,9 +115,47 @@ export function aggregationPlan(
   }
   let plan = plans.get(key);
   if (plan === undefined) {
-    plan = buildPlan(graph, inType, outType, aggregation);
+    // A batch's graph is its meshes' graphs side by side, and every number of a plan belongs to
+    // one edge or one vertex of one mesh: the batch's plan is the meshes' plans (built once per
+    // mesh and cached on its graph) concatenated, the same numbers without the trigonometry.
+    const parts = convGraphParts(graph);
+    plan =
+      parts !== undefined && !parts.some(isConvGraphDisposed)
+        ? concatenatedPlan(
+            graph,
+            parts.map((part) => aggregationPlan(part, inType, outType, aggregation)),
+          )
+        : buildPlan(graph, inType, outType, aggregation);
     plans.set(key, plan);
   }
+  return plan;
+}
+
+/** The plans a concatenated plan was made of, whose float32 tables it concatenates too. */
+const planParts = new WeakMap<AggregationPlan, readonly AggregationPlan[]>();
+
+/** The plan of `graph`, the disjoint union of the graphs of `parts` (in order), from theirs. */
+function concatenatedPlan(graph: ConvGraph, parts: readonly AggregationPlan[]): AggregationPlan {
+  const first = parts[0];
+  const concat = (arrays: Float64Array[]) => {
+    const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+    let at = 0;
+    for (const a of arrays) {
+      out.set(a, at);
+      at += a.length;
+    }
+    return out;
+  };
+  const plan: AggregationPlan = {
+    ...first,
+    nVertices: graph.nVertices,
+    offsets: graph.offsets,
+    sources: graph.sources,
+    transportTrig: concat(parts.map((p) => p.transportTrig)),
+    coefficients: concat(parts.map((p) => p.coefficients)),
+    selfScale: concat(parts.map((p) => p.selfScale)),
+  };
+  planParts.set(plan, parts);
   return plan;
 }
 
@@ -325,9 +370,20 @@ const planTables = new WeakMap<AggregationPlan, PlanTables>();
 function tablesOf(plan: AggregationPlan): PlanTables {
   let tables = planTables.get(plan);
   if (tables === undefined) {
+    const parts = planParts.get(plan)?.map(tablesOf);
+    const float32 = (whole: Float64Array, part: (t: PlanTables) => Float32Array) => {
+      if (parts === undefined) return Float32Array.from(whole);
+      const out = new Float32Array(whole.length);
+      let at = 0;
+      for (const t of parts) {
+        out.set(part(t), at);
+        at += part(t).length;
+      }
+      return out;
+    };
     tables = {
-      coefficients: Float32Array.from(plan.coefficients),
-      transportTrig: Float32Array.from(plan.transportTrig),
+      coefficients: float32(plan.coefficients, (t) => t.coefficients),
+      transportTrig: float32(plan.transportTrig, (t) => t.transportTrig),
       terms: Uint32Array.from(
         Array.from(plan.inTermOrder, (order, t) => [
           order === 0 ? -1 : 8 * (order - 1),

@@ -1,4 +1,4 @@
-import { assertConvGraphLive, type ConvGraph, disposeConvGraph } from "../graph.js";
+import { assertConvGraphLive, type ConvGraph, disposeConvGraph, setConvGraphParts } from "../graph.js";
 import { activeConvGraph, type GraphKwargs, withConvGraph } from "../graph-context.js";
 import type { MeshHierarchy, MeshLevel, PoolingMap } from "./hierarchy.js";
 import { MultiscaleError } from "./sampling.js";
@@ -149,7 +149,10 @@ export function concatConvGraphs(graphs: readonly ConvGraph[], label = "concatCo
     vertexBase += g.nVertices;
     edgeBase += g.sources.length;
   }
-  return { nVertices, offsets, sources, radius, theta, transport, rings, ringWeights, includesSelf };
+  const graph = { nVertices, offsets, sources, radius, theta, transport, rings, ringWeights, includesSelf };
+  // The kernels' per-edge plans of a batch are then the meshes' plans side by side (aggregate.ts).
+  setConvGraphParts(graph, graphs);
+  return graph;
 }
 
 function concatPoolingMaps(maps: readonly PoolingMap[]): PoolingMap {

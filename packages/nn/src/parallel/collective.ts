@@ -3,7 +3,7 @@
  * over a `SharedArrayBuffer`: each replica writes its vector into its own slot, then waits with
  * `Atomics.wait` until every replica of the step has written, then reads all slots. Synchronous
  * because the callers are layers in the middle of a tfjs forward or backward pass, which cannot
- * await. `Atomics.wait` is allowed in worker threads (not on a browser's main thread).
+ * await. `Atomics.wait` is allowed in worker threads and on Node's main thread (not on a browser's).
  *
  * Layout: a control block of `Int32` words (arrival counter, abort code), then two banks (used in
  * turn, so that a replica that is one call ahead never overwrites a slot another is still reading)
@@ -58,12 +58,14 @@ export class Collective {
   private readonly lengths: Int32Array;
   private readonly data: Float64Array;
   private calls = 0;
+  private readonly whileWaiting: (() => void) | undefined;
   /** Wall-clock ms spent so far waiting for the other replicas (for benchmarks). */
   waitMs = 0;
 
   /**
    * `replicas`: how many take part in this step (ranks `0 … replicas − 1`); `maxReplicas` and
-   * `capacity`: what the buffer was created for.
+   * `capacity`: what the buffer was created for. `whileWaiting` runs every 50 ms of a wait and
+   * may throw to end it (the calling thread checks there that its workers are still alive).
    */
   constructor(
     buffer: SharedArrayBuffer,
@@ -71,6 +73,7 @@ export class Collective {
     capacity: number,
     rank: number,
     replicas: number,
+    whileWaiting?: () => void,
   ) {
     if (!(replicas >= 1 && replicas <= maxReplicas && rank >= 0 && rank < replicas)) {
       throw new RangeError(`Collective: rank ${rank} of ${replicas} replicas (buffer for ${maxReplicas})`);
@@ -80,6 +83,7 @@ export class Collective {
     }
     this.rank = rank;
     this.replicas = replicas;
+    this.whileWaiting = whileWaiting;
     this.capacity = capacity;
     this.control = new Int32Array(buffer, 0, CONTROL_BYTES / 4);
     this.lengths = new Int32Array(buffer, CONTROL_BYTES, 2 * maxReplicas);
@@ -113,8 +117,9 @@ export class Collective {
           aborted > 0 ? `stopped because replica ${aborted - 1} failed` : "stopped by the replica pool",
         );
       }
-      // The timeout only bounds the wait for an abort whose notification raced with this wait.
-      Atomics.wait(this.control, ARRIVALS, arrived, 50);
+      // The timeout bounds the wait for an abort whose notification raced with this wait, and
+      // for a replica that died without a word.
+      if (Atomics.wait(this.control, ARRIVALS, arrived, 50) === "timed-out") this.whileWaiting?.();
     }
     this.waitMs += performance.now() - waitStart;
     const out: Float64Array[] = [];

@@ -1,5 +1,6 @@
 import type { BackendName } from "../backend.js";
 import type { ReplicaSample, ReplicaStepTimings, WeightLayout } from "./replica.js";
+import type { OsThread } from "./thread-cpu.js";
 
 /** What `ReplicaPool` and its workers say to each other (see replica-pool.ts, replica-worker.ts). */
 export type ToReplica =
@@ -41,7 +42,11 @@ export type ToReplica =
     };
 
 export type FromReplica =
-  | { readonly type: "ready" }
+  | {
+      readonly type: "ready";
+      /** The worker's operating-system thread (Linux), which the calling thread checks while it waits. */
+      readonly thread?: OsThread;
+    }
   | {
       readonly type: "trained";
       readonly id: number;

@@ -188,6 +188,47 @@ describe("ReplicaPool", () => {
   });
 });
 
+describe("ReplicaPool with and without the calling thread's own share", () => {
+  it("gives the same step bit for bit, and with one thread (no workers) the single-threaded step up to rounding", async () => {
+    await initBackend();
+    const [a, b] = twinModels(3);
+    const [one, reference] = twinModels(3);
+    const withCaller = await ReplicaPool.create(a, { threads: 2, sample, callerShare: true });
+    const workersOnly = await ReplicaPool.create(b, { threads: 2, sample, callerShare: false });
+    const alone = await ReplicaPool.create(one, { threads: 1, sample, callerShare: true });
+    try {
+      const labels = BATCH.map((i) => LABELS[i]);
+      const stats = (m: tf.LayersModel) =>
+        m.nonTrainableWeights.flatMap((w) => Array.from(w.read().dataSync()));
+      for (const seed of [4, 5]) {
+        const x = await withCaller.classifierGradientVector(BATCH, labels, { seed });
+        const y = await workersOnly.classifierGradientVector(BATCH, labels, { seed });
+        expect(x.gradient.some((g) => g !== 0)).toBe(true);
+        expect(Array.from(x.gradient)).toEqual(Array.from(y.gradient));
+        expect(x.loss).toBe(y.loss);
+        expect(Array.from(x.logits)).toEqual(Array.from(y.logits));
+        expect(stats(a)).toEqual(stats(b));
+        // Negative control: another dropout seed is another step.
+        const z = await workersOnly.classifierGradientVector(BATCH, labels, { seed: seed + 10 });
+        expect(Array.from(z.gradient)).not.toEqual(Array.from(y.gradient));
+        b.setWeights(a.getWeights());
+      }
+      // One thread: the calling thread runs the whole batch as a share of one, without workers.
+      const seed = 6;
+      const expected = referenceGradients(reference, BATCH, seed);
+      const got = await alone.classifierGradients(BATCH, labels, { seed });
+      expect(
+        relativeGradientDifference(inOrder(reference, expected.grads), inOrder(one, got.gradients)),
+      ).toBeLessThan(1e-4);
+      expect(Math.abs(got.loss - expected.loss) / expected.loss).toBeLessThan(1e-5);
+      tf.dispose([...Object.values(got.gradients), ...Object.values(expected.grads)]);
+      expect((alone as unknown as { slots: unknown[] }).slots.length).toBe(0);
+    } finally {
+      await Promise.all([withCaller.close(), workersOnly.close(), alone.close()]);
+    }
+  }, 60_000);
+});
+
 describe("ReplicaPool errors", () => {
   it("reports a failing mesh with the replica and its message and keeps working; a dead worker fails it for good", async () => {
     await initBackend();
@@ -212,6 +253,16 @@ describe("ReplicaPool errors", () => {
       expect(ok.logits.length).toBe(2 * CONFIG.classes);
       tf.dispose(Object.values(ok.gradients));
 
+      // The same mesh in the calling thread's own share (rank 0): named as a worker's would be,
+      // and the worker that waited for it at the first all-reduce is let go.
+      const stats = () => model.nonTrainableWeights.flatMap((w) => Array.from(w.read().dataSync()));
+      const before = stats();
+      await expect(pool.classifierGradients([9, 0, 1], [2, 0, 1], { seed: 1 })).rejects.toThrow(
+        /^replica 0: MeshError: .*broken\.obj/,
+      );
+      expect(stats()).toEqual(before);
+      await expect(pool.logits([9, 0])).rejects.toThrow(/^replica 0: MeshError: .*broken\.obj/);
+
       // The caller's own `sample` failing for the second worker's part: the call fails with that
       // error, and the first worker was not left waiting in a step the second never joined (the
       // next step would hang).
@@ -226,9 +277,9 @@ describe("ReplicaPool errors", () => {
       // A worker that dies (out of memory, a native fault: here terminated) fails the running
       // call and every later one, instead of leaving them waiting.
       const running = pool.classifierGradients(BATCH, LABELS, { seed: 2 });
-      await (
-        pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }
-      ).slots[1].worker.terminate();
+      await (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots
+        .at(-1)!
+        .worker.terminate();
       await expect(running).rejects.toThrow(/replica 1 stopped: its worker thread exited/);
       await expect(pool.logits([0])).rejects.toThrow(/replica 1 stopped/);
     } finally {

@@ -6,13 +6,16 @@ import { type BackendName, backendReport } from "../backend.js";
 import { gemModelInfo, ModelConfigError } from "../models/builders.js";
 import {
   abortCollective,
+  Collective,
   CollectiveAbortedError,
   createCollectiveBuffer,
   resetCollective,
 } from "./collective.js";
 import type { FromReplica, ToReplica } from "./messages.js";
 import {
+  between,
   checkSplittable,
+  Replica,
   type ReplicaSample,
   type ReplicaStepTimings,
   readWeights,
@@ -21,6 +24,7 @@ import {
   writeWeights,
 } from "./replica.js";
 import { splitEvenly } from "./split.js";
+import { isThreadRunning, type OsThread, osThread, stamp } from "./thread-cpu.js";
 
 /** A replica pool failed: a worker could not start, a step failed in a worker, or a worker died. */
 export class ReplicaPoolError extends Error {
@@ -38,8 +42,20 @@ export class ReplicaPoolError extends Error {
 }
 
 export interface ReplicaPoolOptions {
-  /** Worker threads, each with a replica (default: every core, `os.availableParallelism()`). */
+  /**
+   * Threads that compute a share of each batch (default: every core, `os.availableParallelism()`):
+   * the calling thread and `threads − 1` workers, or `threads` workers (see `callerShare`).
+   */
   readonly threads?: number;
+  /**
+   * Whether the calling thread computes the first share of every batch itself, on the pool's
+   * model, beside `threads − 1` workers (default: true where it can tell synchronously that a
+   * worker died while it waits for it, i.e. on Linux; elsewhere false). With it, `threads` cores
+   * run `threads` tfjs instances, not `threads + 1`, and one share needs no messages or weight
+   * copies. False: `threads` workers compute every share, and the calling thread only waits
+   * for them. Both give the same results bit for bit for the same `threads`.
+   */
+  readonly callerShare?: boolean;
   /**
    * The mesh with index `i` (asked once per worker, when a batch first includes it; the arrays
    * are copied to the worker). Indices are the caller's: any non-negative integers.
@@ -125,17 +141,32 @@ interface Slot {
   /** Samples this worker has been sent. */
   readonly sent: Set<number>;
   job: Job | undefined;
+  /** The worker's operating-system thread, once it is ready (Linux). */
+  thread: OsThread | undefined;
+}
+
+/** The calling thread's own share: a replica on the pool's model itself. */
+interface LocalShare {
+  readonly replica: Replica;
+  /** Samples added to it (marked when taken, since nothing is posted). */
+  readonly sent: Set<number>;
+}
+
+/** An error of the calling thread's share, named like a worker's (`replica 0: MeshError: …`). */
+function ownShareError(error: Error): ReplicaPoolError {
+  return new ReplicaPoolError(`replica 0: ${error.name}: ${error.message}`, 0, error.name);
 }
 
 /**
- * Data-parallel training and inference of a gemcnn classifier over worker threads. Each worker
- * holds a replica of the model on its own tfjs backend (the wasm backend runs one thread per
- * worker, so `threads` workers use `threads` cores). A training step cuts the batch into
- * consecutive runs of meshes, one per worker; each computes the gradient of its meshes' losses,
- * with `FieldNormalization` statistics combined over all workers as one batch (shared memory, see
- * `BatchShare`) and dropout masks drawn for the whole batch; the gradients are added in worker
- * order in float64. The model stays on the calling thread: every call first copies its current
- * weights to the workers, and a training step copies the normalisation statistics back, so the
+ * Data-parallel training and inference of a gemcnn classifier over threads. Each worker holds a
+ * replica of the model on its own tfjs backend (the wasm backend runs one thread per worker), and
+ * the calling thread computes the first share itself on the model (`callerShare`), so `threads`
+ * shares use `threads` cores. A training step cuts the batch into consecutive runs of meshes, one
+ * per share (rank 0 first); each computes the gradient of its meshes' losses, with
+ * `FieldNormalization` statistics combined over all shares as one batch (shared memory, see
+ * `BatchShare`) and dropout masks drawn for the whole batch; the gradients are added in rank order
+ * in float64. The model stays on the calling thread: every call first copies its current weights
+ * to the workers, and a training step leaves rank 0's normalisation statistics in it, so the
  * caller's optimizer, checkpoints and resumes work as in a single-threaded loop.
  *
  * Same seed and thread count give the same results bit for bit; other thread counts agree with a
@@ -145,7 +176,12 @@ export class ReplicaPool {
   readonly threads: number;
   readonly model: tf.LayersModel;
   private readonly layout: WeightLayout;
+  /** The workers, ranks `rankOffset …` in order. */
   private readonly slots: Slot[];
+  /** The calling thread's share (rank 0), when it computes one. */
+  private readonly local: LocalShare | undefined;
+  /** Rank of the first worker: 1 when the calling thread computes rank 0, else 0. */
+  private readonly rankOffset: number;
   private readonly sample: (index: number) => ReplicaSample;
   private readonly weights: Float32Array;
   private readonly gradients: Float32Array;
@@ -156,9 +192,18 @@ export class ReplicaPool {
   private failure: ReplicaPoolError | undefined;
   private closed = false;
 
-  private constructor(model: tf.LayersModel, options: ReplicaPoolOptions, threads: number) {
+  private constructor(
+    model: tf.LayersModel,
+    options: ReplicaPoolOptions,
+    threads: number,
+    callerShare: boolean,
+  ) {
     this.model = model;
     this.threads = threads;
+    this.local = callerShare
+      ? { replica: new Replica(model, { profile: options.profile }), sent: new Set() }
+      : undefined;
+    this.rankOffset = callerShare ? 1 : 0;
     this.sample = options.sample;
     this.layout = weightLayout(model);
     this.weights = new Float32Array(new SharedArrayBuffer(4 * this.layout.size));
@@ -172,14 +217,16 @@ export class ReplicaPool {
       `./replica-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
       import.meta.url,
     );
-    this.slots = Array.from({ length: threads }, (_, rank) => {
+    this.slots = Array.from({ length: threads - this.rankOffset }, (_, k) => {
+      const rank = k + this.rankOffset;
       const worker = new Worker(entry, { workerData: { module: module.href } });
-      const slot: Slot = { worker, sent: new Set(), job: undefined };
+      const slot: Slot = { worker, sent: new Set(), job: undefined, thread: undefined };
       worker.on("message", (message: FromReplica) => {
         const job = slot.job;
         slot.job = undefined;
         // An idle worker must not keep the process alive (a caller that never closes still exits).
         worker.unref();
+        if (message.type === "ready") slot.thread = message.thread;
         if (job === undefined) return;
         if (message.type === "failed") {
           const { name, message: text } = message.error;
@@ -226,6 +273,7 @@ export class ReplicaPool {
       );
     }
     checkSplittable(model);
+    const callerShare = options.callerShare ?? osThread() !== undefined;
     let artifacts: tf.io.ModelArtifacts | undefined;
     await model.save(
       tf.io.withSaveHandler(async (a) => {
@@ -234,11 +282,11 @@ export class ReplicaPool {
       }),
     );
     const { modelTopology, weightSpecs, weightData, userDefinedMetadata } = artifacts!;
-    const pool = new ReplicaPool(model, options, threads);
+    const pool = new ReplicaPool(model, options, threads, callerShare);
     const backend = options.backend ?? backendReport()?.backend ?? "auto";
     try {
       await Promise.all(
-        pool.slots.map((slot, rank) =>
+        pool.slots.map((slot, k) =>
           pool.send(slot, {
             type: "init",
             artifacts: {
@@ -251,7 +299,7 @@ export class ReplicaPool {
             },
             backend,
             layout: pool.layout,
-            rank,
+            rank: k + pool.rankOffset,
             maxReplicas: threads,
             capacity: pool.capacity,
             weights: pool.weights.buffer as SharedArrayBuffer,
@@ -331,13 +379,14 @@ export class ReplicaPool {
       const labelParts = splitEvenly(labels, parts.length);
       // Every message is made before any is sent: a sample that fails here (the caller's
       // `sample` throws) must not leave a worker waiting in the step for one that never starts.
-      const messages = parts.map(
-        (part, rank): ToReplica => ({
+      const ownSamples = this.local === undefined ? [] : this.unsent(this.local, parts[0]);
+      const messages = parts.slice(this.rankOffset).map(
+        (part, k): ToReplica => ({
           type: "train",
           id: this.nextId,
-          samples: this.unsent(this.slots[rank], part),
+          samples: this.unsent(this.slots[k], part),
           indices: part,
-          labels: labelParts[rank],
+          labels: labelParts[k + this.rankOffset],
           batchSize: indices.length,
           replicas: parts.length,
           seed,
@@ -345,19 +394,47 @@ export class ReplicaPool {
       );
       this.nextId++;
       const start = performance.now();
+      // Also the statistics as they were, to restore should the step fail after rank 0 moved them.
       this.publishWeights();
       resetCollective(this.collective);
       const sent = performance.now();
-      const replies = await this.all(messages.map((message, rank) => this.send(this.slots[rank], message)));
+      const replies = this.all(messages.map((message, k) => this.send(this.slots[k], message)));
+      let own: Extract<FromReplica, { type: "trained" }> | undefined;
+      let ownError: Error | undefined;
+      if (this.local !== undefined) {
+        for (const [index, sample] of ownSamples) {
+          this.local.replica.addSample(index, sample);
+          this.local.sent.add(index);
+        }
+        try {
+          own = this.trainOwnShare(parts[0], labelParts[0], indices.length, parts.length, seed);
+        } catch (error) {
+          ownError = error as Error;
+          abortCollective(this.collective, 1);
+        }
+      }
+      let trained: Extract<FromReplica, { type: "trained" }>[];
+      try {
+        trained = (await replies) as Extract<FromReplica, { type: "trained" }>[];
+        if (ownError !== undefined) throw ownError;
+      } catch (error) {
+        if (this.local !== undefined) this.restoreStatistics();
+        throw ownError !== undefined && !(ownError instanceof CollectiveAbortedError)
+          ? ownShareError(ownError)
+          : error;
+      }
+      if (own !== undefined) trained.unshift(own);
       const received = performance.now();
-      const trained = replies as Extract<FromReplica, { type: "trained" }>[];
       const first = trained[0];
-      writeWeights(
-        this.model.nonTrainableWeights,
-        this.layout.nonTrainable,
-        first.nonTrainable!,
-        this.layout.trainableSize,
-      );
+      // Rank 0's statistics: in the model already when this thread computed that share.
+      if (this.local === undefined) {
+        writeWeights(
+          this.model.nonTrainableWeights,
+          this.layout.nonTrainable,
+          first.nonTrainable!,
+          this.layout.trainableSize,
+        );
+      }
       const sum = sumOfParts(this.gradients, this.layout.trainableSize, trained.length);
       const timings: PoolStepTimings = {
         weightsOut: sent - start,
@@ -382,6 +459,62 @@ export class ReplicaPool {
   }
 
   /**
+   * Rank 0's share of a training step, computed on this thread on the pool's model (its weights
+   * are the step's; its normalisation statistics move as a worker's rank 0 would move them).
+   * While it waits for the workers at an all-reduce it checks every 50 ms that their threads
+   * still run: a worker that dies cannot arrive, and this thread's event loop, which would
+   * report its exit, is blocked.
+   */
+  private trainOwnShare(
+    indices: readonly number[],
+    labels: readonly number[],
+    batchSize: number,
+    replicas: number,
+    seed: number,
+  ): Extract<FromReplica, { type: "trained" }> {
+    const { replica } = this.local!;
+    const start = stamp(replica.profile);
+    const collective = new Collective(this.collective, this.threads, this.capacity, 0, replicas, () =>
+      this.assertWorkersRunning(),
+    );
+    const result = replica.classifierGradients(
+      indices,
+      labels,
+      batchSize,
+      seed,
+      collective,
+      this.gradients.subarray(0, this.layout.trainableSize),
+    );
+    const end = stamp(replica.profile);
+    return {
+      type: "trained",
+      id: this.nextId - 1,
+      ...result,
+      timings: {
+        phases: { ...result.timings, weightsIn: between(start, start), total: between(start, end) },
+        collectiveWait: collective.waitMs,
+      },
+    };
+  }
+
+  /** Throws, stopping the step for all, when a worker's thread has ended (see `trainOwnShare`). */
+  private assertWorkersRunning(): void {
+    this.slots.forEach((slot, k) => {
+      if (slot.thread !== undefined && !isThreadRunning(slot.thread)) {
+        abortCollective(this.collective, -1);
+        // The worker's `exit` event, once this thread's event loop runs again, fails its job
+        // (and the pool) with the exit code; this only ends the wait.
+        throw new CollectiveAbortedError(`replica ${k + this.rankOffset}'s worker thread has stopped`);
+      }
+    });
+  }
+
+  /** Puts back the normalisation statistics as `publishWeights` copied them before the step. */
+  private restoreStatistics(): void {
+    writeWeights(this.model.nonTrainableWeights, this.layout.nonTrainable, this.weights);
+  }
+
+  /**
    * Inference logits of the meshes `indices`, `[meshes × classes]` row-major: the list is split
    * evenly over the workers, each running its part in batches of at most `batchSize` meshes
    * (cached per composition, so repeated evaluations of one list reuse them).
@@ -395,22 +528,40 @@ export class ReplicaPool {
     if (indices.length === 0) return Promise.resolve(new Float32Array(0));
     return this.serialise(async () => {
       const parts = splitEvenly(indices, Math.min(this.threads, indices.length));
-      const messages = parts.map(
-        (part, rank): ToReplica => ({
+      const chunksOf = (part: readonly number[]) => splitEvenly(part, Math.ceil(part.length / batchSize));
+      const ownSamples = this.local === undefined ? [] : this.unsent(this.local, parts[0]);
+      const messages = parts.slice(this.rankOffset).map(
+        (part, k): ToReplica => ({
           type: "infer",
           id: this.nextId,
-          samples: this.unsent(this.slots[rank], part),
-          chunks: splitEvenly(part, Math.ceil(part.length / batchSize)),
+          samples: this.unsent(this.slots[k], part),
+          chunks: chunksOf(part),
         }),
       );
       this.nextId++;
-      this.publishWeights();
-      const replies = await this.all(messages.map((message, rank) => this.send(this.slots[rank], message)));
+      if (this.slots.length > 0) this.publishWeights();
+      const replies = this.all(messages.map((message, k) => this.send(this.slots[k], message)));
+      const values: Float32Array[] = [];
+      if (this.local !== undefined) {
+        for (const [index, sample] of ownSamples) {
+          this.local.replica.addSample(index, sample);
+          this.local.sent.add(index);
+        }
+        try {
+          values.push(this.local.replica.logits(chunksOf(parts[0])));
+        } catch (error) {
+          await replies.catch(() => {});
+          throw ownShareError(error as Error);
+        }
+      }
+      for (const reply of (await replies) as Extract<FromReplica, { type: "inferred" }>[]) {
+        values.push(reply.logits);
+      }
       const out = new Float32Array(indices.length * classes);
       let at = 0;
-      for (const reply of replies as Extract<FromReplica, { type: "inferred" }>[]) {
-        out.set(reply.logits, at);
-        at += reply.logits.length;
+      for (const v of values) {
+        out.set(v, at);
+        at += v.length;
       }
       return out;
     });
@@ -447,7 +598,10 @@ export class ReplicaPool {
    * The samples of `indices` that `slot`'s worker has not been sent yet (`send` marks them sent
    * once they are posted). An error of the caller's `sample` is thrown as it is.
    */
-  private unsent(slot: Slot, indices: readonly number[]): [number, ReplicaSample][] {
+  private unsent(
+    slot: { readonly sent: Set<number> },
+    indices: readonly number[],
+  ): [number, ReplicaSample][] {
     const out: [number, ReplicaSample][] = [];
     const taken = new Set<number>();
     for (const index of indices) {

@@ -16,7 +16,7 @@ import {
   weightLayout,
   writeWeights,
 } from "./replica.js";
-import { stamp } from "./thread-cpu.js";
+import { osThread, stamp } from "./thread-cpu.js";
 
 if (isMainThread || parentPort === null) {
   throw new Error("replica-worker.ts runs inside a ReplicaPool worker thread");
@@ -52,7 +52,7 @@ port.on("message", (message: ToReplica) => {
 async function handle(message: ToReplica): Promise<void> {
   if (message.type === "init") {
     state = await initialise(message);
-    reply({ type: "ready" });
+    reply({ type: "ready", thread: osThread() });
     return;
   }
   const s = state;
