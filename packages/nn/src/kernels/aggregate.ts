@@ -131,21 +131,27 @@ export function aggregationPlan(
   return plan;
 }
 
+function sumOfLengths(arrays: readonly ArrayLike<number>[]): number {
+  return arrays.reduce((n, a) => n + a.length, 0);
+}
+
+/** `arrays` one after another in `out` (as long as all of them together), returned. */
+function concatenated<T extends Float32Array | Float64Array>(arrays: readonly T[], out: T): T {
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
+
 /** The plans a concatenated plan was made of, whose float32 tables it concatenates too. */
 const planParts = new WeakMap<AggregationPlan, readonly AggregationPlan[]>();
 
 /** The plan of `graph`, the disjoint union of the graphs of `parts` (in order), from theirs. */
 function concatenatedPlan(graph: ConvGraph, parts: readonly AggregationPlan[]): AggregationPlan {
   const first = parts[0];
-  const concat = (arrays: Float64Array[]) => {
-    const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
-    let at = 0;
-    for (const a of arrays) {
-      out.set(a, at);
-      at += a.length;
-    }
-    return out;
-  };
+  const concat = (arrays: Float64Array[]) => concatenated(arrays, new Float64Array(sumOfLengths(arrays)));
   const plan: AggregationPlan = {
     ...first,
     nVertices: graph.nVertices,
@@ -371,16 +377,10 @@ function tablesOf(plan: AggregationPlan): PlanTables {
   let tables = planTables.get(plan);
   if (tables === undefined) {
     const parts = planParts.get(plan)?.map(tablesOf);
-    const float32 = (whole: Float64Array, part: (t: PlanTables) => Float32Array) => {
-      if (parts === undefined) return Float32Array.from(whole);
-      const out = new Float32Array(whole.length);
-      let at = 0;
-      for (const t of parts) {
-        out.set(part(t), at);
-        at += part(t).length;
-      }
-      return out;
-    };
+    const float32 = (whole: Float64Array, part: (t: PlanTables) => Float32Array) =>
+      parts === undefined
+        ? Float32Array.from(whole)
+        : concatenated(parts.map(part), new Float32Array(whole.length));
     tables = {
       coefficients: float32(plan.coefficients, (t) => t.coefficients),
       transportTrig: float32(plan.transportTrig, (t) => t.transportTrig),
